@@ -1,0 +1,1 @@
+"""Tables and geometries: readers, keys, join, Sozialraum aggregation, confidentiality."""

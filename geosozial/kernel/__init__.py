@@ -1,0 +1,1 @@
+"""Numbers only: weights, permutation inference, spatial statistics (numpy + scipy)."""

@@ -1,0 +1,1 @@
+"""The batch: project file (TOML) -> all outputs."""

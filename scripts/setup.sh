@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Set up geosozial in ./.venv on a Debian 12 machine (root or sudo).
+#   bash scripts/setup.sh          the package and its command `geosozial`
+#   bash scripts/setup.sh --test   also the test tools (pytest, ruff)
+# Installs the Debian packages it needs (python3, python3-venv) if they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras=""
+for arg in "$@"; do
+  case "$arg" in
+    --test) extras="[test]" ;;
+    *) echo "unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+apt_packages=()
+command -v python3 >/dev/null 2>&1 || apt_packages+=(python3)
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then apt_packages+=(python3-venv); fi
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${apt_packages[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${apt_packages[@]}"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".${extras}"
+echo "geosozial installed in .venv (run .venv/bin/geosozial --help)"

@@ -1,0 +1,144 @@
+"""Indicators from counts, Sozialraum aggregation as ratio of sums, mapping checks."""
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import grid_areas
+
+from geosozial.data.indicators import CATALOGUE, add_indicator, indicator_from_dict
+from geosozial.data.sozialraum import SozialraumMapping, aggregate, read_mapping
+from geosozial.messages import GeosozialError
+
+KEYS = ["14999001", "14999002", "14999003", "14999004"]
+
+
+def _joined(rlb, rlb_flags=None, bev=(1000.0, 800.0, 600.0, 400.0)):
+    frame = grid_areas(KEYS, ["Adorf", "Bödorf", "Cestadt", "Düben"])
+    frame.insert(0, "key", KEYS)
+    frame.insert(1, "name", frame["GEN"])
+    frame["sgb2_rlb"] = list(rlb)
+    frame["sgb2_rlb_flag"] = list(rlb_flags or [""] * 4)
+    frame["bev_u65"] = list(bev)
+    frame["bev_u65_flag"] = [""] * 4
+    return gpd.GeoDataFrame(frame, geometry="geometry")
+
+
+MAPPING = SozialraumMapping(
+    {"14999001": "Nord", "14999002": "Nord", "14999003": "Süd", "14999004": "Süd"},
+    {k: i + 2 for i, k in enumerate(KEYS)}, "sr.csv")
+
+
+def test_rate_is_ratio_of_sums_not_mean_of_rates():
+    res = aggregate(_joined([100.0, 50.0, 30.0, 20.0]), MAPPING, ["sgb2_rlb", "bev_u65"],
+                    [CATALOGUE["sgb2_quote"]], rule=None)
+    regions = res.sozialraeume.set_index("name")
+    assert regions.loc["Nord", "sgb2_rlb"] == 150.0
+    assert regions.loc["Nord", "bev_u65"] == 1800.0
+    assert regions.loc["Nord", "sgb2_quote"] == pytest.approx(150 / 1800 * 100, abs=1e-12)
+    assert regions.loc["Süd", "sgb2_quote"] == pytest.approx(50 / 1000 * 100, abs=1e-12)
+    mean_of_rates = (100 / 1000 + 50 / 800) / 2 * 100
+    assert abs(regions.loc["Nord", "sgb2_quote"] - mean_of_rates) > 0.1
+    assert regions.loc["Nord", "anzahl_gemeinden"] == 2
+    assert regions.loc["Nord", "gemeinden"] == "14999001, 14999002"
+    members = res.municipalities.set_index("key")
+    assert members.loc["14999002", "sgb2_quote"] == pytest.approx(6.25, abs=1e-12)
+    # dissolved geometry of the two squares is one 2 km² polygon
+    assert regions.loc["Nord", "geometry"].area == pytest.approx(2e6)
+
+
+def test_suppressed_member_makes_aggregate_not_computable():
+    res = aggregate(_joined([100.0, np.nan, 30.0, 20.0], ["", ".", "", ""]), MAPPING,
+                    ["sgb2_rlb", "bev_u65"], [CATALOGUE["sgb2_quote"]], rule=None)
+    regions = res.sozialraeume.set_index("name")
+    assert math.isnan(regions.loc["Nord", "sgb2_rlb"])
+    assert regions.loc["Nord", "sgb2_rlb_flag"] == "nicht_berechenbar"
+    assert math.isnan(regions.loc["Nord", "sgb2_quote"])
+    assert regions.loc["Nord", "sgb2_quote_flag"] == "nicht_berechenbar"
+    assert regions.loc["Süd", "sgb2_rlb"] == 50.0
+    notice = next(n for n in res.notices if n.code == "agg.not_computable")
+    assert "14999002" in notice.text() and "Nord" in notice.text()
+    members = res.municipalities.set_index("key")
+    assert members.loc["14999002", "sgb2_quote_flag"] == "geheim"
+
+
+def test_zero_denominator_is_flagged_and_named():
+    frame = pd.DataFrame({"geborene": [0.0, 4.0], "geborene_flag": ["-", ""],
+                          "gestorbene": [0.0, 8.0], "gestorbene_flag": ["-", ""]})
+    notices = add_indicator(frame, CATALOGUE["geburtenverhaeltnis"], ["14999001", "14999002"])
+    assert frame["geburtenverhaeltnis_flag"].tolist() == ["nenner_null", ""]
+    assert frame["geburtenverhaeltnis"].iloc[1] == 50.0
+    assert "14999001" in notices[0].text()
+
+
+def test_wanderungssaldo_uses_coefficients():
+    frame = pd.DataFrame({"zuzuege": [120.0], "zuzuege_flag": [""], "fortzuege": [150.0],
+                          "fortzuege_flag": [""], "bev_insg": [2000.0], "bev_insg_flag": [""]})
+    add_indicator(frame, CATALOGUE["wanderungssaldo"], ["x"])
+    assert frame["wanderungssaldo"].iloc[0] == pytest.approx(-15.0)
+
+
+def test_negative_counts_are_an_error_naming_key_and_variable():
+    with pytest.raises(GeosozialError) as exc:
+        aggregate(_joined([100.0, -5.0, 30.0, 20.0]), MAPPING, ["sgb2_rlb", "bev_u65"],
+                  rule=None, source="verknuepft.gpkg")
+    text = str(exc.value)
+    assert "14999002" in text and "sgb2_rlb" in text and "verknuepft.gpkg" in text
+
+
+def test_custom_indicator_from_project_definition():
+    ind = indicator_from_dict("u3_quote", {"label": "Betreuungsquote U3",
+                                           "numerator": "kita_u3", "denominator": "bev_u3",
+                                           "scale": 100})
+    frame = pd.DataFrame({"kita_u3": [30.0], "bev_u3": [60.0]})
+    add_indicator(frame, ind, ["x"])
+    assert frame["u3_quote"].iloc[0] == 50.0
+    with pytest.raises(GeosozialError):
+        indicator_from_dict("bad", {"numerator": 3, "denominator": "x"})
+
+
+def test_catalogue_entries_are_complete():
+    assert {"sgb2_quote", "kinderarmut", "arbeitslosenanteil", "jugendquotient",
+            "altenquotient", "wanderungssaldo", "geburtenverhaeltnis"} <= set(CATALOGUE)
+    for ind in CATALOGUE.values():
+        assert ind.label and ind.unit and ind.definition and ind.scale in (100, 1000)
+        assert ind.numerator and ind.denominator
+
+
+def _write(tmp_path, text, name="sr.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_mapping_with_unknown_municipality_names_line_and_key(tmp_path):
+    path = _write(tmp_path, "AGS;Sozialraum\n" + "".join(
+        f"{k};Nord\n" for k in KEYS) + "14999099;Süd\n")
+    mapping = read_mapping(path)
+    with pytest.raises(GeosozialError) as exc:
+        aggregate(_joined([1.0] * 4), mapping, ["bev_u65"], rule=None)
+    text = str(exc.value)
+    assert "14999099" in text and "Zeile 6" in text and "sr.csv" in text
+
+
+def test_municipality_without_sozialraum_is_an_error(tmp_path):
+    path = _write(tmp_path, "AGS;Sozialraum\n14999001;Nord\n14999002;Nord\n14999003;Süd\n")
+    with pytest.raises(GeosozialError) as exc:
+        aggregate(_joined([1.0] * 4), read_mapping(path), ["bev_u65"], rule=None)
+    assert "14999004" in str(exc.value) and "Düben" in str(exc.value)
+
+
+def test_municipality_in_two_sozialraeume_is_an_error(tmp_path):
+    path = _write(tmp_path, "AGS;Sozialraum\n14999001;Nord\n14999001;Süd\n")
+    with pytest.raises(GeosozialError) as exc:
+        read_mapping(path)
+    assert "Zeile 2" in str(exc.value) and "Zeile 3" in str(exc.value)
+
+
+def test_mapping_keys_without_leading_zero_repaired(tmp_path):
+    path = _write(tmp_path, "Gemeindeschlüssel,Sozialraum\n1001000,Nord\n")
+    mapping = read_mapping(path)
+    assert mapping.assignment == {"01001000": "Nord"}
+    assert mapping.notices[0].code == "map.repaired"
