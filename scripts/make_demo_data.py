@@ -20,6 +20,8 @@ import pyogrio
 import shapely
 from shapely.geometry import MultiPoint, Polygon
 
+from geosozial.data.confidentiality import ConfidentialityRule, Protection
+
 SEED = 20240517
 KREIS_KEY = "14999"
 KREIS_NAME = "Musterkreis (fiktiv)"
@@ -355,22 +357,37 @@ def simulate(rng: np.random.Generator, df: pd.DataFrame) -> dict[int, dict[str, 
 
 
 
-def fmt(value: int, suppress: bool) -> str:
-    """A cell: '-' for a true zero, '.' for a suppressed count of 1 or 2."""
-    return "-" if value == 0 else "." if suppress and value in (1, 2) else str(value)
+def fmt(value: int, withheld: bool) -> str:
+    """A cell: '.' for a withheld count, '-' for a true zero."""
+    return "." if withheld else "-" if value == 0 else str(value)
+
+
+def withheld_cells(cols: list[np.ndarray], relations: list[tuple[int, list[int]]]
+                   ) -> np.ndarray:
+    """What the statistical office withholds: counts 1 and 2 and, secondarily, every
+    cell that would reveal them through the Kreis total or a total = parts relation."""
+    members = np.column_stack(cols).astype(float)
+    n, k = members.shape
+    protection = Protection.for_table(members, np.zeros(n, dtype=int), relations)
+    rows = n + 2
+    protection.protectable[[v * rows + n for v in range(k)]] = False  # Kreis row is public
+    protection.solve(ConfidentialityRule(min_count=3))
+    return protection.withheld.reshape(k, rows)[:, :n].T
 
 
 def write_classic(path: Path, code: str, titles: list[str], header: list[list[str]],
-                  df: pd.DataFrame, columns: list[np.ndarray], suppress: bool,
-                  stand: str) -> None:
+                  df: pd.DataFrame, columns: list[np.ndarray],
+                  suppress: list[tuple[int, list[int]]] | None, stand: str) -> None:
     """Write one table in the classic Regionalstatistik CSV layout (Latin-1, ';', LF)."""
     pad = ";" * (len(columns) + 1)
     lines = [f"GENESIS-Tabelle: {code}"] + [t + pad for t in titles]
     lines += [";;" + ";".join(row) for row in header]
     cols = [np.asarray(c) for c in columns]
     lines.append(f"{KREIS_KEY};{KREIS_NAME};" + ";".join(fmt(int(c.sum()), False) for c in cols))
+    hidden = (withheld_cells(cols, suppress) if suppress is not None
+              else np.zeros((len(df), len(cols)), dtype=bool))
     for i in np.argsort(df["AGS"].to_numpy(), kind="stable").tolist():
-        cells = ";".join(fmt(int(c[i]), suppress) for c in cols)
+        cells = ";".join(fmt(int(c[i]), bool(hidden[i, v])) for v, c in enumerate(cols))
         lines.append(f"{df.at[i, 'AGS']};{df.at[i, 'row_name']};{cells}")
     lines += ["__________", NOTE, COPYRIGHT, f"Stand: {stand}"]
     path.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
@@ -391,7 +408,7 @@ def write_tables(out: Path, df: pd.DataFrame, sim: dict[int, dict[str, np.ndarra
             [["Insgesamt"] * 12 + ["weiblich"],
              ["Altersgruppen (unter 3 bis 75 u.m.)"] * 12 + ["Frauen im gebärfähigen Alter"],
              [g for g, _ in AGE_GROUPS] + ["Insgesamt", "15 bis unter 45 Jahre"]],
-            df, [*ages, t["pop"], t["women15_45"]], False, f"20.06.{pub} / 10:14:27")
+            df, [*ages, t["pop"], t["women15_45"]], None, f"20.06.{pub} / 10:14:27")
         write_classic(
             out / f"sgb2_{year}.csv", "DEMO-22811-5",
             ["Regelleistungsberechtigte nach dem SGB II -", f"Stichtag 31.12. - {region}",
@@ -400,7 +417,7 @@ def write_tables(out: Path, df: pd.DataFrame, sim: dict[int, dict[str, np.ndarra
             [["Regelleistungsberechtigte"] * 3,
              ["Insgesamt", "erwerbsfähige Leistungsberechtigte",
               "nicht erwerbsfähige Leistungsberechtigte unter 15 Jahren"]],
-            df, [t["rlb"], t["elb"], t["nef_u15"]], True, f"11.04.{pub} / 08:31:05")
+            df, [t["rlb"], t["elb"], t["nef_u15"]], [(0, [1, 2])], f"11.04.{pub} / 08:31:05")
         write_classic(
             out / f"arbeitslose_{year}.csv", "DEMO-13211-5",
             ["Arbeitslose nach ausgewählten Personengruppen -",
@@ -409,7 +426,7 @@ def write_tables(out: Path, df: pd.DataFrame, sim: dict[int, dict[str, np.ndarra
             [["Arbeitslose"] * 4,
              ["Insgesamt", "Langzeitarbeitslose", "15 bis unter 25 Jahre",
               "55 bis unter 65 Jahre"]],
-            df, [t["al"], t["lza"], t["al_u25"], t["al_55"]], True, f"07.03.{pub} / 13:02:44")
+            df, [t["al"], t["lza"], t["al_u25"], t["al_55"]], [], f"07.03.{pub} / 13:02:44")
         write_classic(
             out / f"bewegungen_{year}.csv", "DEMO-12600-5",
             ["Lebendgeborene, Gestorbene, Zu- und Fortzüge -", f"Jahressumme - {region}",
@@ -418,7 +435,7 @@ def write_tables(out: Path, df: pd.DataFrame, sim: dict[int, dict[str, np.ndarra
             [["Natürliche Bevölkerungsbewegung"] * 2 + ["Wanderungen"] * 2,
              ["Lebendgeborene", "Gestorbene", "Zuzüge über die Gemeindegrenzen",
               "Fortzüge über die Gemeindegrenzen"]],
-            df, [t["births"], t["deaths"], t["in"], t["out"]], False, f"18.07.{pub} / 09:47:12")
+            df, [t["births"], t["deaths"], t["in"], t["out"]], None, f"18.07.{pub} / 09:47:12")
 
 
 def write_gpkg(path: Path, df: pd.DataFrame, geoms: np.ndarray) -> None:
@@ -511,6 +528,7 @@ def main(argv: list[str] | None = None) -> int:
         .encode("utf-8"))
     write_tables(out, df, sim)
     (out / "README.md").write_text(readme(df, sim), encoding="utf-8", newline="\n")
+    (out / "projekt.toml").write_bytes((REPO / "scripts" / "demo_projekt.toml").read_bytes())
     total = 0
     for f in sorted(out.iterdir()):
         total += f.stat().st_size

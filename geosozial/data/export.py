@@ -68,7 +68,8 @@ def read_metadata(path: str | Path) -> dict[str, str]:
         >>> read_metadata("x.gpkg")["quelle"]  # doctest: +SKIP
         'x'
     """
-    info = pyogrio.read_info(path)
+    first_layer = pyogrio.list_layers(path)[0][0]
+    info = pyogrio.read_info(path, layer=first_layer)
     return dict(info.get("dataset_metadata") or {})
 
 

@@ -67,10 +67,10 @@ define("map.unassigned",
        de="{n} Gemeinden sind keinem Sozialraum zugeordnet: {keys}. Bitte in {file} ergänzen.",
        en="{n} municipalities belong to no Sozialraum: {keys}. Please add them to {file}.")
 define("agg.not_computable",
-       de="Sozialraum {group}: {variable} nicht berechenbar, weil {members} keinen Wert haben "
-       "(geheim oder fehlend).",
-       en="Sozialraum {group}: {variable} not computable because {members} have no value "
-       "(suppressed or missing).")
+       de="Sozialraum {group}: {variable} ist nicht berechenbar, weil diese Gemeinden keinen "
+       "Wert haben (geheim oder fehlend): {members}",
+       en="Sozialraum {group}: {variable} cannot be computed because these municipalities "
+       "have no value (suppressed or missing): {members}")
 
 
 @dataclass
@@ -226,6 +226,7 @@ def aggregate(
         ...                 [CATALOGUE["sgb2_quote"]])  # doctest: +SKIP
     """
     keys = [str(k) for k in joined["key"]]
+    names = dict(zip(keys, (str(n) for n in joined["name"]), strict=True))
     check_mapping(mapping, keys, [str(n) for n in joined["name"]])
     check_counts(joined[list(counts)], keys, source)
     notices: list[Notice] = list(mapping.notices)
@@ -254,7 +255,7 @@ def aggregate(
             if lacking:
                 region_flags[j] = FLAG_NOT_COMPUTABLE
                 notices.append(Notice("agg.not_computable", "warning", group=group, variable=c,
-                                      members=", ".join(lacking)))
+                                      members=", ".join(f"{k} {names[k]}" for k in lacking)))
             else:
                 sums[j] = values[idx].sum()
                 region_flags[j] = "-" if sums[j] == 0 else ""
