@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import sparse, stats
+from scipy import sparse
 
 from geosozial.kernel.checks import check_values, check_weights
 from geosozial.kernel.errors import KernelError
@@ -27,6 +27,7 @@ from geosozial.kernel.inference import (
     check_alternative,
     extreme_counts,
     generator,
+    normal_p,
     pseudo_p,
 )
 from geosozial.kernel.local import eb_rates
@@ -83,16 +84,6 @@ def _moments_s(wmat: sparse.csr_array) -> tuple[float, float, float]:
     return s0, s1, s2
 
 
-def _normal_p(z: float, alternative: str) -> float:
-    if alternative == "greater":
-        return float(stats.norm.sf(z))
-    if alternative == "less":
-        return float(stats.norm.cdf(z))
-    if alternative == "folded":
-        return float(stats.norm.sf(abs(z)))
-    return float(min(2 * stats.norm.sf(abs(z)), 1.0))
-
-
 def _permuted(values: np.ndarray, permutations: int, seed: int | None, stat) -> np.ndarray:
     rng = generator(seed)
     out = np.empty(permutations)
@@ -109,7 +100,7 @@ def _finish(name: str, value: float, expected: float, vn: float, vr: float,
             alternative: str, w: Weights, transform: str) -> GlobalResult:
     zn = (value - expected) / np.sqrt(vn) if vn > 0 else np.nan
     zr = (value - expected) / np.sqrt(vr) if vr > 0 else np.nan
-    pn, pr = _normal_p(zn, alternative), _normal_p(zr, alternative)
+    pn, pr = float(normal_p(zn, alternative)), float(normal_p(zr, alternative))
     p_sim = None
     if sims is not None:
         count = extreme_counts(sims[None, :], np.array([value]), np.array([expected]),

@@ -99,8 +99,13 @@ def from_libpysal(obj: Any, *, kind: str = "libpysal") -> Weights:
         Weights(kind='rook', transform='B', n=9, nnz=24, islands=0)
     """
     if hasattr(obj, "unique_ids") and hasattr(obj, "adjacency"):  # libpysal.graph.Graph
-        ids = list(obj.unique_ids)
-        m = sparse.csr_array(obj.sparse, dtype=float)
+        uid = obj.unique_ids
+        ids = list(uid)
+        adj = obj.adjacency
+        rows = uid.get_indexer(adj.index.get_level_values(0))
+        cols = uid.get_indexer(adj.index.get_level_values(1))
+        m = sparse.csr_array((adj.to_numpy(dtype=float), (rows, cols)),
+                             shape=(len(ids), len(ids)))
         code = str(obj.transformation).upper()
     elif hasattr(obj, "id_order") and hasattr(obj, "sparse"):  # libpysal.weights.W
         ids = list(obj.id_order)

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtr
 
 from geosozial.kernel.errors import KernelError
 
@@ -106,6 +107,23 @@ def correct(p: np.ndarray, method: str = "fdr", alpha: float = 0.05
     if method == "fdr" and threshold == 0.0:
         significant[:] = False
     return significant, float(threshold)
+
+
+def normal_p(z: np.ndarray | float, alternative: str) -> np.ndarray:
+    """Normal-approximation p-value of z-scores for ``alternative`` (NaN stays NaN).
+
+    Example:
+        >>> round(float(normal_p(1.959963984540054, "two-sided")), 6)
+        0.05
+    """
+    z = np.asarray(z, dtype=float)
+    if alternative == "greater":
+        return ndtr(-z)
+    if alternative == "less":
+        return ndtr(z)
+    if alternative == "folded":
+        return ndtr(-np.abs(z))
+    return np.minimum(2 * ndtr(-np.abs(z)), 1.0)
 
 
 def generator(seed: int | None) -> np.random.Generator:

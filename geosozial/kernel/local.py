@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import sparse, stats
+from scipy import sparse
 
 from geosozial.kernel.checks import check_values, check_weights
 from geosozial.kernel.crand import lag_extremes
@@ -31,6 +31,7 @@ from geosozial.kernel.inference import (
     DEFAULT_SEED,
     check_alternative,
     correct,
+    normal_p,
     pseudo_p,
 )
 from geosozial.kernel.weights import Weights
@@ -74,16 +75,6 @@ def _method(name: str, w: Weights, permutations: int, seed: int | None, alternat
     return {"statistic": name, "weights": w.kind, "transform": transform,
             "permutations": int(permutations), "seed": seed, "alternative": alternative,
             "correction": correction, "alpha": alpha, "islands": len(w.islands)}
-
-
-def _normal_p(z: np.ndarray, alternative: str) -> np.ndarray:
-    if alternative == "greater":
-        return stats.norm.sf(z)
-    if alternative == "less":
-        return stats.norm.cdf(z)
-    if alternative == "folded":
-        return stats.norm.sf(np.abs(z))
-    return np.minimum(2 * stats.norm.sf(np.abs(z)), 1.0)
 
 
 def _signed_counts(values: np.ndarray, wmat: sparse.csr_array, lag: np.ndarray,
@@ -148,7 +139,7 @@ def _local_moran_core(zx: np.ndarray, zy: np.ndarray, w: Weights, name: str,
         if sims is not None:
             sims = (n - 1) * zx[:, None] * sims / den
     else:
-        p = _normal_p(z, alternative)
+        p = normal_p(z, alternative)
     p = np.where(islands, np.nan, p)
     significant, threshold = correct(p, correction, alpha)
     return LocalResult(
@@ -343,7 +334,7 @@ def local_g(
             self_part = (scale * y) if star else 0.0
             sims = (sims + np.asarray(self_part)[..., None]) / (total - y * remove_self)[:, None]
     else:
-        p = _normal_p(z, alternative)
+        p = normal_p(z, alternative)
     p = np.where(islands, np.nan, p)
     significant, threshold = correct(p, correction, alpha)
     return LocalResult(

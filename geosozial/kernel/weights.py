@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 TRANSFORMS = ("B", "R", "V")  # binary, row-standardised, values as built (e.g. 1/d)
 
@@ -105,6 +104,8 @@ class Weights:
     @property
     def components(self) -> tuple[int, np.ndarray]:
         """Number of connected components and the component label of each observation."""
+        from scipy.sparse.csgraph import connected_components
+
         n, labels = connected_components(self.sparse, directed=True, connection="weak")
         return int(n), labels
 
