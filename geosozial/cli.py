@@ -114,6 +114,9 @@ def build_parser(lang: str = "de") -> argparse.ArgumentParser:
     p.add_argument("--project", help=t("anderes Projekt (projekt.toml)",
                                        "another project (projekt.toml)"))
 
+    from geosozial.cli_stats import add_parsers
+
+    add_parsers(sub, t, common)
     sub.add_parser("indicators", parents=[common],
                    help=t("Indikatorkatalog anzeigen", "list the indicator catalogue"))
     return parser
@@ -203,8 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(lang)
     args = parser.parse_args(argv)
     set_language(args.lang)
+    from geosozial.cli_stats import cmd_local, cmd_moran
+
     commands = {"join": cmd_join, "aggregate": cmd_aggregate, "demo": cmd_demo,
-                "indicators": cmd_indicators}
+                "indicators": cmd_indicators, "moran": cmd_moran,
+                "lisa": lambda a: cmd_local(a, "lisa"),
+                "hotspots": lambda a: cmd_local(a, "gi")}
     if args.command is None:
         parser.print_help()
         return 1

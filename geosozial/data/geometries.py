@@ -138,10 +138,15 @@ def read_areas(
     frame = _filter_vg250_land(frame, file, notices)
     key_values = _read_keys(frame, key, file, notices)
     frame = frame.reset_index(drop=True)
-    frame.insert(0, "key", pd.Series(key_values, dtype=object))
     name_col = name_field or next((f for f in NAME_FIELDS if f in frame.columns), None)
-    names = frame[name_col].astype(object).where(frame[name_col].notna(), "") if name_col else ""
-    frame.insert(1, "name", pd.Series(names, dtype=object) if name_col else "")
+    if name_col:
+        names = pd.Series(frame[name_col].astype(object).where(frame[name_col].notna(), ""),
+                          dtype=object)
+    else:
+        names = pd.Series([""] * len(frame), dtype=object)
+    frame = frame.drop(columns=[c for c in ("key", "name") if c in frame.columns])
+    frame.insert(0, "key", pd.Series(key_values, dtype=object))
+    frame.insert(1, "name", names.astype(str).to_numpy())
     frame = _check_geometries(frame, file, notices)
     frame = _to_projected(frame, file, notices, crs)
     return Areas(frame=gpd.GeoDataFrame(frame, geometry="geometry"), key_field=key,
