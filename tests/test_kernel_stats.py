@@ -80,12 +80,19 @@ def test_local_statistics_equal_esda_on_columbus(columbus):
     r, e = local_moran(y, w, permutations=0), esda.Moran_Local(y, queen, permutations=0)
     np.testing.assert_allclose(r.values, e.Is, rtol=0, atol=1e-12)
     np.testing.assert_allclose(r.z, (e.Is - e.EI) / np.sqrt(e.VI), rtol=0, atol=1e-12)
-    gs = local_g(y, w, permutations=0)
-    eg = esda.G_Local(y, libpysal.weights.Queen.from_dataframe(df, use_index=False),
-                      transform="R", star=True, permutations=0)
-    np.testing.assert_allclose(gs.values, eg.Gs, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(gs.z, eg.Zs, rtol=0, atol=1e-12)
-    gi = local_g(y, w, star=False, permutations=0)
+    for transform in ("B", "R"):
+        gs = local_g(y, w, permutations=0, transform=transform)
+        eg = esda.G_Local(y, libpysal.weights.Queen.from_dataframe(df, use_index=False),
+                          transform=transform, star=True, permutations=0)
+        np.testing.assert_allclose(gs.values, eg.Gs, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(gs.z, eg.Zs, rtol=0, atol=1e-12)
+    # binary Gi* z is the textbook formula (Getis & Ord 1995, as ArcGIS)
+    a = (np.asarray(queen.sparse.todense()) > 0) + np.eye(len(y))
+    s = y.std()
+    textbook = (a @ y - y.mean() * a.sum(1)) / (
+        s * np.sqrt((len(y) * (a**2).sum(1) - a.sum(1) ** 2) / (len(y) - 1)))
+    np.testing.assert_allclose(local_g(y, w, permutations=0).z, textbook, atol=1e-12)
+    gi = local_g(y, w, star=False, permutations=0, transform="R")
     eg = esda.G_Local(y, libpysal.weights.Queen.from_dataframe(df, use_index=False),
                       transform="R", star=False, permutations=0)
     np.testing.assert_allclose(gi.z, eg.Zs, rtol=0, atol=1e-12)
@@ -125,7 +132,7 @@ def test_local_statistics_equal_esda_on_all_german_municipalities(germany):
     np.testing.assert_allclose(r.values, e.Is, rtol=0, atol=1e-12)
     queen.transform = "O"
     g = local_g(y, w, permutations=0)
-    eg = esda.G_Local(y, queen, transform="R", star=True, permutations=0)
+    eg = esda.G_Local(y, queen, transform="B", star=True, permutations=0)
     keep = ~g.islands
     np.testing.assert_allclose(g.z[keep], eg.Zs[keep], rtol=0, atol=1e-12)
 

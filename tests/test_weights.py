@@ -201,6 +201,50 @@ def test_tolerance_does_not_chain():
     assert queen_weights(coords, index_from_counts([3, 3, 3])).islands.tolist() == [0, 1, 2]
 
 
+def _subdivided_square(x0: float, y0: float, step: float = 0.25) -> np.ndarray:
+    t = np.arange(0, 1, step)
+    return np.vstack([np.c_[x0 + t, np.full_like(t, y0)], np.c_[np.full_like(t, x0 + 1), y0 + t],
+                      np.c_[x0 + 1 - t, np.full_like(t, y0 + 1)],
+                      np.c_[np.full_like(t, x0), y0 + 1 - t]])
+
+
+def _brute_contiguity(rings: list[np.ndarray], t: float, rook: bool) -> list[set[int]]:
+    """The documented rule, pair by pair (open rings)."""
+    out: list[set[int]] = [set() for _ in rings]
+    for i, ri in enumerate(rings):
+        for j, rj in enumerate(rings):
+            if i == j:
+                continue
+            if not rook:
+                d = np.hypot(*(ri[:, None, :] - rj[None, :, :]).transpose(2, 0, 1))
+                if (d <= t).any():
+                    out[i].add(j)
+                continue
+            a1, a2 = ri, np.roll(ri, -1, axis=0)
+            b1, b2 = rj, np.roll(rj, -1, axis=0)
+
+            def near(p, q):
+                return np.hypot(*(p[:, None, :] - q[None, :, :]).transpose(2, 0, 1)) <= t
+
+            if ((near(a1, b1) & near(a2, b2)) | (near(a1, b2) & near(a2, b1))).any():
+                out[i].add(j)
+    return out
+
+
+@pytest.mark.parametrize("t", [0.05, 0.1, 0.3, 0.6])
+def test_tolerance_follows_the_documented_rule(t):
+    # 3 x 3 unit squares, vertices every 0.25, each square moved by up to 4 cm on its own;
+    # at t >= 0.25 non-corresponding vertices and edges match as well
+    rng = np.random.default_rng(0)
+    rings = [_subdivided_square(x, y) for y in range(3) for x in range(3)]
+    rings = [r + rng.uniform(-0.04, 0.04, r.shape) for r in rings]
+    coords, ring = np.vstack(rings), index_from_counts([len(r) for r in rings])
+    assert neighbour_sets(queen_weights(coords, ring, tolerance=t)) == \
+        _brute_contiguity(rings, t, rook=False)
+    assert neighbour_sets(rook_weights(coords, ring, tolerance=t)) == \
+        _brute_contiguity(rings, t, rook=True)
+
+
 # --- knn and distance band -----------------------------------------------------------
 
 def _centroids(frame: gpd.GeoDataFrame) -> np.ndarray:
@@ -211,7 +255,7 @@ def _centroids(frame: gpd.GeoDataFrame) -> np.ndarray:
 def test_knn_equals_libpysal_on_columbus(columbus, k):
     pts = _centroids(columbus)
     ours = knn_weights(pts, k)
-    reference = lweights.KNN(pts, k=k)
+    reference = lweights.KNN(pts, k=k, silence_warnings=True)
     assert (ours.sparse.toarray() == reference.sparse.toarray()).all()
     assert ours.kind == f"knn:{k}" and (ours.cardinalities == k).all()
     graph = lgraph.Graph.build_knn(pts, k=k)

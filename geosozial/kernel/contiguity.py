@@ -56,7 +56,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
-from scipy.spatial import cKDTree
 
 from geosozial.kernel.weights import Weights, WeightsError
 
@@ -213,6 +212,8 @@ def _inverse(values: np.ndarray) -> tuple[int, np.ndarray]:
 
 def _near_matrix(unique: np.ndarray, tolerance: float) -> sparse.csr_array:
     """Boolean u × u matrix: identity plus all pairs of unique vertices within tolerance."""
+    from scipy.spatial import cKDTree  # lazy: scipy.spatial is slow to import
+
     u = len(unique)
     pairs = cKDTree(unique).query_pairs(tolerance, output_type="ndarray")
     i = np.concatenate([np.arange(u), pairs[:, 0], pairs[:, 1]])

@@ -32,7 +32,11 @@ from geosozial.kernel.inference import check_alternative, generator
 
 
 def draws(n: int, size: int, permutations: int, seed: int | None) -> np.ndarray:
-    """``permutations`` rows of ``size`` distinct indices in ``range(n)``.
+    """``permutations`` rows of ``size`` distinct indices in ``range(n)``, in random order.
+
+    Small n: the first ``size`` of a random ordering of all n. Large n: uniform integer
+    draws with rows containing a repeat drawn again (rare when size << n). Both are
+    exact uniform ordered samples without replacement and depend only on the seed.
 
     Example:
         >>> d = draws(10, 4, 5, seed=3)
@@ -41,10 +45,16 @@ def draws(n: int, size: int, permutations: int, seed: int | None) -> np.ndarray:
     """
     rng = generator(seed)
     size = min(size, n)
-    out = np.empty((permutations, size), dtype=np.int64)
-    for p in range(permutations):
-        out[p] = rng.choice(n, size=size, replace=False)
-    return out
+    if n <= 512 or 4 * size * size > n:
+        keys = rng.random((permutations, n))
+        return np.argsort(keys, axis=1, kind="stable")[:, :size].astype(np.int64)
+    out = rng.integers(0, n, size=(permutations, size), dtype=np.int64)
+    while True:
+        ordered = np.sort(out, axis=1)
+        bad = np.flatnonzero((np.diff(ordered, axis=1) == 0).any(axis=1))
+        if bad.size == 0:
+            return out
+        out[bad] = rng.integers(0, n, size=(bad.size, size), dtype=np.int64)
 
 
 def _uniform_rows(w: sparse.csr_array) -> tuple[np.ndarray, np.ndarray]:

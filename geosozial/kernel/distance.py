@@ -16,12 +16,15 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
-from scipy.spatial import cKDTree
 
 from geosozial.kernel.weights import Weights, WeightsError
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 __all__ = ["distance_band_weights", "format_number", "knn_weights"]
 
@@ -76,6 +79,8 @@ def knn_weights(points: np.ndarray, k: int, *, symmetric: bool = False,
     k = int(k)
     if k >= n:
         raise WeightsError(f"k = {k} needs at least {k + 1} points, got {n}")
+    from scipy.spatial import cKDTree  # lazy: scipy.spatial is slow to import
+
     tree = cKDTree(pts)
     width = min(k + 2, n)
     dist, idx = tree.query(pts, k=width)
@@ -135,6 +140,8 @@ def distance_band_weights(points: np.ndarray, threshold: float, *, binary: bool 
     threshold = float(threshold)
     if not threshold > 0 or not np.isfinite(threshold):
         raise WeightsError(f"the distance threshold must be positive, got {threshold}")
+    from scipy.spatial import cKDTree
+
     pairs = cKDTree(pts).query_pairs(threshold, output_type="ndarray")
     i, j = pairs[:, 0], pairs[:, 1]
     kind = f"distance:{format_number(threshold)}"

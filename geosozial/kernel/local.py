@@ -280,11 +280,16 @@ def local_g(
     alternative: str = "two-sided",
     correction: str = "fdr",
     alpha: float = 0.05,
-    transform: str = "R",
+    transform: str = "B",
     keep_simulations: bool = False,
 ) -> LocalResult:
     """Getis-Ord Gi* (``star=True``: the area itself counts, weight 1 before the
     transform) or Gi; analytic z as esda ``G_Local``, permutation p, bins -3..3.
+
+    Binary weights (``transform="B"``, the default) give the z-score of Getis and Ord
+    (1995) that ArcGIS reports; esda's moment formula with row-standardised weights
+    treats every row as a single neighbour and understates z, so ``R`` is only offered
+    for comparison. The permutation p is the same for both.
 
     Example:
         >>> from geosozial.kernel.weights import Weights

@@ -1,0 +1,87 @@
+"""Time queen/rook contiguity: geosozial vs libpysal (W and Graph) vs pygeoda.
+
+One run each on the 10,997 VG5000 municipalities (../shared/data), after one warm-up
+call of our builder (imports, caches). Prints seconds and the ratio to ours (from arrays).
+
+    .venv/bin/python scripts/bench_weights.py [path/to/VG5000_GEM.shp]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from geosozial.data.geometries import read_areas
+from geosozial.data.weights_geo import ring_arrays, weights_for
+from geosozial.kernel.contiguity import contiguity_weights
+
+DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "vg5000_gem_2021" / \
+    "VG5000_GEM.shp"
+
+
+def timed(func: Callable[[], Any]) -> tuple[float, Any]:
+    """Seconds for one call, and its result."""
+    start = time.perf_counter()
+    result = func()
+    return time.perf_counter() - start, result
+
+
+def main(path: Path = DEFAULT) -> None:
+    """Run the benchmark and print a small table."""
+    warnings.simplefilter("ignore")
+    frame = read_areas(path, key="AGS").frame
+    n = len(frame)
+    seconds, (coords, ring, area) = timed(lambda: ring_arrays(frame.geometry))
+    print(f"{n} areas, {len(coords)} vertices; coordinate extraction {seconds:.3f} s")
+    contiguity_weights(coords, ring, area, n, tolerance=0.1)  # warm-up (imports)
+    rows: list[tuple[str, float, float]] = []
+    for rook in (False, True):
+        name = "rook" if rook else "queen"
+        ours, w = timed(lambda rook=rook: contiguity_weights(coords, ring, area, n, rook=rook))
+        rows.append((f"geosozial {name} from arrays", ours, ours))
+        t, _ = timed(lambda name=name: weights_for(frame, name))
+        rows.append((f"geosozial {name} incl. extraction", t, ours))
+        t, _ = timed(lambda rook=rook: contiguity_weights(coords, ring, area, n, rook=rook,
+                                                          tolerance=0.1))
+        rows.append((f"geosozial {name} tolerance 0.1 m", t, ours))
+        try:
+            from libpysal import graph, weights
+        except ImportError:
+            print("libpysal not installed")
+        else:
+            cls = weights.Rook if rook else weights.Queen
+            t, _ = timed(lambda cls=cls: cls.from_dataframe(frame, use_index=False,
+                                                            silence_warnings=True))
+            rows.append((f"libpysal weights.{cls.__name__}.from_dataframe", t, ours))
+            t, _ = timed(lambda rook=rook: graph.Graph.build_contiguity(frame.geometry,
+                                                                        rook=rook))
+            rows.append((f"libpysal Graph.build_contiguity(rook={rook})", t, ours))
+        try:
+            import pygeoda
+        except ImportError:
+            print("pygeoda not installed")
+        else:
+            t_open, gda = timed(lambda: pygeoda.open(frame))
+            build = pygeoda.rook_weights if rook else pygeoda.queen_weights
+            t, gw = timed(lambda build=build, gda=gda: build(gda))
+            rows.append((f"pygeoda {name}_weights", t, ours))
+            rows.append((f"pygeoda open + {name}_weights", t_open + t, ours))
+            same = all(set(gw.get_neighbors(i)) == set(w.sparse.indices[
+                w.sparse.indptr[i]:w.sparse.indptr[i + 1]].tolist()) for i in range(n))
+            print(f"pygeoda {name} neighbour sets identical to ours: {same}")
+        print(f"ours: {w!r}")
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'method':<{width}}  seconds  × ours (arrays)")
+    for label, t, ours in rows:
+        print(f"{label:<{width}}  {t:7.3f}  {t / ours:8.1f}")
+    print(f"\nnumpy {np.__version__}; one run each")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT)
