@@ -17,6 +17,19 @@ from pathlib import Path
 from geosozial import __version__
 from geosozial.messages import GeosozialError, Notice, set_language
 
+#: errors of pyogrio/GDAL that mean "cannot read or write this file"
+FILE_ERRORS = {"DataSourceError", "DataLayerError", "FieldError", "GeometryError",
+               "FeatureError", "CRSError", "DriverError"}
+
+
+def _file_error(exc: BaseException, lang: str) -> str:
+    """A one-line message for a file that cannot be read or written."""
+    name = getattr(exc, "filename", None)
+    text = f"{exc.strerror}: {name}" if isinstance(exc, OSError) and name else str(exc)
+    if lang == "de":
+        return f"Datei kann nicht gelesen oder geschrieben werden ({text})"
+    return f"cannot read or write file ({text})"
+
 
 def _lang(argv: Sequence[str]) -> str:
     for i, a in enumerate(argv):
@@ -47,6 +60,11 @@ def build_parser(lang: str = "de") -> argparse.ArgumentParser:
     conf.add_argument("--no-confidentiality", action="store_true",
                       help=t("keine Geheimhaltung anwenden (nur für interne Auswertungen)",
                              "apply no confidentiality (internal use only)"))
+    conf.add_argument("--relation", action="append", default=[], metavar="SUMME=TEIL+TEIL",
+                      help=t("Summenbeziehung zwischen Spalten für die Geheimhaltung, z. B. "
+                             "'Insgesamt=männlich+weiblich' (GENESIS-Summen werden erkannt)",
+                             "sum relation between columns for confidentiality, e.g. "
+                             "'Insgesamt=männlich+weiblich' (GENESIS totals are detected)"))
 
     parser = argparse.ArgumentParser(
         prog="geosozial", parents=[common],
@@ -139,7 +157,7 @@ def cmd_join(args: argparse.Namespace) -> int:
 
     result = join_files(args.areas, args.table, args.key, args.out, columns=args.columns,
                         rule=_rule(args), sheet=args.sheet, table_key_column=args.table_key,
-                        layer=args.layer)
+                        layer=args.layer, relations=args.relation)
     if args.json:
         print(json.dumps(result.report.as_dict(args.lang), ensure_ascii=False, indent=2))
     else:
@@ -159,7 +177,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
         variables[name.strip()] = [c.strip() for c in cols.split("+") if c.strip()]
     indicators = [get_indicator(i) for i in args.indicator]
     run = aggregate_files(args.joined, args.mapping, args.out, variables=variables,
-                          indicators=indicators, rule=_rule(args))
+                          indicators=indicators, rule=_rule(args), relations=args.relation)
     regions = run.result.sozialraeume
     de = args.lang == "de"
     print("Sozialräume: " + str(len(regions)))
@@ -205,6 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lang = "de"
     parser = build_parser(lang)
     args = parser.parse_args(argv)
+    args.lang = lang  # --lang may stand before or after the command
     set_language(args.lang)
     from geosozial.cli_stats import cmd_local, cmd_moran
 
@@ -219,6 +238,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands[args.command](args)
     except GeosozialError as exc:
         print(("Fehler: " if args.lang == "de" else "error: ") + exc.text(args.lang),
+              file=sys.stderr)
+        return 2
+    except (OSError, RuntimeError, ValueError) as exc:  # file system, GDAL, bad values
+        if type(exc).__name__ not in FILE_ERRORS and not isinstance(exc, OSError):
+            raise
+        print(("Fehler: " if args.lang == "de" else "error: ") + _file_error(exc, args.lang),
               file=sys.stderr)
         return 2
 

@@ -32,3 +32,13 @@ def areas_file(tmp_path: Path) -> Path:
     grid_areas(["14999001", "14999002", "14999003", "14999004"],
                ["Adorf", "Bödorf", "Cestadt", "Düben"]).to_file(path, layer="gemeinden")
     return path
+
+
+@pytest.fixture(autouse=True)
+def german_messages():
+    """Every test starts with German messages (the CLI sets the language globally)."""
+    from geosozial.messages import set_language
+
+    set_language("de")
+    yield
+    set_language("de")

@@ -125,12 +125,27 @@ def test_12_municipality_in_no_sozialraum(tmp_path, capsys, areas):
 
 
 def test_13_negative_counts(tmp_path, capsys, areas):
-    joined = _joined_file(tmp_path, capsys, areas,
-                          rows="14999001;10\n14999002;-4\n14999003;30\n")
+    table = _csv(tmp_path, "AGS;geborene;gestorbene\n14999001;3;4\n14999002;-2;8\n"
+                 "14999003;1;5\n", name="bew.csv")
+    assert _join(tmp_path, capsys, areas, table, "--no-confidentiality")[0] == 0
     mapping = _csv(tmp_path, "AGS;Sozialraum\n" + "".join(f"{k};Nord\n" for k in KEYS),
                    name="sr.csv")
-    code, _, err = _run(capsys, "aggregate", joined, mapping, "--out", tmp_path / "sr.gpkg")
-    assert code == 2 and "-4" in err and "14999002" in err and "Wert" in err
+    code, _, err = _run(capsys, "aggregate", tmp_path / "out.gpkg", mapping, "--out",
+                        tmp_path / "sr.gpkg", "--indicator", "geburtenverhaeltnis")
+    assert code == 2 and "-2" in err and "14999002" in err and "geborene" in err
+
+
+def test_13b_negative_balance_is_not_summed_as_count(tmp_path, capsys, areas):
+    table = _csv(tmp_path, "AGS;Saldo;Anzahl\n14999001;-3;10\n14999002;5;20\n"
+                 "14999003;1;30\n", name="saldo.csv")
+    assert _join(tmp_path, capsys, areas, table, "--no-confidentiality")[0] == 0
+    mapping = _csv(tmp_path, "AGS;Sozialraum\n" + "".join(f"{k};Nord\n" for k in KEYS),
+                   name="sr.csv")
+    code, out, _ = _run(capsys, "aggregate", tmp_path / "out.gpkg", mapping, "--out",
+                        tmp_path / "sr.gpkg")
+    assert code == 0 and "Saldo" in out and "negative Werte" in out
+    sr = gpd.read_file(tmp_path / "sr.gpkg", layer="sozialraeume")
+    assert "Saldo" not in sr.columns and sr["Anzahl"].item() == 60
 
 
 def test_14_denominator_zero_is_named(tmp_path, capsys, areas):
@@ -198,3 +213,33 @@ def test_21_english_messages_on_request(tmp_path, capsys, areas):
     table = _csv(tmp_path, "AGS;Wert\n14999001;5\n14999002;n.v.\n")
     code, _, err = _join(tmp_path, capsys, areas, table, "--lang", "en")
     assert code == 2 and err.startswith("error:") and "line 3" in err
+
+
+def test_22_decimal_comma_in_comma_separated_file(tmp_path, capsys, areas):
+    table = _csv(tmp_path, 'AGS,Name,Quote\n14999001,Adorf,"12,5"\n14999002,Bödorf,"1,250"\n')
+    code, _, err = _join(tmp_path, capsys, areas, table)
+    assert code == 2 and "1,250" in err and "Zeile 3" in err  # ambiguous: refused
+    table = _csv(tmp_path, 'AGS,Name,Quote\n14999001,Adorf,"12,5"\n', name="ok.csv")
+    assert _join(tmp_path, capsys, areas, table)[0] == 0
+    assert gpd.read_file(tmp_path / "out.gpkg").set_index("key").loc["14999001", "Quote"] == 12.5
+
+
+def test_23_three_decimal_dot_numbers_are_flagged(tmp_path, capsys, areas):
+    table = _csv(tmp_path, "AGS;Wert\n14999001;12.345\n14999002;7.125\n")
+    code, out, _ = _join(tmp_path, capsys, areas, table, "--no-confidentiality")
+    assert code == 0 and "Tausenderpunkt" in out and "12345" in out
+
+
+def test_24_variable_must_not_overwrite_a_column(tmp_path, capsys, areas):
+    joined = _joined_file(tmp_path, capsys, areas)
+    mapping = _csv(tmp_path, "AGS;Sozialraum\n" + "".join(f"{k};Nord\n" for k in KEYS),
+                   name="sr.csv")
+    code, _, err = _run(capsys, "aggregate", joined, mapping, "--out", tmp_path / "sr.gpkg",
+                        "--var", "wert=Wert")
+    assert code == 2 and "wert" in err
+
+
+def test_25_language_option_before_the_command(tmp_path, capsys, areas):
+    code, _, err = _run(capsys, "--lang", "en", "join", areas, tmp_path / "fehlt.csv", "--out",
+                        tmp_path / "o.gpkg")
+    assert code == 2 and err.startswith("error:") and "fehlt.csv" in err

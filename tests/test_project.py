@@ -93,3 +93,22 @@ def test_project_file_errors_name_the_entry(tmp_path):
     with pytest.raises(GeosozialError) as exc:
         load_project(bad)
     assert "TOML" in str(exc.value)
+
+
+def test_demo_withheld_births_cannot_be_derived(demo_out):
+    from test_confidentiality import derivable
+
+    out, _ = demo_out
+    gem = gpd.read_file(out / "musterkreis_2023.gpkg", layer="gemeinden")
+    sr = gpd.read_file(out / "musterkreis_2023.gpkg", layer="sozialraeume")
+    withheld = gem["geborene_flag"] == "geheim"
+    assert withheld.sum() >= 2  # small counts were found and a partner withheld
+    names = sorted(sr["name"])
+    groups = [names.index(sr.set_index("key").index[sr["gemeinden"].str.contains(k)][0])
+              for k in gem["key"]]
+    regions = sr.set_index("name").loc[names]
+    leaked = derivable(gem["geborene"].fillna(0).to_numpy(), groups,
+                       (~withheld).tolist(), regions["geborene"].notna().tolist(), 0.0)
+    assert not set(leaked) & set(np.flatnonzero(withheld.to_numpy()).tolist())
+    # the rates built on a withheld count are withheld too
+    assert (gem.loc[withheld, "geburtenziffer_flag"] == "geheim").all()

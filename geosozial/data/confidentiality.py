@@ -26,10 +26,10 @@ from scipy.linalg import null_space
 from geosozial.messages import define
 
 define("conf.applied",
-       de="Geheimhaltung ({rule}): {primary} Werte primär und {secondary} Werte sekundär "
-       "gesperrt in {variable}.",
-       en="confidentiality ({rule}): {primary} values suppressed primarily and {secondary} "
-       "secondarily in {variable}.")
+       de="Geheimhaltung ({rule}) in {variable}: gesperrt primär {primary}, sekundär "
+       "{secondary}.",
+       en="confidentiality ({rule}) in {variable}: withheld primarily {primary}, "
+       "secondarily {secondary}.")
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,13 @@ class Protection:
     protectable: np.ndarray  # cells that may be withheld as secondary suppression
     primary: np.ndarray = field(init=False)
     withheld: np.ndarray = field(init=False)
+    exposed_anyway: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values, dtype=float)
         self.primary = np.zeros(len(self.values), dtype=bool)
         self.withheld = np.isnan(self.values).copy()
+        self.exposed_anyway = np.zeros(len(self.values), dtype=bool)
 
     @classmethod
     def for_hierarchy(cls, members: np.ndarray, groups: np.ndarray) -> Protection:
@@ -97,11 +99,17 @@ class Protection:
 
     @classmethod
     def for_table(cls, members: np.ndarray, groups: np.ndarray,
-                  column_relations: list[tuple[int, list[int]]] = ()) -> Protection:
+                  column_relations: list[tuple[int, list[int]]] = (),
+                  absent: np.ndarray | None = None,
+                  public_groups: bool = False) -> Protection:
         """Several variables (columns of ``members``) over the same hierarchy.
 
         ``column_relations`` are additive relations between columns that hold in every
         row, e.g. ``(0, [1, 2])`` for "column 0 = column 1 + column 2" (total = parts).
+        ``absent`` marks member cells everybody knows contribute nothing (an area without
+        a table row): known zeros that are never withheld. ``public_groups`` says the
+        group totals are published elsewhere (e.g. the Kreis row of an official table),
+        so they count as known even when a member is unknown. The grand total is public.
         Cell ``(row r, column v)`` has index ``v * (n + g + 1) + r``, rows being the n
         members, the g groups (sorted labels) and the grand total.
 
@@ -112,29 +120,35 @@ class Protection:
             >>> p.withheld.reshape(3, 4)[:, :2].tolist()  # 2 is hidden, so are its partners
             [[False, False], [True, True], [True, True]]
         """
-        members = np.asarray(members, dtype=float)
+        members = np.array(members, dtype=float)
         groups = np.asarray(groups)
         labels = np.unique(groups)
         n, k = members.shape
+        absent = np.zeros((n, k), dtype=bool) if absent is None else np.asarray(absent, bool)
+        members[absent] = 0.0
         g = len(labels)
         rows = n + g + 1
         values = np.empty(rows * k)
+        protectable = np.ones(rows * k, dtype=bool)
         relations: list[tuple[int, list[int]]] = []
         for v in range(k):
             base = v * rows
             values[base: base + n] = members[:, v]
+            protectable[base: base + n] = ~absent[:, v]
             for j, label in enumerate(labels):
                 idx = np.flatnonzero(groups == label)
-                values[base + n + j] = members[idx, v].sum()  # NaN if any member unknown
+                total = members[idx, v].sum()  # NaN if any member unknown
+                if public_groups:
+                    total = np.nansum(members[idx, v])
+                    protectable[base + n + j] = False
+                values[base + n + j] = total
                 relations.append((base + n + j, [base + int(i) for i in idx]))
-            grand = values[base + n: base + n + g]
-            values[base + n + g] = grand.sum()
+            values[base + n + g] = np.nansum(members[:, v])  # the grand total is public
+            protectable[base + n + g] = False
             relations.append((base + n + g, list(range(base + n, base + n + g))))
         for total, parts in column_relations:
             for r in range(rows):
                 relations.append((total * rows + r, [p * rows + r for p in parts]))
-        protectable = np.ones(rows * k, dtype=bool)
-        protectable[[v * rows + n + g for v in range(k)]] = False
         return cls(values=values, relations=relations, protectable=protectable)
 
     def matrix(self) -> np.ndarray:
@@ -193,14 +207,18 @@ class Protection:
         secret &= self.protectable
         self.primary = secret
         self.withheld = np.isnan(self.values) | secret
-        for _ in range(len(self.values)):
-            exposed = self.disclosed() & self.primary
+        #: secret cells that public totals reveal whatever we withhold (reported, not hidden)
+        self.exposed_anyway = np.zeros(len(self.values), dtype=bool)
+        for _ in range(2 * len(self.values)):
+            exposed = self.disclosed() & self.primary & ~self.exposed_anyway
             if not exposed.any():
                 self._publish_derivable()
                 return
-            cell = self._next_cell(int(np.flatnonzero(exposed)[0]))
+            first = int(np.flatnonzero(exposed)[0])
+            cell = self._next_cell(first)
             if cell is None:
-                raise RuntimeError("confidentiality: no cell left to withhold")
+                self.exposed_anyway[first] = True
+                continue
             self.withheld[cell] = True
 
     def _publish_derivable(self) -> None:

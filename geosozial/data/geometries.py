@@ -174,6 +174,8 @@ def _read_keys(frame: gpd.GeoDataFrame, key: str, file: str, notices: list[Notic
     if source_field is None:
         source_field = next((c for c in fields if c.upper() == key.upper()), None)
     derive_from_ars = False
+    if source_field is None and kind == "ARS":
+        source_field = next((c for c in fields if c.upper() == "RS"), None)
     if source_field is None and kind == "AGS":
         source_field = next((c for c in fields if c.upper() in ("ARS", "RS")), None)
         derive_from_ars = source_field is not None
@@ -192,7 +194,7 @@ def _read_keys(frame: gpd.GeoDataFrame, key: str, file: str, notices: list[Notic
         except GeosozialError as exc:
             raise GeosozialError("geo.key_bad", file=file, row=row, key=source_field,
                                  problem=exc.text()) from exc
-        if was_repaired:
+        if was_repaired and str(raw).strip() != value:
             repaired.append((raw, value))
         keys.append(ags_from_ars(value) if derive_from_ars else value)
     if repaired:
@@ -216,7 +218,7 @@ def _check_geometries(frame: gpd.GeoDataFrame, file: str, notices: list[Notice])
     if bad.any() and not invalid[bad].all():
         row = int(np.flatnonzero(bad & ~invalid)[0])
         raise GeosozialError("geo.not_polygon", file=file, row=row + 1, key=frame["key"][row],
-                             geom_type=shapely.get_type_id(geoms[row]))
+                             geom_type=geoms[row].geom_type)
     if invalid.any():
         fixed = shapely.make_valid(geoms[invalid])
         fixed = np.array([_polygonal(g) for g in fixed], dtype=object)

@@ -32,6 +32,9 @@ FLAG_NO_DATA = "keine_daten"
 FLAG_ZERO_DENOMINATOR = "nenner_null"
 FLAG_NOT_COMPUTABLE = "nicht_berechenbar"
 
+#: symbols that keep a value but qualify it; a result built on them carries the first
+PROVISIONAL_FLAGS = ("p", "s", "r", "()")
+
 FLAG_LABELS = {
     FLAG_SUPPRESSED: ("geheim gehalten", "confidential"),
     FLAG_NO_DATA: ("keine Daten", "no data"),
@@ -282,6 +285,7 @@ def input_flag(flags: pd.DataFrame, counts: pd.DataFrame, variables: list[str], 
         'geheim'
     """
     result = FLAG_OK
+    marks = []
     for var in variables:
         flag = str(flags[var].iloc[row]) if var in flags.columns else ""
         value = counts[var].iloc[row]
@@ -290,6 +294,10 @@ def input_flag(flags: pd.DataFrame, counts: pd.DataFrame, variables: list[str], 
         if flag in MISSING_FLAGS or flag in (FLAG_NO_DATA, FLAG_NOT_COMPUTABLE,
                                              FLAG_ZERO_DENOMINATOR) or pd.isna(value):
             result = FLAG_NOT_COMPUTABLE if flag == FLAG_NOT_COMPUTABLE else FLAG_NO_DATA
+        elif flag in PROVISIONAL_FLAGS:
+            marks.append(flag)
+    if result == FLAG_OK and marks:
+        return next(f for f in PROVISIONAL_FLAGS if f in marks)
     return result
 
 

@@ -42,6 +42,13 @@ DELIMITERS = (";", ",", "\t")
 
 define("table.empty", de="Datei {file} ist leer.", en="file {file} is empty.")
 define(
+    "table.thousands",
+    de="Datei {file}: Zahlen wie {example} wurden mit Tausenderpunkt gelesen ({value}). "
+    "Falls ein Dezimalpunkt gemeint ist, bitte mit Dezimalkomma exportieren.",
+    en="file {file}: numbers like {example} were read with a thousands dot ({value}). "
+    "If a decimal point is meant, please export with a decimal comma.",
+)
+define(
     "table.no_rows",
     de="Datei {file} enthält nur die Kopfzeile und keine Datenzeilen.",
     en="file {file} has a header but no data rows.",
@@ -456,8 +463,16 @@ def read_plain_csv(path: str | Path, *, key_column: str | None = None,
     body = parsed[1:]
     decimal = sniff_decimal((c for _, cells in body for c in cells), delimiter)
     meta = {"layout": "plain-csv", "encoding": used, "delimiter": delimiter, "decimal": decimal}
-    return build_plain_table(header, body, source=source, key_column=key_column,
-                             name_column=name_column, decimal=decimal, meta=meta)
+    table = build_plain_table(header, body, source=source, key_column=key_column,
+                              name_column=name_column, decimal=decimal, meta=meta)
+    if decimal == ",":
+        example = next((c.strip() for _, cells in body for c in cells[1:]
+                        if isinstance(c, str) and _THOUSANDS.match(c.strip())), None)
+        if example is not None:
+            table.notices.append(Notice("table.thousands", "warning", file=source,
+                                        example=example,
+                                        value=example.replace(".", "")))
+    return table
 
 
 def xlsx_sheets(path: str | Path) -> dict[str, list[tuple[int, list[object]]]]:

@@ -24,11 +24,35 @@ from geosozial.messages import GeosozialError, Notice, define
 
 UNKNOWN_FLAGS = frozenset(MISSING_FLAGS | {FLAG_SUPPRESSED, FLAG_NO_DATA, FLAG_NOT_COMPUTABLE})
 
+define("conf.exposed",
+       de="Geheimhaltung: {variable} von {keys} ist gesperrt, lässt sich aber aus öffentlich "
+       "bekannten Summen (z. B. der Kreissumme) berechnen, was auch immer hier gesperrt wird.",
+       en="confidentiality: {variable} of {keys} is withheld but can be computed from publicly "
+       "known totals (e.g. the Kreis total), whatever is withheld here.")
+define("conf.rates",
+       de="Geheimhaltung: {column} in {n} Zeilen gesperrt, in denen eine Anzahl gesperrt ist "
+       "(eine fertige Quote mal Bezugsgröße ergäbe die Anzahl).",
+       en="confidentiality: {column} withheld in {n} rows where a count is withheld (a "
+       "ready-made rate times its base would give the count back).")
 define("conf.relation_column",
        de="Geheimhaltung: die Beziehung {relation} nennt die Spalte {column}, die nicht "
        "geschützt wird. Geschützte Spalten: {columns}",
        en="confidentiality: relation {relation} names column {column}, which is not "
        "protected. Protected columns: {columns}")
+
+
+def absent_cells(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Rows without any value and without a symbol: the area has no table row at all.
+
+    Example:
+        >>> absent_cells(pd.DataFrame({"a": [1.0, None, None], "a_flag": ["", "", "."]}),
+        ...              "a").tolist()
+        [False, True, False]
+    """
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    flags = (frame[flag_column(column)].astype(str).to_numpy() if flag_column(column) in frame
+             else np.full(len(frame), ""))
+    return np.isnan(values) & np.isin(flags, ["", "nan", "None", FLAG_NO_DATA])
 
 
 def known_values(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -52,6 +76,8 @@ def protect_frames(
     rule: ConfidentialityRule,
     relations: Sequence[tuple[str, Sequence[str]]] = (),
     regions: pd.DataFrame | None = None,
+    public_groups: bool = False,
+    other_columns: Sequence[str] = (),
 ) -> list[Notice]:
     """Withhold secret counts and every cell that would reveal them, in place.
 
@@ -59,6 +85,10 @@ def protect_frames(
     grand total is public. ``regions`` (optional) holds one row per group in sorted
     label order and is protected together with the members. ``relations`` are column
     relations such as ``("sgb2_rlb", ["sgb2_elb", "sgb2_nef_u15"])`` (total = parts).
+    ``public_groups``: the group totals are published elsewhere (the Kreis row of the
+    official table). Areas without a table row count as known zeros. ``other_columns``
+    (ready-made rates and other non-count values) are withheld in every row where a
+    count is withheld, since a rate times a public base gives the count back.
     """
     columns = list(columns)
     if not columns:
@@ -77,7 +107,17 @@ def protect_frames(
         rels = [(local[t], [local[p] for p in parts]) for t, parts in column_relations
                 if t in local]
         notices += _protect_component(members, [columns[v] for v in component], groups, rule,
-                                      rels, regions)
+                                      rels, regions, public_groups)
+    if other_columns:
+        hidden = np.zeros(len(members), dtype=bool)
+        for c in columns:
+            hidden |= members[flag_column(c)].astype(str).to_numpy() == FLAG_SUPPRESSED
+        for c in other_columns:
+            known = ~np.isnan(pd.to_numeric(members[c], errors="coerce").to_numpy(float))
+            if (hidden & known).any():
+                _blank(members, c, hidden & known)
+                notices.append(Notice("conf.rates", "info", column=c,
+                                      n=int((hidden & known).sum())))
     return notices
 
 
@@ -101,26 +141,48 @@ def _components(k: int, relations: list[tuple[int, list[int]]]) -> list[list[int
 
 def _protect_component(members: pd.DataFrame, columns: list[str], groups: Sequence[object],
                        rule: ConfidentialityRule, column_relations: list[tuple[int, list[int]]],
-                       regions: pd.DataFrame | None) -> list[Notice]:
+                       regions: pd.DataFrame | None, public_groups: bool) -> list[Notice]:
     matrix = np.column_stack([known_values(members, c) for c in columns])
+    absent = np.column_stack([absent_cells(members, c) for c in columns])
     labels = np.unique(np.asarray(list(groups)), return_inverse=True)[1].ravel()
-    protection = Protection.for_table(matrix, labels, column_relations)
-    protection.solve(rule)
     n = len(members)
-    g = len(np.unique(labels))
-    rows = n + g + 1
+    withheld_members = np.zeros((n, len(columns)), dtype=bool)
+    exposed = np.zeros((n, len(columns)), dtype=bool)
+    primary_count = np.zeros(len(columns), dtype=np.int64)
+    if public_groups and regions is None:
+        # with public group totals every group is its own problem: solve them one by one
+        parts = [np.flatnonzero(labels == j) for j in np.unique(labels)]
+    else:
+        parts = [np.arange(n)]
+    region_hidden = None
+    for rows_idx in parts:
+        sub_labels = labels[rows_idx]
+        protection = Protection.for_table(matrix[rows_idx], sub_labels, column_relations,
+                                          absent[rows_idx], public_groups)
+        protection.solve(rule)
+        m, g = len(rows_idx), len(np.unique(sub_labels))
+        block = m + g + 1
+        hidden = (protection.withheld & ~np.isnan(protection.values)).reshape(-1, block)
+        withheld_members[rows_idx] = hidden[:, :m].T
+        exposed[rows_idx] = protection.exposed_anyway.reshape(-1, block)[:, :m].T
+        primary_count += protection.primary.reshape(-1, block)[:, :m].sum(axis=1)
+        if regions is not None:
+            region_hidden = hidden[:, m: m + g].T
     notices = []
     for v, c in enumerate(columns):
-        block = slice(v * rows, (v + 1) * rows)
-        withheld = protection.withheld[block] & ~np.isnan(protection.values[block])
-        primary = protection.primary[block]
-        _blank(members, c, withheld[:n])
-        if regions is not None:
-            _blank(regions, c, withheld[n: n + g])
-        if withheld.any():
+        _blank(members, c, withheld_members[:, v])
+        n_hidden = int(withheld_members[:, v].sum())
+        if region_hidden is not None:
+            _blank(regions, c, region_hidden[:, v])
+            n_hidden += int(region_hidden[:, v].sum())
+        if exposed[:, v].any():
+            keys = members["key"].astype(str).to_numpy() if "key" in members else np.arange(n)
+            notices.append(Notice("conf.exposed", "warning", variable=c, keys=", ".join(
+                map(str, keys[exposed[:, v]][:20]))))
+        if n_hidden:
             notices.append(Notice("conf.applied", "info", rule=rule.describe(),
-                                  primary=int(primary.sum()),
-                                  secondary=int(withheld.sum() - primary.sum()), variable=c))
+                                  primary=int(primary_count[v]),
+                                  secondary=n_hidden - int(primary_count[v]), variable=c))
     return notices
 
 
@@ -135,3 +197,94 @@ def _blank(frame: pd.DataFrame, column: str, hide: np.ndarray) -> None:
         flags[i] = FLAG_SUPPRESSED
     frame[column] = values
     frame[flag_column(column)] = flags
+
+
+define("conf.relation_broken",
+       de="Geheimhaltung: die Beziehung {relation} gilt nicht (z. B. {key}: {total} ≠ "
+       "{parts}); sie wird nicht verwendet.",
+       en="confidentiality: the relation {relation} does not hold (e.g. {key}: {total} ≠ "
+       "{parts}); it is not used.")
+define("conf.relations_found",
+       de="Geheimhaltung: {n} Summenbeziehungen zwischen Spalten berücksichtigt: {relations}",
+       en="confidentiality: {n} sum relations between columns taken into account: "
+       "{relations}")
+
+
+def label_relations(columns: Sequence[str], total_word: str = "Insgesamt"
+                    ) -> list[tuple[str, list[str]]]:
+    """Candidate relations from GENESIS column labels: ``... | Insgesamt | ...`` is the sum
+    of the columns that differ from it only in that header level.
+
+    Example:
+        >>> label_relations(["Insgesamt | Insgesamt", "männlich | Insgesamt",
+        ...                  "weiblich | Insgesamt"])
+        [('Insgesamt | Insgesamt', ['männlich | Insgesamt', 'weiblich | Insgesamt'])]
+    """
+    split = {c: str(c).split(" | ") for c in columns}
+    found = []
+    for c, parts in split.items():
+        for level, word in enumerate(parts):
+            if word != total_word:
+                continue
+            siblings = [o for o, op in split.items() if o != c and len(op) == len(parts)
+                        and op[level] != total_word
+                        and all(op[i] == parts[i] for i in range(len(parts)) if i != level)]
+            if len(siblings) >= 2:
+                found.append((c, siblings))
+    return found
+
+
+def verify_relations(frame: pd.DataFrame, relations: Sequence[tuple[str, Sequence[str]]],
+                     warn: bool = True) -> tuple[list[tuple[str, list[str]]], list[Notice]]:
+    """Keep the relations that hold in every row where all their values are known.
+
+    A declared relation that does not hold is dropped with a warning (``warn``); an
+    assumed one (from labels) is dropped quietly.
+
+    Example:
+        >>> f = pd.DataFrame({"key": ["a"], "t": [5.0], "x": [2.0], "y": [3.0]})
+        >>> verify_relations(f, [("t", ["x", "y"])])[0]
+        [('t', ['x', 'y'])]
+    """
+    kept, notices = [], []
+    keys = frame["key"].astype(str).to_numpy() if "key" in frame else np.arange(len(frame))
+    for total, parts in relations:
+        cols = [total, *parts]
+        if any(c not in frame.columns for c in cols):
+            continue
+        values = np.column_stack([known_values(frame, c) for c in cols])
+        ok = ~np.isnan(values).any(axis=1)
+        diff = np.abs(values[ok, 0] - values[ok, 1:].sum(axis=1))
+        bad = np.flatnonzero(diff > 1e-9 * np.maximum(1.0, np.abs(values[ok, 0])))
+        if bad.size:
+            if warn:
+                row = np.flatnonzero(ok)[bad[0]]
+                notices.append(Notice(
+                    "conf.relation_broken", "warning", relation=f"{total} = "
+                    + " + ".join(parts), key=keys[row], total=values[row, 0],
+                    parts=" + ".join(f"{x:g}" for x in values[row, 1:])))
+            continue
+        kept.append((total, list(parts)))
+    if kept:
+        notices.append(Notice("conf.relations_found", "info", n=len(kept), relations="; ".join(
+            f"{t} = {' + '.join(p)}" for t, p in kept[:5]) + (" …" if len(kept) > 5 else "")))
+    return kept, notices
+
+
+def parse_relation(text: str) -> tuple[str, list[str]]:
+    """``"Insgesamt=männlich+weiblich"`` -> ``("Insgesamt", ["männlich", "weiblich"])``.
+
+    Example:
+        >>> parse_relation("a = b + c")
+        ('a', ['b', 'c'])
+    """
+    total, _, rest = text.partition("=")
+    parts = [p.strip() for p in rest.split("+") if p.strip()]
+    if not total.strip() or len(parts) < 2:
+        raise GeosozialError("conf.relation_syntax", text=text)
+    return total.strip(), parts
+
+
+define("conf.relation_syntax",
+       de="Beziehung {text!r} nicht verstanden; erwartet SUMME=TEIL+TEIL (Spaltennamen).",
+       en="relation {text!r} not understood; expected TOTAL=PART+PART (column names).")

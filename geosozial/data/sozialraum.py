@@ -30,7 +30,7 @@ from geosozial.data.indicators import (
 )
 from geosozial.data.keys import normalize_key
 from geosozial.data.protect import known_values, protect_frames
-from geosozial.data.variables import flag_column
+from geosozial.data.variables import combine_flags, flag_column, value_columns
 from geosozial.messages import GeosozialError, Notice, define
 
 GROUP_COLUMNS = ("sozialraum", "sozialregion", "planungsraum", "raum", "region", "gruppe")
@@ -258,12 +258,15 @@ def aggregate(
                                       members=", ".join(f"{k} {names[k]}" for k in lacking)))
             else:
                 sums[j] = values[idx].sum()
-                region_flags[j] = "-" if sums[j] == 0 else ""
+                member_flags = [str(f) for f in members[flag_column(c)].to_numpy()[idx]]
+                region_flags[j] = combine_flags(member_flags) if sums[j] != 0 else "-"
         regions[c] = sums
         regions[flag_column(c)] = region_flags
     if rule is not None:
         protected = list(counts) if protect is None else [c for c in counts if c in protect]
-        notices.extend(protect_frames(members, protected, group_of, rule, relations, regions))
+        others = [c for c in value_columns(members) if c not in counts]
+        notices.extend(protect_frames(members, protected, group_of, rule, relations, regions,
+                                      other_columns=others))
     for ind in indicators:
         for frame, frame_keys in ((members, keys), (regions, groups)):
             notices.extend(add_indicator(frame, ind, frame_keys, source))

@@ -53,11 +53,15 @@ class UnknownSymbol(ValueError):
 def parse_number(text: str, decimal: str = ",") -> float:
     """Parse a number written the German way (``1.234,5``) or plainly (``1234.5``).
 
-    With ``decimal=","`` a dot is a thousands separator; with ``decimal="."`` a comma is.
+    With ``decimal=","`` a dot is a thousands separator; with ``decimal="."`` a comma is
+    one only next to a decimal point (``1,234.5``); ``12,5`` is a decimal comma and
+    ``1,250`` alone is ambiguous and refused.
 
     Example:
         >>> parse_number("1.234,5"), parse_number("1234.5", decimal=".")
         (1234.5, 1234.5)
+        >>> parse_number("12,5", decimal="."), parse_number("1,234.5", decimal=".")
+        (12.5, 1234.5)
     """
     t = text.strip().replace("\u00a0", "").replace(" ", "")
     if decimal == ",":
@@ -66,6 +70,11 @@ def parse_number(text: str, decimal: str = ",") -> float:
         if _PLAIN_NUMBER.match(t) and t.count(".") <= 1 and not re.match(r"^\d{1,3}\.\d{3}$", t):
             return float(t)
         raise UnknownSymbol(text)
+    if "," in t and "." not in t:
+        if re.match(r"^[+-]?\d{1,3}(,\d{3})+$", t):
+            raise UnknownSymbol(text)  # 1,250: thousands or decimal comma? refuse to guess
+        if re.match(r"^[+-]?\d*,\d+$", t):
+            return float(t.replace(",", "."))  # a German decimal comma in a quoted cell
     t2 = t.replace(",", "")
     if _PLAIN_NUMBER.match(t2):
         return float(t2)

@@ -24,6 +24,14 @@ FLAG_SUFFIX = "_flag"
 define("var.unknown_column",
        de="Variable {variable}: Spalte {column} fehlt. Vorhandene Spalten: {columns}",
        en="variable {variable}: column {column} is missing. Columns found: {columns}")
+define("var.negative",
+       de="Spalte {column} enthält negative Werte (z. B. {example} bei {key}), etwa einen Saldo; "
+       "sie wird nicht als Anzahl behandelt (nicht summiert, nicht geheim gehalten).",
+       en="column {column} holds negative values (e.g. {example} for {key}), such as a balance; "
+       "it is not treated as a count (not summed, not protected).")
+define("var.exists",
+       de="Variable {variable} gibt es schon als Spalte; bitte einen anderen Namen wählen.",
+       en="variable {variable} already exists as a column; please choose another name.")
 define("var.not_count",
        de="Spalte {column} enthält Werte mit Nachkommastellen (z. B. {example} bei {key}) und "
        "wird nicht als Anzahl summiert; Quoten werden aus Zählern und Nennern neu berechnet.",
@@ -63,6 +71,12 @@ def count_columns(frame: pd.DataFrame, keys: Sequence[str],
     counts = []
     for c in value_columns(frame):
         values = pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
+        negative = np.flatnonzero(values < 0)
+        if negative.size:
+            i = int(negative[0])
+            notices.append(Notice("var.negative", "info", column=c, example=values[i],
+                                  key=keys[i]))
+            continue
         fractional = np.flatnonzero(~np.isnan(values) & (values != np.round(values)))
         if fractional.size:
             i = int(fractional[0])
@@ -104,6 +118,9 @@ def derive_variables(frame: pd.DataFrame, spec: Mapping[str, str | Sequence[str]
     out = frame.copy()
     for variable, columns in spec.items():
         parts = [columns] if isinstance(columns, str) else list(columns)
+        lowered = {str(c).lower() for c in frame.columns}
+        if variable in frame.columns or variable.lower() in lowered:
+            raise GeosozialError("var.exists", variable=variable)
         for c in parts:
             if c not in frame.columns:
                 raise GeosozialError("var.unknown_column", variable=variable, column=c,

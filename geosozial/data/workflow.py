@@ -20,7 +20,12 @@ from geosozial.data.export import kreis_groups, write_geopackage
 from geosozial.data.geometries import read_areas
 from geosozial.data.indicators import Indicator
 from geosozial.data.join import JoinResult, join_table
-from geosozial.data.protect import protect_frames
+from geosozial.data.protect import (
+    label_relations,
+    parse_relation,
+    protect_frames,
+    verify_relations,
+)
 from geosozial.data.sozialraum import AggregateResult, aggregate, read_mapping
 from geosozial.data.tables import read_table
 from geosozial.data.variables import count_columns, derive_variables, value_columns
@@ -31,6 +36,9 @@ define("wf.not_joined",
        "zuerst 'geosozial join' ausführen.",
        en="{file} has no value columns with flags (column and column_flag); run "
        "'geosozial join' first.")
+define("wf.relation_column",
+       de="Beziehung: Spalte {column} ist keine Anzahlspalte. Anzahlspalten: {columns}",
+       en="relation: column {column} is not a count column. Count columns: {columns}")
 define("wf.no_key", de="{file} hat keine Spalte 'key'; bitte eine Datei von 'geosozial join' "
        "verwenden.", en="{file} has no column 'key'; use a file written by 'geosozial join'.")
 
@@ -46,11 +54,15 @@ def join_files(
     sheet: str | None = None,
     table_key_column: str | None = None,
     layer: str | None = None,
+    relations: Sequence[str] = (),
 ) -> JoinResult:
     """Read areas and a table, join them, protect counts and optionally write a GeoPackage.
 
     The written layer ``gemeinden`` carries the values, ``<column>_flag`` columns and
     the join report in the dataset metadata; ``<out>.report.json`` holds the report too.
+    Confidentiality takes the Kreis totals as public and uses sum relations between
+    columns: those declared in ``relations`` (``"Insgesamt=männlich+weiblich"``) and
+    those the GENESIS labels suggest, each checked against the data.
 
     Example:
         >>> r = join_files("g.shp", "t.csv", "AGS", "x.gpkg")  # doctest: +SKIP
@@ -60,7 +72,10 @@ def join_files(
     result = join_table(areas, table, list(columns) if columns else None)
     if rule is not None:
         counts = count_columns(result.frame, list(result.frame["key"]), result.report.notices)
-        notices = protect_frames(result.frame, counts, _groups(result.frame, key), rule)
+        others = [c for c in value_columns(result.frame) if c not in counts]
+        rels = _relations(result.frame, counts, relations, result.report.notices)
+        notices = protect_frames(result.frame, counts, _groups(result.frame, key), rule, rels,
+                                 public_groups=True, other_columns=others)
         result.report.notices.extend(notices)
     if out is not None:
         report = result.report.as_dict()
@@ -72,6 +87,21 @@ def join_files(
         })
         write_report(Path(out), report)
     return result
+
+
+def _relations(frame: gpd.GeoDataFrame, counts: Sequence[str], declared: Sequence[str],
+               notices: list[Notice]) -> list[tuple[str, list[str]]]:
+    """Declared relations (checked, warned) plus label relations (checked, quiet)."""
+    parsed = [parse_relation(r) for r in declared]
+    for total, parts in parsed:
+        for c in (total, *parts):
+            if c not in counts:
+                raise GeosozialError("wf.relation_column", column=c, columns=", ".join(counts))
+    assumed = [(t, p) for t, p in label_relations(counts) if (t, p) not in parsed]
+    kept_declared, n1 = verify_relations(frame, parsed, warn=True)
+    kept_assumed, n2 = verify_relations(frame, assumed, warn=False)
+    notices.extend(n1 + n2)
+    return kept_declared + kept_assumed
 
 
 def _groups(frame: gpd.GeoDataFrame, key: str) -> list[str]:
@@ -104,6 +134,7 @@ def aggregate_files(
     indicators: Sequence[Indicator] = (),
     rule: ConfidentialityRule | None = DEFAULT_RULE,
     layer: str | None = None,
+    relations: Sequence[str] = (),
 ) -> AggregateRun:
     """Aggregate a joined GeoPackage to Sozialräume and optionally write both levels.
 
@@ -127,8 +158,11 @@ def aggregate_files(
         raise GeosozialError("wf.not_joined", file=file)
     notices: list[Notice] = []
     counts = count_columns(joined, list(joined["key"]), notices)
+    derived = [(v, list(cols)) for v, cols in (variables or {}).items() if len(cols) > 1
+               and v in counts and all(c in counts for c in cols)]
+    rels = _relations(joined, counts, relations, notices) + derived
     mapping = read_mapping(mapping_path)
-    result = aggregate(joined, mapping, counts, indicators, rule, source=file)
+    result = aggregate(joined, mapping, counts, indicators, rule, source=file, relations=rels)
     result.notices[:0] = notices
     if out is not None:
         write_geopackage(out, {"gemeinden": result.municipalities,

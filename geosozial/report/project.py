@@ -27,6 +27,7 @@ from geosozial.data.export import write_geopackage
 from geosozial.data.geometries import Areas, read_areas
 from geosozial.data.indicators import Indicator, get_indicator, indicator_from_dict
 from geosozial.data.join import JoinReport, join_table
+from geosozial.data.protect import verify_relations
 from geosozial.data.sozialraum import aggregate, read_mapping
 from geosozial.data.tables import read_table
 from geosozial.data.variables import derive_variables, flag_column
@@ -237,9 +238,11 @@ def run_project(path: str | Path, out: Path, lang: str | None = None) -> RunSumm
     years, files = [], []
     for year in project.years:
         joined, reports, variables = _join_year(project, areas, year)
+        relations, relation_notices = verify_relations(joined, project.relations)
         result = aggregate(joined, mapping, variables, project.indicators, project.rule,
                            source=f"{project.source} ({year})", protect=project.protect,
-                           relations=project.relations)
+                           relations=relations)
+        result.notices[:0] = relation_notices
         gpkg = out / f"{stem}_{year}.gpkg"
         write_geopackage(gpkg, {"gemeinden": result.municipalities,
                                 "sozialraeume": result.sozialraeume}, {
