@@ -110,3 +110,13 @@ def test_empty_key_names_feature(tmp_path):
     with pytest.raises(GeosozialError) as exc:
         read_areas(path)
     assert "Objekt 2" in str(exc.value) and "AGS" in str(exc.value)
+
+
+def test_first_of_several_layers_is_named(tmp_path):
+    path = tmp_path / "zwei.gpkg"
+    grid_areas(["14999001"]).to_file(path, layer="gemeinden")
+    grid_areas(["14999002"]).to_file(path, layer="andere")
+    areas = read_areas(path)
+    notice = next(n for n in areas.notices if n.code == "geo.first_layer")
+    assert "gemeinden" in notice.text() and "andere" in notice.text()
+    assert areas.frame["key"].tolist() == ["14999001"]

@@ -19,6 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 
 from geosozial.data.keys import KEY_LENGTHS, ags_from_ars, normalize_key
@@ -30,6 +31,11 @@ define("geo.missing", de="Geometriedatei {file} nicht gefunden.",
        en="geometry file {file} not found.")
 define("geo.unreadable", de="Geometriedatei {file} kann nicht gelesen werden: {error}",
        en="cannot read geometry file {file}: {error}")
+define("geo.first_layer",
+       de="{file} hat mehrere Layer; verwendet wird der erste ({layer}), weitere: {others}. "
+       "Mit --layer einen anderen wählen.",
+       en="{file} has several layers; the first ({layer}) is used, others: {others}. "
+       "Choose another with --layer.")
 define("geo.empty", de="Geometriedatei {file} enthält keine Objekte.",
        en="geometry file {file} contains no features.")
 define("geo.nokey",
@@ -64,8 +70,9 @@ define("geo.null_geometry",
        en="{file}: {n} features without geometry: {keys}. They are kept but cannot be mapped.")
 define("geo.no_crs",
        de="{file} hat kein Koordinatenbezugssystem (CRS). Bitte die .prj-Datei ergänzen oder "
-       "das CRS angeben.",
-       en="{file} has no coordinate reference system. Add the .prj file or give the CRS.")
+       "die Daten in QGIS mit CRS (z. B. EPSG:25832) neu speichern.",
+       en="{file} has no coordinate reference system. Add the .prj file or save the data "
+       "again with a CRS (e.g. EPSG:25832) in QGIS.")
 define("geo.reprojected",
        de="{file}: geografisches CRS {source} wurde nach {target} umprojiziert; Abstände und "
        "Flächen werden nie in Grad gemessen.",
@@ -128,13 +135,19 @@ def read_areas(
     file = str(path)
     if not path.exists():
         raise GeosozialError("geo.missing", file=file)
+    notices: list[Notice] = []
     try:
+        if layer is None:
+            layers = [str(x[0]) for x in pyogrio.list_layers(path)]
+            if len(layers) > 1:
+                layer = layers[0]
+                notices.append(Notice("geo.first_layer", "warning", file=file, layer=layer,
+                                      others=", ".join(layers[1:])))
         frame = gpd.read_file(path, layer=layer)
     except Exception as exc:  # GDAL errors come in many types
         raise GeosozialError("geo.unreadable", file=file, error=str(exc)) from exc
     if len(frame) == 0:
         raise GeosozialError("geo.empty", file=file)
-    notices: list[Notice] = []
     frame = _filter_vg250_land(frame, file, notices)
     key_values = _read_keys(frame, key, file, notices)
     frame = frame.reset_index(drop=True)
