@@ -222,3 +222,27 @@ def test_fdr_is_stricter_than_uncorrected(columbus):
     assert bonf.significant.sum() <= fdr.significant.sum() <= none.significant.sum()
     assert not (fdr.significant & ~none.significant).any()
     assert fdr.method["correction"] == "fdr" and fdr.method["alternative"] == "two-sided"
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less", "folded"])
+@pytest.mark.parametrize("kind", ["queen", "inverse"])
+def test_fast_counts_equal_explicit_counting(columbus, alternative, kind):
+    from geosozial.kernel.crand import lag_extremes
+    from geosozial.kernel.distance import distance_band_weights
+    from geosozial.kernel.inference import extreme_counts
+
+    df, queen, _ = columbus
+    y = df["CRIME"].to_numpy()
+    if kind == "queen":
+        w = ours(queen).row_standardised()
+    else:
+        pts = np.column_stack([df.geometry.centroid.x, df.geometry.centroid.y])
+        w = distance_band_weights(pts, 1.5, binary=False)
+    z = (y - y.mean()) / y.std()
+    lag = w.sparse @ z
+    counts, sims = lag_extremes(z, w.sparse, lag, alternative, 199, seed=4, keep=True)
+    center = np.asarray(w.sparse.sum(axis=1)).ravel() * (z.sum() - z) / (len(z) - 1)
+    np.testing.assert_array_equal(counts, extreme_counts(sims, lag, center, alternative))
+    # every simulated lag is a weighted sum of k_i values of the *other* observations
+    row = int(np.argmax(w.cardinalities))
+    assert not np.isclose(sims[row], w.sparse[[row]].toarray().ravel() @ z).all()

@@ -191,16 +191,32 @@ def _correct_self_draws(values, w, observed, center, alternative, tol, ids, vals
     if alternative == "folded":
         folded_ge = np.zeros(len(values), dtype=np.int64)
         folded_le = np.zeros(len(values), dtype=np.int64)
-    for p, q, i in zip(perm_idx.tolist(), pos.tolist(), obs.tolist(), strict=True):
+    # rows with one common weight: all corrections at once
+    fast = uniform[obs]
+    p_u, i_u = perm_idx[fast], obs[fast]
+    k_u = card[i_u]
+    old_u = weight[i_u] * prefix[p_u, k_u - 1]
+    new_u = weight[i_u] * (prefix[p_u, k_u] - values[i_u])
+    if sims is not None:
+        sims[i_u, p_u] = new_u
+    obs_u, tol_u = observed[i_u], tol[i_u]
+    if alternative == "folded":
+        np.add.at(folded_ge, i_u, (new_u >= obs_u - tol_u).astype(np.int64)
+                  - (old_u >= obs_u - tol_u))
+        np.add.at(folded_le, i_u, (new_u <= obs_u + tol_u).astype(np.int64)
+                  - (old_u <= obs_u + tol_u))
+    else:
+        before = _is_extreme(old_u, obs_u, center[i_u], alternative, tol_u)
+        after = _is_extreme(new_u, obs_u, center[i_u], alternative, tol_u)
+        np.add.at(counts, i_u, after.astype(np.int64) - before.astype(np.int64))
+    # rows with unequal weights: one by one
+    for p, q, i in zip(perm_idx[~fast].tolist(), pos[~fast].tolist(), obs[~fast].tolist(),
+                       strict=True):
         k = card[i]
-        if uniform[i]:
-            old = weight[i] * prefix[p, k - 1]
-            new = weight[i] * (prefix[p, k] - values[i])
-        else:
-            wi = w.data[w.indptr[i]:w.indptr[i + 1]]
-            old = float(vals[p, :k] @ wi)
-            sample = np.concatenate([vals[p, :q], vals[p, q + 1:k + 1]])
-            new = float(sample @ wi)
+        wi = w.data[w.indptr[i]:w.indptr[i + 1]]
+        old = float(vals[p, :k] @ wi)
+        sample = np.concatenate([vals[p, :q], vals[p, q + 1:k + 1]])
+        new = float(sample @ wi)
         if sims is not None:
             sims[i, p] = new
         if alternative == "folded":
