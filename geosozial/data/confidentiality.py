@@ -209,6 +209,7 @@ class Protection:
         self.withheld = np.isnan(self.values) | secret
         #: secret cells that public totals reveal whatever we withhold (reported, not hidden)
         self.exposed_anyway = np.zeros(len(self.values), dtype=bool)
+        self._singletons()
         for _ in range(2 * len(self.values)):
             exposed = self.disclosed() & self.primary & ~self.exposed_anyway
             if not exposed.any():
@@ -220,6 +221,33 @@ class Protection:
                 self.exposed_anyway[first] = True
                 continue
             self.withheld[cell] = True
+
+    def _singletons(self) -> None:
+        """Cheap first pass: a relation in which a secret cell is the only withheld one
+        gives it away; withhold a partner there. The exact test in :meth:`solve` follows."""
+        a = (self.matrix()[self.informative_relations()] != 0).astype(np.int32)
+        if a.size == 0:
+            return
+        cells_of = [np.flatnonzero(row) for row in a]
+        for _ in range(len(self.values)):
+            counts = a @ self.withheld.astype(np.int32)
+            single = np.flatnonzero(counts == 1)
+            progress = False
+            for r in single:
+                cells = cells_of[r]
+                hidden = cells[self.withheld[cells]]
+                if len(hidden) != 1 or not self.primary[hidden[0]]:
+                    continue
+                if self.exposed_anyway[hidden[0]]:
+                    continue
+                options = cells[~self.withheld[cells] & self.protectable[cells]]
+                if options.size == 0:
+                    continue  # left to the exact pass, which reports it
+                self.withheld[min(options, key=self._cost)] = True
+                progress = True
+                break
+            if not progress:
+                return
 
     def _publish_derivable(self) -> None:
         """Publish withheld secondary cells that can be computed anyway (no new information)."""

@@ -260,9 +260,10 @@ def join_table(areas: Areas, table: Table, columns: list[str] | None = None) -> 
     result["geometry"] = geometry
     result = gpd.GeoDataFrame(result, geometry="geometry", crs=area_frame.crs)
 
+    matched_keys = set(matched_rows["key"])
     areas_only = [{"key": k, "name": n} for k, n in
                   zip(area_frame["key"], area_frame["name"], strict=True)
-                  if k not in set(matched_rows["key"])]
+                  if k not in matched_keys]
     report = JoinReport(
         table_source=table.source, areas_source=areas.source, key=areas.key_field,
         n_areas=len(area_frame), n_rows=len(table.frame), matched=len(matched_rows),
