@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from geosozial import __version__
-from geosozial.messages import GeosozialError, Notice, set_language
+from geosozial.messages import GeosozialError, Notice, define, set_language
 
 #: errors of pyogrio/GDAL that mean "cannot read or write this file"
 FILE_ERRORS = {"DataSourceError", "DataLayerError", "FieldError", "GeometryError",
@@ -29,6 +29,10 @@ def _file_error(exc: BaseException, lang: str) -> str:
     if lang == "de":
         return f"Datei kann nicht gelesen oder geschrieben werden ({text})"
     return f"cannot read or write file ({text})"
+
+
+define("cli.min_count", de="--min-count muss mindestens 1 sein (angegeben: {value}).",
+       en="--min-count must be at least 1 (given: {value}).")
 
 
 def _lang(argv: Sequence[str]) -> str:
@@ -143,6 +147,8 @@ def build_parser(lang: str = "de") -> argparse.ArgumentParser:
 def _rule(args: argparse.Namespace):
     from geosozial.data.confidentiality import ConfidentialityRule
 
+    if args.min_count < 1:
+        raise GeosozialError("cli.min_count", value=args.min_count)
     return None if args.no_confidentiality else ConfidentialityRule(min_count=args.min_count)
 
 

@@ -243,3 +243,17 @@ def test_25_language_option_before_the_command(tmp_path, capsys, areas):
     code, _, err = _run(capsys, "--lang", "en", "join", areas, tmp_path / "fehlt.csv", "--out",
                         tmp_path / "o.gpkg")
     assert code == 2 and err.startswith("error:") and "fehlt.csv" in err
+
+
+def test_26_sozialraum_names_differing_in_case(tmp_path, capsys, areas):
+    joined = _joined_file(tmp_path, capsys, areas)
+    mapping = _csv(tmp_path, "AGS;Sozialraum\n14999001;Nord\n14999002;nord \n14999003;Süd\n",
+                   name="sr.csv")
+    code, _, err = _run(capsys, "aggregate", joined, mapping, "--out", tmp_path / "sr.gpkg")
+    assert code == 2 and "Zeile 3" in err and "'nord'" in err
+
+
+def test_27_min_count_must_be_positive(tmp_path, capsys, areas):
+    code, _, err = _join(tmp_path, capsys, areas, _csv(tmp_path, "AGS;Wert\n14999001;4\n"),
+                         "--min-count", "-4")
+    assert code == 2 and "--min-count" in err

@@ -52,6 +52,11 @@ define("map.conflict",
        "und {second} (Zeile {line2}).",
        en="{file}: municipality {key} is assigned to two Sozialräume: {first} (line {line1}) "
        "and {second} (line {line2}).")
+define("map.similar",
+       de="{file}, Zeile {line}: Sozialraum {second!r} unterscheidet sich von {first!r} nur in "
+       "Groß-/Kleinschreibung; bitte einheitlich schreiben.",
+       en="{file}, line {line}: Sozialraum {second!r} differs from {first!r} only in case; "
+       "please write it the same way.")
 define("map.dup", de="{file}: Gemeinde {key} steht doppelt (Zeilen {line1}, {line2}) mit "
        "demselben Sozialraum; einmal gezählt.",
        en="{file}: municipality {key} is listed twice (lines {line1}, {line2}) with the same "
@@ -145,6 +150,12 @@ def read_mapping(path: str | Path, key_column: str | None = None,
             repaired.append((line, raw_key, key))
         if not group:
             raise GeosozialError("map.no_group", file=file, line=line, key=key)
+        group = " ".join(group.split())
+        similar = next((g for g in assignment.values() if g != group
+                        and g.casefold() == group.casefold()), None)
+        if similar is not None:
+            raise GeosozialError("map.similar", file=file, line=line, first=similar,
+                                 second=group)
         if key in assignment:
             if assignment[key] != group:
                 raise GeosozialError("map.conflict", file=file, key=key, first=assignment[key],
