@@ -136,9 +136,11 @@ def build_parser(lang: str = "de") -> argparse.ArgumentParser:
     p.add_argument("--project", help=t("anderes Projekt (projekt.toml)",
                                        "another project (projekt.toml)"))
 
+    from geosozial.cli_maps import add_parsers as add_map_parsers
     from geosozial.cli_stats import add_parsers
 
     add_parsers(sub, t, common)
+    add_map_parsers(sub, t, common)
     sub.add_parser("indicators", parents=[common],
                    help=t("Indikatorkatalog anzeigen", "list the indicator catalogue"))
     return parser
@@ -231,9 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.lang = lang  # --lang may stand before or after the command
     set_language(args.lang)
+    from geosozial.cli_maps import cmd_map
     from geosozial.cli_stats import cmd_local, cmd_moran
 
-    commands = {"join": cmd_join, "aggregate": cmd_aggregate, "demo": cmd_demo,
+    commands = {"map": cmd_map, "join": cmd_join, "aggregate": cmd_aggregate, "demo": cmd_demo,
                 "indicators": cmd_indicators, "moran": cmd_moran,
                 "lisa": lambda a: cmd_local(a, "lisa"),
                 "hotspots": lambda a: cmd_local(a, "gi")}

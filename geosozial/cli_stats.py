@@ -14,6 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from geosozial import __version__
+from geosozial.messages import define
+
+define("cli.stats.no_output",
+       de="Bitte --out ERGEBNIS.gpkg, --html KARTE.html oder --png KARTE.png angeben.",
+       en="give --out RESULT.gpkg, --html MAP.html or --png MAP.png.")
 
 
 def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.ArgumentParser
@@ -43,7 +48,11 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
                        help=t("Gebiete ohne Wert auslassen (werden genannt)",
                               "leave out areas without a value (they are named)"))
     local = argparse.ArgumentParser(add_help=False)
-    local.add_argument("--out", required=True, help=t("Ausgabe-GeoPackage", "output GeoPackage"))
+    local.add_argument("--out", help=t("Ausgabe-GeoPackage", "output GeoPackage"))
+    local.add_argument("--html", metavar="HTML",
+                       help=t("Karte als eigenständige HTML-Datei (Cluster bzw. Hot Spots, "
+                              "Signifikanz und Werte)", "map as a self-contained HTML file "
+                              "(clusters or hot spots, significance and values)"))
     local.add_argument("--correction", default="fdr", choices=("fdr", "bonferroni", "none"),
                        help=t("Korrektur für multiples Testen (Standard fdr)",
                               "multiple-testing correction (default fdr)"))
@@ -57,6 +66,9 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
     p.add_argument("--json", action="store_true", help=t("Ergebnis als JSON", "result as JSON"))
     p.add_argument("--plot", metavar="PNG", help=t("Moran-Streudiagramm als PNG schreiben",
                                                    "write the Moran scatter plot as PNG"))
+    from geosozial.cli_maps import add_map_options
+
+    add_map_options(local, t)
     sub.add_parser("lisa", parents=[common, stats, local],
                    help=t("lokale Autokorrelation (LISA-Cluster)",
                           "local autocorrelation (LISA clusters)")).add_argument(
@@ -101,6 +113,22 @@ def method_note(method: dict[str, Any], lang: str = "de") -> str:
     return ", ".join([*parts, corr] if corr else parts)
 
 
+def alternative_text(alternative: str, lang: str = "de") -> str:
+    """The alternative hypothesis in words.
+
+    Example:
+        >>> alternative_text("two-sided"), alternative_text("greater", "en")
+        ('zweiseitig', 'one-sided (greater)')
+    """
+    words = {"two-sided": ("zweiseitig", "two-sided"),
+             "greater": ("einseitig (größer)", "one-sided (greater)"),
+             "less": ("einseitig (kleiner)", "one-sided (less)"),
+             "folded": ("gefaltet (|z|)", "folded (|z|)")}.get(alternative)
+    if words is None:
+        return alternative
+    return words[1] if lang == "en" else words[0]
+
+
 def cmd_moran(args: argparse.Namespace) -> int:
     """``geosozial moran``: Moran's I, Geary's C, General G as a table or JSON."""
     from geosozial.data.analysis import global_analysis
@@ -136,7 +164,7 @@ def cmd_moran(args: argparse.Namespace) -> int:
     first = analysis.result[0]
     print(("Methode: " if de else "method: ") + method_note(
         {"permutations": first.permutations, "seed": first.seed, "weights": first.weights},
-        args.lang) + f", {first.alternative}")
+        args.lang) + f", {alternative_text(first.alternative, args.lang)}")
     return 0
 
 
@@ -155,10 +183,15 @@ def _fmt(value: Any, digits: int, german: bool) -> str:
 
 def cmd_local(args: argparse.Namespace, kind: str) -> int:
     """``geosozial lisa`` / ``geosozial hotspots``: result columns into a GeoPackage."""
+    from geosozial.cli_maps import map_options, write_outputs
     from geosozial.data.analysis import local_analysis
     from geosozial.data.export import write_geopackage
+    from geosozial.messages import GeosozialError
 
+    if not (args.out or args.html or args.png):
+        raise GeosozialError("cli.stats.no_output")
     areas = _read(args)
+    options = map_options(args, areas.frame) if (args.html or args.png) else {}
     analysis = local_analysis(areas.frame, args.field, kind=kind, weights=args.weights,
                               permutations=args.permutations, seed=args.seed,
                               correction=args.correction, alpha=args.alpha,
@@ -166,11 +199,12 @@ def cmd_local(args: argparse.Namespace, kind: str) -> int:
                               source=str(args.areas))
     method = analysis.method()
     counts = analysis.result.counts()
-    write_geopackage(args.out, {"lisa" if kind == "lisa" else "hotspots": analysis.frame}, {
-        "geosozial_version": __version__, "quelle": str(args.areas), "feld": args.field,
-        "methode": method, "methode_text": method_note(method, "de"), "klassen": counts,
-        "hinweise": [n.as_dict() for n in areas.notices + analysis.notices],
-    })
+    if args.out:
+        write_geopackage(args.out, {"lisa" if kind == "lisa" else "hotspots": analysis.frame}, {
+            "geosozial_version": __version__, "quelle": str(args.areas), "feld": args.field,
+            "methode": method, "methode_text": method_note(method, "de"), "klassen": counts,
+            "hinweise": [n.as_dict() for n in areas.notices + analysis.notices],
+        })
     if kind == "lisa" and getattr(args, "plot", None):
         from geosozial.maps.scatter import moran_scatter_png
 
@@ -183,6 +217,13 @@ def cmd_local(args: argparse.Namespace, kind: str) -> int:
     print(("Klassen: " if de else "classes: ") + ", ".join(f"{k}: {v}" for k, v in
                                                          sorted(counts.items())))
     print(("Methode: " if de else "method: ") + method_note(method, args.lang)
-          + f", {method['alternative']}")
-    print(("geschrieben: " if de else "written: ") + str(Path(args.out)))
+          + f", {alternative_text(method['alternative'], args.lang)}")
+    if args.out:
+        print(("geschrieben: " if de else "written: ") + str(Path(args.out)))
+    if args.html or args.png:
+        from geosozial.maps.frames import analysis_map
+
+        built = analysis_map(areas.frame, analysis, title=args.title or "",
+                             source=options.pop("source", ""), **options)
+        write_outputs(built, args.html, args.png, args.lang)
     return 0

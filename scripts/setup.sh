@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Set up geosozial in ./.venv on a Debian 12 machine (root or sudo).
 #   bash scripts/setup.sh          the package and its command `geosozial`
-#   bash scripts/setup.sh --test   also the test tools (pytest, ruff)
-# Installs the Debian packages it needs (python3, python3-venv) if they are missing.
+#   bash scripts/setup.sh --test   also the test tools (pytest, ruff, reference
+#                                  implementations, Playwright) and Debian's Chromium
+# Installs the Debian packages it needs (python3, python3-venv; chromium with --test) if
+# they are missing. Playwright drives /usr/bin/chromium; `playwright install` (a
+# download) is never run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +23,7 @@ if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 apt_packages=()
 command -v python3 >/dev/null 2>&1 || apt_packages+=(python3)
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then apt_packages+=(python3-venv); fi
+if [ -n "$extras" ] && [ ! -x /usr/bin/chromium ]; then apt_packages+=(chromium); fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "installing Debian packages: ${apt_packages[*]}"
   $sudo apt-get update -q

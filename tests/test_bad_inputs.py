@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
-from conftest import grid_areas
+from datasets import grid_areas
 from shapely.geometry import Polygon
 
 from geosozial.cli import main

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import VG5000
+from datasets import VG5000
 
 from geosozial.maps.classify import (
     class_labels,
@@ -66,11 +66,13 @@ def _mc(cls, y, k):
 
 @pytest.mark.parametrize("k", [3, 5, 7])
 def test_schemes_match_mapclassify_on_municipality_areas(areas, k):
-    for ours, ref in ((quantiles, mapclassify.Quantiles),
-                      (equal_interval, mapclassify.EqualInterval),
-                      (natural_breaks, mapclassify.FisherJenks)):
-        result = ours(areas, k)
-        expected = _mc(ref, areas, k)
+    # mapclassify's Fisher-Jenks is O(k n^2) in Python (minutes for all 10,997 areas):
+    # it is compared on every tenth municipality; quantiles and equal interval on all.
+    for ours, ref, y in ((quantiles, mapclassify.Quantiles, areas),
+                         (equal_interval, mapclassify.EqualInterval, areas),
+                         (natural_breaks, mapclassify.FisherJenks, areas[::10])):
+        result = ours(y, k)
+        expected = _mc(ref, y, k)
         np.testing.assert_allclose(result.breaks, expected.bins, rtol=1e-12)
         np.testing.assert_array_equal(result.classes, expected.yb)
         assert result.counts == tuple(expected.counts.tolist())
@@ -201,7 +203,8 @@ def test_classify_by_name():
 def test_german_and_english_number_format():
     assert format_number(1234.5, 1) == "1.234,5"
     assert format_number(1234567.891, 2) == "1.234.567,89"
-    assert format_number(-1234.5, 0) == "-1.234"
+    # ties away from zero, as JavaScript's toFixed in the map page (1234.5 is exact)
+    assert format_number(-1234.5, 0) == "-1.235"
     assert format_number(-0.01, 1) == "0,0"
     assert format_number(0.5, 3) == "0,500"
     assert format_number(1234.5, 1, "en") == "1,234.5"

@@ -6,7 +6,7 @@ import sys
 
 import geopandas as gpd
 import pytest
-from conftest import VG5000
+from datasets import VG5000
 
 from geosozial.cli import main
 from geosozial.data.export import read_metadata

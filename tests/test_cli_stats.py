@@ -8,7 +8,7 @@ import libpysal
 import numpy as np
 import pyogrio
 import pytest
-from conftest import VG5000
+from datasets import VG5000
 
 from geosozial.cli import main
 from geosozial.data.geometries import read_areas

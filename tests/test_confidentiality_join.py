@@ -4,7 +4,7 @@ areas without data and ready-made rates (each case a way values leaked before)."
 import geopandas as gpd
 import numpy as np
 import pytest
-from conftest import VG5000
+from datasets import VG5000
 
 from geosozial.cli import main
 

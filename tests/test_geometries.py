@@ -2,7 +2,7 @@
 
 import geopandas as gpd
 import pytest
-from conftest import SACHSEN, VG5000, grid_areas
+from datasets import SACHSEN, VG5000, grid_areas
 from shapely.geometry import Polygon
 
 from geosozial.data.geometries import read_areas

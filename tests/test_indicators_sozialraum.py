@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import grid_areas
+from datasets import grid_areas
 
 from geosozial.data.indicators import CATALOGUE, add_indicator, indicator_from_dict
 from geosozial.data.sozialraum import SozialraumMapping, aggregate, read_mapping

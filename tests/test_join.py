@@ -3,7 +3,7 @@
 import math
 
 import pytest
-from conftest import grid_areas
+from datasets import grid_areas
 
 from geosozial.data.geometries import read_areas
 from geosozial.data.join import join_table

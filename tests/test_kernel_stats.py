@@ -10,7 +10,7 @@ import geopandas as gpd
 import libpysal
 import numpy as np
 import pytest
-from conftest import VG5000
+from datasets import VG5000
 from scipy import sparse, stats
 
 from geosozial.kernel import globals as G

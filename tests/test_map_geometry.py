@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from conftest import DEMO, SHARED, VG5000
+from datasets import DEMO, RLP, VG5000
 from shapely.geometry import MultiPolygon, Point, Polygon, box, shape
 
 from geosozial.maps.geometry import (
@@ -27,7 +27,6 @@ from geosozial.maps.geometry import (
 )
 from geosozial.messages import GeosozialError
 
-RLP = SHARED / "rlp_gemeinden_2025" / "23_LK_3_BTW2025.shp"
 DATASETS = {  # name: (path, geometry budget in bytes)
     "musterkreis": (DEMO / "gemeinden.gpkg", 100_000),
     "rlp": (RLP, 650_000),

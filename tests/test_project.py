@@ -7,7 +7,7 @@ import sys
 import geopandas as gpd
 import numpy as np
 import pytest
-from conftest import DEMO
+from datasets import DEMO
 
 from geosozial.data.export import read_metadata
 from geosozial.messages import GeosozialError

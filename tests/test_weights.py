@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from conftest import VG5000, grid_areas
+from datasets import VG5000, grid_areas
 from shapely.geometry import Polygon, box
 
 from geosozial.data.geometries import read_areas

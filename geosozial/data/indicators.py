@@ -22,25 +22,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geosozial.data.symbols import MISSING_FLAGS
+from geosozial.data.symbols import (  # noqa: F401 (flags re-exported)
+    FLAG_LABELS,
+    FLAG_NO_DATA,
+    FLAG_NOT_COMPUTABLE,
+    FLAG_OK,
+    FLAG_SUPPRESSED,
+    FLAG_ZERO_DENOMINATOR,
+    MISSING_FLAGS,
+    PROVISIONAL_FLAGS,
+)
 from geosozial.messages import GeosozialError, Notice, define
-
-#: flags of computed values (indicators and aggregates)
-FLAG_OK = ""
-FLAG_SUPPRESSED = "geheim"
-FLAG_NO_DATA = "keine_daten"
-FLAG_ZERO_DENOMINATOR = "nenner_null"
-FLAG_NOT_COMPUTABLE = "nicht_berechenbar"
-
-#: symbols that keep a value but qualify it; a result built on them carries the first
-PROVISIONAL_FLAGS = ("p", "s", "r", "()")
-
-FLAG_LABELS = {
-    FLAG_SUPPRESSED: ("geheim gehalten", "confidential"),
-    FLAG_NO_DATA: ("keine Daten", "no data"),
-    FLAG_ZERO_DENOMINATOR: ("Nenner null", "zero denominator"),
-    FLAG_NOT_COMPUTABLE: ("nicht berechenbar", "not computable"),
-}
 
 define("ind.unknown_variable",
        de="Indikator {indicator}: Variable {variable} fehlt in den Daten. Vorhanden: {columns}",

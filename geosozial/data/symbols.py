@@ -41,6 +41,36 @@ SYMBOLS: dict[str, tuple[str, str]] = {
 #: flags whose cell has no value
 MISSING_FLAGS = frozenset({".", "x", "/", "...", "–"})
 
+#: flags of computed values (indicators and aggregates)
+FLAG_OK = ""
+FLAG_SUPPRESSED = "geheim"
+FLAG_NO_DATA = "keine_daten"
+FLAG_ZERO_DENOMINATOR = "nenner_null"
+FLAG_NOT_COMPUTABLE = "nicht_berechenbar"
+
+#: symbols that keep a value but qualify it; a result built on them carries the first
+PROVISIONAL_FLAGS = ("p", "s", "r", "()")
+
+FLAG_LABELS = {
+    FLAG_SUPPRESSED: ("geheim gehalten", "confidential"),
+    FLAG_NO_DATA: ("keine Daten", "no data"),
+    FLAG_ZERO_DENOMINATOR: ("Nenner null", "zero denominator"),
+    FLAG_NOT_COMPUTABLE: ("nicht berechenbar", "not computable"),
+}
+
+
+def flag_text(flag: str, lang: str = "de") -> str:
+    """A flag as shown to readers: computed-value flags in words, symbols as they are.
+
+    Example:
+        >>> flag_text("geheim"), flag_text("p"), flag_text("nenner_null", "en")
+        ('geheim gehalten', 'p', 'zero denominator')
+    """
+    words = FLAG_LABELS.get(flag)
+    if words is None:
+        return flag
+    return words[1] if lang == "en" else words[0]
+
 _MISSING_TEXT = {".": ".", "x": "x", "X": "x", "/": "/", "...": "...", "…": "...", "–": "–"}
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$|^[+-]?\d*,\d+$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")

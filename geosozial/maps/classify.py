@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -29,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from geosozial.maps.html import number_text
 from geosozial.messages import GeosozialError, Notice, define, get_language
 
 define("classify.k", de="Die Zahl der Klassen muss eine ganze Zahl ab 2 sein, nicht {k}.",
@@ -113,15 +113,8 @@ def format_number(value: float, digits: int = 1, lang: str | None = None) -> str
         ('1.234,5', '0,0', '1,234.50')
     """
     lang = lang or get_language()
-    if value is None or not math.isfinite(value):
-        return NO_DATA.get(lang, NO_DATA["de"])
-    digits = max(0, int(digits))
-    text = f"{value:,.{digits}f}"
-    if float(text.replace(",", "")) == 0:
-        text = text.lstrip("-")
-    if lang == "en":
-        return text
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+    text = number_text(value, max(0, int(digits)), "en" if lang == "en" else "de")
+    return NO_DATA.get(lang, NO_DATA["de"]) if text is None else text
 
 
 def label_digits(breaks: Sequence[float]) -> int:
@@ -139,7 +132,7 @@ def label_digits(breaks: Sequence[float]) -> int:
     top = float(np.max(np.abs(values))) if len(values) else 0.0
     whole = bool(np.all(values == np.round(values)))
     digits = 0 if whole or top >= 1000 else (1 if top >= 1 else 2)
-    if top < 1000:
+    if not whole:  # short decimals are shown exactly, whatever the magnitude
         for exact in range(digits, 4):
             if np.allclose(np.round(values, exact), values, rtol=1e-12, atol=1e-12):
                 digits = exact

@@ -32,6 +32,7 @@ from geosozial.data.sozialraum import aggregate, read_mapping
 from geosozial.data.tables import read_table
 from geosozial.data.variables import derive_variables, flag_column
 from geosozial.messages import GeosozialError, Notice, define, get_language
+from geosozial.report.maps import MapSettings, write_year_maps
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -79,6 +80,7 @@ class Project:
     relations: list[tuple[str, list[str]]]
     layer: str | None = None
     attribution: str = ""
+    maps: MapSettings = field(default_factory=MapSettings)
 
 
 def _need(spec: Mapping[str, Any], name: str, kind: type, file: str, hint: str) -> Any:
@@ -144,7 +146,20 @@ def load_project(path: str | Path) -> Project:
         years=[int(y) for y in _need(proj, "project.years", list, file, "Liste von Jahren")],
         tables=tables, indicators=indicators, rule=rule,
         protect=conf.get("variables"), relations=relations, layer=proj.get("layer"),
-        attribution=str(proj.get("attribution", "")))
+        attribution=str(proj.get("attribution", "")),
+        maps=_map_settings(data.get("maps", {}), file))
+
+
+def _map_settings(spec: Any, file: str) -> MapSettings:
+    if not isinstance(spec, dict):
+        raise GeosozialError("project.field", file=file, field="maps", hint="Abschnitt [maps]")
+    settings = MapSettings.from_dict(spec)
+    if settings.extra:
+        raise GeosozialError("project.field", file=file,
+                             field="maps." + ", maps.".join(sorted(settings.extra)),
+                             hint="scheme, k, palette, analyse, weights, permutations, seed, "
+                             "correction, alpha")
+    return settings
 
 
 @dataclass
@@ -263,5 +278,9 @@ def run_project(path: str | Path, out: Path, lang: str | None = None) -> RunSumm
              "hinweise": [n.as_dict(lang) for n in result.notices]},
             ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         files += [gpkg, report_txt, report_json]
-        years.append(YearResult(year, gpkg, reports, result.notices))
+        map_files, map_notices = write_year_maps(
+            project, result.municipalities, result.sozialraeume, mapping.assignment, year, out,
+            project.maps, lang=lang or get_language())
+        files += map_files
+        years.append(YearResult(year, gpkg, reports, result.notices + map_notices))
     return RunSummary(project, years, files)

@@ -1,0 +1,315 @@
+"""Map layers from values and result columns: choropleth, LISA, Gi*, significance.
+
+Each builder turns plain arrays (values, flags, result columns of DESIGN.md) into a
+:class:`~geosozial.maps.html.MapLayer`: classes in legend order with the DESIGN
+colours and German labels, ``-1`` for "keine Daten" and ``-2`` for "geheim gehalten"
+(flag ``geheim``). Suppressed values never reach the layer. No geopandas here: the
+QGIS plugin calls these with arrays read from a QGIS layer.
+
+Example:
+    >>> layer = choropleth_layer([1.0, 2.0, 3.0, None], id="q", label="Quote", unit="%",
+    ...                          scheme="equal_interval", k=3)
+    >>> [c.label for c in layer.classes], list(layer.class_of)
+    (['bis 1,7', '1,7 bis 2,3', 'über 2,3'], [0, 1, 2, -1])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from geosozial.data.symbols import FLAG_SUPPRESSED, flag_text
+from geosozial.maps.classify import Classification, classify
+from geosozial.maps.html import Column, LegendClass, MapLayer
+from geosozial.maps.palettes import (
+    GI_BINS,
+    GI_COLOURS,
+    LISA_CLASSES,
+    LISA_COLOURS,
+    gi_label,
+    lisa_label,
+    palette,
+)
+from geosozial.messages import GeosozialError, define
+
+define("maps.layers.cluster",
+       de="Ebene {layer}: LISA-Klasse {value!r} an Position {index} unbekannt; möglich: "
+       "{known}.",
+       en="layer {layer}: LISA class {value!r} at position {index} is unknown; possible: "
+       "{known}.")
+define("maps.layers.bin",
+       de="Ebene {layer}: Gi*-Klasse {value!r} an Position {index} unbekannt; möglich: "
+       "-3 bis 3.",
+       en="layer {layer}: Gi* bin {value!r} at position {index} is unknown; possible: -3 to 3.")
+define("maps.layers.length",
+       de="Ebene {layer}: {what} hat {got} Einträge statt {n}.",
+       en="layer {layer}: {what} has {got} entries instead of {n}.")
+
+#: Significance classes: upper p limit, colour (ColorBrewer Greens), label.
+SIGNIFICANCE_LEVELS = ((0.001, "#006d2c"), (0.01, "#31a354"), (0.05, "#a1d99b"))
+NOT_SIGNIFICANT_COLOUR = LISA_COLOURS["ns"]
+ISOLATED_COLOUR = LISA_COLOURS["isolated"]
+
+_SIG_WORDS = {"de": ("nicht signifikant", "ohne Nachbarn (isoliert)", "Pseudo-p-Wert"),
+              "en": ("not significant", "no neighbours (isolated)", "pseudo p-value")}
+
+
+def choropleth_layer(
+    values: Sequence[Any],
+    *,
+    id: str,
+    label: str,
+    unit: str = "",
+    flags: Sequence[str] | None = None,
+    scheme: str = "quantiles",
+    k: int = 5,
+    breaks: Sequence[float] | None = None,
+    palette_name: str = "YlOrRd",
+    reverse: bool = False,
+    digits: int = 1,
+    note: str = "",
+    lang: str = "de",
+) -> MapLayer:
+    """A classed choropleth layer (quantiles, natural breaks, equal interval, manual).
+
+    Areas flagged ``geheim`` are "geheim gehalten" (their value is left out), other
+    missing values "keine Daten". The palette is a ColorBrewer palette at the number of
+    classes the scheme produced (fewer than ``k`` for tied values: reported in the
+    layer's notices, see :func:`choropleth_classification`).
+
+    Example:
+        >>> layer = choropleth_layer([5.0, 7.0, 9.0, 11.0], id="x", label="X", k=2,
+        ...                          flags=["", "", "geheim", ""])
+        >>> list(layer.class_of), layer.values[2]
+        ([0, 0, -2, 1], None)
+    """
+    y, suppressed = _values_and_suppressed(values, flags, id)
+    classification = choropleth_classification(y, scheme=scheme, k=k, breaks=breaks)
+    colours = class_colours(palette_name, classification.k, reverse=reverse)
+    labels = classification.labels(lang=lang)
+    cls = classification.classes.copy()
+    cls[suppressed] = -2
+    shown = [None if (s or math.isnan(v)) else float(v) for v, s in zip(y, suppressed,
+                                                                       strict=True)]
+    return MapLayer(id=id, label=label, unit=unit, kind="choropleth",
+                    classes=[LegendClass(lab, col) for lab, col in zip(labels, colours,
+                                                                       strict=True)],
+                    class_of=[int(c) for c in cls], values=shown,
+                    flags=_flag_texts(flags, len(y), lang), digits=digits, note=note)
+
+
+def choropleth_classification(values: np.ndarray, *, scheme: str = "quantiles", k: int = 5,
+                              breaks: Sequence[float] | None = None) -> Classification:
+    """The classification of a choropleth (missing values as NaN get class -1).
+
+    Example:
+        >>> choropleth_classification(np.array([1.0, 2, 3, 4]), scheme="quantiles", k=2).breaks
+        (2.5, 4.0)
+    """
+    return classify(values, scheme, k, breaks)
+
+
+def class_colours(name: str, k: int, *, reverse: bool = False) -> list[str]:
+    """``k`` colours of a ColorBrewer palette; below its smallest class count, the
+    first, middle or outer colours of the 3-class palette.
+
+    Example:
+        >>> class_colours("Reds", 2), class_colours("Reds", 3)
+        (['#fee0d2', '#de2d26'], ['#fee0d2', '#fc9272', '#de2d26'])
+    """
+    if k >= 3:
+        return palette(name, k, reverse=reverse)
+    three = palette(name, 3, reverse=reverse)
+    return [three[0], three[2]] if k == 2 else [three[1]]
+
+
+def lisa_layer(
+    clusters: Sequence[Any],
+    *,
+    id: str,
+    label: str,
+    values: Sequence[Any] | None = None,
+    lisa_i: Sequence[Any] | None = None,
+    lisa_z: Sequence[Any] | None = None,
+    lisa_p: Sequence[Any] | None = None,
+    unit: str = "",
+    digits: int = 1,
+    note: str = "",
+    value_label: str = "",
+    lang: str = "de",
+) -> MapLayer:
+    """A LISA cluster layer: HH, LL, LH, HL, ns, isolated in GeoDa colours.
+
+    ``clusters`` holds the ``lisa_cluster`` codes; None or "" (area not analysed) is
+    "keine Daten". ``values`` (the analysed field) and the result columns go into
+    tooltip and table.
+
+    Example:
+        >>> layer = lisa_layer(["HH", "ns", None], id="l", label="Cluster")
+        >>> [c.label for c in layer.classes][:2], list(layer.class_of)
+        (['Hoch-Hoch (HH)', 'Niedrig-Niedrig (LL)'], [0, 4, -1])
+    """
+    n = len(clusters)
+    cls = []
+    for i, code in enumerate(clusters):
+        if code is None or (isinstance(code, float) and math.isnan(code)) or code == "":
+            cls.append(-1)
+        elif code in LISA_CLASSES:
+            cls.append(LISA_CLASSES.index(code))
+        else:
+            raise GeosozialError("maps.layers.cluster", layer=id, value=code, index=i,
+                                 known=", ".join(LISA_CLASSES))
+    columns = _columns(id, n, (("lisa_I", lisa_i, 3), ("lisa_z", lisa_z, 2),
+                               ("lisa_p", lisa_p, 3)))
+    columns.append(Column("lisa_cluster", [None if c < 0 else LISA_CLASSES[c] for c in cls]))
+    return MapLayer(id=id, label=label, unit=unit, kind="lisa",
+                    classes=[LegendClass(lisa_label(c, lang), LISA_COLOURS[c])
+                             for c in LISA_CLASSES],
+                    class_of=cls, values=_numbers(values, n, id, "values"), digits=digits,
+                    columns=columns, note=note, value_label=value_label)
+
+
+def gi_layer(
+    bins: Sequence[Any],
+    *,
+    id: str,
+    label: str,
+    values: Sequence[Any] | None = None,
+    gi_z: Sequence[Any] | None = None,
+    gi_p: Sequence[Any] | None = None,
+    unit: str = "",
+    digits: int = 1,
+    note: str = "",
+    value_label: str = "",
+    lang: str = "de",
+) -> MapLayer:
+    """A Gi* hot-spot layer: 7 bins from "Hot Spot 99 %" to "Cold Spot 99 %".
+
+    Example:
+        >>> layer = gi_layer([3, 0, -1, None], id="g", label="Hot Spots")
+        >>> list(layer.class_of), layer.classes[0].colour
+        ([0, 3, 4, -1], '#D62F27')
+    """
+    n = len(bins)
+    cls = []
+    for i, value in enumerate(bins):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            cls.append(-1)
+            continue
+        b = int(value) if float(value) == int(value) else None
+        if b not in GI_BINS:
+            raise GeosozialError("maps.layers.bin", layer=id, value=value, index=i)
+        cls.append(GI_BINS.index(b))
+    columns = _columns(id, n, (("gi_z", gi_z, 2), ("gi_p", gi_p, 3)))
+    columns.append(Column("gi_bin", [None if c < 0 else GI_BINS[c] for c in cls], digits=0))
+    return MapLayer(id=id, label=label, unit=unit, kind="gi",
+                    classes=[LegendClass(gi_label(b, lang), GI_COLOURS[b]) for b in GI_BINS],
+                    class_of=cls, values=_numbers(values, n, id, "values"), digits=digits,
+                    columns=columns, note=note, value_label=value_label)
+
+
+def significance_layer(
+    p: Sequence[Any],
+    significant: Sequence[bool],
+    *,
+    id: str,
+    label: str,
+    isolated: Sequence[bool] | None = None,
+    note: str = "",
+    lang: str = "de",
+) -> MapLayer:
+    """A significance map: pseudo p of the areas that are significant after correction.
+
+    ``significant`` comes from the corrected result (a LISA cluster other than ns and
+    isolated, a Gi* bin other than 0), so the map never shows more than the cluster map:
+    areas with a small raw p that did not survive FDR or Bonferroni are "nicht
+    signifikant". Classes p ≤ 0,001, p ≤ 0,01, p ≤ 0,05 (ColorBrewer Greens).
+
+    Example:
+        >>> layer = significance_layer([0.0005, 0.03, 0.04, None], [True, True, False, False],
+        ...                            id="s", label="Signifikanz")
+        >>> [c.label for c in layer.classes], list(layer.class_of)
+        (['p ≤ 0,001', 'p ≤ 0,01', 'p ≤ 0,05', 'nicht signifikant'], [0, 2, 3, -1])
+    """
+    n = len(p)
+    ps = _numbers(p, n, id, "p")
+    sig = _booleans(significant, n, id, "significant")
+    iso = _booleans(isolated, n, id, "isolated") if isolated is not None else [False] * n
+    words = _SIG_WORDS["en" if lang == "en" else "de"]
+    classes = [LegendClass(_p_label(limit, lang), colour)
+               for limit, colour in SIGNIFICANCE_LEVELS]
+    classes.append(LegendClass(words[0], NOT_SIGNIFICANT_COLOUR))
+    if any(iso):
+        classes.append(LegendClass(words[1], ISOLATED_COLOUR))
+    cls = []
+    for value, s, alone in zip(ps, sig, iso, strict=True):
+        if alone:
+            cls.append(len(SIGNIFICANCE_LEVELS) + 1)
+        elif value is None:
+            cls.append(-1)
+        elif not s:
+            cls.append(len(SIGNIFICANCE_LEVELS))
+        else:
+            level = next((j for j, (limit, _) in enumerate(SIGNIFICANCE_LEVELS)
+                          if value <= limit), len(SIGNIFICANCE_LEVELS) - 1)
+            cls.append(level)
+    return MapLayer(id=id, label=label, unit="", kind="significance", classes=classes,
+                    class_of=cls, values=ps, digits=3, note=note, value_label=words[2])
+
+
+# --- internals -------------------------------------------------------------------------
+
+
+def _p_label(limit: float, lang: str) -> str:
+    text = f"{limit:g}"
+    return f"p ≤ {text.replace('.', ',') if lang != 'en' else text}"
+
+
+def _values_and_suppressed(values: Sequence[Any], flags: Sequence[str] | None, layer: str
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    n = len(values)
+    y = np.array([math.nan if v is None else float(v) for v in _numbers(values, n, layer,
+                                                                        "values")])
+    if flags is None:
+        return y, np.zeros(n, dtype=bool)
+    if len(flags) != n:
+        raise GeosozialError("maps.layers.length", layer=layer, what="flags", got=len(flags),
+                             n=n)
+    suppressed = np.array([str(f) == FLAG_SUPPRESSED for f in flags], dtype=bool)
+    y[suppressed] = math.nan
+    return y, suppressed
+
+
+def _flag_texts(flags: Sequence[str] | None, n: int, lang: str) -> list[str] | None:
+    if flags is None:
+        return None
+    return ["" if f is None or (isinstance(f, float) and math.isnan(f)) else
+            flag_text(str(f), lang) for f in flags]
+
+
+def _numbers(values: Sequence[Any] | None, n: int, layer: str, what: str
+             ) -> list[float | None]:
+    if values is None:
+        return [None] * n
+    if len(values) != n:
+        raise GeosozialError("maps.layers.length", layer=layer, what=what, got=len(values), n=n)
+    out: list[float | None] = []
+    for v in values:
+        number = None if v is None else float(v)
+        out.append(number if number is not None and math.isfinite(number) else None)
+    return out
+
+
+def _booleans(values: Sequence[Any], n: int, layer: str, what: str) -> list[bool]:
+    if len(values) != n:
+        raise GeosozialError("maps.layers.length", layer=layer, what=what, got=len(values), n=n)
+    return [bool(v) for v in values]
+
+
+def _columns(layer: str, n: int, specs: tuple[tuple[str, Sequence[Any] | None, int], ...]
+             ) -> list[Column]:
+    return [Column(name, _numbers(values, n, layer, name), digits=digits)
+            for name, values, digits in specs if values is not None]

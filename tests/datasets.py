@@ -1,0 +1,33 @@
+"""Paths to the real data in ../shared/data and the demo project, for every test module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+from shapely.geometry import box
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+VG5000 = SHARED / "vg5000_gem_2021" / "VG5000_GEM.shp"
+GENESIS = SHARED / "genesis"
+SACHSEN = SHARED / "sachsen_gemeinden_2015" / "sachsen_gemeinden_simplify200.geojson"
+DEMO = REPO / "geodata" / "musterkreis"
+RLP = SHARED / "rlp_gemeinden_2025" / "23_LK_3_BTW2025.shp"
+
+
+def rlp_municipalities() -> gpd.GeoDataFrame:
+    """The 2,259 high-resolution RLP municipalities with an AGS (see the folder README)."""
+    frame = gpd.read_file(RLP)
+    code = frame["bezeichnun"].astype(str)
+    frame["AGS"] = "07" + code.str[3:6] + code.str[8:11]
+    return frame
+
+
+def grid_areas(keys: list[str], names: list[str] | None = None, crs: int = 25833,
+               **extra: list) -> gpd.GeoDataFrame:
+    """Squares of 1 km in a row, one per key (neighbours share an edge)."""
+    names = names or [f"Gemeinde {k}" for k in keys]
+    geoms = [box(400000 + i * 1000, 5650000, 401000 + i * 1000, 5651000)
+             for i in range(len(keys))]
+    return gpd.GeoDataFrame({"AGS": keys, "GEN": names, **extra}, geometry=geoms, crs=crs)
