@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from geosozial import __version__
+from geosozial.maps.notes import alternative_text, method_note
 from geosozial.messages import define
+
+__all__ = ["add_parsers", "alternative_text", "cmd_local", "cmd_moran", "method_note"]
 
 define("cli.stats.no_output",
        de="Bitte --out ERGEBNIS.gpkg, --html KARTE.html oder --png KARTE.png angeben.",
@@ -87,46 +90,6 @@ def _read(args: argparse.Namespace):
 def _print_notices(notices, lang: str) -> None:
     for n in notices:
         print(f"[{n.severity}] {n.text(lang)}")
-
-
-def method_note(method: dict[str, Any], lang: str = "de") -> str:
-    """"999 Permutationen, Seed 12345, Queen-Nachbarschaft, FDR 5 %" from a method record.
-
-    Example:
-        >>> method_note({"permutations": 999, "seed": 12345, "weights": "queen",
-        ...              "correction": "fdr", "alpha": 0.05})
-        '999 Permutationen, Seed 12345, Queen-Nachbarschaft, FDR 5 %'
-    """
-    weights = str(method.get("weights", ""))
-    correction = method.get("correction")
-    alpha = method.get("alpha")
-    pct = f"{alpha * 100:g}".replace(".", ",") if alpha is not None else ""
-    corr = {"fdr": f"FDR {pct} %", "bonferroni": f"Bonferroni {pct} %",
-            "none": f"ohne Korrektur, {pct} %" if lang == "de" else f"uncorrected, {pct} %"
-            }.get(correction, "")
-    if lang == "en":
-        parts = [f"{method.get('permutations')} permutations", f"seed {method.get('seed')}",
-                 f"{weights} weights"]
-    else:
-        parts = [f"{method.get('permutations')} Permutationen", f"Seed {method.get('seed')}",
-                 f"{weights[:1].upper()}{weights[1:]}-Nachbarschaft"]
-    return ", ".join([*parts, corr] if corr else parts)
-
-
-def alternative_text(alternative: str, lang: str = "de") -> str:
-    """The alternative hypothesis in words.
-
-    Example:
-        >>> alternative_text("two-sided"), alternative_text("greater", "en")
-        ('zweiseitig', 'one-sided (greater)')
-    """
-    words = {"two-sided": ("zweiseitig", "two-sided"),
-             "greater": ("einseitig (größer)", "one-sided (greater)"),
-             "less": ("einseitig (kleiner)", "one-sided (less)"),
-             "folded": ("gefaltet (|z|)", "folded (|z|)")}.get(alternative)
-    if words is None:
-        return alternative
-    return words[1] if lang == "en" else words[0]
 
 
 def cmd_moran(args: argparse.Namespace) -> int:

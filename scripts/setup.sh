@@ -2,10 +2,13 @@
 # Set up geosozial in ./.venv on a Debian 12 machine (root or sudo).
 #   bash scripts/setup.sh          the package and its command `geosozial`
 #   bash scripts/setup.sh --test   also the test tools (pytest, ruff, reference
-#                                  implementations, Playwright) and Debian's Chromium
-# Installs the Debian packages it needs (python3, python3-venv; chromium with --test) if
-# they are missing. Playwright drives /usr/bin/chromium; `playwright install` (a
-# download) is never run.
+#                                  implementations, Playwright), Debian's Chromium and
+#                                  Debian's QGIS (python3-qgis, qgis-providers,
+#                                  python3-scipy, python3-pytest) for the plugin tests
+# Installs the Debian packages it needs (python3, python3-venv; the test packages with
+# --test) if they are missing. Playwright drives /usr/bin/chromium; `playwright install`
+# (a download) is never run. The plugin tests run with Debian's /usr/bin/python3 and
+# only Debian packages, as a QGIS user has them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +26,12 @@ if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 apt_packages=()
 command -v python3 >/dev/null 2>&1 || apt_packages+=(python3)
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then apt_packages+=(python3-venv); fi
-if [ -n "$extras" ] && [ ! -x /usr/bin/chromium ]; then apt_packages+=(chromium); fi
+if [ -n "$extras" ]; then
+  [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+  if ! /usr/bin/python3 -c 'import qgis.core, scipy, pytest' >/dev/null 2>&1; then
+    apt_packages+=(python3-qgis qgis-providers python3-scipy python3-pytest)
+  fi
+fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "installing Debian packages: ${apt_packages[*]}"
   $sudo apt-get update -q

@@ -27,3 +27,7 @@ def german_messages():
     set_language("de")
     yield
     set_language("de")
+
+
+#: tests/qgis runs inside QGIS with Debian's Python (started by test_qgis_plugin.py)
+collect_ignore = ["qgis"]

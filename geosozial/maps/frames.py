@@ -192,7 +192,7 @@ def analysis_map(frame: Any, analysis: Any, *, title: str = "", lang: str = "de"
         >>> a = local_analysis(frame, "sgb2_quote", kind="lisa")  # doctest: +SKIP
         >>> analysis_map(frame, a).write("lisa.html")  # doctest: +SKIP
     """
-    from geosozial.cli_stats import alternative_text, method_note
+    from geosozial.maps.notes import alternative_text, method_note
 
     method = analysis.method()
     kind = "lisa" if "lisa_cluster" in analysis.frame.columns else "gi"

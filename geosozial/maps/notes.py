@@ -1,0 +1,53 @@
+"""Method notes for maps, data sheets and QGIS outputs, written from a method record.
+
+Pure Python: the CLI, the maps and the QGIS plugin share it.
+
+Example:
+    >>> method_note({"permutations": 99, "seed": 1, "weights": "rook", "correction": "none",
+    ...              "alpha": 0.1})
+    '99 Permutationen, Seed 1, Rook-Nachbarschaft, ohne Korrektur, 10 %'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def method_note(method: dict[str, Any], lang: str = "de") -> str:
+    """"999 Permutationen, Seed 12345, Queen-Nachbarschaft, FDR 5 %" from a method record.
+
+    Example:
+        >>> method_note({"permutations": 999, "seed": 12345, "weights": "queen",
+        ...              "correction": "fdr", "alpha": 0.05})
+        '999 Permutationen, Seed 12345, Queen-Nachbarschaft, FDR 5 %'
+    """
+    weights = str(method.get("weights", ""))
+    correction = method.get("correction")
+    alpha = method.get("alpha")
+    pct = f"{alpha * 100:g}".replace(".", ",") if alpha is not None else ""
+    corr = {"fdr": f"FDR {pct} %", "bonferroni": f"Bonferroni {pct} %",
+            "none": f"ohne Korrektur, {pct} %" if lang == "de" else f"uncorrected, {pct} %"
+            }.get(correction, "")
+    if lang == "en":
+        parts = [f"{method.get('permutations')} permutations", f"seed {method.get('seed')}",
+                 f"{weights} weights"]
+    else:
+        parts = [f"{method.get('permutations')} Permutationen", f"Seed {method.get('seed')}",
+                 f"{weights[:1].upper()}{weights[1:]}-Nachbarschaft"]
+    return ", ".join([*parts, corr] if corr else parts)
+
+
+def alternative_text(alternative: str, lang: str = "de") -> str:
+    """The alternative hypothesis in words.
+
+    Example:
+        >>> alternative_text("two-sided"), alternative_text("greater", "en")
+        ('zweiseitig', 'one-sided (greater)')
+    """
+    words = {"two-sided": ("zweiseitig", "two-sided"),
+             "greater": ("einseitig (größer)", "one-sided (greater)"),
+             "less": ("einseitig (kleiner)", "one-sided (less)"),
+             "folded": ("gefaltet (|z|)", "folded (|z|)")}.get(alternative)
+    if words is None:
+        return alternative
+    return words[1] if lang == "en" else words[0]

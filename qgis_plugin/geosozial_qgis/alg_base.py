@@ -1,0 +1,148 @@
+"""Shared parameters and helpers of the geosozial algorithms (names as Processing habits)."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+)
+
+from .deps import require_numpy_scipy
+
+WEIGHTS = ["queen", "rook", "knn", "distance"]
+WEIGHTS_LABELS = ["Queen (gemeinsamer Punkt)", "Rook (gemeinsame Kante)",
+                  "k nächste Nachbarn (Schwerpunkte)", "Entfernungsband (Schwerpunkte, Meter)"]
+CORRECTIONS = ["fdr", "bonferroni", "none"]
+CORRECTION_LABELS = ["FDR (Benjamini-Hochberg)", "Bonferroni", "keine"]
+ALTERNATIVES = ["two-sided", "greater", "less", "folded"]
+ALTERNATIVE_LABELS = ["zweiseitig", "einseitig (größer)", "einseitig (kleiner)",
+                      "gefaltet (|z|)"]
+
+
+class GeosozialAlgorithm(QgsProcessingAlgorithm):
+    """Base class: group, German help, numpy/scipy check, kernel errors in German."""
+
+    def group(self) -> str:
+        return "Sozialraumanalyse"
+
+    def groupId(self) -> str:
+        return "sozialraumanalyse"
+
+    def createInstance(self):
+        return type(self)()
+
+    def shortHelpString(self) -> str:
+        return self.HELP
+
+    HELP = ""
+
+    def processAlgorithm(self, parameters, context, feedback):
+        require_numpy_scipy()
+        from geosozial.kernel.errors import KernelError
+        from geosozial.messages import GeosozialError
+
+        try:
+            return self.compute(parameters, context, feedback)
+        except KernelError as exc:
+            raise QgsProcessingException(f"{self.displayName()}: {exc}") from exc
+        except GeosozialError as exc:
+            raise QgsProcessingException(exc.text("de")) from exc
+
+    def compute(self, parameters, context, feedback):
+        raise NotImplementedError
+
+    # --- parameters -------------------------------------------------------------------
+
+    def add_input(self, numeric_field: bool = True) -> None:
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            "INPUT", "Gebiete (Flächen)", [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterField(
+            "KEY_FIELD", "Schlüsselfeld (AGS/ARS)", parentLayerParameterName="INPUT"))
+        if numeric_field:
+            self.addParameter(QgsProcessingParameterField(
+                "FIELD", "Zu untersuchendes Zahlenfeld", parentLayerParameterName="INPUT",
+                type=QgsProcessingParameterField.Numeric))
+
+    def add_weights(self) -> None:
+        self.addParameter(QgsProcessingParameterEnum(
+            "WEIGHTS", "Nachbarschaft", options=WEIGHTS_LABELS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "K", "Anzahl Nachbarn (nur k nächste Nachbarn)", defaultValue=6, minValue=1))
+        self.addParameter(QgsProcessingParameterNumber(
+            "DISTANCE", "Entfernung in Metern (nur Entfernungsband)",
+            type=QgsProcessingParameterNumber.Double, defaultValue=5000.0, minValue=0.0))
+
+    def add_inference(self, local: bool) -> None:
+        self.addParameter(QgsProcessingParameterNumber(
+            "PERMUTATIONS", "Permutationen", defaultValue=999, minValue=0, maxValue=99999))
+        self.addParameter(QgsProcessingParameterNumber(
+            "SEED", "Zufallsstartwert (Seed)", defaultValue=12345, minValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            "ALTERNATIVE", "Alternativhypothese", options=ALTERNATIVE_LABELS, defaultValue=0))
+        if local:
+            self.addParameter(QgsProcessingParameterEnum(
+                "CORRECTION", "Korrektur für multiples Testen", options=CORRECTION_LABELS,
+                defaultValue=0))
+            self.addParameter(QgsProcessingParameterNumber(
+                "ALPHA", "Signifikanzniveau", type=QgsProcessingParameterNumber.Double,
+                defaultValue=0.05, minValue=0.0001, maxValue=0.5))
+        self.addParameter(QgsProcessingParameterBoolean(
+            "DROP_MISSING", "Gebiete ohne Wert auslassen (werden im Protokoll genannt)",
+            defaultValue=False))
+
+    # --- reading parameters -----------------------------------------------------------
+
+    def weights_spec(self, parameters, context) -> str:
+        method = WEIGHTS[self.parameterAsEnum(parameters, "WEIGHTS", context)]
+        if method == "knn":
+            return f"knn:{self.parameterAsInt(parameters, 'K', context)}"
+        if method == "distance":
+            return f"distance:{self.parameterAsDouble(parameters, 'DISTANCE', context):g}"
+        return method
+
+    def inference(self, parameters, context, local: bool) -> dict:
+        out = {"permutations": self.parameterAsInt(parameters, "PERMUTATIONS", context),
+               "seed": self.parameterAsInt(parameters, "SEED", context),
+               "alternative": ALTERNATIVES[self.parameterAsEnum(parameters, "ALTERNATIVE",
+                                                                 context)]}
+        if local:
+            out["correction"] = CORRECTIONS[self.parameterAsEnum(parameters, "CORRECTION",
+                                                                  context)]
+            out["alpha"] = self.parameterAsDouble(parameters, "ALPHA", context)
+        return out
+
+    def source(self, parameters, context):
+        source = self.parameterAsSource(parameters, "INPUT", context)
+        if source is None:
+            raise QgsProcessingException("Eingabe-Layer fehlt oder kann nicht gelesen werden.")
+        return source
+
+
+def build_weights(areas, spec: str, feedback=None):
+    """Kernel weights for the areas (same arrays as the Python path)."""
+    from geosozial.data.weights_spec import parse_weights_spec
+    from geosozial.kernel.contiguity import contiguity_weights
+    from geosozial.kernel.distance import distance_band_weights, knn_weights
+
+    parsed = parse_weights_spec(spec)
+    ids = areas.keys if len(set(areas.keys)) == len(areas.keys) else None
+    if parsed.method in ("knn", "distance"):
+        xy = areas.centroids()
+        if parsed.method == "knn":
+            return knn_weights(xy, parsed.k or 1, ids=ids)
+        return distance_band_weights(xy, parsed.threshold or 0.0, binary=not parsed.inverse,
+                                     alpha=-parsed.power, ids=ids)
+    coords, ring_index, area_of_ring = areas.rings()
+    return contiguity_weights(coords, ring_index, area_of_ring, len(areas.keys),
+                              rook=parsed.method == "rook", ids=ids)
+
+
+def log_notes(feedback, notes: list[str]) -> None:
+    for note in notes:
+        feedback.pushInfo(note)

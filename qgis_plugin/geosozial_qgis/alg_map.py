@@ -1,0 +1,227 @@
+"""geosozial:htmlmap - the self-contained HTML map from a QGIS layer.
+
+Geometry: rings in ETRS89/UTM, coverage-preserving simplification of shared arcs
+(:mod:`geosozial.maps.arcs`, no shapely in QGIS), transformed to WGS84 with QGIS and
+rounded; the tolerance grows until the file meets the size budget. The page itself is
+written by :mod:`geosozial.maps.html` (folium map, Leaflet inlined, no request to any
+other host), with the layers of :mod:`geosozial.maps.layers`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProject,
+)
+
+from .alg_base import GeosozialAlgorithm, build_weights, log_notes
+from .qgis_arrays import polygons, read_areas
+
+KINDS = ["choropleth", "lisa", "gi"]
+KIND_LABELS = ["Klassen (Choroplethen)", "Lokale Cluster (LISA) mit Signifikanz",
+               "Hot Spots (Gi*) mit Signifikanz"]
+SCHEMES = ["quantiles", "natural_breaks", "equal_interval"]
+SCHEME_LABELS = ["Quantile", "Natürliche Klassen (Fisher-Jenks)", "Gleiche Abstände"]
+GROWTH = 1.6
+MAX_ROUNDS = 12
+
+
+class HtmlMapAlgorithm(GeosozialAlgorithm):
+    """geosozial:htmlmap."""
+
+    HELP = ("Schreibt eine eigenständige HTML-Karte (eine Datei, lädt nichts aus dem Netz): "
+            "Klassenkarte eines oder mehrerer Zahlenfelder (mit Umschalter), LISA-Clusterkarte "
+            "oder Hot-Spot-Karte (Gi*) mit Signifikanzkarte. Legende mit Klassenzahlen, "
+            "Tooltip mit deutschen Zahlen, Datentabelle und Methodenhinweis. Die Geometrie "
+            "wird topologieerhaltend vereinfacht, bis die Datei das Größenbudget einhält.")
+
+    def name(self) -> str:
+        return "htmlmap"
+
+    def displayName(self) -> str:
+        return "HTML-Karte schreiben"
+
+    def initAlgorithm(self, config=None) -> None:
+        self.add_input(numeric_field=False)
+        self.addParameter(QgsProcessingParameterField(
+            "FIELD", "Zahlenfelder", parentLayerParameterName="INPUT",
+            type=QgsProcessingParameterField.Numeric, allowMultiple=True))
+        self.addParameter(QgsProcessingParameterField(
+            "NAME_FIELD", "Namensfeld", parentLayerParameterName="INPUT", optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            "KIND", "Kartenart", options=KIND_LABELS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            "SCHEME", "Klassifikation", options=SCHEME_LABELS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "CLASSES", "Anzahl Klassen", defaultValue=5, minValue=2, maxValue=9))
+        self.addParameter(QgsProcessingParameterString(
+            "TITLE", "Titel", optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            "ATTRIBUTION", "Quellenvermerk der Geometrien",
+            defaultValue="© GeoBasis-DE / BKG", optional=True))
+        self.add_weights()
+        self.add_inference(local=True)
+        self.addParameter(QgsProcessingParameterNumber(
+            "MAX_BYTES", "Größenbudget in Bytes (0 = automatisch)", defaultValue=0,
+            minValue=0))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT", "HTML-Karte", fileFilter="HTML (*.html)"))
+        self.addOutput(QgsProcessingOutputNumber("SIZE", "Dateigröße in Bytes"))
+        self.addOutput(QgsProcessingOutputNumber("TOLERANCE", "Vereinfachungstoleranz (m)"))
+
+    def compute(self, parameters, context, feedback):
+        from geosozial.maps.html import MapDocument, render_map
+
+        source = self.source(parameters, context)
+        key = self.parameterAsString(parameters, "KEY_FIELD", context)
+        fields = self.parameterAsFields(parameters, "FIELD", context)
+        if not fields:
+            raise QgsProcessingException("Bitte mindestens ein Zahlenfeld wählen.")
+        name_field = self.parameterAsString(parameters, "NAME_FIELD", context) or None
+        kind = KINDS[self.parameterAsEnum(parameters, "KIND", context)]
+        drop = self.parameterAsBool(parameters, "DROP_MISSING", context)
+        areas = read_areas(source, key, fields if kind == "choropleth" else fields[:1],
+                           feedback, name_field=name_field, what=source.sourceName(),
+                           drop_missing=drop, keep_missing=kind == "choropleth")
+        log_notes(feedback, areas.notes)
+        if kind == "choropleth":
+            scheme = SCHEMES[self.parameterAsEnum(parameters, "SCHEME", context)]
+            k = self.parameterAsInt(parameters, "CLASSES", context)
+            layers = [_choropleth(f, areas.values[f], scheme, k) for f in fields]
+            note = ""
+        else:
+            layers, note = self._analysis_layers(parameters, context, feedback, areas,
+                                                 fields[0], kind)
+        title = self.parameterAsString(parameters, "TITLE", context) or ", ".join(fields)
+        attribution = self.parameterAsString(parameters, "ATTRIBUTION", context) or ""
+        doc = MapDocument(title=title, geojson='{"type":"FeatureCollection","features":[]}',
+                          names=areas.names, keys=areas.keys, layers=layers,
+                          attribution=attribution, source=source.sourceName(),
+                          method_note=note)
+        budget = self.parameterAsInt(parameters, "MAX_BYTES", context) or _budget(len(areas.keys))
+        fixed = len(render_map(doc).encode("utf-8"))
+        feedback.setProgress(60)
+        geojson, tolerance = fit_geojson(areas, budget - fixed, feedback)
+        doc.geojson = geojson
+        page = render_map(doc)
+        path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        with open(path, "wb") as handle:
+            handle.write(page.encode("utf-8"))
+        size = len(page.encode("utf-8"))
+        feedback.pushInfo(f"Karte: {size} Bytes (Budget {budget}), Toleranz {tolerance:.0f} m")
+        if size > budget:
+            feedback.reportError(f"Die Karte ist größer als das Budget ({size} > {budget}).",
+                                 False)
+        return {"OUTPUT": path, "SIZE": size, "TOLERANCE": tolerance}
+
+    def _analysis_layers(self, parameters, context, feedback, areas, field, kind):
+        from geosozial.kernel.local import local_g, local_moran
+        from geosozial.maps.layers import gi_layer, lisa_layer, significance_layer
+        from geosozial.maps.notes import alternative_text, method_note
+
+        w = build_weights(areas, self.weights_spec(parameters, context))
+        kwargs = self.inference(parameters, context, local=True)
+        y = areas.values[field]
+        common = {"values": y.tolist(), "value_label": field, "lang": "de"}
+        if kind == "lisa":
+            res = local_moran(y, w, **kwargs)
+            clusters = res.clusters.astype(str).tolist()
+            main = lisa_layer(clusters, id="lisa", label=f"{field}: lokale Cluster (LISA)",
+                              lisa_i=res.values.tolist(), lisa_z=res.z.tolist(),
+                              lisa_p=res.p.tolist(), **common)
+            significant = [c in ("HH", "LL", "LH", "HL") for c in clusters]
+            isolated = [c == "isolated" for c in clusters]
+        else:
+            res = local_g(y, w, **kwargs)
+            main = gi_layer(res.bins.tolist(), id="gi", label=f"{field}: Hot Spots (Gi*)",
+                            gi_z=res.z.tolist(), gi_p=res.p.tolist(), **common)
+            significant = [b != 0 for b in res.bins.tolist()]
+            isolated = [bool(w.cardinalities[i] == 0) for i in range(w.n)]
+        method = dict(res.method, field=field)
+        note = method_note(method) + ", " + alternative_text(method["alternative"])
+        main.note = method_note(method)
+        sig = significance_layer(res.p.tolist(), significant, id="signifikanz",
+                                 label=f"{field}: Signifikanz", isolated=isolated,
+                                 note=main.note)
+        feedback.pushInfo("Methode: " + note)
+        return [main, sig, _choropleth(field, y, "quantiles", 5)], note
+
+
+def _choropleth(field: str, values: np.ndarray, scheme: str, k: int):
+    from geosozial.maps.layers import choropleth_layer
+
+    return choropleth_layer([None if v != v else float(v) for v in values], id=field,
+                            label=field, scheme=scheme, k=k)
+
+
+def _budget(n: int) -> int:
+    return min(3_000_000, 280_000 + 300 * n)
+
+
+def fit_geojson(areas, budget: int, feedback=None) -> tuple[str, float]:
+    """GeoJSON of the areas (simplified as a coverage) within ``budget`` bytes."""
+    from geosozial.maps.arcs import precision_for, simplify_coverage
+
+    features = [polygons(g) for g in areas.geometries]
+    xs = [ring[:, 0] for f in features for p in f for ring in p]
+    ys = [ring[:, 1] for f in features for p in f for ring in p]
+    if not xs:
+        return '{"type":"FeatureCollection","features":[]}', 0.0
+    diagonal = math.hypot(np.ptp(np.concatenate(xs)), np.ptp(np.concatenate(ys)))
+    to_wgs84 = QgsCoordinateTransform(areas.crs, QgsCoordinateReferenceSystem("EPSG:4326"),
+                                      QgsProject.instance())
+    tolerance = diagonal / 2000
+    text = ""
+    for _ in range(MAX_ROUNDS):
+        if feedback is not None and feedback.isCanceled():
+            raise QgsProcessingException("abgebrochen")
+        simplified = simplify_coverage(features, tolerance, is_valid=_valid)
+        text = encode(simplified, to_wgs84, precision_for(tolerance))
+        if len(text) <= budget:
+            break
+        tolerance *= GROWTH
+    return text, tolerance
+
+
+def _valid(feature) -> bool:
+    geom = QgsGeometry.fromMultiPolygonXY(
+        [[[QgsPointXY(x, y) for x, y in ring] for ring in polygon] for polygon in feature])
+    return geom.isGeosValid()
+
+
+def encode(features, transform, precision: int) -> str:
+    """A compact FeatureCollection (property ``i``) in WGS84, rounded to ``precision``."""
+    out = []
+    for i, feature in enumerate(features):
+        polys = []
+        for polygon in feature:
+            rings = []
+            for ring in polygon:
+                points = [transform.transform(QgsPointXY(x, y)) for x, y in ring]
+                coords = []
+                for p in points:
+                    c = [round(p.x(), precision), round(p.y(), precision)]
+                    if not coords or c != coords[-1]:
+                        coords.append(c)
+                if len(coords) >= 4:
+                    rings.append(coords)
+            if rings:
+                polys.append(rings)
+        geometry = ({"type": "MultiPolygon", "coordinates": polys} if len(polys) > 1 else
+                    {"type": "Polygon", "coordinates": polys[0]} if polys else None)
+        out.append({"type": "Feature", "properties": {"i": i}, "geometry": geometry})
+    return json.dumps({"type": "FeatureCollection", "features": out}, separators=(",", ":"))

@@ -1,0 +1,278 @@
+"""Weights, global Moran, LISA and Gi* hot spots as Processing algorithms.
+
+Same kernel functions and the same arrays as ``geosozial lisa`` / ``hotspots`` /
+``moran``: with the same seed a layer gives the same numbers here and on the command
+line.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+from qgis.core import (
+    QgsFeature,
+    QgsField,
+    QgsFields,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingUtils,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from .alg_base import GeosozialAlgorithm, build_weights, log_notes
+from .qgis_arrays import read_areas
+from .styles import save_default_style, style_layer
+
+
+def _weights_report(w, keys: list[str]) -> str:
+    n_components, _ = w.components
+    islands = [keys[i] for i in w.islands]
+    text = (f"Nachbarschaft {w.kind}: {w.n} Gebiete, {len(islands)} ohne Nachbarn, "
+            f"{n_components} Zusammenhangskomponenten.")
+    if islands:
+        text += f" Ohne Nachbarn (Klasse 'isolated', nie signifikant): {', '.join(islands[:20])}"
+    return text
+
+
+class _FieldAlgorithm(GeosozialAlgorithm):
+    """An algorithm on one numeric field with weights (moran, lisa, hotspots)."""
+
+    def field_and_weights(self, parameters, context, feedback):
+        """Source, field name, areas, weights spec and weights; notes in the log."""
+        source = self.source(parameters, context)
+        key = self.parameterAsString(parameters, "KEY_FIELD", context)
+        field = self.parameterAsString(parameters, "FIELD", context)
+        areas = read_areas(source, key, [field], feedback, what=source.sourceName(),
+                           drop_missing=self.parameterAsBool(parameters, "DROP_MISSING",
+                                                             context))
+        log_notes(feedback, areas.notes)
+        spec = self.weights_spec(parameters, context)
+        w = build_weights(areas, spec)
+        feedback.pushInfo(_weights_report(w, areas.keys))
+        return source, field, areas, spec, w
+
+
+class WeightsAlgorithm(GeosozialAlgorithm):
+    """geosozial:weights - neighbourhood report and optional weights file."""
+
+    HELP = ("Bildet die Nachbarschaft (Queen, Rook, k nächste Nachbarn oder Entfernungsband) "
+            "der Gebiete und meldet Gebiete ohne Nachbarn (Inseln) und "
+            "Zusammenhangskomponenten. Optional wird die Nachbarschaft als Datei "
+            "(JSON) gespeichert. Geografische KBS werden vorher nach ETRS89/UTM "
+            "transformiert.")
+
+    def name(self) -> str:
+        return "weights"
+
+    def displayName(self) -> str:
+        return "Nachbarschaft (Gewichte) bilden"
+
+    def initAlgorithm(self, config=None) -> None:
+        self.add_input(numeric_field=False)
+        self.add_weights()
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT", "Nachbarschaftsdatei (JSON)", fileFilter="JSON (*.json)", optional=True))
+        self.addOutput(QgsProcessingOutputNumber("N", "Gebiete"))
+        self.addOutput(QgsProcessingOutputNumber("ISLANDS", "Gebiete ohne Nachbarn"))
+        self.addOutput(QgsProcessingOutputNumber("COMPONENTS", "Zusammenhangskomponenten"))
+        self.addOutput(QgsProcessingOutputString("REPORT", "Bericht"))
+
+    def compute(self, parameters, context, feedback):
+        source = self.source(parameters, context)
+        key = self.parameterAsString(parameters, "KEY_FIELD", context)
+        areas = read_areas(source, key, [], feedback, what=source.sourceName())
+        log_notes(feedback, areas.notes)
+        w = build_weights(areas, self.weights_spec(parameters, context))
+        report = _weights_report(w, areas.keys)
+        feedback.pushInfo(report)
+        out = {"N": w.n, "ISLANDS": len(w.islands), "COMPONENTS": w.components[0],
+               "REPORT": report}
+        path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        if path:
+            w.save(path)
+            out["OUTPUT"] = path
+        return out
+
+
+class MoranAlgorithm(_FieldAlgorithm):
+    """geosozial:moran - global Moran's I, Geary's C, General G."""
+
+    HELP = ("Globale räumliche Autokorrelation eines Zahlenfelds: Moran's I, Geary's C und "
+            "(für Werte ≥ 0) General G, mit Permutationstest (Pseudo-p = (extremere + 1) / "
+            "(Permutationen + 1)). Ergebnisse als Zahlen-Ausgaben und als HTML-Tabelle.")
+
+    def name(self) -> str:
+        return "moran"
+
+    def displayName(self) -> str:
+        return "Globale Autokorrelation (Moran's I)"
+
+    def initAlgorithm(self, config=None) -> None:
+        self.add_input()
+        self.add_weights()
+        self.add_inference(local=False)
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT", "Zusammenfassung (HTML)", fileFilter="HTML (*.html)", optional=True))
+        for name, label in (("MORAN_I", "Moran's I"), ("MORAN_EXPECTED", "Erwartungswert E[I]"),
+                            ("MORAN_Z", "z-Wert"), ("MORAN_P", "p-Wert (Permutation)"),
+                            ("GEARY_C", "Geary's C"), ("GEARY_P", "p-Wert Geary")):
+            self.addOutput(QgsProcessingOutputNumber(name, label))
+        self.addOutput(QgsProcessingOutputString("JSON", "Ergebnis als JSON"))
+
+    def compute(self, parameters, context, feedback):
+        from geosozial.kernel.globals import geary, general_g, moran
+        from geosozial.maps.notes import alternative_text, method_note
+
+        _source, field, areas, spec, w = self.field_and_weights(parameters, context, feedback)
+        kwargs = self.inference(parameters, context, local=False)
+        y = areas.values[field]
+        results = [moran(y, w, **kwargs), geary(y, w, **kwargs)]
+        if (y >= 0).all():
+            results.append(general_g(y, w, **kwargs))
+        rows = [r.as_row() for r in results]
+        note = method_note({"permutations": kwargs["permutations"], "seed": kwargs["seed"],
+                            "weights": spec}) + ", " + alternative_text(kwargs["alternative"])
+        for r in rows:
+            feedback.pushInfo(f"{r['statistic']}: {r['value']:.6f} (E {r['expected']:.6f}, "
+                              f"z {r['z']:.3f}, p {r['p']:.4f})")
+        out = {"MORAN_I": rows[0]["value"], "MORAN_EXPECTED": rows[0]["expected"],
+               "MORAN_Z": rows[0]["z"], "MORAN_P": rows[0]["p"], "GEARY_C": rows[1]["value"],
+               "GEARY_P": rows[1]["p"],
+               "JSON": json.dumps({"field": field, "statistics": rows}, ensure_ascii=False)}
+        path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        if path:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(_summary_html(field, rows, note))
+            out["OUTPUT"] = path
+        return out
+
+
+def _summary_html(field: str, rows: list[dict], note: str) -> str:
+    from geosozial.maps.html import number_text
+
+    cells = "".join(
+        "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+            html.escape(r["statistic"]), number_text(r["value"], 4),
+            number_text(r["expected"], 4), number_text(r["z"], 2), number_text(r["p"], 4))
+        for r in rows)
+    return ("<!DOCTYPE html><html lang=\"de\"><head><meta charset=\"utf-8\">"
+            f"<title>Globale Autokorrelation: {html.escape(field)}</title></head><body>"
+            f"<h1>Globale Autokorrelation: {html.escape(field)}</h1><table>"
+            "<thead><tr><th>Statistik</th><th>Wert</th><th>Erwartung</th><th>z</th>"
+            f"<th>p</th></tr></thead><tbody>{cells}</tbody></table>"
+            f"<p>Methode: {html.escape(note)}</p></body></html>\n")
+
+
+RESULT_FIELDS = {
+    "lisa": [("lisa_I", QVariant.Double), ("lisa_z", QVariant.Double),
+             ("lisa_p", QVariant.Double), ("lisa_cluster", QVariant.String)],
+    "gi": [("gi_z", QVariant.Double), ("gi_p", QVariant.Double), ("gi_bin", QVariant.Int)],
+}
+
+
+def _cell(value, kind):
+    if kind == QVariant.String:
+        return str(value)
+    if value != value:  # NaN (islands have no z or p)
+        return None
+    return int(value) if kind == QVariant.Int else float(value)
+
+
+class _LocalAlgorithm(_FieldAlgorithm):
+    KIND = "lisa"
+
+    def initAlgorithm(self, config=None) -> None:
+        self.add_input()
+        self.add_weights()
+        self.add_inference(local=True)
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "OUTPUT", "Ergebnis", QgsProcessing.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputString("METHOD", "Methode"))
+
+    def compute(self, parameters, context, feedback):
+        from geosozial.kernel.local import local_g, local_moran
+        from geosozial.maps.notes import alternative_text, method_note
+
+        source, field, areas, _spec, w = self.field_and_weights(parameters, context, feedback)
+        feedback.setProgress(40)
+        kwargs = self.inference(parameters, context, local=True)
+        y = areas.values[field]
+        if self.KIND == "lisa":
+            res = local_moran(y, w, **kwargs)
+            columns = [res.values, res.z, res.p, res.clusters.astype(str)]
+        else:
+            res = local_g(y, w, **kwargs)
+            columns = [res.z, res.p, res.bins]
+        feedback.setProgress(70)
+        fields = QgsFields(source.fields())
+        for name, kind in RESULT_FIELDS[self.KIND]:
+            if fields.indexOf(name) >= 0:
+                raise QgsProcessingException(
+                    f"{source.sourceName()}: Feld {name} gibt es schon; bitte umbenennen.")
+            fields.append(QgsField(name, kind))
+        sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields,
+                                             source.wkbType(), source.sourceCrs())
+        if sink is None:
+            raise QgsProcessingException("Ausgabe kann nicht geschrieben werden.")
+        kinds = [kind for _, kind in RESULT_FIELDS[self.KIND]]
+        for i, feature in enumerate(areas.features):
+            out = QgsFeature(fields)
+            out.setGeometry(feature.geometry())
+            values = list(feature.attributes())
+            for column, kind in zip(columns, kinds, strict=True):
+                values.append(_cell(column[i], kind))
+            out.setAttributes(values)
+            sink.addFeature(out)
+        counts = res.counts()
+        feedback.pushInfo("Klassen: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+        method = dict(res.method, field=field)
+        note = method_note(method) + ", " + alternative_text(method["alternative"])
+        feedback.pushInfo("Methode: " + note)
+        self.dest_id, self.note = dest_id, note
+        return {"OUTPUT": dest_id, "METHOD": note}
+
+    def postProcessAlgorithm(self, context, feedback):
+        layer = QgsProcessingUtils.mapLayerFromString(getattr(self, "dest_id", ""), context)
+        if layer is not None:
+            style_layer(layer, self.KIND)
+            problem = save_default_style(layer)
+            if problem and problem != "kein GeoPackage":
+                feedback.pushInfo(f"Stil nicht in der Datei gespeichert: {problem}")
+        return {"OUTPUT": getattr(self, "dest_id", None), "METHOD": getattr(self, "note", "")}
+
+
+class LisaAlgorithm(_LocalAlgorithm):
+    """geosozial:lisa - local Moran's I with cluster classes HH, LL, LH, HL, ns, isolated."""
+
+    KIND = "lisa"
+    HELP = ("Lokales Moran's I (LISA) je Gebiet: lisa_I, lisa_z, lisa_p (Pseudo-p aus "
+            "bedingten Permutationen) und lisa_cluster (HH, LL, LH, HL, ns, isolated). "
+            "Cluster werden nach der Korrektur für multiples Testen (Standard: FDR 5 %) "
+            "vergeben; Gebiete ohne Nachbarn sind 'isolated' und nie signifikant. Der "
+            "Ergebnislayer wird in den GeoDa-Farben dargestellt.")
+
+    def name(self) -> str:
+        return "lisa"
+
+    def displayName(self) -> str:
+        return "Lokale Cluster (LISA)"
+
+
+class HotspotsAlgorithm(_LocalAlgorithm):
+    """geosozial:hotspots - Getis-Ord Gi* (with the area itself) and 7 bins."""
+
+    KIND = "gi"
+    HELP = ("Hot Spots und Cold Spots mit Getis-Ord Gi* (das Gebiet selbst zählt mit, "
+            "binäre Gewichte): gi_z, gi_p und gi_bin von -3 bis 3 (Cold/Hot Spot mit 99, 95, "
+            "90 % Konfidenz, je Stufe korrigiert; 0 = nicht signifikant).")
+
+    def name(self) -> str:
+        return "hotspots"
+
+    def displayName(self) -> str:
+        return "Hot Spots (Getis-Ord Gi*)"

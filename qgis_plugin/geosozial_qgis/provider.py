@@ -1,0 +1,31 @@
+"""The Processing provider ``geosozial`` and its algorithms."""
+
+from __future__ import annotations
+
+from qgis.core import QgsProcessingProvider
+
+from . import add_bundled_packages
+
+
+class GeosozialProvider(QgsProcessingProvider):
+    """Sozialraumanalyse: join, aggregate, weights, Moran, LISA, hot spots, HTML map."""
+
+    def id(self) -> str:
+        return "geosozial"
+
+    def name(self) -> str:
+        return "geosozial"
+
+    def longName(self) -> str:
+        return "geosozial – Sozialraumanalyse"
+
+    def loadAlgorithms(self) -> None:
+        add_bundled_packages()
+        from .alg_join import AggregateAlgorithm, JoinAlgorithm
+        from .alg_map import HtmlMapAlgorithm
+        from .alg_stats import HotspotsAlgorithm, LisaAlgorithm, MoranAlgorithm, WeightsAlgorithm
+
+        for algorithm in (JoinAlgorithm(), AggregateAlgorithm(), WeightsAlgorithm(),
+                          MoranAlgorithm(), LisaAlgorithm(), HotspotsAlgorithm(),
+                          HtmlMapAlgorithm()):
+            self.addAlgorithm(algorithm)

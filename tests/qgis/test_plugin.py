@@ -1,0 +1,368 @@
+"""The geosozial Processing provider inside real QGIS: every algorithm through
+``processing.run`` on the demo project and on the Mittelsachsen municipalities of
+VG5000, values, styles and parity with the ``geosozial`` command line."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+import pytest
+from conftest import DEMO, EXPECTED, SHARED
+
+DEMO_LAYER = f"{DEMO / 'gemeinden.gpkg'}|layername=gemeinden"
+MITTELSACHSEN = str(EXPECTED / "mittelsachsen.gpkg")
+IDS = ["join", "aggregate", "weights", "moran", "lisa", "hotspots", "htmlmap"]
+STANDARD_PARAMETERS = {"source", "field", "enum", "number", "sink", "fileDestination",
+                       "string", "boolean"}
+
+
+def null(value) -> bool:
+    """NULL as PyQGIS returns it (a NULL QVariant), None, or NaN."""
+    from qgis.core import NULL
+
+    return value is None or value == NULL or (isinstance(value, float) and value != value)
+
+
+def features(path: str) -> list:
+    from qgis.core import QgsVectorLayer
+
+    layer = QgsVectorLayer(path, "x", "ogr")
+    assert layer.isValid(), path
+    return list(layer.getFeatures())
+
+
+def by_key(path: str, key: str = "AGS") -> dict:
+    return {str(f[key]): f for f in features(path)}
+
+
+# --- installation -----------------------------------------------------------------------
+
+
+def test_no_pip_binary_wheels_and_library_from_the_plugin(run, tmp_path):
+    import importlib.util
+    import sys
+
+    # whatever is importable comes from Debian packages, never from pip
+    for module in ("shapely", "pyproj", "pyogrio", "fiona", "rasterio", "pandas", "geopandas",
+                   "numpy", "scipy", "jinja2"):
+        spec = importlib.util.find_spec(module)
+        assert spec is None or spec.origin.startswith("/usr/lib/python3/dist-packages/"), \
+            (module, spec.origin)
+    import folium
+
+    import geosozial
+
+    assert "geosozial_qgis/ext" in geosozial.__file__.replace("\\", "/")
+    assert "geosozial_qgis/ext" in folium.__file__.replace("\\", "/")
+    # and the plugin loads none of the binary packages that would clash with QGIS
+    run("geosozial:lisa", {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "FIELD": "EWZ",
+                           "OUTPUT": str(tmp_path / "l.gpkg")})
+    run("geosozial:htmlmap", {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "FIELD": ["EWZ"],
+                              "OUTPUT": str(tmp_path / "k.html")})
+    loaded = {"shapely", "pyproj", "pyogrio", "fiona", "rasterio", "geopandas"} & \
+        {name.split(".")[0] for name in sys.modules}
+    assert loaded == set()
+
+
+def test_provider_and_algorithms_use_standard_parameters(qgis_app):
+    from qgis.core import QgsApplication
+
+    provider = QgsApplication.processingRegistry().providerById("geosozial")
+    assert provider is not None
+    algorithms = {a.name(): a for a in provider.algorithms()}
+    assert sorted(algorithms) == sorted(IDS)
+    for alg in algorithms.values():
+        assert alg.shortHelpString() and alg.group() == "Sozialraumanalyse"
+        for param in alg.parameterDefinitions():
+            assert param.type() in STANDARD_PARAMETERS, (alg.name(), param.type())
+    lisa = algorithms["lisa"]
+    names = {p.name() for p in lisa.parameterDefinitions()}
+    assert {"INPUT", "KEY_FIELD", "FIELD", "WEIGHTS", "PERMUTATIONS", "SEED", "CORRECTION",
+            "ALPHA", "OUTPUT"} <= names
+    assert lisa.displayName() == "Lokale Cluster (LISA)"
+
+
+def test_missing_scipy_says_what_to_install(qgis_app, monkeypatch):
+    import sys
+
+    from geosozial_qgis.deps import require_numpy_scipy
+    from qgis.core import QgsProcessingException
+
+    monkeypatch.setitem(sys.modules, "scipy", None)
+    with pytest.raises(QgsProcessingException) as info:
+        require_numpy_scipy()
+    text = str(info.value)
+    assert "scipy" in text and "OSGeo4W" in text and "apt install" in text and "macOS" in text
+
+
+# --- parity with the command line -------------------------------------------------------
+
+
+@pytest.mark.parametrize("dataset", ["demo", "mittelsachsen"])
+@pytest.mark.parametrize("kind", ["lisa", "hotspots"])
+def test_local_statistics_equal_the_command_line(run, tmp_path, dataset, kind):
+    source = DEMO_LAYER if dataset == "demo" else MITTELSACHSEN
+    field = "EWZ" if dataset == "demo" else "flaeche_km2"
+    out = str(tmp_path / f"{kind}.gpkg")
+    run(f"geosozial:{kind}", {"INPUT": source, "KEY_FIELD": "AGS", "FIELD": field,
+                              "SEED": 12345, "PERMUTATIONS": 999, "OUTPUT": out})
+    ours = by_key(out)
+    expected = by_key(str(EXPECTED / f"{dataset}_{kind}.gpkg"), "AGS")
+    assert sorted(ours) == sorted(expected)
+    columns = ("lisa_I", "lisa_z", "lisa_p") if kind == "lisa" else ("gi_z", "gi_p")
+    label = "lisa_cluster" if kind == "lisa" else "gi_bin"
+    for key, feature in ours.items():
+        for column in columns:
+            a, b = feature[column], expected[key][column]
+            if null(b):
+                assert null(a)
+            else:
+                assert a == pytest.approx(b, rel=1e-9, abs=1e-12), (key, column)
+        assert feature[label] == expected[key][label], key
+    # p-values are permutation counts: identical, not just close
+    assert [ours[k][columns[-1]] for k in sorted(ours)] == \
+        [expected[k][columns[-1]] for k in sorted(ours)]
+
+
+def test_lisa_output_is_styled_with_design_colours(run, tmp_path):
+    from qgis.core import QgsProcessingContext, QgsProcessingUtils, QgsVectorLayer
+
+    out = str(tmp_path / "lisa.gpkg")
+    context = QgsProcessingContext()
+    result = run("geosozial:lisa", {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "FIELD": "EWZ",
+                                    "OUTPUT": out}, context)
+    layer = QgsProcessingUtils.mapLayerFromString(result["OUTPUT"], context)
+    for candidate in (layer, QgsVectorLayer(out, "gespeichert", "ogr")):
+        renderer = candidate.renderer()
+        assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == \
+            "lisa_cluster"
+        styles = {c.value(): (c.symbol().color().name(), c.label())
+                  for c in renderer.categories()}
+        assert styles["HH"] == ("#ff0000", "Hoch-Hoch (HH)")
+        assert styles["LL"] == ("#0000ff", "Niedrig-Niedrig (LL)")
+        assert styles["isolated"] == ("#999999", "ohne Nachbarn (isoliert)")
+    with sqlite3.connect(out) as db:  # the style is stored in the GeoPackage
+        assert db.execute("select count(*) from layer_styles where useAsDefault").fetchone()[0]
+    assert "Seed 12345" in result["METHOD"] and "FDR 5 %" in result["METHOD"]
+
+
+def test_hotspots_style_has_seven_bins(run, tmp_path):
+    out = str(tmp_path / "gi.gpkg")
+    run("geosozial:hotspots", {"INPUT": MITTELSACHSEN, "KEY_FIELD": "AGS",
+                               "FIELD": "flaeche_km2", "OUTPUT": out})
+    from qgis.core import QgsVectorLayer
+
+    layer = QgsVectorLayer(out, "gi", "ogr")  # keep the layer: it owns the renderer
+    renderer = layer.renderer()
+    colours = [c.symbol().color().name() for c in renderer.categories()]
+    assert colours == ["#d62f27", "#ed7551", "#fab984", "#ffffbf", "#c0ccbe", "#849eba",
+                       "#4575b5"]
+    assert renderer.categories()[0].label() == "Hot Spot 99 %"
+
+
+def test_moran_outputs_equal_the_command_line(run, tmp_path):
+    html = tmp_path / "moran.html"
+    result = run("geosozial:moran", {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "FIELD": "EWZ",
+                                     "OUTPUT": str(html)})
+    expected = json.loads((EXPECTED / "demo_moran.json").read_text(encoding="utf-8"))
+    moran = expected["statistics"][0]
+    assert result["MORAN_I"] == pytest.approx(moran["value"], rel=1e-12)
+    assert result["MORAN_EXPECTED"] == pytest.approx(moran["expected"], rel=1e-12)
+    assert result["MORAN_P"] == moran["p"]
+    assert result["GEARY_C"] == pytest.approx(expected["statistics"][1]["value"], rel=1e-12)
+    text = html.read_text(encoding="utf-8")
+    assert "999 Permutationen, Seed 12345, Queen-Nachbarschaft" in text
+    assert re.search(r"<td>0,2040</td>", text)  # German decimal comma
+
+
+# --- weights, CRS, selection ------------------------------------------------------------
+
+
+def test_weights_report_islands_and_file(run, tmp_path):
+    out = tmp_path / "w.json"
+    result = run("geosozial:weights", {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS",
+                                       "OUTPUT": str(out)})
+    assert result["N"] == 50 and result["ISLANDS"] == 1 and result["COMPONENTS"] == 2
+    assert "14999410" in result["REPORT"]
+    from geosozial.kernel.weights import Weights
+
+    assert Weights.load(out).n == 50
+    knn = run("geosozial:weights", {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "WEIGHTS": 2,
+                                    "K": 4})
+    assert knn["ISLANDS"] == 0
+
+
+def test_geographic_crs_is_transformed_not_measured_in_degrees(run, tmp_path):
+    from qgis.core import QgsVectorLayer
+
+    projected = run("geosozial:weights", {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS",
+                                          "WEIGHTS": 3, "DISTANCE": 4000})
+    lonlat = str(tmp_path / "lonlat.gpkg")
+    run("native:reprojectlayer", {"INPUT": DEMO_LAYER, "TARGET_CRS": "EPSG:4326",
+                                  "OUTPUT": lonlat})
+    assert QgsVectorLayer(lonlat, "x", "ogr").crs().isGeographic()
+    geographic = run("geosozial:weights", {"INPUT": lonlat, "KEY_FIELD": "AGS", "WEIGHTS": 3,
+                                           "DISTANCE": 4000})
+    # a 4 km band in degrees would connect everything or nothing; in metres it matches
+    assert geographic["ISLANDS"] == projected["ISLANDS"]
+    assert 0 < projected["ISLANDS"] < 50
+
+
+def test_selected_features_only(run, tmp_path):
+    from qgis.core import QgsProcessingFeatureSourceDefinition, QgsProject, QgsVectorLayer
+
+    layer = QgsVectorLayer(DEMO_LAYER, "gemeinden", "ogr")
+    QgsProject.instance().addMapLayer(layer)
+    layer.selectByExpression("\"AGS\" < '14999250'")
+    selected = layer.selectedFeatureCount()
+    assert 0 < selected < 50
+    out = str(tmp_path / "sel.gpkg")
+    run("geosozial:lisa", {"INPUT": QgsProcessingFeatureSourceDefinition(layer.id(), True),
+                           "KEY_FIELD": "AGS", "FIELD": "EWZ", "OUTPUT": out})
+    assert len(features(out)) == selected
+    QgsProject.instance().removeMapLayer(layer.id())
+
+
+def test_vg5000_subset_in_qgis_gives_the_53_municipalities(run, tmp_path):
+    from qgis.core import QgsVectorLayer
+
+    layer = QgsVectorLayer(str(SHARED / "vg5000_gem_2021" / "VG5000_GEM.shp"), "vg", "ogr")
+    layer.setSubsetString("\"AGS\" LIKE '14522%'")
+    assert layer.featureCount() == 53
+    result = run("geosozial:weights", {"INPUT": layer, "KEY_FIELD": "AGS"})
+    assert result["N"] == 53 and result["ISLANDS"] == 0 and result["COMPONENTS"] == 1
+
+
+# --- HTML map ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [0, 1, 2])
+def test_htmlmap_is_self_contained_complete_and_small(run, tmp_path, kind):
+    out = tmp_path / "karte.html"
+    result = run("geosozial:htmlmap", {"INPUT": MITTELSACHSEN, "KEY_FIELD": "AGS",
+                                       "NAME_FIELD": "GEN", "FIELD": ["flaeche_km2"],
+                                       "KIND": kind, "TITLE": "Mittelsachsen",
+                                       "OUTPUT": str(out)})
+    page = out.read_text(encoding="utf-8")
+    assert result["SIZE"] == len(page.encode("utf-8")) <= 300_000
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.S)
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", markup)
+    assert "default-src &#x27;none&#x27;" in page and "L.map(" in page
+    geometry = json.loads(re.search(r'id="gs-geometry">(.*?)</script>', page, re.S).group(1))
+    assert sorted(f["properties"]["i"] for f in geometry["features"]) == list(range(53))
+    from qgis.core import QgsGeometry
+
+    for feature in geometry["features"]:
+        geom = QgsGeometry.fromWkt(_wkt(feature["geometry"]))
+        assert geom.isGeosValid()
+    data = json.loads(re.search(r'id="gs-data">(.*?)</script>', page, re.S).group(1))
+    assert "Döbeln" in data["names"]
+    expected_kind = ["choropleth", "lisa", "gi"][kind]
+    assert data["layers"][0]["kind"] == expected_kind
+
+
+def test_htmlmap_coverage_has_no_overlaps(run, tmp_path):
+    from qgis.core import QgsGeometry
+
+    out = tmp_path / "karte.html"
+    run("geosozial:htmlmap", {"INPUT": MITTELSACHSEN, "KEY_FIELD": "AGS",
+                              "FIELD": ["flaeche_km2"], "MAX_BYTES": 230_000,
+                              "OUTPUT": str(out)})
+    page = out.read_text(encoding="utf-8")
+    features_ = json.loads(re.search(r'id="gs-geometry">(.*?)</script>', page,
+                                     re.S).group(1))["features"]
+    geoms = [QgsGeometry.fromWkt(_wkt(f["geometry"])) for f in features_]
+    total = sum(g.area() for g in geoms)
+    union = QgsGeometry.unaryUnion(geoms)
+    assert union.area() == pytest.approx(total, rel=1e-6)  # no overlaps
+
+
+def _wkt(geometry: dict) -> str:
+    def ring(r):
+        return "(" + ",".join(f"{x} {y}" for x, y in r) + ")"
+
+    def poly(p):
+        return "(" + ",".join(ring(r) for r in p) + ")"
+
+    if geometry["type"] == "Polygon":
+        return "POLYGON" + poly(geometry["coordinates"])
+    return "MULTIPOLYGON(" + ",".join(poly(p) for p in geometry["coordinates"]) + ")"
+
+
+# --- join and aggregate -----------------------------------------------------------------
+
+
+def test_join_reports_both_directions_and_flags(run, tmp_path):
+    table = tmp_path / "tabelle.csv"
+    lines = ["AGS;Wert"]
+    keys = sorted(by_key(DEMO_LAYER))
+    for n, key in enumerate(keys[:-2]):
+        lines.append(f"{key};{'.' if n == 0 else '-' if n == 1 else n}")
+    lines += ["14999999;7", f"{keys[3]};99"]
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    uri = f"file://{table}?delimiter=;&detectTypes=no"
+    from qgis.core import QgsVectorLayer
+
+    layer = QgsVectorLayer(uri, "tabelle", "delimitedtext")
+    assert layer.isValid()
+    out = str(tmp_path / "joined.gpkg")
+    result = run("geosozial:join", {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "TABLE": layer,
+                                    "TABLE_KEY_FIELD": "AGS", "OUTPUT": out,
+                                    "REPORT": str(tmp_path / "bericht.txt")})
+    assert (result["MATCHED"], result["TABLE_ONLY"], result["AREAS_ONLY"],
+            result["DUPLICATES"]) == (48, 1, 2, 1)
+    assert "14999999" in result["REPORT_TEXT"] and keys[-1] in result["REPORT_TEXT"]
+    joined = by_key(out)
+    assert null(joined[keys[0]]["Wert"]) and joined[keys[0]]["Wert_flag"] == "."
+    assert joined[keys[1]]["Wert"] == 0 and joined[keys[1]]["Wert_flag"] == "-"
+    assert joined[keys[3]]["Wert"] == 3  # first row of a duplicate key is used
+
+
+def test_aggregate_ratio_of_sums_and_confidentiality(run, tmp_path):
+    from qgis.core import QgsVectorLayer
+
+    mapping = DEMO / "sozialraeume.csv"
+    header = mapping.read_text(encoding="utf-8").splitlines()[0]
+    delimiter = ";" if ";" in header else ","
+    key_col, group_col = header.split(delimiter)[:2]
+    table = QgsVectorLayer(f"file://{mapping}?delimiter={delimiter}&detectTypes=no",
+                           "zuordnung", "delimitedtext")
+    assert table.isValid()
+    groups: dict[str, list[str]] = {}
+    for line in mapping.read_text(encoding="utf-8").splitlines()[1:]:
+        key, group = line.split(delimiter)[:2]
+        groups.setdefault(group.strip(), []).append(key.strip())
+    small_group = sorted(groups)[0]
+    first, *rest = groups[small_group]
+    zeros = ",".join(f"'{k}'" for k in rest) or "''"
+    areas = str(tmp_path / "areas.gpkg")
+    # one Sozialraum with a case count of 1 in all, the others 10 per municipality
+    run("native:fieldcalculator", {
+        "INPUT": DEMO_LAYER, "FIELD_NAME": "faelle", "FIELD_TYPE": 1, "FIELD_LENGTH": 10,
+        "FORMULA": f"CASE WHEN \"AGS\" = '{first}' THEN 1 WHEN \"AGS\" IN ({zeros}) THEN 0 "
+                   "ELSE 10 END", "OUTPUT": areas})
+    out = str(tmp_path / "sr.gpkg")
+    run("geosozial:aggregate", {"INPUT": areas, "KEY_FIELD": "AGS", "MAPPING": table,
+                                "MAPPING_KEY_FIELD": key_col, "MAPPING_GROUP_FIELD": group_col,
+                                "NUMERATOR": "faelle", "DENOMINATOR": "EWZ", "SCALE": 100,
+                                "MIN_COUNT": 3, "OUTPUT": out})
+    regions = {r["sozialraum"]: r for r in features(out)}
+    members = by_key(areas)
+    assert sorted(regions) == sorted(groups)
+    hidden = [name for name, r in regions.items() if r["quote_flag"] == "geheim"]
+    # the small count (1) is withheld, and a second Sozialraum with it: otherwise the
+    # public Kreis total minus the other sums would reveal it
+    assert small_group in hidden and len(hidden) >= 2
+    assert null(regions[small_group]["faelle"]) and null(regions[small_group]["quote"])
+    for name, region in regions.items():
+        keys = groups[name]
+        assert region["anzahl_gemeinden"] == len(keys)
+        if name not in hidden:
+            num = sum(members[k]["faelle"] for k in keys)
+            den = sum(members[k]["EWZ"] for k in keys)
+            assert region["faelle"] == num
+            assert region["quote"] == pytest.approx(num / den * 100, rel=1e-12)
+        assert region.geometry().area() == pytest.approx(
+            sum(members[k].geometry().area() for k in keys), rel=1e-6)
