@@ -86,10 +86,14 @@ def test_plugin_inside_qgis(tmp_path: Path):
         for kind in ("lisa", "hotspots"):
             assert main([kind, path, "--field", field, "--seed", "12345",
                          "--out", str(expected / f"{name}_{kind}.gpkg")]) == 0
-    moran = subprocess.run([sys.executable, "-m", "geosozial.cli", "moran", demo, "--field",
-                            "EWZ", "--json"], capture_output=True, text=True, check=True)
-    (expected / "demo_moran.json").write_text(moran.stdout, encoding="utf-8")
-    json.loads(moran.stdout)
+    for name, path, field in (("demo", demo, "EWZ"),
+                              ("mittelsachsen", str(expected / "mittelsachsen.gpkg"),
+                               "flaeche_km2")):
+        moran = subprocess.run([sys.executable, "-m", "geosozial.cli", "moran", path,
+                                "--field", field, "--json"], capture_output=True, text=True,
+                               check=True)
+        json.loads(moran.stdout)
+        (expected / f"{name}_moran.json").write_text(moran.stdout, encoding="utf-8")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8",
            "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(plugin_dir),
            "PYTHONNOUSERSITE": "1", "XDG_RUNTIME_DIR": str(tmp_path),

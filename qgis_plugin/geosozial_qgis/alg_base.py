@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
@@ -13,6 +12,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
+from .compat import FIELD_NUMERIC, NUMBER_DOUBLE, SOURCE_POLYGON
 from .deps import require_numpy_scipy
 
 WEIGHTS = ["queen", "rook", "knn", "distance"]
@@ -61,13 +61,13 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
 
     def add_input(self, numeric_field: bool = True) -> None:
         self.addParameter(QgsProcessingParameterFeatureSource(
-            "INPUT", "Gebiete (Flächen)", [QgsProcessing.TypeVectorPolygon]))
+            "INPUT", "Gebiete (Flächen)", [SOURCE_POLYGON]))
         self.addParameter(QgsProcessingParameterField(
             "KEY_FIELD", "Schlüsselfeld (AGS/ARS)", parentLayerParameterName="INPUT"))
         if numeric_field:
             self.addParameter(QgsProcessingParameterField(
                 "FIELD", "Zu untersuchendes Zahlenfeld", parentLayerParameterName="INPUT",
-                type=QgsProcessingParameterField.Numeric))
+                type=FIELD_NUMERIC))
 
     def add_weights(self) -> None:
         self.addParameter(QgsProcessingParameterEnum(
@@ -76,7 +76,7 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
             "K", "Anzahl Nachbarn (nur k nächste Nachbarn)", defaultValue=6, minValue=1))
         self.addParameter(QgsProcessingParameterNumber(
             "DISTANCE", "Entfernung in Metern (nur Entfernungsband)",
-            type=QgsProcessingParameterNumber.Double, defaultValue=5000.0, minValue=0.0))
+            type=NUMBER_DOUBLE, defaultValue=5000.0, minValue=0.0))
 
     def add_inference(self, local: bool) -> None:
         self.addParameter(QgsProcessingParameterNumber(
@@ -90,7 +90,7 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
                 "CORRECTION", "Korrektur für multiples Testen", options=CORRECTION_LABELS,
                 defaultValue=0))
             self.addParameter(QgsProcessingParameterNumber(
-                "ALPHA", "Signifikanzniveau", type=QgsProcessingParameterNumber.Double,
+                "ALPHA", "Signifikanzniveau", type=NUMBER_DOUBLE,
                 defaultValue=0.05, minValue=0.0001, maxValue=0.5))
         self.addParameter(QgsProcessingParameterBoolean(
             "DROP_MISSING", "Gebiete ohne Wert auslassen (werden im Protokoll genannt)",

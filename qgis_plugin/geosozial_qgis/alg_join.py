@@ -15,11 +15,8 @@ import math
 import numpy as np
 from qgis.core import (
     QgsFeature,
-    QgsFeatureSink,
-    QgsField,
     QgsFields,
     QgsGeometry,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
@@ -28,11 +25,21 @@ from qgis.core import (
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
-    QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from .alg_base import GeosozialAlgorithm
+from .compat import (
+    DOUBLE,
+    FAST_INSERT,
+    FIELD_NUMERIC,
+    INT,
+    NUMBER_DOUBLE,
+    SOURCE_ANY,
+    SOURCE_POLYGON,
+    STRING,
+    WKB_MULTIPOLYGON,
+    new_field,
+)
 
 
 def _key(value, kind: str) -> tuple[str, bool]:
@@ -78,14 +85,14 @@ class JoinAlgorithm(GeosozialAlgorithm):
     def initAlgorithm(self, config=None) -> None:
         self.add_input(numeric_field=False)
         self.addParameter(QgsProcessingParameterFeatureSource(
-            "TABLE", "Tabelle", [QgsProcessing.TypeVector]))
+            "TABLE", "Tabelle", [SOURCE_ANY]))
         self.addParameter(QgsProcessingParameterField(
             "TABLE_KEY_FIELD", "Schlüsselfeld der Tabelle", parentLayerParameterName="TABLE"))
         self.addParameter(QgsProcessingParameterField(
             "FIELDS", "Zu übernehmende Felder (leer: alle)", parentLayerParameterName="TABLE",
             allowMultiple=True, optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            "OUTPUT", "Verknüpfte Gebiete", QgsProcessing.TypeVectorPolygon))
+            "OUTPUT", "Verknüpfte Gebiete", SOURCE_POLYGON))
         self.addParameter(QgsProcessingParameterFileDestination(
             "REPORT", "Verknüpfungsbericht", fileFilter="Text (*.txt)", optional=True))
         for name, label in (("MATCHED", "verknüpfte Gebiete"),
@@ -120,8 +127,8 @@ class JoinAlgorithm(GeosozialAlgorithm):
             by_key[key] = row
         fields = QgsFields(areas.fields())
         for name in wanted:
-            fields.append(QgsField(name, QVariant.Double))
-            fields.append(QgsField(f"{name}_flag", QVariant.String))
+            fields.append(new_field(name, DOUBLE))
+            fields.append(new_field(f"{name}_flag", STRING))
         sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields,
                                              areas.wkbType(), areas.sourceCrs())
         matched, areas_only, seen = 0, [], set()
@@ -140,7 +147,7 @@ class JoinAlgorithm(GeosozialAlgorithm):
                 value, flag = _cell(row[name]) if row is not None else (math.nan, "")
                 values += [None if value != value else value, flag]
             out.setAttributes(values)
-            sink.addFeature(out, QgsFeatureSink.FastInsert)
+            sink.addFeature(out, FAST_INSERT)
         table_only = [k for k in by_key if k not in seen]
         lines.append(f"Verknüpft: {matched} von {areas.featureCount()} Gebieten "
                      f"({table.sourceName()} → {areas.sourceName()}).")
@@ -188,7 +195,7 @@ class AggregateAlgorithm(GeosozialAlgorithm):
             "GROUP_FIELD", "Sozialraum-Feld der Gebiete", parentLayerParameterName="INPUT",
             optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            "MAPPING", "Zuordnungstabelle (statt Sozialraum-Feld)", [QgsProcessing.TypeVector],
+            "MAPPING", "Zuordnungstabelle (statt Sozialraum-Feld)", [SOURCE_ANY],
             optional=True))
         self.addParameter(QgsProcessingParameterField(
             "MAPPING_KEY_FIELD", "Schlüsselfeld der Zuordnung", parentLayerParameterName="MAPPING",
@@ -198,18 +205,18 @@ class AggregateAlgorithm(GeosozialAlgorithm):
             parentLayerParameterName="MAPPING", optional=True))
         self.addParameter(QgsProcessingParameterField(
             "NUMERATOR", "Zähler (Fallzahl)", parentLayerParameterName="INPUT",
-            type=QgsProcessingParameterField.Numeric))
+            type=FIELD_NUMERIC))
         self.addParameter(QgsProcessingParameterField(
             "DENOMINATOR", "Nenner (Bezugsgröße)", parentLayerParameterName="INPUT",
-            type=QgsProcessingParameterField.Numeric))
+            type=FIELD_NUMERIC))
         self.addParameter(QgsProcessingParameterNumber(
-            "SCALE", "Faktor (100 = Prozent)", type=QgsProcessingParameterNumber.Double,
+            "SCALE", "Faktor (100 = Prozent)", type=NUMBER_DOUBLE,
             defaultValue=100.0))
         self.addParameter(QgsProcessingParameterNumber(
             "MIN_COUNT", "Mindestfallzahl (kleinere Zahlen ab 1 werden gesperrt)",
             defaultValue=3, minValue=1))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            "OUTPUT", "Sozialräume", QgsProcessing.TypeVectorPolygon))
+            "OUTPUT", "Sozialräume", SOURCE_POLYGON))
 
     def compute(self, parameters, context, feedback):
         from geosozial.data.confidentiality import ConfidentialityRule, Protection
@@ -246,12 +253,14 @@ class AggregateAlgorithm(GeosozialAlgorithm):
         n, g = len(values), len(labels)
         stride = n + g + 1
         fields = QgsFields()
-        for name, kind in (("sozialraum", QVariant.String), ("anzahl_gemeinden", QVariant.Int),
-                           (numerator, QVariant.Double), (denominator, QVariant.Double),
-                           ("quote", QVariant.Double), ("quote_flag", QVariant.String)):
-            fields.append(QgsField(name, kind))
+        for name, kind in (("sozialraum", STRING), ("anzahl_gemeinden", INT),
+                           (numerator, DOUBLE),
+                           (denominator if denominator != numerator else f"{denominator}_nenner",
+                            DOUBLE),
+                           ("quote", DOUBLE), ("quote_flag", STRING)):
+            fields.append(new_field(name, kind))
         sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields,
-                                             QgsWkbTypes.MultiPolygon, areas.sourceCrs())
+                                             WKB_MULTIPOLYGON, areas.sourceCrs())
         withheld_groups = []
         for j, label in enumerate(labels):
             rows = values[index == j]
@@ -272,7 +281,7 @@ class AggregateAlgorithm(GeosozialAlgorithm):
                                None if hidden[0] or math.isnan(sums[0]) else float(sums[0]),
                                None if hidden[1] or math.isnan(sums[1]) else float(sums[1]),
                                quote, flag])
-            sink.addFeature(out, QgsFeatureSink.FastInsert)
+            sink.addFeature(out, FAST_INSERT)
         feedback.pushInfo(f"Sozialräume: {g}; {rule.describe()}; gesperrt: "
                           f"{', '.join(withheld_groups) or 'keine'}")
         if protection.exposed_anyway.any():

@@ -29,6 +29,7 @@ from qgis.core import (
 )
 
 from .alg_base import GeosozialAlgorithm, build_weights, log_notes
+from .compat import FIELD_NUMERIC
 from .qgis_arrays import polygons, read_areas
 
 KINDS = ["choropleth", "lisa", "gi"]
@@ -59,7 +60,7 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
         self.add_input(numeric_field=False)
         self.addParameter(QgsProcessingParameterField(
             "FIELD", "Zahlenfelder", parentLayerParameterName="INPUT",
-            type=QgsProcessingParameterField.Numeric, allowMultiple=True))
+            type=FIELD_NUMERIC, allowMultiple=True))
         self.addParameter(QgsProcessingParameterField(
             "NAME_FIELD", "Namensfeld", parentLayerParameterName="INPUT", optional=True))
         self.addParameter(QgsProcessingParameterEnum(

@@ -12,9 +12,7 @@ import json
 
 from qgis.core import (
     QgsFeature,
-    QgsField,
     QgsFields,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
@@ -22,9 +20,9 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingUtils,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from .alg_base import GeosozialAlgorithm, build_weights, log_notes
+from .compat import DOUBLE, INT, SOURCE_POLYGON, STRING, new_field
 from .qgis_arrays import read_areas
 from .styles import save_default_style, style_layer
 
@@ -169,18 +167,18 @@ def _summary_html(field: str, rows: list[dict], note: str) -> str:
 
 
 RESULT_FIELDS = {
-    "lisa": [("lisa_I", QVariant.Double), ("lisa_z", QVariant.Double),
-             ("lisa_p", QVariant.Double), ("lisa_cluster", QVariant.String)],
-    "gi": [("gi_z", QVariant.Double), ("gi_p", QVariant.Double), ("gi_bin", QVariant.Int)],
+    "lisa": [("lisa_I", DOUBLE), ("lisa_z", DOUBLE),
+             ("lisa_p", DOUBLE), ("lisa_cluster", STRING)],
+    "gi": [("gi_z", DOUBLE), ("gi_p", DOUBLE), ("gi_bin", INT)],
 }
 
 
 def _cell(value, kind):
-    if kind == QVariant.String:
+    if kind == STRING:
         return str(value)
     if value != value:  # NaN (islands have no z or p)
         return None
-    return int(value) if kind == QVariant.Int else float(value)
+    return int(value) if kind == INT else float(value)
 
 
 class _LocalAlgorithm(_FieldAlgorithm):
@@ -191,7 +189,7 @@ class _LocalAlgorithm(_FieldAlgorithm):
         self.add_weights()
         self.add_inference(local=True)
         self.addParameter(QgsProcessingParameterFeatureSink(
-            "OUTPUT", "Ergebnis", QgsProcessing.TypeVectorPolygon))
+            "OUTPUT", "Ergebnis", SOURCE_POLYGON))
         self.addOutput(QgsProcessingOutputString("METHOD", "Methode"))
 
     def compute(self, parameters, context, feedback):
@@ -214,7 +212,7 @@ class _LocalAlgorithm(_FieldAlgorithm):
             if fields.indexOf(name) >= 0:
                 raise QgsProcessingException(
                     f"{source.sourceName()}: Feld {name} gibt es schon; bitte umbenennen.")
-            fields.append(QgsField(name, kind))
+            fields.append(new_field(name, kind))
         sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields,
                                              source.wkbType(), source.sourceCrs())
         if sink is None:
