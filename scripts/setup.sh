@@ -4,7 +4,8 @@
 #   bash scripts/setup.sh --test   also the test tools (pytest, ruff, reference
 #                                  implementations, Playwright), Debian's Chromium and
 #                                  Debian's QGIS (python3-qgis, qgis-providers,
-#                                  python3-scipy, python3-pytest) for the plugin tests
+#                                  python3-scipy, python3-pytest; qgis for
+#                                  qgis_process) for the plugin tests
 # Installs the Debian packages it needs (python3, python3-venv; the test packages with
 # --test) if they are missing. Playwright drives /usr/bin/chromium; `playwright install`
 # (a download) is never run. The plugin tests run with Debian's /usr/bin/python3 and
@@ -28,8 +29,9 @@ command -v python3 >/dev/null 2>&1 || apt_packages+=(python3)
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then apt_packages+=(python3-venv); fi
 if [ -n "$extras" ]; then
   [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
-  if ! /usr/bin/python3 -c 'import qgis.core, scipy, pytest' >/dev/null 2>&1; then
-    apt_packages+=(python3-qgis qgis-providers python3-scipy python3-pytest)
+  if ! /usr/bin/python3 -c 'import qgis.core, scipy, pytest' >/dev/null 2>&1 \
+      || [ ! -x /usr/bin/qgis_process.bin ]; then
+    apt_packages+=(python3-qgis qgis-providers python3-scipy python3-pytest qgis)
   fi
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then

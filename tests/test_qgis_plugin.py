@@ -106,3 +106,46 @@ def test_plugin_inside_qgis(tmp_path: Path):
     report = proc.stdout[-6000:] + proc.stderr[-3000:]
     assert proc.returncode == 0, report
     assert " passed" in proc.stdout and "skipped" not in proc.stdout, report
+
+
+QGIS_PROCESS = "/usr/bin/qgis_process.bin"  # Debian's wrapper adds --noversioncheck, which
+                                            # qgis_process 3.22 refuses
+
+
+def test_plugin_under_qgis_process(tmp_path: Path):
+    """Install the zip into a profile as "Install from ZIP" does, enable it and run
+    geosozial:lisa headless with qgis_process (no iface at all)."""
+    problem = _qgis_ready() or (None if Path(QGIS_PROCESS).exists() else
+                                f"{QGIS_PROCESS} missing (Debian package qgis)")
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"the qgis_process test must run in CI, but {problem}")
+        pytest.skip(problem)
+    profile = tmp_path / "profile"
+    plugins = profile / "profiles" / "default" / "python" / "plugins"
+    plugins.mkdir(parents=True)
+    with zipfile.ZipFile(build_plugin.build(tmp_path / "dist")) as archive:
+        archive.extractall(plugins)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8",
+           "QT_QPA_PLATFORM": "offscreen", "QGIS_CUSTOM_CONFIG_PATH": str(profile),
+           "XDG_RUNTIME_DIR": str(runtime)}
+    enable = subprocess.run([QGIS_PROCESS, "plugins", "enable", "geosozial_qgis"], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert enable.returncode == 0, enable.stdout + enable.stderr
+    out = tmp_path / "lisa.gpkg"
+    proc = subprocess.run([QGIS_PROCESS, "--json", "run", "geosozial:lisa", "--",
+                           f"INPUT={DEMO / 'gemeinden.gpkg'}", "KEY_FIELD=AGS", "FIELD=EWZ",
+                           "SEED=7", "PERMUTATIONS=199", f"OUTPUT={out}"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = json.loads(proc.stdout)["results"]
+    assert "199 Permutationen, Seed 7" in results["METHOD"]
+    expected = tmp_path / "cli.gpkg"
+    assert main(["lisa", str(DEMO / "gemeinden.gpkg"), "--field", "EWZ", "--seed", "7",
+                 "--permutations", "199", "--out", str(expected)]) == 0
+    ours = gpd.read_file(out).set_index("AGS")
+    theirs = gpd.read_file(expected).set_index("AGS")
+    assert (ours["lisa_cluster"] == theirs.loc[ours.index, "lisa_cluster"]).all()
+    assert (ours["lisa_p"].fillna(-1) == theirs.loc[ours.index, "lisa_p"].fillna(-1)).all()

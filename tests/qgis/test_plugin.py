@@ -388,6 +388,7 @@ def test_aggregate_by_group_field_on_mittelsachsen(run, tmp_path):
     regions = features(out)
     members = features(areas)
     assert sum(r["anzahl_gemeinden"] for r in regions) == 53
-    assert [(r["quote_flag"], r["quote"]) for r in regions] == [("", pytest.approx(100.0))] * len(regions)
+    assert [(r["quote_flag"], r["quote"]) for r in regions] == \
+        [("", pytest.approx(100.0))] * len(regions)
     total = sum(r["flaeche_km2"] for r in regions)
     assert total == pytest.approx(sum(m["flaeche_km2"] for m in members), rel=1e-12)
