@@ -12,8 +12,6 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +21,7 @@ import pandas as pd
 from geosozial.maps.document import BuiltMap, build_map
 from geosozial.maps.html import MapLayer
 from geosozial.maps.layers import choropleth_layer, gi_layer, lisa_layer, significance_layer
+from geosozial.maps.notes import map_date
 from geosozial.messages import GeosozialError, define
 
 define("maps.frames.no_field",
@@ -53,21 +52,6 @@ def geobasis_attribution(frame: pd.DataFrame) -> str:
         return ""
     years = pd.to_datetime(frame["WSK"], errors="coerce").dt.year.dropna()
     return f"© GeoBasis-DE / BKG ({int(years.max())})" if len(years) else ""
-
-
-def map_date(lang: str = "de") -> str:
-    """The map's date: ``SOURCE_DATE_EPOCH`` (reproducible builds) or today.
-
-    Example:
-        >>> os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
-        >>> map_date(), map_date("en")
-        ('14.11.2023', '2023-11-14')
-        >>> del os.environ["SOURCE_DATE_EPOCH"]
-    """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    day = (dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch
-           else dt.date.today())
-    return day.isoformat() if lang == "en" else day.strftime("%d.%m.%Y")
 
 
 def kreis_outline_groups(keys: Sequence[Any]) -> list[str] | None:

@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from typing import Any
 
 
@@ -51,3 +53,18 @@ def alternative_text(alternative: str, lang: str = "de") -> str:
     if words is None:
         return alternative
     return words[1] if lang == "en" else words[0]
+
+
+def map_date(lang: str = "de") -> str:
+    """The map's date: ``SOURCE_DATE_EPOCH`` (reproducible builds) or today.
+
+    Example:
+        >>> os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
+        >>> map_date(), map_date("en")
+        ('14.11.2023', '2023-11-14')
+        >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    day = (dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch
+           else dt.date.today())
+    return day.isoformat() if lang == "en" else day.strftime("%d.%m.%Y")

@@ -72,8 +72,8 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
         self.addParameter(QgsProcessingParameterString(
             "TITLE", "Titel", optional=True))
         self.addParameter(QgsProcessingParameterString(
-            "ATTRIBUTION", "Quellenvermerk der Geometrien",
-            defaultValue="© GeoBasis-DE / BKG", optional=True))
+            "ATTRIBUTION", "Quellenvermerk der Geometrien (leer: bei VG250/VG5000 "
+            "„© GeoBasis-DE / BKG (Jahr)“ aus dem Feld WSK)", optional=True))
         self.add_weights()
         self.add_inference(local=True)
         self.addParameter(QgsProcessingParameterNumber(
@@ -108,11 +108,14 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
             layers, note = self._analysis_layers(parameters, context, feedback, areas,
                                                  fields[0], kind)
         title = self.parameterAsString(parameters, "TITLE", context) or ", ".join(fields)
-        attribution = self.parameterAsString(parameters, "ATTRIBUTION", context) or ""
+        from geosozial.maps.notes import map_date
+
+        attribution = self.parameterAsString(parameters, "ATTRIBUTION", context) or \
+            geobasis_attribution(source)
         doc = MapDocument(title=title, geojson='{"type":"FeatureCollection","features":[]}',
                           names=areas.names, keys=areas.keys, layers=layers,
                           attribution=attribution, source=source.sourceName(),
-                          method_note=note)
+                          method_note=note, date=map_date("de"))
         budget = self.parameterAsInt(parameters, "MAX_BYTES", context) or _budget(len(areas.keys))
         fixed = len(render_map(doc).encode("utf-8"))
         feedback.setProgress(60)
@@ -160,6 +163,20 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
                                  note=main.note)
         feedback.pushInfo("Methode: " + note)
         return [main, sig, _choropleth(field, y, "quantiles", 5)], note
+
+
+def geobasis_attribution(source) -> str:
+    """"© GeoBasis-DE / BKG (Jahr)" from the latest WSK date of VG250/VG5000 data, else ""."""
+    index = source.fields().indexOf("WSK")
+    if index < 0:
+        return ""
+    years = []
+    for feature in source.getFeatures():
+        value = feature.attributes()[index]
+        text = value.toString("yyyy") if hasattr(value, "toString") else str(value or "")
+        if text[:4].isdigit():
+            years.append(int(text[:4]))
+    return f"© GeoBasis-DE / BKG ({max(years)})" if years else ""
 
 
 def _choropleth(field: str, values: np.ndarray, scheme: str, k: int):

@@ -265,6 +265,8 @@ def test_htmlmap_is_self_contained_complete_and_small(run, tmp_path, kind):
         assert geom.isGeosValid()
     data = json.loads(re.search(r'id="gs-data">(.*?)</script>', page, re.S).group(1))
     assert "Döbeln" in data["names"]
+    assert data["attribution"].startswith("© GeoBasis-DE / BKG (20")  # year from WSK
+    assert re.search(r"Stand: \d\d\.\d\d\.20\d\d", page)
     expected_kind = ["choropleth", "lisa", "gi"][kind]
     assert data["layers"][0]["kind"] == expected_kind
 
