@@ -30,7 +30,7 @@ from qgis.core import (
 
 from .alg_base import GeosozialAlgorithm, build_weights, log_notes
 from .compat import FIELD_NUMERIC
-from .qgis_arrays import polygons, read_areas
+from .qgis_arrays import field_text, polygons, read_areas
 
 KINDS = ["choropleth", "lisa", "gi"]
 KIND_LABELS = ["Klassen (Choroplethen)", "Lokale Cluster (LISA) mit Signifikanz",
@@ -71,6 +71,9 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
             "CLASSES", "Anzahl Klassen", defaultValue=5, minValue=2, maxValue=9))
         self.addParameter(QgsProcessingParameterString(
             "TITLE", "Titel", optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            "OUTLINE_FIELD", "Umrisse von Gruppen (z. B. Sozialraum-Feld; leer: Kreisgrenzen, "
+            "wenn mehrere Kreise)", parentLayerParameterName="INPUT", optional=True))
         self.addParameter(QgsProcessingParameterString(
             "ATTRIBUTION", "Quellenvermerk der Geometrien (leer: bei VG250/VG5000 "
             "„© GeoBasis-DE / BKG (Jahr)“ aus dem Feld WSK)", optional=True))
@@ -119,8 +122,11 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
         budget = self.parameterAsInt(parameters, "MAX_BYTES", context) or _budget(len(areas.keys))
         fixed = len(render_map(doc).encode("utf-8"))
         feedback.setProgress(60)
-        geojson, tolerance = fit_geojson(areas, budget - fixed, feedback)
-        doc.geojson = geojson
+        outline_field = self.parameterAsString(parameters, "OUTLINE_FIELD", context)
+        groups = ([field_text(f[outline_field]) for f in areas.features] if outline_field
+                  else kreis_groups(areas.keys))
+        geojson, outlines, tolerance = fit_geojson(areas, budget - fixed, feedback, groups)
+        doc.geojson, doc.outlines = geojson, outlines
         page = render_map(doc)
         path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         with open(path, "wb") as handle:
@@ -190,35 +196,81 @@ def _budget(n: int) -> int:
     return min(3_000_000, 280_000 + 300 * n)
 
 
-def fit_geojson(areas, budget: int, feedback=None) -> tuple[str, float]:
-    """GeoJSON of the areas (simplified as a coverage) within ``budget`` bytes."""
+def fit_geojson(areas, budget: int, feedback=None, groups=None
+                ) -> tuple[str, str | None, float]:
+    """GeoJSON of the areas (simplified as a coverage) and of the group outlines (or
+    None), together within ``budget`` bytes; and the tolerance used."""
     from geosozial.maps.arcs import precision_for, simplify_coverage
 
     features = [polygons(g) for g in areas.geometries]
     xs = [ring[:, 0] for f in features for p in f for ring in p]
     ys = [ring[:, 1] for f in features for p in f for ring in p]
     if not xs:
-        return '{"type":"FeatureCollection","features":[]}', 0.0
+        return '{"type":"FeatureCollection","features":[]}', None, 0.0
     diagonal = math.hypot(np.ptp(np.concatenate(xs)), np.ptp(np.concatenate(ys)))
     to_wgs84 = QgsCoordinateTransform(areas.crs, QgsCoordinateReferenceSystem("EPSG:4326"),
                                       QgsProject.instance())
     tolerance = diagonal / 2000
-    text = ""
+    text, outlines = "", None
     for _ in range(MAX_ROUNDS):
         if feedback is not None and feedback.isCanceled():
             raise QgsProcessingException("abgebrochen")
         simplified = simplify_coverage(features, tolerance, is_valid=_valid)
-        text = encode(simplified, to_wgs84, precision_for(tolerance))
-        if len(text) <= budget:
+        precision = precision_for(tolerance)
+        text = encode(simplified, to_wgs84, precision)
+        outlines = group_outlines(simplified, groups, to_wgs84, precision) if groups else None
+        if len(text) + len(outlines or "") <= budget:
             break
         tolerance *= GROWTH
-    return text, tolerance
+    return text, outlines, tolerance
+
+
+def kreis_groups(keys: list[str]) -> list[str] | None:
+    """Kreis (first five digits) of AGS/ARS keys when there are several Kreise."""
+    if not keys or not all(len(k) in (8, 12) and k.isdigit() for k in keys):
+        return None
+    groups = [k[:5] for k in keys]
+    return groups if len(set(groups)) > 1 else None
+
+
+def group_outlines(features, groups, transform, precision: int) -> str | None:
+    """Lines between groups of the simplified areas (each edge once, outer edge left out)
+    as GeoJSON in WGS84, or None when there is only one group."""
+    by_group: dict[str, list[QgsGeometry]] = {}
+    for feature, group in zip(features, groups, strict=True):
+        if group and feature:
+            by_group.setdefault(group, []).append(_geometry(feature))
+    if len(by_group) < 2:
+        return None
+    dissolved = [QgsGeometry.unaryUnion(parts) for _, parts in sorted(by_group.items())]
+    outer = QgsGeometry.unaryUnion(dissolved)
+    boundaries = [QgsGeometry(g.constGet().boundary()) for g in dissolved]
+    inner = QgsGeometry.unaryUnion(boundaries).difference(QgsGeometry(outer.constGet().boundary()))
+    lines = inner.mergeLines()
+    parts = lines.asMultiPolyline() if lines.isMultipart() else [lines.asPolyline()]
+    out = []
+    for line in parts:
+        coords = []
+        for point in line:
+            p = transform.transform(point)
+            c = [round(p.x(), precision), round(p.y(), precision)]
+            if not coords or c != coords[-1]:
+                coords.append(c)
+        if len(coords) >= 2:
+            out.append({"type": "Feature", "properties": {},
+                        "geometry": {"type": "LineString", "coordinates": coords}})
+    if not out:
+        return None
+    return json.dumps({"type": "FeatureCollection", "features": out}, separators=(",", ":"))
+
+
+def _geometry(feature) -> QgsGeometry:
+    return QgsGeometry.fromMultiPolygonXY(
+        [[[QgsPointXY(x, y) for x, y in ring] for ring in polygon] for polygon in feature])
 
 
 def _valid(feature) -> bool:
-    geom = QgsGeometry.fromMultiPolygonXY(
-        [[[QgsPointXY(x, y) for x, y in ring] for ring in polygon] for polygon in feature])
-    return geom.isGeosValid()
+    return _geometry(feature).isGeosValid()
 
 
 def encode(features, transform, precision: int) -> str:

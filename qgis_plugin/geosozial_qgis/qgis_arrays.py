@@ -110,8 +110,8 @@ def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
                 raise QgsProcessingException("abgebrochen")
             feedback.setProgress(30.0 * n / total)
         features.append(QgsFeature(feature))
-        keys.append(_text(feature[key_field]))
-        names.append(_text(feature[name_field]) if name_field else keys[-1])
+        keys.append(field_text(feature[key_field]))
+        names.append(field_text(feature[name_field]) if name_field else keys[-1])
         for f in value_fields:
             raw[f].append(_number(feature[f], f, keys[-1], what))
         geom = QgsGeometry(feature.geometry())
@@ -139,7 +139,8 @@ def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
     return Areas(features, keys, names, values, geometries, target, notes)
 
 
-def _text(value) -> str:
+def field_text(value) -> str:
+    """A field value as text: NULL is "", whole floats lose their ".0"."""
     if value is None or (hasattr(value, "isNull") and value.isNull()):
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -287,6 +287,28 @@ def test_htmlmap_coverage_has_no_overlaps(run, tmp_path):
     assert union.area() == pytest.approx(total, rel=1e-6)  # no overlaps
 
 
+def test_htmlmap_draws_kreis_outlines_on_the_area_edges(run, tmp_path):
+    from qgis.core import QgsVectorLayer
+
+    layer = QgsVectorLayer(str(SHARED / "vg5000_gem_2021" / "VG5000_GEM.shp"), "vg", "ogr")
+    layer.setSubsetString("\"AGS\" LIKE '14%'")  # Saxony: 419 municipalities, 13 Kreise
+    out = tmp_path / "sachsen.html"
+    result = run("geosozial:htmlmap", {"INPUT": layer, "KEY_FIELD": "AGS", "NAME_FIELD": "GEN",
+                                       "FIELD": ["IBZ"], "OUTPUT": str(out)})
+    page = out.read_text(encoding="utf-8")
+    assert result["SIZE"] <= 280_000 + 300 * 419
+    outlines = json.loads(re.search(r'id="gs-outlines">(.*?)</script>', page, re.S).group(1))
+    geometry = json.loads(re.search(r'id="gs-geometry">(.*?)</script>', page, re.S).group(1))
+    assert len(geometry["features"]) == 419 and outlines["features"]
+    vertices = set()
+    for feature in geometry["features"]:
+        coordinates = feature["geometry"]["coordinates"]
+        polys = [coordinates] if feature["geometry"]["type"] == "Polygon" else coordinates
+        vertices |= {tuple(c) for poly in polys for ring in poly for c in ring}
+    line_points = {tuple(c) for f in outlines["features"] for c in f["geometry"]["coordinates"]}
+    assert len(line_points & vertices) >= 0.99 * len(line_points)  # borders lie on area edges
+
+
 def _wkt(geometry: dict) -> str:
     def ring(r):
         return "(" + ",".join(f"{x} {y}" for x, y in r) + ")"
