@@ -93,9 +93,9 @@ def simplify_coverage(features: Sequence[Feature], tolerance: float,
         if not bad:
             return out
         bad_set = set(bad)
-        for (f, _, _), chains in zip(owner, pieces, strict=True):
+        for (f, _, _), chains, lab in zip(owner, pieces, ring_labels, strict=True):
             if f in bad_set:
-                keep_all.update(_key(c) for c in chains)
+                keep_all.update(_key(tuple(lab[c].tolist())) for c in chains)
     return out
 
 
@@ -129,8 +129,7 @@ def _chains(lab: np.ndarray, nodes: np.ndarray) -> list[np.ndarray]:
     return chains
 
 
-def _key(positions_labels: np.ndarray) -> tuple[int, ...]:
-    seq = tuple(int(v) for v in positions_labels)
+def _key(seq: tuple[int, ...]) -> tuple[int, ...]:
     rev = seq[::-1]
     if seq[0] == seq[-1]:  # closed chain: start at the smallest label, smaller direction
         body = seq[:-1]
@@ -145,21 +144,20 @@ def _key(positions_labels: np.ndarray) -> tuple[int, ...]:
 def _assemble(features, rings, ring_labels, owner, pieces, coords, labels, tolerance,
               keep_all, cache) -> list[Feature]:
     out: list[Feature] = [[[None] * len(polygon) for polygon in feature] for feature in features]
+    first = _first_positions(labels)
     for ring, lab, (f, p, r), chains in zip(rings, ring_labels, owner, pieces, strict=True):
         protect = len(chains) <= 2
         parts = []
         for positions in chains:
-            seq = lab[positions]
+            seq = tuple(lab[positions].tolist())
             key = _key(seq)
             if key not in cache:
-                canonical = ring[positions] if tuple(int(v) for v in seq) == key else None
-                if canonical is None:
-                    canonical = _coords_of(key, coords, labels)
+                canonical = ring[positions] if seq == key else coords[first[list(key)]]
                 tol = 0.0 if key in keep_all else tolerance
                 cache[key] = canonical[_douglas_peucker(canonical, tol, protect)]
             simplified = cache[key]
             original = ring[positions]
-            if tuple(int(v) for v in seq) != key or (original[0] == original[-1]).all():
+            if seq != key or (original[0] == original[-1]).all():
                 simplified = _orient(simplified, original)
             parts.append(simplified if not parts else simplified[1:])
         joined = np.vstack(parts)
@@ -171,10 +169,11 @@ def _assemble(features, rings, ring_labels, owner, pieces, coords, labels, toler
     return out
 
 
-def _coords_of(key: tuple[int, ...], coords: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def _first_positions(labels: np.ndarray) -> np.ndarray:
+    """Position of the first vertex with each label."""
     first = np.zeros(labels.max() + 1, dtype=np.int64)
     first[labels[::-1]] = np.arange(len(labels))[::-1]
-    return coords[first[list(key)]]
+    return first
 
 
 def _orient(simplified: np.ndarray, original: np.ndarray) -> np.ndarray:
