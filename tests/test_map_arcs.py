@@ -67,6 +67,38 @@ def test_mittelsachsen_shared_boundaries_identical():
     assert pairs_after >= 0.95 * pairs_before
 
 
+def _overlaps(features) -> list[int]:
+    geoms = to_shapely(features)
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="overlaps")
+    return sorted(set(left[left != right].tolist()))
+
+
+def _conflicts(features) -> list[int]:
+    edges = shapely.coverage_invalid_edges(to_shapely(features))
+    return np.flatnonzero(~shapely.is_empty(edges)).tolist()
+
+
+@pytest.mark.skipif(not VG5000.exists(), reason="VG5000 not available")
+def test_large_tolerance_overlaps_are_repaired():
+    frame = gpd.read_file(VG5000)
+    bavaria = frame[frame["AGS"].str.startswith("09")].reset_index(drop=True)  # 2,056 areas
+    geoms = shapely.make_valid(bavaria.geometry.values)
+    features = to_features(geoms)
+    plain = to_shapely(simplify_coverage(features, 3000.0, is_valid=_valid))
+    repaired = to_shapely(simplify_coverage(features, 3000.0, is_valid=_valid,
+                                            find_conflicts=_conflicts))
+    assert shapely.is_valid(repaired).all()
+    assert shapely.coverage_is_valid(repaired)
+    assert _overlaps(after := [[[np.asarray(r.coords) for r in [p.exterior, *p.interiors]]
+                                for p in (g.geoms if g.geom_type == "MultiPolygon" else [g])]
+                               for g in repaired]) == []
+    assert vertices(after) < vertices(features)
+    assert len(_overlaps([[[np.asarray(r.coords) for r in [p.exterior, *p.interiors]]
+                           for p in (g.geoms if g.geom_type == "MultiPolygon" else [g])]
+                          for g in plain])) > 10  # without the check: crossings
+    assert not shapely.coverage_is_valid(plain)
+
+
 def test_island_and_hole_share_one_closed_chain():
     outer = Polygon([(0, 0), (100, 0), (100, 100), (0, 100)],
                     [[(30, 30), (70, 30), (71, 50), (70, 70), (30, 70)]])

@@ -52,12 +52,17 @@ def precision_for(tolerance: float) -> int:
 
 
 def simplify_coverage(features: Sequence[Feature], tolerance: float,
-                      is_valid: Callable[[Feature], bool] | None = None) -> list[Feature]:
+                      is_valid: Callable[[Feature], bool] | None = None,
+                      find_conflicts: Callable[[list[Feature]], Sequence[int]] | None = None,
+                      ) -> list[Feature]:
     """Simplify a polygon coverage so that neighbours keep identical shared boundaries.
 
     ``is_valid`` (e.g. a QgsGeometry validity check) is asked for each simplified
-    feature; the chains of a feature that became invalid are kept unsimplified (for its
-    neighbours too) and the features are assembled again.
+    feature, ``find_conflicts`` for the features whose simplified polygons conflict with
+    another one (an overlap, or an edge that no longer matches its neighbour's, e.g.
+    shapely's ``coverage_invalid_edges``); the chains of those
+    features are kept unsimplified (for their neighbours too) and the features are
+    assembled again.
 
     Example:
         >>> sq = [[np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=float)]]
@@ -87,9 +92,12 @@ def simplify_coverage(features: Sequence[Feature], tolerance: float,
         cache: dict[tuple[int, ...], np.ndarray] = {}
         out = _assemble(features, rings, ring_labels, owner, pieces, coords, labels, tolerance,
                         keep_all, cache)
-        if is_valid is None:
+        if is_valid is None and find_conflicts is None:
             return out
-        bad = [f for f, feature in enumerate(out) if not is_valid(feature)]
+        bad = [f for f, feature in enumerate(out) if is_valid is not None
+               and not is_valid(feature)]
+        if find_conflicts is not None:
+            bad += [int(f) for f in find_conflicts(out)]
         if not bad:
             return out
         bad_set = set(bad)

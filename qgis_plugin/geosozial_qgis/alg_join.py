@@ -15,6 +15,7 @@ import math
 import numpy as np
 from qgis.core import (
     QgsFeature,
+    QgsFeatureRequest,
     QgsFields,
     QgsGeometry,
     QgsProcessingException,
@@ -34,6 +35,7 @@ from .compat import (
     FIELD_NUMERIC,
     INT,
     NUMBER_DOUBLE,
+    SKIP_VALIDITY_CHECKS,
     SOURCE_ANY,
     SOURCE_POLYGON,
     STRING,
@@ -109,7 +111,7 @@ class JoinAlgorithm(GeosozialAlgorithm):
         table_key = self.parameterAsString(parameters, "TABLE_KEY_FIELD", context)
         wanted = self.parameterAsFields(parameters, "FIELDS", context) or [
             f.name() for f in table.fields() if f.name() != table_key]
-        rows = list(table.getFeatures())
+        rows = list(table.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS))
         kind = _kind([r[table_key] for r in rows])
         lines = []
         by_key: dict[str, QgsFeature] = {}
@@ -132,7 +134,7 @@ class JoinAlgorithm(GeosozialAlgorithm):
         sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields,
                                              areas.wkbType(), areas.sourceCrs())
         matched, areas_only, seen = 0, [], set()
-        for feature in areas.getFeatures():
+        for feature in areas.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS):
             key, _ = _key(feature[key_field], kind)
             out = QgsFeature(fields)
             out.setGeometry(feature.geometry())
@@ -231,7 +233,7 @@ class AggregateAlgorithm(GeosozialAlgorithm):
         group_of = self._groups(parameters, context)
         members, groups, geoms, keys = [], [], {}, []
         unmapped = []
-        for feature in areas.getFeatures():
+        for feature in areas.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS):
             key = str(feature[key_field])
             group = group_of(feature, key)
             if not group:
@@ -303,6 +305,6 @@ class AggregateAlgorithm(GeosozialAlgorithm):
             raise QgsProcessingException("Zuordnungstabelle: Schlüsselfeld und "
                                          "Sozialraum-Feld angeben.")
         table = {}
-        for row in mapping.getFeatures():
+        for row in mapping.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS):
             table[str(row[mkey]).strip()] = str(row[mgroup] or "").strip()
         return lambda feature, key: table.get(key.strip(), "")

@@ -16,6 +16,7 @@ import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
+    QgsFeatureRequest,
     QgsGeometry,
     QgsPointXY,
     QgsProcessingException,
@@ -26,10 +27,11 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsProject,
+    QgsSpatialIndex,
 )
 
 from .alg_base import GeosozialAlgorithm, build_weights, log_notes
-from .compat import FIELD_NUMERIC
+from .compat import FIELD_NUMERIC, SKIP_VALIDITY_CHECKS
 from .qgis_arrays import field_text, polygons, read_areas
 
 KINDS = ["choropleth", "lisa", "gi"]
@@ -177,7 +179,8 @@ def geobasis_attribution(source) -> str:
     if index < 0:
         return ""
     years = []
-    for feature in source.getFeatures():
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)
+    for feature in source.getFeatures(request, SKIP_VALIDITY_CHECKS):
         value = feature.attributes()[index]
         text = value.toString("yyyy") if hasattr(value, "toString") else str(value or "")
         if text[:4].isdigit():
@@ -215,7 +218,8 @@ def fit_geojson(areas, budget: int, feedback=None, groups=None
     for _ in range(MAX_ROUNDS):
         if feedback is not None and feedback.isCanceled():
             raise QgsProcessingException("abgebrochen")
-        simplified = simplify_coverage(features, tolerance, is_valid=_valid)
+        simplified = simplify_coverage(features, tolerance, is_valid=_valid,
+                                       find_conflicts=overlapping)
         precision = precision_for(tolerance)
         text = encode(simplified, to_wgs84, precision)
         outlines = group_outlines(simplified, groups, to_wgs84, precision) if groups else None
@@ -242,8 +246,11 @@ def group_outlines(features, groups, transform, precision: int) -> str | None:
             by_group.setdefault(group, []).append(_geometry(feature))
     if len(by_group) < 2:
         return None
-    dissolved = [QgsGeometry.unaryUnion(parts) for _, parts in sorted(by_group.items())]
-    outer = QgsGeometry.unaryUnion(dissolved)
+    dissolved = [_dissolve(parts) for _, parts in sorted(by_group.items())]
+    dissolved = [g for g in dissolved if g is not None]
+    outer = _dissolve(dissolved)
+    if outer is None or len(dissolved) < 2:
+        return None
     boundaries = [QgsGeometry(g.constGet().boundary()) for g in dissolved]
     inner = QgsGeometry.unaryUnion(boundaries).difference(QgsGeometry(outer.constGet().boundary()))
     lines = inner.mergeLines()
@@ -264,34 +271,89 @@ def group_outlines(features, groups, transform, precision: int) -> str | None:
     return json.dumps({"type": "FeatureCollection", "features": out}, separators=(",", ":"))
 
 
+def _dissolve(parts: list[QgsGeometry]) -> QgsGeometry | None:
+    """Union of polygons; a failed GEOS union is retried on buffer(0) copies."""
+    union = QgsGeometry.unaryUnion(parts)
+    if union.isNull() or union.constGet() is None:
+        union = QgsGeometry.unaryUnion([p.buffer(0, 1) for p in parts])
+    return None if union.isNull() or union.constGet() is None else union
+
+
 def _geometry(feature) -> QgsGeometry:
     return QgsGeometry.fromMultiPolygonXY(
         [[[QgsPointXY(x, y) for x, y in ring] for ring in polygon] for polygon in feature])
+
+
+def overlapping(features) -> list[int]:
+    """Features whose simplified polygon overlaps another one (area > 1 m²)."""
+    geoms = [_geometry(f) if f else QgsGeometry() for f in features]
+    index = QgsSpatialIndex()
+    for i, geom in enumerate(geoms):
+        if not geom.isEmpty():
+            index.addFeature(i, geom.boundingBox())
+    bad = set()
+    for i, geom in enumerate(geoms):
+        if geom.isEmpty():
+            continue
+        for j in index.intersects(geom.boundingBox()):
+            if j <= i or geoms[j].isEmpty():
+                continue
+            if geom.intersects(geoms[j]) and geom.intersection(geoms[j]).area() > 1.0:
+                bad.update((i, j))
+    return sorted(bad)
 
 
 def _valid(feature) -> bool:
     return _geometry(feature).isGeosValid()
 
 
+MAX_DECIMALS = 7
+REFINE_ROUNDS = 3
+
+
 def encode(features, transform, precision: int) -> str:
-    """A compact FeatureCollection (property ``i``) in WGS84, rounded to ``precision``."""
+    """A compact FeatureCollection (property ``i``) in WGS84, rounded to ``precision``.
+
+    Rounding is a function of the coordinate, so neighbours' shared vertices stay
+    identical; where rounding makes a polygon invalid, the vertices of that polygon (and
+    so the neighbours' copies) get one decimal more, up to 7.
+    """
+    lonlat = [[[[(p.x(), p.y()) for p in (transform.transform(QgsPointXY(x, y))
+                                          for x, y in ring)] for ring in polygon]
+               for polygon in feature] for feature in features]
+    level: dict[tuple[float, float], int] = {}
+    for _ in range(REFINE_ROUNDS + 1):
+        geometries = [_rounded(feature, level, precision) for feature in lonlat]
+        invalid = [i for i, polys in enumerate(geometries)
+                   if polys and not _geometry(polys).isGeosValid()]
+        if not invalid:
+            break
+        for i in invalid:
+            for polygon in lonlat[i]:
+                for ring in polygon:
+                    for point in ring:
+                        level[point] = min(MAX_DECIMALS, level.get(point, precision) + 1)
     out = []
-    for i, feature in enumerate(features):
-        polys = []
-        for polygon in feature:
-            rings = []
-            for ring in polygon:
-                points = [transform.transform(QgsPointXY(x, y)) for x, y in ring]
-                coords = []
-                for p in points:
-                    c = [round(p.x(), precision), round(p.y(), precision)]
-                    if not coords or c != coords[-1]:
-                        coords.append(c)
-                if len(coords) >= 4:
-                    rings.append(coords)
-            if rings:
-                polys.append(rings)
+    for i, polys in enumerate(geometries):
         geometry = ({"type": "MultiPolygon", "coordinates": polys} if len(polys) > 1 else
                     {"type": "Polygon", "coordinates": polys[0]} if polys else None)
         out.append({"type": "Feature", "properties": {"i": i}, "geometry": geometry})
     return json.dumps({"type": "FeatureCollection", "features": out}, separators=(",", ":"))
+
+
+def _rounded(feature, level: dict, precision: int) -> list:
+    polys = []
+    for polygon in feature:
+        rings = []
+        for ring in polygon:
+            coords = []
+            for point in ring:
+                d = level.get(point, precision)
+                c = [round(point[0], d), round(point[1], d)]
+                if not coords or c != coords[-1]:
+                    coords.append(c)
+            if len(coords) >= 4:
+                rings.append(coords)
+        if rings:
+            polys.append(rings)
+    return polys

@@ -11,6 +11,7 @@ from qgis.core import (
     QgsFeatureSink,
     QgsField,
     QgsProcessing,
+    QgsProcessingFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
     QgsWkbTypes,
@@ -32,6 +33,8 @@ FIELD_NUMERIC = _pick("ProcessingFieldParameterDataType", "Numeric",
                       QgsProcessingParameterField.DataType.Numeric)
 WKB_MULTIPOLYGON = _pick("WkbType", "MultiPolygon", QgsWkbTypes.Type.MultiPolygon)
 FAST_INSERT = QgsFeatureSink.Flag.FastInsert
+SKIP_VALIDITY_CHECKS = _pick("ProcessingFeatureSourceFlag", "SkipGeometryValidityChecks",
+                             QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks)
 
 if Qgis.QGIS_VERSION_INT >= 33800:  # QgsField takes QMetaType from 3.38 on
     from qgis.PyQt.QtCore import QMetaType

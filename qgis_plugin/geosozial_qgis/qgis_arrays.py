@@ -21,7 +21,10 @@ from qgis.core import (
     QgsGeometry,
     QgsProcessingException,
     QgsProject,
+    QgsWkbTypes,
 )
+
+from .compat import SKIP_VALIDITY_CHECKS
 
 
 @dataclass
@@ -70,6 +73,17 @@ def polygons(geom: QgsGeometry | None) -> list[list[np.ndarray]]:
             for polygon in parts if polygon]
 
 
+def polygonal(geom: QgsGeometry) -> QgsGeometry:
+    """The polygon parts of a geometry (makeValid may return a collection with lines)."""
+    if geom.isEmpty() or QgsWkbTypes.geometryType(geom.wkbType()) == \
+            QgsWkbTypes.GeometryType.PolygonGeometry:
+        return geom
+    parts = [part for part in geom.asGeometryCollection()
+             if QgsWkbTypes.geometryType(part.wkbType()) ==
+             QgsWkbTypes.GeometryType.PolygonGeometry]
+    return QgsGeometry.collectGeometry(parts) if parts else QgsGeometry()
+
+
 def metric_crs(crs: QgsCoordinateReferenceSystem, extent) -> QgsCoordinateReferenceSystem:
     """ETRS89 / UTM 32 or 33 for a geographic CRS (by the extent's centre), else ``crs``."""
     if not crs.isGeographic():
@@ -103,8 +117,12 @@ def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
                      "(Abstände werden nie in Grad gemessen).")
     features, keys, names, geometries = [], [], [], []
     raw: dict[str, list[float]] = {f: [] for f in value_fields}
+    repaired: list[str] = []
     total = source.featureCount() or 1
-    for n, feature in enumerate(source.getFeatures(QgsFeatureRequest())):
+    # invalid geometries are repaired below (and named), as the command line does, instead
+    # of stopping at the first one (Processing's default check)
+    features_in = source.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS)
+    for n, feature in enumerate(features_in):
         if feedback is not None:
             if feedback.isCanceled():
                 raise QgsProcessingException("abgebrochen")
@@ -115,9 +133,15 @@ def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
         for f in value_fields:
             raw[f].append(_number(feature[f], f, keys[-1], what))
         geom = QgsGeometry(feature.geometry())
+        if not geom.isEmpty() and not geom.isGeosValid():
+            geom = polygonal(geom.makeValid())
+            repaired.append(keys[-1])
         if transform is not None and not geom.isEmpty():
             geom.transform(transform)
         geometries.append(geom)
+    if repaired:
+        notes.append(f"Ungültige Geometrien repariert (makeValid): {len(repaired)} "
+                     f"({', '.join(repaired[:20])})")
     values = {f: np.array(v, dtype=float) for f, v in raw.items()}
     missing = np.zeros(len(features), dtype=bool)
     for v in values.values():

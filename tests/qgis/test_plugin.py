@@ -271,17 +271,27 @@ def test_htmlmap_is_self_contained_complete_and_small(run, tmp_path, kind):
     assert data["layers"][0]["kind"] == expected_kind
 
 
-def test_htmlmap_coverage_has_no_overlaps(run, tmp_path):
-    from qgis.core import QgsGeometry
+@pytest.mark.parametrize("region", ["mittelsachsen", "bayern"])
+def test_htmlmap_coverage_has_no_overlaps(run, tmp_path, region):
+    from qgis.core import QgsGeometry, QgsVectorLayer
 
+    if region == "mittelsachsen":
+        source, budget = MITTELSACHSEN, 230_000
+    else:  # 2,056 municipalities, default budget: tolerance ~1 km, crossings repaired
+        source = QgsVectorLayer(str(SHARED / "vg5000_gem_2021" / "VG5000_GEM.shp"), "by", "ogr")
+        source.setSubsetString("\"AGS\" LIKE '09%'")
+        budget = 280_000 + 300 * 2056
     out = tmp_path / "karte.html"
-    run("geosozial:htmlmap", {"INPUT": MITTELSACHSEN, "KEY_FIELD": "AGS",
-                              "FIELD": ["flaeche_km2"], "MAX_BYTES": 230_000,
-                              "OUTPUT": str(out)})
+    result = run("geosozial:htmlmap", {"INPUT": source, "KEY_FIELD": "AGS", "FIELD": ["IBZ"]
+                                       if region == "bayern" else ["flaeche_km2"],
+                                       "KIND": 0, "MAX_BYTES": budget if region ==
+                                       "mittelsachsen" else 0, "OUTPUT": str(out)})
+    assert result["SIZE"] <= budget
     page = out.read_text(encoding="utf-8")
     features_ = json.loads(re.search(r'id="gs-geometry">(.*?)</script>', page,
                                      re.S).group(1))["features"]
-    geoms = [QgsGeometry.fromWkt(_wkt(f["geometry"])) for f in features_]
+    geoms = [QgsGeometry.fromWkt(_wkt(f["geometry"])) for f in features_ if f["geometry"]]
+    assert all(g.isGeosValid() for g in geoms)
     total = sum(g.area() for g in geoms)
     union = QgsGeometry.unaryUnion(geoms)
     assert union.area() == pytest.approx(total, rel=1e-6)  # no overlaps
@@ -416,3 +426,34 @@ def test_aggregate_by_group_field_on_mittelsachsen(run, tmp_path):
         [("", pytest.approx(100.0))] * len(regions)
     total = sum(r["flaeche_km2"] for r in regions)
     assert total == pytest.approx(sum(m["flaeche_km2"] for m in members), rel=1e-12)
+
+
+def test_invalid_input_geometries_are_repaired_and_named(qgis_app, tmp_path):
+    import processing
+    from qgis.core import (
+        QgsFeatureRequest,
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsVectorLayer,
+    )
+
+    class Log(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def pushInfo(self, info):
+            self.lines.append(info)
+
+    layer = QgsVectorLayer(str(SHARED / "vg5000_gem_2021" / "VG5000_GEM.shp"), "vg", "ogr")
+    layer.setSubsetString("\"AGS\" LIKE '09%'")
+    invalid = [f["AGS"] for f in layer.getFeatures() if not f.geometry().isGeosValid()]
+    assert invalid  # the real data has invalid polygons
+    context = QgsProcessingContext()
+    context.setInvalidGeometryCheck(QgsFeatureRequest.GeometryAbortOnInvalid)  # QGIS default
+    log = Log()
+    result = processing.run("geosozial:weights", {"INPUT": layer, "KEY_FIELD": "AGS"},
+                            context=context, feedback=log)
+    assert result["N"] == layer.featureCount()
+    note = next(line for line in log.lines if line.startswith("Ungültige Geometrien repariert"))
+    assert str(len(invalid)) in note and invalid[0] in note
