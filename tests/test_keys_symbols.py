@@ -77,7 +77,12 @@ def test_only_hyphen_means_zero():
     assert zero_cells == ["-"]
 
 
-@pytest.mark.parametrize("cell", ["n.v.", "*", "12a", "(x)", "--"])
+def test_ba_asterisk_is_a_confidential_missing_value():
+    assert parse_cell("*")[1] == "*" and math.isnan(parse_cell("*")[0])
+    assert parse_cell(" * ")[1] == "*"
+
+
+@pytest.mark.parametrize("cell", ["n.v.", "**", "12a", "(x)", "--", "12*"])
 def test_unknown_symbols_raise(cell):
     with pytest.raises(UnknownSymbol):
         parse_cell(cell)

@@ -185,6 +185,13 @@ def test_choropleth_layer_classes_palette_and_special_classes():
     assert layer.class_of[-1] == 2 and layer.class_of[0] == 0
 
 
+def test_official_confidentiality_symbols_are_suppressed_classes():
+    layer = choropleth_layer([1.0, None, None, None, 5.0, 6.0], id="x", label="X", k=2,
+                             flags=["", ".", "*", "x", "", ""])
+    assert list(layer.class_of[:4]) == [0, -2, -2, -1]  # "." and BA "*" secret, "x" no data
+    assert layer.flags[2] == "*"
+
+
 def test_fewer_classes_than_asked_still_get_colourbrewer_colours():
     assert class_colours("YlOrRd", 2) == [palette("YlOrRd", 3)[0], palette("YlOrRd", 3)[2]]
     layer = choropleth_layer([1.0, 1.0, 2.0, 2.0], id="x", label="X", k=5)

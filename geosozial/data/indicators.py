@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geosozial.data.symbols import (  # noqa: F401 (flags re-exported)
+    CONFIDENTIAL_FLAGS,
     FLAG_LABELS,
     FLAG_NO_DATA,
     FLAG_NOT_COMPUTABLE,
@@ -281,7 +282,7 @@ def input_flag(flags: pd.DataFrame, counts: pd.DataFrame, variables: list[str], 
     for var in variables:
         flag = str(flags[var].iloc[row]) if var in flags.columns else ""
         value = counts[var].iloc[row]
-        if flag in (".", FLAG_SUPPRESSED):
+        if flag in CONFIDENTIAL_FLAGS:
             return FLAG_SUPPRESSED
         if flag in MISSING_FLAGS or flag in (FLAG_NO_DATA, FLAG_NOT_COMPUTABLE,
                                              FLAG_ZERO_DENOMINATOR) or pd.isna(value):

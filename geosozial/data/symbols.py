@@ -36,10 +36,12 @@ SYMBOLS: dict[str, tuple[str, str]] = {
     "p": ("vorläufige Zahl", "provisional"),
     "r": ("berichtigte Zahl", "revised"),
     "s": ("geschätzte Zahl", "estimated"),
+    "*": ("geheim (Statistik der Bundesagentur für Arbeit: Werte unter 3 und abgeleitete)",
+          "confidential (Federal Employment Agency statistics: values below 3 and derived)"),
 }
 
 #: flags whose cell has no value
-MISSING_FLAGS = frozenset({".", "x", "/", "...", "–"})
+MISSING_FLAGS = frozenset({".", "x", "/", "...", "–", "*"})
 
 #: flags of computed values (indicators and aggregates)
 FLAG_OK = ""
@@ -50,6 +52,10 @@ FLAG_NOT_COMPUTABLE = "nicht_berechenbar"
 
 #: symbols that keep a value but qualify it; a result built on them carries the first
 PROVISIONAL_FLAGS = ("p", "s", "r", "()")
+
+#: flags of values withheld for confidentiality: GENESIS "." (as read by geosozial),
+#: BA "*", and geosozial's own suppression
+CONFIDENTIAL_FLAGS = frozenset({".", "*", FLAG_SUPPRESSED})
 
 FLAG_LABELS = {
     FLAG_SUPPRESSED: ("geheim gehalten", "confidential"),
@@ -71,7 +77,8 @@ def flag_text(flag: str, lang: str = "de") -> str:
         return flag
     return words[1] if lang == "en" else words[0]
 
-_MISSING_TEXT = {".": ".", "x": "x", "X": "x", "/": "/", "...": "...", "…": "...", "–": "–"}
+_MISSING_TEXT = {"*": "*", ".": ".", "x": "x", "X": "x", "/": "/", "...": "...", "…": "...",
+                 "–": "–"}
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$|^[+-]?\d*,\d+$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from geosozial.data.symbols import FLAG_SUPPRESSED, flag_text
+from geosozial.data.symbols import CONFIDENTIAL_FLAGS, flag_text
 from geosozial.maps.classify import Classification, classify
 from geosozial.maps.html import Column, LegendClass, MapLayer
 from geosozial.maps.palettes import (
@@ -75,8 +75,9 @@ def choropleth_layer(
 ) -> MapLayer:
     """A classed choropleth layer (quantiles, natural breaks, equal interval, manual).
 
-    Areas flagged ``geheim`` are "geheim gehalten" (their value is left out), other
-    missing values "keine Daten". The palette is a ColorBrewer palette at the number of
+    Areas flagged ``geheim`` (or with the official confidentiality symbols ``.`` and the
+    BA's ``*``) are "geheim gehalten" (their value is left out), other missing values
+    "keine Daten". The palette is a ColorBrewer palette at the number of
     classes the scheme produced (fewer than ``k`` for tied values: reported in the
     layer's notices, see :func:`choropleth_classification`).
 
@@ -278,7 +279,7 @@ def _values_and_suppressed(values: Sequence[Any], flags: Sequence[str] | None, l
     if len(flags) != n:
         raise GeosozialError("maps.layers.length", layer=layer, what="flags", got=len(flags),
                              n=n)
-    suppressed = np.array([str(f) == FLAG_SUPPRESSED for f in flags], dtype=bool)
+    suppressed = np.array([str(f) in CONFIDENTIAL_FLAGS for f in flags], dtype=bool)
     y[suppressed] = math.nan
     return y, suppressed
 
