@@ -311,6 +311,18 @@ def test_cli_map_errors_name_the_problem(tmp_path: Path, capsys):
     assert not (tmp_path / "x.html").exists()
 
 
+def test_cli_basemap_is_opt_in(tmp_path: Path):
+    gpkg = str(DEMO / "gemeinden.gpkg")
+    assert main(["map", gpkg, "--field", "EWZ", "--out", str(tmp_path / "a.html")]) == 0
+    assert main(["map", gpkg, "--field", "EWZ", "--basemap", "grau", "--date", "31.12.2023",
+                 "--out", str(tmp_path / "b.html")]) == 0
+    assert "geodatenzentrum" not in (tmp_path / "a.html").read_text()
+    page = (tmp_path / "b.html").read_text()
+    assert "img-src data: https://sgx.geodatenzentrum.de" in page
+    assert "basemap.de / © GeoBasis-DE / BKG (2023)" in page
+    assert "de_basemapde_web_raster_grau" in page
+
+
 def test_cli_lisa_and_hotspots_html_match_the_geopackage(tmp_path: Path):
     gpkg = str(DEMO / "gemeinden.gpkg")
     common = [gpkg, "--field", "EWZ", "--seed", "7", "--permutations", "199"]

@@ -205,8 +205,10 @@ def test_basemap_is_opt_in_with_attribution() -> None:
     colour = data_block(render_map(make_doc(basemap="farbe", basemap_year=2023)))
     assert "raster_farbe" in colour["basemap"]["url"]
     assert "BKG (2023)" in colour["attribution"]
+    assert "BKG (2024)" in data_block(render_map(make_doc(basemap=True,
+                                                          date="Dezember 2024")))["attribution"]
     with pytest.raises(GeosozialError, match="Jahr"):
-        render_map(make_doc(basemap=True, date="Dezember 2024"))
+        render_map(make_doc(basemap=True, date="Stand Dezember"))
     with pytest.raises(GeosozialError):
         render_map(make_doc(basemap="osm"))
 

@@ -108,9 +108,9 @@ define("maps.html.basemap",
        en="unknown basemap {value!r}; possible: False, True, \"grau\", \"farbe\".")
 define("maps.html.basemap_year",
        de="Für die Hintergrundkarte fehlt das Jahr für „© GeoBasis-DE / BKG (Jahr)“: "
-       "basemap_year angeben oder date mit Jahreszahl beginnen lassen.",
+       "basemap_year angeben oder ein Datum mit Jahreszahl.",
        en="the basemap needs the year for \"© GeoBasis-DE / BKG (year)\": give "
-       "basemap_year or start date with the year.")
+       "basemap_year or a date with the year.")
 define("maps.html.value",
        de="Ebene {layer}: {what} an Position {index} ist keine Zahl: {value!r}.",
        en="layer {layer}: {what} at position {index} is not a number: {value!r}.")
@@ -578,7 +578,7 @@ def _basemap(doc: MapDocument) -> dict[str, str] | None:
         raise GeosozialError("maps.html.basemap", value=doc.basemap)
     year = doc.basemap_year
     if year is None:
-        match = re.match(r"\s*(\d{4})\b", doc.date)
+        match = re.search(r"(?<!\d)(\d{4})(?!\d)", doc.date)  # 2024-12-31 or 31.12.2024
         if match is None:
             raise GeosozialError("maps.html.basemap_year")
         year = int(match.group(1))

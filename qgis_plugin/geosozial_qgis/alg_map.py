@@ -37,6 +37,9 @@ from .qgis_arrays import field_text, polygons, read_areas
 KINDS = ["choropleth", "lisa", "gi"]
 KIND_LABELS = ["Klassen (Choroplethen)", "Lokale Cluster (LISA) mit Signifikanz",
                "Hot Spots (Gi*) mit Signifikanz"]
+BASEMAPS = [False, "grau", "farbe"]
+BASEMAP_LABELS = ["keine (Standard: die Karte lädt nichts aus dem Netz)",
+                  "basemap.de grau", "basemap.de farbig"]
 SCHEMES = ["quantiles", "natural_breaks", "equal_interval"]
 SCHEME_LABELS = ["Quantile", "Natürliche Klassen (Fisher-Jenks)", "Gleiche Abstände"]
 GROWTH = 1.6
@@ -79,6 +82,9 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
         self.addParameter(QgsProcessingParameterString(
             "ATTRIBUTION", "Quellenvermerk der Geometrien (leer: bei VG250/VG5000 "
             "„© GeoBasis-DE / BKG (Jahr)“ aus dem Feld WSK)", optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            "BASEMAP", "Hintergrundkarte (lädt Kacheln von basemap.de, BKG)",
+            options=BASEMAP_LABELS, defaultValue=0))
         self.add_weights()
         self.add_inference(local=True)
         self.addParameter(QgsProcessingParameterNumber(
@@ -120,7 +126,8 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
         doc = MapDocument(title=title, geojson='{"type":"FeatureCollection","features":[]}',
                           names=areas.names, keys=areas.keys, layers=layers,
                           attribution=attribution, source=source.sourceName(),
-                          method_note=note, date=map_date("de"))
+                          method_note=note, date=map_date("de"),
+                          basemap=BASEMAPS[self.parameterAsEnum(parameters, "BASEMAP", context)])
         budget = self.parameterAsInt(parameters, "MAX_BYTES", context) or _budget(len(areas.keys))
         fixed = len(render_map(doc).encode("utf-8"))
         feedback.setProgress(60)

@@ -457,3 +457,14 @@ def test_invalid_input_geometries_are_repaired_and_named(qgis_app, tmp_path):
     assert result["N"] == layer.featureCount()
     note = next(line for line in log.lines if line.startswith("Ungültige Geometrien repariert"))
     assert str(len(invalid)) in note and invalid[0] in note
+
+
+def test_htmlmap_basemap_only_on_request(run, tmp_path):
+    plain, tiles = tmp_path / "ohne.html", tmp_path / "mit.html"
+    common = {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "FIELD": ["EWZ"]}
+    run("geosozial:htmlmap", {**common, "OUTPUT": str(plain)})
+    run("geosozial:htmlmap", {**common, "BASEMAP": 1, "OUTPUT": str(tiles)})
+    assert "geodatenzentrum" not in plain.read_text(encoding="utf-8")
+    page = tiles.read_text(encoding="utf-8")
+    assert "img-src data: https://sgx.geodatenzentrum.de" in page
+    assert "basemap.de / © GeoBasis-DE / BKG" in page
