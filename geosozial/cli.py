@@ -54,6 +54,10 @@ def build_parser(lang: str = "de") -> argparse.ArgumentParser:
     def t(de: str, en: str) -> str:
         return en if lang == "en" else de
 
+    from geosozial.cli_german import use_language
+
+    use_language(lang)
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", choices=("de", "en"), default="de",
                         help=t("Sprache der Meldungen (de, en)", "message language (de, en)"))
@@ -74,7 +78,8 @@ def build_parser(lang: str = "de") -> argparse.ArgumentParser:
         prog="geosozial", parents=[common],
         description=t("Kleinräumige Analysen für die integrierte Sozialplanung.",
                       "Small-area analysis for integrated social planning."))
-    parser.add_argument("--version", action="version", version=f"geosozial {__version__}")
+    parser.add_argument("--version", action="version", version=f"geosozial {__version__}",
+                        help=t("Version anzeigen und beenden", "show the version and exit"))
     sub = parser.add_subparsers(dest="command", metavar="BEFEHL" if lang == "de" else "COMMAND")
 
     p = sub.add_parser("join", parents=[common, conf],

@@ -93,3 +93,23 @@ def test_indicators_lists_catalogue(capsys):
     assert main(["indicators"]) == 0
     out = capsys.readouterr().out
     assert "sgb2_quote: SGB II-Quote (%)" in out and "wanderungssaldo" in out
+
+
+def test_argparse_texts_are_german_by_default_and_english_on_request(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["map", "gemeinden.gpkg"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Aufruf: geosozial map")
+    assert "Fehler: diese Angaben fehlen: --field" in err
+    with pytest.raises(SystemExit):
+        main(["map", "--help"])
+    out = capsys.readouterr().out
+    assert "Argumente:" in out and "Optionen:" in out and "diese Hilfe anzeigen" in out
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "map", "gemeinden.gpkg"])
+    err = capsys.readouterr().err
+    assert err.startswith("usage: ") and "the following arguments are required: --field" in err
+    with pytest.raises(SystemExit):
+        main(["map", "x", "--field", "f", "--scheme", "jenks"])
+    assert "ungültige Wahl: 'jenks'" in capsys.readouterr().err
