@@ -72,10 +72,19 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
     from geosozial.cli_maps import add_map_options
 
     add_map_options(local, t)
-    sub.add_parser("lisa", parents=[common, stats, local],
-                   help=t("lokale Autokorrelation (LISA-Cluster)",
-                          "local autocorrelation (LISA clusters)")).add_argument(
-        "--plot", metavar="PNG", help=t("Moran-Streudiagramm als PNG", "Moran scatter as PNG"))
+    lisa = sub.add_parser("lisa", parents=[common, stats, local],
+                          help=t("lokale Autokorrelation (LISA-Cluster)",
+                                 "local autocorrelation (LISA clusters)"))
+    lisa.add_argument("--plot", metavar="PNG",
+                      help=t("Moran-Streudiagramm als PNG", "Moran scatter as PNG"))
+    lisa.add_argument("--neighbour-field", metavar=t("FELD", "FIELD"),
+                      help=t("bivariates LISA: --field am Gebiet gegen den Mittelwert dieses "
+                             "Felds bei den Nachbarn", "bivariate LISA: --field at the area "
+                             "against the neighbours' mean of this field"))
+    lisa.add_argument("--base", metavar=t("FELD", "FIELD"),
+                      help=t("--field sind Fallzahlen, dieses Feld die Bezugsbevölkerung: LISA "
+                             "der Empirical-Bayes-Raten", "--field are case counts, this field "
+                             "the population at risk: LISA of Empirical Bayes rates"))
     sub.add_parser("hotspots", parents=[common, stats, local],
                    help=t("Hot Spots und Cold Spots (Getis-Ord Gi*)",
                           "hot and cold spots (Getis-Ord Gi*)"))
@@ -159,7 +168,9 @@ def cmd_local(args: argparse.Namespace, kind: str) -> int:
                               permutations=args.permutations, seed=args.seed,
                               correction=args.correction, alpha=args.alpha,
                               alternative=args.alternative, dropna=args.dropna,
-                              source=str(args.areas))
+                              source=str(args.areas),
+                              neighbour_field=getattr(args, "neighbour_field", None),
+                              base_field=getattr(args, "base", None))
     method = analysis.method()
     counts = analysis.result.counts()
     if args.out:

@@ -8,7 +8,7 @@ import libpysal
 import numpy as np
 import pyogrio
 import pytest
-from datasets import VG5000
+from datasets import DEMO, VG5000
 
 from geosozial.cli import main
 from geosozial.data.geometries import read_areas
@@ -129,3 +129,48 @@ def test_weights_options(mittelsachsen, capsys):
         assert main(["moran", str(mittelsachsen), "--field", "flaeche", "--weights", spec,
                      "--permutations", "99"]) == 0
         assert spec.split(":")[0] in capsys.readouterr().out
+
+
+def _demo_with_counts(tmp_path):
+    frame = gpd.read_file(DEMO / "gemeinden.gpkg")
+    rng = np.random.default_rng(3)
+    frame["faelle"] = rng.binomial(frame["EWZ"].astype(int), 0.08)
+    frame["quote"] = frame["faelle"] / frame["EWZ"] * 100
+    path = tmp_path / "gemeinden.gpkg"
+    frame.to_file(path, layer="gemeinden")
+    return path, frame
+
+
+def test_bivariate_and_eb_rate_lisa_equal_esda(tmp_path):
+    from libpysal.weights import Queen
+
+    path, frame = _demo_with_counts(tmp_path)
+    queen = Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
+    queen.transform = "r"
+    assert main(["lisa", str(path), "--field", "quote", "--neighbour-field", "EWZ",
+                 "--out", str(tmp_path / "bv.gpkg"), "--html", str(tmp_path / "bv.html")]) == 0
+    bv = gpd.read_file(tmp_path / "bv.gpkg")
+    expected = esda.Moran_Local_BV(frame["quote"].to_numpy(), frame["EWZ"].to_numpy(float),
+                                   queen, permutations=0).Is
+    np.testing.assert_allclose(bv["lisa_I"], expected, rtol=1e-9, atol=1e-12)
+    assert "bivariat gegen Nachbarwerte von EWZ" in (tmp_path / "bv.html").read_text()
+    assert main(["lisa", str(path), "--field", "faelle", "--base", "EWZ",
+                 "--out", str(tmp_path / "eb.gpkg")]) == 0
+    eb = gpd.read_file(tmp_path / "eb.gpkg")
+    expected = esda.Moran_Local_Rate(frame["faelle"].to_numpy(float),
+                                     frame["EWZ"].to_numpy(float), queen,
+                                     permutations=0).Is
+    np.testing.assert_allclose(eb["lisa_I"], expected, rtol=1e-9, atol=1e-12)
+
+
+def test_lisa_variants_are_checked(tmp_path, capsys):
+    path, _ = _demo_with_counts(tmp_path)
+    assert main(["lisa", str(path), "--field", "quote", "--neighbour-field", "GF",
+                 "--out", str(tmp_path / "x.gpkg")]) == 2
+    assert "Feld GF ist überall gleich" in capsys.readouterr().err
+    assert main(["lisa", str(path), "--field", "faelle", "--base", "EWZ",
+                 "--neighbour-field", "quote", "--out", str(tmp_path / "x.gpkg")]) == 2
+    assert "nicht kombinieren" in capsys.readouterr().err
+    assert main(["lisa", str(path), "--field", "faelle", "--base", "nope",
+                 "--out", str(tmp_path / "x.gpkg")]) == 2
+    assert "Feld nope gibt es nicht" in capsys.readouterr().err

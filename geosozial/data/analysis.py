@@ -22,7 +22,13 @@ import pandas as pd
 from geosozial.data.weights_geo import weights_for
 from geosozial.kernel.errors import KernelError
 from geosozial.kernel.globals import GlobalResult, geary, general_g, moran
-from geosozial.kernel.local import LocalResult, local_g, local_moran
+from geosozial.kernel.local import (
+    LocalResult,
+    local_g,
+    local_moran,
+    local_moran_bv,
+    local_moran_rate,
+)
 from geosozial.kernel.weights import Weights
 from geosozial.messages import GeosozialError, Notice, define
 
@@ -54,6 +60,15 @@ define("ana.islands",
        "'isolated' und sind nie signifikant.",
        en="{file}: areas without neighbours ({weights}): {n} ({keys}); they form the class "
        "'isolated' and are never significant.")
+define("ana.variant_kind",
+       de="{file}: bivariates LISA und Empirical-Bayes-Raten gibt es nur für LISA, nicht für "
+       "Hot Spots.",
+       en="{file}: bivariate LISA and Empirical Bayes rates exist for LISA only, not for "
+       "hot spots.")
+define("ana.variant_both",
+       de="{file}: bivariates LISA und Empirical-Bayes-Raten lassen sich nicht kombinieren; "
+       "bitte nur eines angeben.",
+       en="{file}: bivariate LISA and Empirical Bayes rates cannot be combined; give one.")
 define("ana.kernel", de="{file}, Feld {field}: {problem}", en="{file}, field {field}: {problem}")
 
 LISA_COLUMNS = ("lisa_I", "lisa_z", "lisa_p", "lisa_cluster")
@@ -151,22 +166,46 @@ def local_analysis(
     alternative: str = "two-sided",
     dropna: bool = False,
     source: str = "",
+    neighbour_field: str | None = None,
+    base_field: str | None = None,
 ) -> Analysis:
     """LISA (``kind="lisa"``) or Gi* hot spots (``kind="gi"``) on a field of ``frame``.
 
     ``frame`` needs a ``key`` column (as :func:`~geosozial.data.geometries.read_areas`
     gives). Result columns are appended; rows dropped for missing values are named.
+    LISA variants: ``neighbour_field`` gives the bivariate LISA (``field_name`` at the
+    area against the neighbours' mean of ``neighbour_field``, esda ``Moran_Local_BV``);
+    ``base_field`` treats ``field_name`` as case counts and ``base_field`` as the
+    population at risk and analyses Empirical-Bayes rates (esda ``Moran_Local_Rate``).
 
     Example:
         >>> a = local_analysis(frame, "quote", kind="gi")  # doctest: +SKIP
         >>> a.frame["gi_bin"].value_counts()  # doctest: +SKIP
     """
     notices: list[Notice] = []
+    second = neighbour_field or base_field
+    if neighbour_field and base_field:
+        raise GeosozialError("ana.variant_both", file=source)
+    if second is not None and kind != "lisa":
+        raise GeosozialError("ana.variant_kind", file=source)
+    if second is not None:  # both fields checked; rows kept only where both have values
+        frame, _ = field_values(frame, second, source, dropna, notices)
     frame, y = field_values(frame, field_name, source, dropna, notices)
+    x = _aligned_second(frame, second) if second is not None else None
+    if x is not None and len(x) and np.ptp(x) == 0 and neighbour_field:
+        raise GeosozialError("ana.constant", file=source, field=second, value=x[0])
     w = _weights(frame, weights, source, notices)
     keys = frame["key"].astype(str).tolist()
+    inference = {"permutations": permutations, "seed": seed, "alternative": alternative,
+                 "correction": correction, "alpha": alpha}
     try:
-        if kind == "lisa":
+        if kind == "lisa" and neighbour_field:
+            res = local_moran_bv(y, x, w, **inference)
+            res.method["neighbour_field"] = neighbour_field
+        elif kind == "lisa" and base_field:
+            res = local_moran_rate(y, x, w, **inference)
+            res.method["base_field"] = base_field
+        elif kind == "lisa":
             res = local_moran(y, w, permutations=permutations, seed=seed,
                               alternative=alternative, correction=correction, alpha=alpha)
         else:
@@ -184,6 +223,11 @@ def local_analysis(
     out["geometry"] = geometry
     return Analysis(gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs), res, w,
                     field_name, notices)
+
+
+def _aligned_second(frame: gpd.GeoDataFrame, field_name: str) -> np.ndarray:
+    """The second field's values for the rows that are left (both fields present)."""
+    return pd.to_numeric(frame[field_name], errors="coerce").to_numpy(dtype=float)
 
 
 def global_analysis(

@@ -36,6 +36,13 @@ def method_note(method: dict[str, Any], lang: str = "de") -> str:
     else:
         parts = [f"{method.get('permutations')} Permutationen", f"Seed {method.get('seed')}",
                  f"{weights[:1].upper()}{weights[1:]}-Nachbarschaft"]
+    if method.get("neighbour_field"):
+        parts.insert(0, f"bivariat gegen Nachbarwerte von {method['neighbour_field']}"
+                     if lang != "en" else f"bivariate against neighbours' "
+                     f"{method['neighbour_field']}")
+    if method.get("base_field"):
+        parts.insert(0, f"Empirical-Bayes-Raten je {method['base_field']}" if lang != "en"
+                     else f"Empirical Bayes rates per {method['base_field']}")
     return ", ".join([*parts, corr] if corr else parts)
 
 
