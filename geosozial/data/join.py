@@ -145,13 +145,14 @@ def table_keys_for(table: Table, kind: str | None,
                    notices: list[Notice]) -> tuple[list[str | None], list[str]]:
     """Normalise table keys to the areas' key kind; return keys and level names.
 
-    Rows of another level (Kreis or Land totals) get ``None`` and their level name.
+    Rows of another level (Kreis or Land totals) keep their digits, match no area and
+    are reported with their level name; keys that are no digits at all get ``None``.
 
     Example:
         >>> from geosozial.data.table import Table
         >>> t = Table.from_records([("1001000", "", {}), ("14522", "", {})], source="t")
         >>> table_keys_for(t, "AGS", [])
-        (['01001000', None], ['Gemeinde', 'Kreis'])
+        (['01001000', '14522'], ['Gemeinde', 'Kreis'])
     """
     keys: list[str | None] = []
     levels: list[str] = []

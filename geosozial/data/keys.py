@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from geosozial.messages import GeosozialError, define
 
@@ -137,3 +139,17 @@ def key_level(key: str) -> str:
         9: "Gemeindeverband",
         12: "Regionalschlüssel",
     }.get(len(key), "unbekannt")
+
+
+def kreis_outline_groups(keys: Sequence[Any]) -> list[str] | None:
+    """Kreis (first five digits) of AGS/ARS keys when they span several Kreise, else None.
+
+    Example:
+        >>> kreis_outline_groups(["14522450", "14521000"]), kreis_outline_groups(["1", "2"])
+        (['14522', '14521'], None)
+    """
+    texts = [str(k) for k in keys]
+    if not texts or not all(len(k) in (8, 12) and k.isdigit() for k in texts):
+        return None
+    groups = [k[:5] for k in texts]
+    return groups if len(set(groups)) > 1 else None

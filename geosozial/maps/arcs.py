@@ -66,8 +66,8 @@ def simplify_coverage(features: Sequence[Feature], tolerance: float,
 
     Example:
         >>> sq = [[np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=float)]]
-        >>> simplify_coverage([sq], 5.0)[0][0][0].tolist()
-        [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]
+        >>> len(simplify_coverage([sq], 5.0)[0][0][0])  # never below a closed triangle
+        4
     """
     rings, owner = [], []
     for f, feature in enumerate(features):

@@ -30,7 +30,12 @@ import numpy as np
 import shapely
 
 from geosozial.maps.geometry import PreparedGeometry, prepare_geometry
-from geosozial.maps.html import MapDocument, MapLayer, render_map
+from geosozial.maps.html import (
+    MapDocument,
+    MapLayer,
+    html_budget,
+    render_map,
+)
 from geosozial.messages import Notice, define
 
 define("maps.doc.over_budget",
@@ -44,10 +49,6 @@ define("maps.doc.size",
        "{outlines}.",
        en="map: {size} bytes (budget {budget}), geometry {geometry}, outlines {outlines}.")
 
-#: Budget steps: fixed part (Leaflet, page) plus bytes per area, at most 3 MB.
-BUDGET_BASE = 280_000
-BUDGET_PER_AREA = 300
-BUDGET_MAX = 3_000_000
 #: Smallest geometry budget tried before giving up on the total budget.
 MIN_GEOMETRY_BYTES = 20_000
 FIT_ROUNDS = 4
@@ -80,16 +81,6 @@ class BuiltMap:
         path = Path(path)
         path.write_bytes(self.html.encode("utf-8"))
         return path
-
-
-def html_budget(n_areas: int) -> int:
-    """Default size budget of a map file: 280 kB + 300 bytes per area, at most 3 MB.
-
-    Example:
-        >>> html_budget(50), html_budget(2259), html_budget(10997)
-        (295000, 957700, 3000000)
-    """
-    return min(BUDGET_MAX, BUDGET_BASE + BUDGET_PER_AREA * int(n_areas))
 
 
 def build_map(

@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geosozial.data.keys import kreis_outline_groups
 from geosozial.maps.document import BuiltMap, build_map
 from geosozial.maps.html import MapLayer
 from geosozial.maps.layers import choropleth_layer, gi_layer, lisa_layer, significance_layer
-from geosozial.maps.notes import map_date
+from geosozial.maps.notes import geobasis_text, map_date
 from geosozial.messages import GeosozialError, define
 
 define("maps.frames.no_field",
@@ -50,22 +51,7 @@ def geobasis_attribution(frame: pd.DataFrame) -> str:
     """
     if "WSK" not in frame.columns:
         return ""
-    years = pd.to_datetime(frame["WSK"], errors="coerce").dt.year.dropna()
-    return f"© GeoBasis-DE / BKG ({int(years.max())})" if len(years) else ""
-
-
-def kreis_outline_groups(keys: Sequence[Any]) -> list[str] | None:
-    """Kreis (first five digits) of AGS/ARS keys when the map spans several Kreise.
-
-    Example:
-        >>> kreis_outline_groups(["14522450", "14521000"]), kreis_outline_groups(["1", "2"])
-        (['14522', '14521'], None)
-    """
-    keys = [str(k) for k in keys]
-    if not keys or not all(len(k) in (8, 12) and k.isdigit() for k in keys):
-        return None
-    groups = [k[:5] for k in keys]
-    return groups if len(set(groups)) > 1 else None
+    return geobasis_text(pd.to_datetime(frame["WSK"], errors="coerce").dt.year.dropna())
 
 
 def field_label(field: str, lang: str = "de") -> tuple[str, str]:

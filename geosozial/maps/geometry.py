@@ -50,6 +50,12 @@ from typing import Any
 import numpy as np
 import shapely
 
+from geosozial.maps.arcs import (  # noqa: F401 (precision_for re-exported)
+    MAX_PRECISION,
+    METRES_PER_DEGREE,
+    MIN_PRECISION,
+    precision_for,
+)
 from geosozial.messages import GeosozialError, Notice, define
 
 define("maps.geo.no_crs",
@@ -123,12 +129,10 @@ define("maps.geo.vanished",
        "{index}); they appear without outline.")
 
 #: Metres per degree of latitude (and of longitude at the equator), for choosing decimals.
-METRES_PER_DEGREE = 111_320.0
 #: The default tolerance is the extent's diagonal divided by this.
 DEFAULT_EXTENT_FRACTION = 2000
 #: Tolerance never grows beyond the diagonal divided by this when meeting a budget.
 MAX_EXTENT_FRACTION = 100
-MIN_PRECISION, MAX_PRECISION = 2, 5
 #: Interpolation steps that bring an automatic tolerance close to the size budget.
 REFINE_STEPS = 1
 
@@ -185,22 +189,6 @@ def default_max_bytes(n_features: int) -> int:
         90000
     """
     return 80_000 + 200 * int(n_features)
-
-
-def precision_for(tolerance: float) -> int:
-    """Decimals of lon/lat whose rounding step is at most a third of ``tolerance``.
-
-    Between 2 and 5 decimals (5 decimals are about 1 m, 3 about 100 m); tolerance 0
-    (no simplification) gives 5.
-
-    Example:
-        >>> precision_for(0), precision_for(35), precision_for(400), precision_for(1500)
-        (5, 4, 3, 3)
-    """
-    if tolerance <= 0:
-        return MAX_PRECISION
-    decimals = math.ceil(math.log10(3 * METRES_PER_DEGREE / tolerance))
-    return int(min(MAX_PRECISION, max(MIN_PRECISION, decimals)))
 
 
 def prepare_geometry(

@@ -62,6 +62,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from geosozial.maps.palettes import SPECIAL_CLASSES
 from geosozial.messages import GeosozialError, define
 
 define("maps.html.bad_kind", de="Kartenart {kind!r} unbekannt; möglich: {kinds}.",
@@ -118,10 +119,6 @@ define("maps.html.value",
 #: Map kinds and what they show.
 KINDS = ("choropleth", "lisa", "gi", "significance")
 
-#: Areas without a value: white with a grey outline (as ``palettes.NO_DATA``).
-NO_DATA_STYLE = {"fill": "#ffffff", "outline": "#969696", "hatch": False}
-#: Suppressed values: grey, hatched (as ``palettes.SUPPRESSED``).
-SUPPRESSED_STYLE = {"fill": "#bdbdbd", "outline": "#737373", "hatch": True}
 
 #: basemap.de Web Raster (BKG), WMTS in Web Mercator; only with ``basemap`` switched on.
 BASEMAP_HOST = "https://sgx.geodatenzentrum.de"
@@ -129,6 +126,21 @@ BASEMAP_URL = (BASEMAP_HOST + "/wmts_basemapde/tile/1.0.0/de_basemapde_web_raste
                "/default/GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png")
 
 LEAFLET_VERSION = "1.9.4"
+
+#: Size budget of a map file: fixed part (Leaflet, page) plus bytes per area, at most 3 MB.
+BUDGET_BASE = 280_000
+BUDGET_PER_AREA = 300
+BUDGET_MAX = 3_000_000
+
+
+def html_budget(n_areas: int) -> int:
+    """Default size budget of a map file: 280 kB + 300 bytes per area, at most 3 MB.
+
+    Example:
+        >>> html_budget(50), html_budget(2259), html_budget(10997)
+        (295000, 957700, 3000000)
+    """
+    return min(BUDGET_MAX, BUDGET_BASE + BUDGET_PER_AREA * int(n_areas))
 
 #: The folium map's element id and JavaScript variable (fixed: byte-identical builds).
 MAP_NAME = "map_gs"
@@ -143,8 +155,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "skip": "Zur Datentabelle springen",
         "switch": "Indikator wählen",
         "legend": "Legende",
-        "no_data": "keine Daten",
-        "suppressed": "geheim gehalten",
+        "no_data": SPECIAL_CLASSES["no_data"].labels["de"],
+        "suppressed": SPECIAL_CLASSES["suppressed"].labels["de"],
         "areas": "Gebiete",
         "table": "Datentabelle",
         "caption": "Werte je Gebiet: {label}. Spaltenköpfe sind Schaltflächen zum Sortieren.",
@@ -181,8 +193,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "skip": "Skip to the data table",
         "switch": "Choose indicator",
         "legend": "Legend",
-        "no_data": "no data",
-        "suppressed": "suppressed (confidential)",
+        "no_data": SPECIAL_CLASSES["no_data"].labels["en"],
+        "suppressed": SPECIAL_CLASSES["suppressed"].labels["en"],
         "areas": "areas",
         "table": "Data table",
         "caption": "Values per area: {label}. Column headers are buttons for sorting.",
@@ -367,8 +379,9 @@ def render_map(doc: MapDocument) -> str:
         "attribution": attribution,
         "basemap": basemap,
         "special": {
-            "no_data": {**NO_DATA_STYLE, "label": text["no_data"]},
-            "suppressed": {**SUPPRESSED_STYLE, "label": text["suppressed"]},
+            key: {"fill": special.fill, "outline": special.outline, "hatch": special.hatch,
+                  "label": text[key]}
+            for key, special in SPECIAL_CLASSES.items()
         },
         "text": {**text, "name": doc.area_label or text["name"]},
     }

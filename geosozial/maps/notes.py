@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -75,3 +76,14 @@ def map_date(lang: str = "de") -> str:
     day = (dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch
            else dt.date.today())
     return day.isoformat() if lang == "en" else day.strftime("%d.%m.%Y")
+
+
+def geobasis_text(years: Iterable[Any]) -> str:
+    """"© GeoBasis-DE / BKG (Jahr)" with the latest of ``years``; "" without any.
+
+    Example:
+        >>> geobasis_text([2020, 2021.0]), geobasis_text([])
+        ('© GeoBasis-DE / BKG (2021)', '')
+    """
+    latest = max((int(y) for y in years), default=None)
+    return "" if latest is None else f"© GeoBasis-DE / BKG ({latest})"

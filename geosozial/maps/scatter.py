@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from geosozial.kernel.weights import Weights
+from geosozial.maps.html import number_text
 
 LABELS = {
     "de": {"x": "Wert (standardisiert)", "y": "Räumlich verzögerter Wert (standardisiert)",
@@ -28,17 +29,6 @@ LABELS = {
            "slope": "Moran's I = {i}", "islands": "not shown, without neighbours: {n} area(s)"},
 }
 COLOURS = {"HH": "#FF0000", "LL": "#0000FF", "LH": "#a7adf9", "HL": "#f4ada8"}
-
-
-def german_number(value: float, digits: int = 3) -> str:
-    """``0,500`` style decimal comma (German default).
-
-    Example:
-        >>> german_number(1234.5, 1)
-        '1.234,5'
-    """
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def moran_scatter_png(y: np.ndarray, w: Weights, path: str | Path, *, title: str = "",
@@ -72,7 +62,7 @@ def moran_scatter_png(y: np.ndarray, w: Weights, path: str | Path, *, title: str
     ax.axvline(0, color="#777777", linewidth=0.8)
     xs = np.linspace(z[keep].min(), z[keep].max(), 10)
     ax.plot(xs, slope * xs, color="#222222", linewidth=1.2,
-            label=labels["slope"].format(i=german_number(slope, 3) if lang == "de"
+            label=labels["slope"].format(i=number_text(slope, 3) if lang == "de"
                                          else f"{slope:.3f}"))
     lim = max(np.abs(z[keep]).max(), np.abs(lag[keep]).max()) * 1.1
     ax.set_xlim(-lim, lim)

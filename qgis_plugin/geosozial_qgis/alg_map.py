@@ -96,7 +96,7 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("TOLERANCE", "Vereinfachungstoleranz (m)"))
 
     def compute(self, parameters, context, feedback):
-        from geosozial.maps.html import MapDocument, render_map
+        from geosozial.maps.html import MapDocument, html_budget, render_map
 
         source = self.source(parameters, context)
         key = self.parameterAsString(parameters, "KEY_FIELD", context)
@@ -128,12 +128,15 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
                           attribution=attribution, source=source.sourceName(),
                           method_note=note, date=map_date("de"),
                           basemap=BASEMAPS[self.parameterAsEnum(parameters, "BASEMAP", context)])
-        budget = self.parameterAsInt(parameters, "MAX_BYTES", context) or _budget(len(areas.keys))
+        budget = self.parameterAsInt(parameters, "MAX_BYTES", context) or \
+            html_budget(len(areas.keys))
         fixed = len(render_map(doc).encode("utf-8"))
         feedback.setProgress(60)
+        from geosozial.data.keys import kreis_outline_groups
+
         outline_field = self.parameterAsString(parameters, "OUTLINE_FIELD", context)
         groups = ([field_text(f[outline_field]) for f in areas.features] if outline_field
-                  else kreis_groups(areas.keys))
+                  else kreis_outline_groups(areas.keys))
         geojson, outlines, tolerance = fit_geojson(areas, budget - fixed, feedback, groups)
         doc.geojson, doc.outlines = geojson, outlines
         page = render_map(doc)
@@ -182,17 +185,20 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
 
 def geobasis_attribution(source) -> str:
     """"© GeoBasis-DE / BKG (Jahr)" from the latest WSK date of VG250/VG5000 data, else ""."""
+    from geosozial.maps.notes import geobasis_text
+
     index = source.fields().indexOf("WSK")
     if index < 0:
         return ""
     years = []
     request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)
+    request.setSubsetOfAttributes([index])
     for feature in source.getFeatures(request, SKIP_VALIDITY_CHECKS):
         value = feature.attributes()[index]
         text = value.toString("yyyy") if hasattr(value, "toString") else str(value or "")
         if text[:4].isdigit():
             years.append(int(text[:4]))
-    return f"© GeoBasis-DE / BKG ({max(years)})" if years else ""
+    return geobasis_text(years)
 
 
 def _choropleth(field: str, values: np.ndarray, scheme: str, k: int):
@@ -200,10 +206,6 @@ def _choropleth(field: str, values: np.ndarray, scheme: str, k: int):
 
     return choropleth_layer([None if v != v else float(v) for v in values], id=field,
                             label=field, scheme=scheme, k=k)
-
-
-def _budget(n: int) -> int:
-    return min(3_000_000, 280_000 + 300 * n)
 
 
 def fit_geojson(areas, budget: int, feedback=None, groups=None
@@ -234,14 +236,6 @@ def fit_geojson(areas, budget: int, feedback=None, groups=None
             break
         tolerance *= GROWTH
     return text, outlines, tolerance
-
-
-def kreis_groups(keys: list[str]) -> list[str] | None:
-    """Kreis (first five digits) of AGS/ARS keys when there are several Kreise."""
-    if not keys or not all(len(k) in (8, 12) and k.isdigit() for k in keys):
-        return None
-    groups = [k[:5] for k in keys]
-    return groups if len(set(groups)) > 1 else None
 
 
 def group_outlines(features, groups, transform, precision: int) -> str | None:
