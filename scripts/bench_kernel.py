@@ -62,7 +62,7 @@ def datasets(quick: bool) -> dict[str, gpd.GeoDataFrame]:
 
 
 def ours(frame: gpd.GeoDataFrame) -> dict[str, float]:
-    from geosozial.data.weights_geo import ring_arrays, weights_for
+    from geosozial.geo.weights import ring_arrays, weights_for
     from geosozial.kernel.contiguity import contiguity_weights
     from geosozial.kernel.local import local_g, local_moran
 

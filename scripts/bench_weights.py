@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from geosozial.data.geometries import read_areas
-from geosozial.data.weights_geo import ring_arrays, weights_for
+from geosozial.geo.areas import read_areas
+from geosozial.geo.weights import ring_arrays, weights_for
 from geosozial.kernel.contiguity import contiguity_weights
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "vg5000_gem_2021" / \

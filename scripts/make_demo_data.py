@@ -20,7 +20,7 @@ import pyogrio
 import shapely
 from shapely.geometry import MultiPoint, Polygon
 
-from geosozial.data.confidentiality import ConfidentialityRule, Protection
+from geosozial.core.confidentiality import ConfidentialityRule, Protection
 
 SEED = 20240517
 KREIS_KEY = "14999"

@@ -18,7 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from geosozial.maps.document import build_map
+from geosozial.geo.mapdoc import build_map
 from geosozial.maps.layers import choropleth_layer
 
 ROOT = Path(__file__).resolve().parents[1]

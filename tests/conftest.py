@@ -22,7 +22,7 @@ def areas_file(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def german_messages():
     """Every test starts with German messages (the CLI sets the language globally)."""
-    from geosozial.messages import set_language
+    from geosozial.core.messages import set_language
 
     set_language("de")
     yield

@@ -35,7 +35,7 @@ from geosozial.maps.palettes import (
     palette_kind,
     special_label,
 )
-from geosozial.messages import GeosozialError, set_language
+from geosozial.core.messages import GeosozialError, set_language
 
 mapclassify = pytest.importorskip("mapclassify")
 

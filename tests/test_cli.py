@@ -9,7 +9,7 @@ import pytest
 from datasets import VG5000
 
 from geosozial.cli import main
-from geosozial.data.export import read_metadata
+from geosozial.geo.gpkg import read_metadata
 
 
 def _vg5000_table(tmp_path, leading_zero=True):

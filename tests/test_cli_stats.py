@@ -11,8 +11,8 @@ import pytest
 from datasets import DEMO, VG5000
 
 from geosozial.cli import main
-from geosozial.data.geometries import read_areas
-from geosozial.data.weights_geo import weights_for
+from geosozial.geo.areas import read_areas
+from geosozial.geo.weights import weights_for
 from geosozial.kernel.local import local_moran
 
 

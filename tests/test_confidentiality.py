@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from test_indicators_sozialraum import MAPPING, _joined
 
-from geosozial.data.confidentiality import ConfidentialityRule, Protection
-from geosozial.data.indicators import CATALOGUE
-from geosozial.data.sozialraum import aggregate
+from geosozial.core.confidentiality import ConfidentialityRule, Protection
+from geosozial.core.indicators import CATALOGUE
+from geosozial.core.sozialraum import aggregate
 
 
 def derivable(values, groups, published_members, published_groups, grand_total):

@@ -19,15 +19,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geosozial.data.genesis import (
+from geosozial.core.tables.genesis import (
     footer_meta,
     is_flat_header,
     read_genesis_csv,
     read_genesis_flat,
     read_genesis_xlsx,
 )
-from geosozial.data.tables import detect_layout, read_table
-from geosozial.messages import GeosozialError
+from geosozial.core.tables.read import detect_layout, read_table
+from geosozial.core.messages import GeosozialError
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "genesis"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tables"

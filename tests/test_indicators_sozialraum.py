@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from datasets import grid_areas
 
-from geosozial.data.indicators import CATALOGUE, add_indicator, indicator_from_dict
-from geosozial.data.sozialraum import SozialraumMapping, aggregate, read_mapping
-from geosozial.messages import GeosozialError
+from geosozial.core.indicators import CATALOGUE, add_indicator, indicator_from_dict
+from geosozial.core.sozialraum import SozialraumMapping, aggregate, read_mapping
+from geosozial.core.messages import GeosozialError
 
 KEYS = ["14999001", "14999002", "14999003", "14999004"]
 

@@ -5,10 +5,10 @@ import math
 import pytest
 from datasets import grid_areas
 
-from geosozial.data.geometries import read_areas
-from geosozial.data.join import join_table
-from geosozial.data.table import Table
-from geosozial.messages import GeosozialError
+from geosozial.geo.areas import read_areas
+from geosozial.core.join import join_table
+from geosozial.core.tables.table import Table
+from geosozial.core.messages import GeosozialError
 
 
 def _areas(tmp_path, keys=("14999001", "14999002", "14999003", "14999004")):

@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from geosozial.data.keys import ags_from_ars, key_level, normalize_key
-from geosozial.data.symbols import UnknownSymbol, parse_cell
-from geosozial.messages import GeosozialError
+from geosozial.core.keys import ags_from_ars, key_level, normalize_key
+from geosozial.core.symbols import UnknownSymbol, parse_cell
+from geosozial.core.messages import GeosozialError
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -1,4 +1,4 @@
-"""Map geometry: coverage simplification, rounding and compact GeoJSON (geosozial.maps.geometry).
+"""Map geometry: coverage simplification, rounding and compact GeoJSON (geosozial.geo.simplify).
 
 The real data sets in ../shared/data give the size budgets of the issue "Self-contained,
 privacy-safe interactive HTML maps"; synthetic coverages check that no gap or overlap
@@ -19,13 +19,13 @@ import shapely
 from datasets import DEMO, RLP, VG5000
 from shapely.geometry import MultiPolygon, Point, Polygon, box, shape
 
-from geosozial.maps.geometry import (
+from geosozial.geo.simplify import (
     _fixed,
     default_max_bytes,
     precision_for,
     prepare_geometry,
 )
-from geosozial.messages import GeosozialError
+from geosozial.core.messages import GeosozialError
 
 DATASETS = {  # name: (path, geometry budget in bytes)
     "musterkreis": (DEMO / "gemeinden.gpkg", 100_000),

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from geosozial.data.plain import (
+from geosozial.core.tables.plain import (
     KeyRepairs,
     read_plain_csv,
     read_plain_xlsx,
     sniff_decimal,
     sniff_delimiter,
 )
-from geosozial.data.tables import detect_layout, read_table
-from geosozial.messages import GeosozialError, render
+from geosozial.core.tables.read import detect_layout, read_table
+from geosozial.core.messages import GeosozialError, render
 
 
 def write(tmp_path: Path, text: str, name: str = "t.csv", encoding: str = "utf-8") -> Path:

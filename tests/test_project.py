@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from datasets import DEMO
 
-from geosozial.data.export import read_metadata
-from geosozial.messages import GeosozialError
-from geosozial.report.project import load_project, run_project
+from geosozial.geo.gpkg import read_metadata
+from geosozial.core.messages import GeosozialError
+from geosozial.pipeline.project import load_project, run_project
 
 
 @pytest.fixture(scope="module")

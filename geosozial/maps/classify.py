@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from geosozial.core.messages import GeosozialError, Notice, define, get_language
 from geosozial.maps.html import number_text
-from geosozial.messages import GeosozialError, Notice, define, get_language
 
 define("classify.k", de="Die Zahl der Klassen muss eine ganze Zahl ab 2 sein, nicht {k}.",
        en="the number of classes must be a whole number of at least 2, not {k}.")

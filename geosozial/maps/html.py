@@ -62,8 +62,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from geosozial.core.messages import GeosozialError, define
 from geosozial.maps.palettes import SPECIAL_CLASSES
-from geosozial.messages import GeosozialError, define
 
 define("maps.html.bad_kind", de="Kartenart {kind!r} unbekannt; möglich: {kinds}.",
        en="unknown map kind {kind!r}; possible: {kinds}.")

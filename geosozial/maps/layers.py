@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from geosozial.data.symbols import CONFIDENTIAL_FLAGS, flag_text
+from geosozial.core.messages import GeosozialError, define
+from geosozial.core.symbols import CONFIDENTIAL_FLAGS, flag_text
 from geosozial.maps.classify import Classification, classify
 from geosozial.maps.html import Column, LegendClass, MapLayer
 from geosozial.maps.palettes import (
@@ -33,7 +34,6 @@ from geosozial.maps.palettes import (
     lisa_label,
     palette,
 )
-from geosozial.messages import GeosozialError, define
 
 define("maps.layers.cluster",
        de="Ebene {layer}: LISA-Klasse {value!r} an Position {index} unbekannt; möglich: "

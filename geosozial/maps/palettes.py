@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geosozial.messages import GeosozialError, define, get_language
+from geosozial.core.messages import GeosozialError, define, get_language
 
 define("palette.unknown", de="Unbekannte Farbpalette {name}; vorhanden: {names}.",
        en="unknown colour palette {name}; available: {names}.")

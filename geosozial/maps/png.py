@@ -1,7 +1,7 @@
 """Static PNG of a map for print: the same classes, colours, legend and notes as the HTML.
 
 Drawn with matplotlib from the simplified geometry of a
-:class:`~geosozial.maps.document.BuiltMap` (projected CRS, so the map is not
+:class:`~geosozial.geo.mapdoc.BuiltMap` (projected CRS, so the map is not
 distorted), one PNG per layer: title, legend with class counts ("keine Daten" and
 "geheim gehalten" included; suppressed areas hatched), group outlines, attribution,
 date and method note. Metadata carries no timestamp, so builds are repeatable.
@@ -14,16 +14,18 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from geosozial.maps.document import BuiltMap
 from geosozial.maps.html import TEXTS
 from geosozial.maps.palettes import NO_DATA, SUPPRESSED
 
 WIDTH_INCH = 8.27  # A4 portrait width
 DPI = 150
+
+if TYPE_CHECKING:  # maps/ never imports the geopandas door
+    from geosozial.geo.mapdoc import BuiltMap
 
 
 def map_png(built: BuiltMap, path: str | Path, *, layer: int | str = 0,
@@ -32,7 +34,7 @@ def map_png(built: BuiltMap, path: str | Path, *, layer: int | str = 0,
 
     Example:
         >>> from shapely.geometry import box
-        >>> from geosozial.maps.document import build_map
+        >>> from geosozial.geo.mapdoc import build_map
         >>> from geosozial.maps.layers import choropleth_layer
         >>> import tempfile
         >>> built = build_map([box(0, 0, 9, 9), box(9, 0, 18, 9)], crs="EPSG:25832",

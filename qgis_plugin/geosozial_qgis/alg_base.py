@@ -45,7 +45,7 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):
         require_numpy_scipy()
         from geosozial.kernel.errors import KernelError
-        from geosozial.messages import GeosozialError
+        from geosozial.core.messages import GeosozialError
 
         try:
             return self.compute(parameters, context, feedback)
@@ -126,7 +126,7 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
 
 def build_weights(areas, spec: str, feedback=None):
     """Kernel weights for the areas (same arrays as the Python path)."""
-    from geosozial.data.weights_spec import parse_weights_spec
+    from geosozial.core.weights_spec import parse_weights_spec
     from geosozial.kernel.contiguity import contiguity_weights
     from geosozial.kernel.distance import distance_band_weights, knn_weights
 

@@ -5,7 +5,7 @@ restored and reported); official symbols become a value plus a ``<field>_flag`` 
 (only ``-`` is zero). Aggregation sums numerator and denominator per Sozialraum and
 divides; a member without a value makes the Sozialraum "nicht berechenbar"; small
 counts are withheld with secondary suppression so that no withheld count can be
-computed from the published sums (:mod:`geosozial.data.confidentiality`).
+computed from the published sums (:mod:`geosozial.core.confidentiality`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from .compat import (
 
 
 def _key(value, kind: str) -> tuple[str, bool]:
-    from geosozial.data.keys import normalize_key
+    from geosozial.core.keys import normalize_key
 
     if value is None or (hasattr(value, "isNull") and value.isNull()):
         return "", False
@@ -60,7 +60,7 @@ def _kind(values: list) -> str:
 
 
 def _cell(value) -> tuple[float, str]:
-    from geosozial.data.symbols import parse_cell
+    from geosozial.core.symbols import parse_cell
 
     if value is None or (hasattr(value, "isNull") and value.isNull()):
         return math.nan, ""
@@ -221,7 +221,7 @@ class AggregateAlgorithm(GeosozialAlgorithm):
             "OUTPUT", "Sozialräume", SOURCE_POLYGON))
 
     def compute(self, parameters, context, feedback):
-        from geosozial.data.confidentiality import ConfidentialityRule, Protection
+        from geosozial.core.confidentiality import ConfidentialityRule, Protection
 
         areas = self.source(parameters, context)
         key_field = self.parameterAsString(parameters, "KEY_FIELD", context)

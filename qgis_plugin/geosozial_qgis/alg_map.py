@@ -132,7 +132,7 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
             html_budget(len(areas.keys))
         fixed = len(render_map(doc).encode("utf-8"))
         feedback.setProgress(60)
-        from geosozial.data.keys import kreis_outline_groups
+        from geosozial.core.keys import kreis_outline_groups
 
         outline_field = self.parameterAsString(parameters, "OUTLINE_FIELD", context)
         groups = ([field_text(f[outline_field]) for f in areas.features] if outline_field

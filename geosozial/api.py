@@ -1,0 +1,501 @@
+"""The public Python API: ``import geosozial as gs``.
+
+Every function takes frames or paths, never modifies its input, applies the same rules
+as the command line (confidentiality by default) and returns a result with ``.frame``
+(a new GeoDataFrame), the report or notices and ``.method``. Areas need no special
+preparation: the key is a named column (``key=``; by default ``key``, ``AGS``, ``ARS``
+or ``RS`` when present) or the index.
+
+Example:
+    >>> import geosozial as gs
+    >>> areas = gs.read_areas(gs.demo_path("gemeinden.gpkg"), key="AGS")
+    >>> joined = gs.join(areas, gs.demo_path("sgb2_2023.csv"))
+    >>> joined.report.matched, sorted(set(joined.frame["Insgesamt_flag"]))[:2]
+    (50, ['', 'geheim'])
+    >>> gs.lisa(joined.frame, "Insgesamt", key="AGS").method["permutations"]
+    999
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geosozial.core.confidentiality import ConfidentialityRule
+from geosozial.core.indicators import Indicator, get_indicator
+from geosozial.core.join import JoinReport
+from geosozial.core.keys import KEY_LENGTHS, normalize_key
+from geosozial.core.messages import GeosozialError, Notice, define
+from geosozial.core.sozialraum import SozialraumMapping, read_mapping
+from geosozial.core.tables.read import read_table as _read_table
+from geosozial.core.tables.table import Table
+from geosozial.geo.areas import NAME_FIELDS, Areas
+from geosozial.geo.areas import read_areas as _read_areas
+from geosozial.kernel.weights import Weights
+
+__all__ = ["aggregate", "hotspots", "join", "lisa", "map", "moran", "read_areas",
+           "read_table", "report", "weights"]
+
+define("api.no_key",
+       de="Schlüsselfeld {key} gibt es nicht. Felder: {fields}",
+       en="there is no key field {key}. Fields: {fields}")
+define("api.not_frame",
+       de="{what}: erwartet wird ein GeoDataFrame, ein Ergebnis von read_areas oder ein "
+       "Dateipfad, nicht {type}.",
+       en="{what}: expected a GeoDataFrame, a result of read_areas or a file path, not {type}.")
+define("api.min_count", de="min_count muss eine ganze Zahl ab 1 sein (angegeben: {value!r}).",
+       en="min_count must be a whole number of at least 1 (given: {value!r}).")
+
+KEY_CANDIDATES = ("key", "AGS", "ARS", "RS")
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass
+class JoinResult:
+    """The joined areas, the two-way report and the method."""
+
+    frame: gpd.GeoDataFrame
+    report: JoinReport
+    method: dict[str, Any]
+    value_columns: list[str] = field(default_factory=list)
+    text_columns: list[str] = field(default_factory=list)
+
+    @property
+    def notices(self) -> list[Notice]:
+        """Everything the join and the protection reported."""
+        return self.report.notices
+
+
+@dataclass
+class AggregateResult:
+    """Sozialräume (``.frame``), municipalities, notices and the method."""
+
+    frame: gpd.GeoDataFrame
+    municipalities: gpd.GeoDataFrame
+    notices: list[Notice]
+    method: dict[str, Any]
+
+
+@dataclass
+class AnalysisResult:
+    """The areas with result columns (``lisa_*`` / ``gi_*``), notices and the method.
+
+    For :func:`moran`, ``frame`` is a table with one row per statistic (statistic,
+    value, expected, z, p, permutations, seed, weights, ...).
+    """
+
+    frame: pd.DataFrame
+    notices: list[Notice]
+    method: dict[str, Any]
+    weights: Weights
+    classes: dict[str, int] = field(default_factory=dict)
+    analysis: Any = None
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def read_areas(path: str | Path, key: str = "AGS", *, layer: str | None = None,
+               name_field: str | None = None, crs: str | int | None = None) -> Areas:
+    """Read municipality polygons (GeoPackage, Shapefile, GeoJSON) keyed by AGS/ARS.
+
+    Parameters
+    ----------
+    path : str or Path
+        The geometry file.
+    key : str
+        ``AGS`` (default), ``ARS`` or any field name.
+    layer, name_field, crs : optional
+        The layer of a multi-layer file, the name field (default ``GEN``, ``name``, ...),
+        a CRS to project to (default: keep a projected CRS, geographic to ETRS89/UTM).
+
+    Returns
+    -------
+    Areas
+        ``.frame`` with the columns ``key`` and ``name`` first, ``.notices`` with every
+        repair (keys, invalid geometries, reprojection).
+
+    Examples
+    --------
+    >>> areas = read_areas(demo_path("gemeinden.gpkg"))
+    >>> len(areas.frame), areas.frame.crs.to_epsg()
+    (50, 25833)
+    """
+    return _read_areas(path, key=key, layer=layer, name_field=name_field, crs=crs)
+
+
+def read_table(path: str | Path, *, key_column: str | None = None, sheet: str | int | None = None,
+               encoding: str | None = None, columns: Sequence[str] | None = None) -> Table:
+    """Read an indicator table: GENESIS/Regionalstatistik CSV or XLSX, plain CSV/XLSX.
+
+    Parameters
+    ----------
+    path : str or Path
+    key_column : str, optional
+        The key column of a plain table (found by name otherwise).
+    sheet : str or int, optional
+        The XLSX sheet.
+    encoding : str, optional
+        Overrides the detected encoding of a CSV.
+    columns : sequence of str, optional
+        The value columns of a plain table; the other columns are text attributes.
+
+    Returns
+    -------
+    Table
+
+    Examples
+    --------
+    >>> t = read_table(demo_path("sgb2_2023.csv"))
+    >>> t.meta["layout"], t.keys[0]
+    ('genesis-csv', '14999')
+    """
+    return _read_table(path, key_column=key_column, sheet=sheet, encoding=encoding,
+                       columns=columns)
+
+
+# --- join and aggregate ------------------------------------------------------------------
+
+
+def join(areas: Any, table: Table | str | Path, *, key: str | None = None,
+         columns: Sequence[str] | None = None, min_count: int = 3,
+         confidentiality: bool = True,
+         relations: Sequence[str | tuple[str, Sequence[str]]] = ()) -> JoinResult:
+    """Join an indicator table to areas and withhold small counts, as ``geosozial join``.
+
+    Parameters
+    ----------
+    areas : GeoDataFrame, Areas or path
+        The areas; for a GeoDataFrame ``key`` names the key column (see module doc).
+    table : Table or path
+        The indicator table.
+    key : str, optional
+        The key field (``AGS`` by default for paths).
+    columns : sequence of str, optional
+        Value columns to join (all by default; text columns always come along).
+    min_count : int
+        Counts from 1 to ``min_count - 1`` are withheld (default 3: counts 1 and 2).
+    confidentiality : bool
+        False joins without withholding anything (internal use only).
+    relations : sequence
+        Sum relations between columns (``"Insgesamt=männlich+weiblich"``).
+
+    Returns
+    -------
+    JoinResult
+        ``.frame`` (withheld cells NaN with flag ``geheim``), ``.report``, ``.method``.
+
+    Examples
+    --------
+    >>> r = join(demo_path("gemeinden.gpkg"), demo_path("arbeitslose_2023.csv"))
+    >>> r.report.matched, r.method["confidentiality"]
+    (50, 'Fallzahlen von 1 bis 2 werden geheim gehalten')
+    """
+    from geosozial.pipeline.steps import join_step
+
+    rule = _rule(min_count, confidentiality)
+    prepared = _areas(areas, key)
+    if not isinstance(table, Table):
+        table = _read_table(table, columns=columns)
+    result = join_step(prepared, table, columns, rule=rule, relations=relations)
+    frame = result.frame
+    if isinstance(areas, gpd.GeoDataFrame):  # no column the caller did not have
+        frame = frame.drop(columns=[c for c in ("key", "name") if c not in areas.columns])
+    method = {"step": "join", "key": prepared.key_field,
+              "confidentiality": rule.describe() if rule else "keine",
+              "relations": [r if isinstance(r, str) else f"{r[0]}={'+'.join(r[1])}"
+                            for r in relations]}
+    return JoinResult(frame, result.report, method, result.value_columns,
+                      result.text_columns)
+
+
+def aggregate(joined: Any, mapping: SozialraumMapping | str | Path, *,
+              variables: Mapping[str, Sequence[str]] | None = None,
+              indicators: Sequence[str | Indicator] = (), min_count: int = 3,
+              confidentiality: bool = True, key: str | None = None,
+              relations: Sequence[str | tuple[str, Sequence[str]]] = ()) -> AggregateResult:
+    """Aggregate joined municipalities to Sozialräume, as ``geosozial aggregate``.
+
+    Counts are summed, rates recomputed as the ratio of summed counts; a member
+    without a value makes the Sozialraum "nicht berechenbar"; both levels are protected.
+
+    Parameters
+    ----------
+    joined : GeoDataFrame or JoinResult
+        Municipalities with value and ``<column>_flag`` columns.
+    mapping : SozialraumMapping or path
+        The table ``AGS;Sozialraum``.
+    variables : mapping, optional
+        Named sums of columns (``{"bev_u18": ["u15", "15_18"]}``).
+    indicators : sequence
+        Catalogue ids or :class:`~geosozial.core.indicators.Indicator` objects.
+    min_count, confidentiality, key, relations
+        As for :func:`join`.
+
+    Returns
+    -------
+    AggregateResult
+
+    Examples
+    --------
+    >>> r = aggregate(join(demo_path("gemeinden.gpkg"), demo_path("sgb2_2023.csv"),
+    ...                    confidentiality=False).frame, demo_path("sozialraeume.csv"))
+    >>> len(r.frame), "sozialraum" in r.municipalities
+    (6, True)
+    """
+    from geosozial.pipeline.steps import aggregate_step
+
+    rule = _rule(min_count, confidentiality)
+    frame = joined.frame if isinstance(joined, JoinResult) else joined
+    prepared = _areas(frame, key)
+    if not isinstance(mapping, SozialraumMapping):
+        mapping = read_mapping(mapping)
+    inds = [i if isinstance(i, Indicator) else get_indicator(i) for i in indicators]
+    result = aggregate_step(prepared.frame, mapping, variables=variables, indicators=inds,
+                            rule=rule, relations=relations, source=prepared.source)
+    method = {"step": "aggregate", "mapping": mapping.source,
+              "confidentiality": rule.describe() if rule else "keine",
+              "indicators": [i.id for i in inds]}
+    return AggregateResult(result.sozialraeume, result.municipalities, result.notices, method)
+
+
+# --- statistics --------------------------------------------------------------------------
+
+
+def weights(frame: Any, spec: str = "queen", *, key: str | None = None) -> Weights:
+    """Spatial weights (``queen``, ``rook``, ``knn:K``, ``distance:METRES[:inverse]``).
+
+    Examples
+    --------
+    >>> w = weights(read_areas(demo_path("gemeinden.gpkg")).frame, "queen")
+    >>> w.n, len(w.islands)
+    (50, 1)
+    """
+    from geosozial.geo.weights import weights_for
+
+    return weights_for(_areas(frame, key).frame, spec)
+
+
+def moran(frame: Any, field: str, *, key: str | None = None, weights: str = "queen",
+          permutations: int = 999, seed: int = 12345, alternative: str = "two-sided",
+          dropna: bool = False) -> AnalysisResult:
+    """Global Moran's I, Geary's C and (for values >= 0) General G, as ``geosozial moran``.
+
+    Returns
+    -------
+    AnalysisResult
+        ``.frame``: one row per statistic (value, expected, z, p, ...).
+
+    Examples
+    --------
+    >>> r = moran(read_areas(demo_path("gemeinden.gpkg")).frame, "EWZ")
+    >>> list(r.frame["statistic"])
+    ['moran', 'geary', 'general_g']
+    """
+    from geosozial.geo.analysis import global_analysis
+
+    prepared = _areas(frame, key)
+    analysis = global_analysis(prepared.frame, field, weights=weights,
+                               permutations=permutations, seed=seed, alternative=alternative,
+                               dropna=dropna, source=prepared.source)
+    table = pd.DataFrame([r.as_row() for r in analysis.result])
+    return AnalysisResult(table, prepared.notices + analysis.notices, analysis.method(),
+                          analysis.weights, analysis=analysis)
+
+
+def lisa(frame: Any, field: str, *, key: str | None = None, weights: str = "queen",
+         permutations: int = 999, seed: int = 12345, alternative: str = "two-sided",
+         correction: str = "fdr", alpha: float = 0.05, dropna: bool = False,
+         neighbour_field: str | None = None, base: str | None = None) -> AnalysisResult:
+    """Local Moran's I (LISA) with cluster classes, as ``geosozial lisa``.
+
+    ``neighbour_field`` gives the bivariate LISA, ``base`` the LISA of Empirical-Bayes
+    rates (``field`` case counts, ``base`` population at risk).
+
+    Returns
+    -------
+    AnalysisResult
+        ``.frame``: the areas with ``lisa_I``, ``lisa_z``, ``lisa_p``, ``lisa_cluster``.
+
+    Examples
+    --------
+    >>> r = lisa(read_areas(demo_path("gemeinden.gpkg")).frame, "EWZ")
+    >>> sorted(r.classes)[:2], r.method["correction"]
+    (['HH', 'LL'], 'fdr')
+    """
+    return _local(frame, field, "lisa", key=key, weights=weights, permutations=permutations,
+                  seed=seed, alternative=alternative, correction=correction, alpha=alpha,
+                  dropna=dropna, neighbour_field=neighbour_field, base_field=base)
+
+
+def hotspots(frame: Any, field: str, *, key: str | None = None, weights: str = "queen",
+             permutations: int = 999, seed: int = 12345, alternative: str = "two-sided",
+             correction: str = "fdr", alpha: float = 0.05,
+             dropna: bool = False) -> AnalysisResult:
+    """Getis-Ord Gi* hot and cold spots with bins -3..3, as ``geosozial hotspots``.
+
+    Examples
+    --------
+    >>> r = hotspots(read_areas(demo_path("gemeinden.gpkg")).frame, "EWZ")
+    >>> set(r.frame["gi_bin"]) <= {-3, -2, -1, 0, 1, 2, 3}
+    True
+    """
+    return _local(frame, field, "gi", key=key, weights=weights, permutations=permutations,
+                  seed=seed, alternative=alternative, correction=correction, alpha=alpha,
+                  dropna=dropna)
+
+
+def _local(frame: Any, field: str, kind: str, *, key: str | None,
+           **options: Any) -> AnalysisResult:
+    from geosozial.geo.analysis import local_analysis
+
+    prepared = _areas(frame, key)
+    analysis = local_analysis(prepared.frame, field, kind=kind, source=prepared.source,
+                              **options)
+    columns = ["lisa_I", "lisa_z", "lisa_p", "lisa_cluster"] if kind == "lisa" else [
+        "gi_z", "gi_p", "gi_bin"]
+    original = _original(frame)
+    rows = _positions(prepared.frame, analysis.frame)
+    out = original.iloc[rows].copy().reset_index(drop=True)
+    for c in columns:
+        out[c] = analysis.frame[c].to_numpy()
+    geometry = out.geometry.name
+    out = out[[c for c in out.columns if c != geometry] + [geometry]]
+    return AnalysisResult(gpd.GeoDataFrame(out, geometry=geometry, crs=original.crs),
+                          prepared.notices + analysis.notices, analysis.method(),
+                          analysis.weights, analysis.result.counts(), analysis)
+
+
+# --- maps and projects -----------------------------------------------------------------
+
+
+def map(frame: Any, fields: str | Sequence[str], *, out: str | Path | None = None,
+        key: str | None = None, title: str | None = None, **options: Any) -> Any:
+    """A self-contained HTML map of one or more fields (see ``geosozial map``).
+
+    ``options`` are those of :func:`geosozial.geo.maps.indicator_map` (``scheme``,
+    ``k``, ``breaks``, ``palette_name``, ``labels``, ``lang``, ``attribution`` ...).
+    Returns the built map (``.html``, ``.write(path)``); with ``out`` it is written.
+
+    Examples
+    --------
+    >>> m = map(read_areas(demo_path("gemeinden.gpkg")).frame, "EWZ", title="Einwohner")
+    >>> m.html.startswith("<!DOCTYPE html>")
+    True
+    """
+    from geosozial.geo.maps import field_label, indicator_map
+
+    prepared = _areas(frame, key)
+    names = [fields] if isinstance(fields, str) else list(fields)
+    lang = options.get("lang", "de")
+    heading = title or ", ".join(field_label(f, lang)[0] for f in names)
+    built = indicator_map(prepared.frame, names, title=heading, **options)
+    if out is not None:
+        built.write(out)
+    return built
+
+
+def report(project: str | Path | None = None, out: str | Path = "geosozial_out", *,
+           lang: str = "de") -> Any:
+    """Run a project file (``geosozial report projekt.toml``); None runs the demo.
+
+    Returns the run summary (``.files``, ``.years``, ``.text()``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> summary = report(None, tempfile.mkdtemp())  # doctest: +SKIP
+    """
+    from geosozial.pipeline.project import run_project
+
+    return run_project(Path(project) if project else demo_path("projekt.toml"), Path(out),
+                       lang=lang)
+
+
+def demo_path(name: str = "projekt.toml") -> Path:
+    """A file of the bundled demo project (the fictional Musterkreis).
+
+    Examples
+    --------
+    >>> demo_path("sozialraeume.csv").name
+    'sozialraeume.csv'
+    """
+    from geosozial.pipeline.demo import demo_project
+
+    return demo_project().parent / name
+
+
+# --- internals -----------------------------------------------------------------------
+
+
+def _rule(min_count: int, confidentiality: bool) -> ConfidentialityRule | None:
+    if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) \
+            or min_count < 1:
+        raise GeosozialError("api.min_count", value=min_count)
+    return ConfidentialityRule(min_count=int(min_count)) if confidentiality else None
+
+
+def _original(frame: Any) -> gpd.GeoDataFrame:
+    if isinstance(frame, Areas):
+        return frame.frame
+    if isinstance(frame, (str, Path)):
+        return _read_areas(frame).frame
+    return frame.reset_index(drop=False) if _use_index(frame) else frame.reset_index(drop=True)
+
+
+def _use_index(frame: pd.DataFrame) -> bool:
+    return not any(c in frame.columns for c in KEY_CANDIDATES) and frame.index.name is not None
+
+
+def _areas(frame: Any, key: str | None) -> Areas:
+    """The areas as the core steps take them: a copy with ``key`` and ``name`` first."""
+    if isinstance(frame, Areas):
+        return frame
+    if isinstance(frame, (str, Path)):
+        return _read_areas(frame, key=key or "AGS")
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise GeosozialError("api.not_frame", what="areas", type=type(frame).__name__)
+    work = frame.copy().reset_index(drop=not _use_index(frame))
+    if key is None:
+        key = next((c for c in KEY_CANDIDATES if c in work.columns), None)
+    if key is None:  # the index is the key
+        keys = [str(v) for v in frame.index]
+        key_field = str(frame.index.name or "index")
+    elif key in work.columns:
+        from geosozial.geo.frames import to_columns
+
+        keys = to_columns(work[[key]]).texts(key)
+        key_field = key
+        if key.upper() in KEY_LENGTHS:
+            keys = [_normal_key(k, key.upper(), row) for row, k in enumerate(keys, start=1)]
+    else:
+        raise GeosozialError("api.no_key", key=key,
+                             fields=", ".join(str(c) for c in work.columns if c != "geometry"))
+    name_col = next((c for c in NAME_FIELDS if c in work.columns and c != key), None)
+    names = work[name_col].fillna("").astype(str).tolist() if name_col else keys
+    work = work.drop(columns=[c for c in ("key", "name") if c in work.columns])
+    work.insert(0, "key", pd.Series(keys, dtype=object))
+    work.insert(1, "name", pd.Series(names, dtype=object))
+    return Areas(frame=gpd.GeoDataFrame(work, geometry=frame.geometry.name, crs=frame.crs),
+                 key_field=key_field, source="GeoDataFrame")
+
+
+def _normal_key(value: str, kind: str, row: int) -> str:
+    try:
+        return normalize_key(value, kind)[0]
+    except GeosozialError as exc:
+        raise GeosozialError("geo.key_bad", file="GeoDataFrame", row=row, key=kind,
+                             problem=exc.text()) from exc
+
+
+def _positions(work: pd.DataFrame, result: pd.DataFrame) -> list[int]:
+    where = {k: i for i, k in enumerate(work["key"].astype(str))}
+    return [where[k] for k in result["key"].astype(str)]

@@ -1,0 +1,203 @@
+"""CLI commands for spatial statistics: ``moran``, ``lisa``, ``hotspots``.
+
+Example:
+    >>> from geosozial.cli import main
+    >>> main(["moran", "gemeinden.gpkg", "--field", "quote", "--json"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from geosozial import __version__
+from geosozial.core.messages import define
+from geosozial.maps.notes import alternative_text, method_note
+
+__all__ = ["add_parsers", "alternative_text", "cmd_local", "cmd_moran", "method_note"]
+
+define("cli.stats.no_output",
+       de="Bitte --out ERGEBNIS.gpkg, --html KARTE.html oder --png KARTE.png angeben.",
+       en="give --out RESULT.gpkg, --html MAP.html or --png MAP.png.")
+
+
+def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.ArgumentParser
+                ) -> None:
+    """Register ``moran``, ``lisa`` and ``hotspots`` on the subparsers ``sub``."""
+    stats = argparse.ArgumentParser(add_help=False)
+    stats.add_argument("areas", metavar=t("FLAECHEN", "AREAS"),
+                       help=t("GeoPackage, Shapefile oder GeoJSON", "GeoPackage, Shapefile or "
+                              "GeoJSON"))
+    stats.add_argument("--field", required=True, help=t("zu untersuchendes Zahlenfeld",
+                                                        "numeric field to analyse"))
+    stats.add_argument("--key", default="AGS", help=t("Schlüsselfeld (Standard AGS)",
+                                                      "key field (default AGS)"))
+    stats.add_argument("--layer", help=t("Layer der Flächendatei", "layer of the area file"))
+    stats.add_argument("--weights", default="queen",
+                       help=t("Nachbarschaft: queen, rook, knn:K, distance:METER",
+                              "weights: queen, rook, knn:K, distance:METRES"))
+    stats.add_argument("--permutations", type=int, default=999,
+                       help=t("Permutationen (Standard 999)", "permutations (default 999)"))
+    stats.add_argument("--seed", type=int, default=12345,
+                       help=t("Zufallsstartwert (Standard 12345)", "random seed (default 12345)"))
+    stats.add_argument("--alternative", default="two-sided",
+                       choices=("two-sided", "greater", "less", "folded"),
+                       help=t("Alternativhypothese (Standard two-sided)",
+                              "alternative hypothesis (default two-sided)"))
+    stats.add_argument("--dropna", action="store_true",
+                       help=t("Gebiete ohne Wert auslassen (werden genannt)",
+                              "leave out areas without a value (they are named)"))
+    local = argparse.ArgumentParser(add_help=False)
+    local.add_argument("--out", help=t("Ausgabe-GeoPackage", "output GeoPackage"))
+    local.add_argument("--html", metavar="HTML",
+                       help=t("Karte als eigenständige HTML-Datei (Cluster bzw. Hot Spots, "
+                              "Signifikanz und Werte)", "map as a self-contained HTML file "
+                              "(clusters or hot spots, significance and values)"))
+    local.add_argument("--correction", default="fdr", choices=("fdr", "bonferroni", "none"),
+                       help=t("Korrektur für multiples Testen (Standard fdr)",
+                              "multiple-testing correction (default fdr)"))
+    local.add_argument("--alpha", type=float, default=0.05,
+                       help=t("Signifikanzniveau (Standard 0,05)", "significance level "
+                              "(default 0.05)"))
+
+    p = sub.add_parser("moran", parents=[common, stats],
+                       help=t("globale Autokorrelation (Moran, Geary, General G)",
+                              "global autocorrelation (Moran, Geary, General G)"))
+    p.add_argument("--json", action="store_true", help=t("Ergebnis als JSON", "result as JSON"))
+    p.add_argument("--plot", metavar="PNG", help=t("Moran-Streudiagramm als PNG schreiben",
+                                                   "write the Moran scatter plot as PNG"))
+    from geosozial.cli.maps import add_map_options
+
+    add_map_options(local, t)
+    lisa = sub.add_parser("lisa", parents=[common, stats, local],
+                          help=t("lokale Autokorrelation (LISA-Cluster)",
+                                 "local autocorrelation (LISA clusters)"))
+    lisa.add_argument("--plot", metavar="PNG",
+                      help=t("Moran-Streudiagramm als PNG", "Moran scatter as PNG"))
+    lisa.add_argument("--neighbour-field", metavar=t("FELD", "FIELD"),
+                      help=t("bivariates LISA: --field am Gebiet gegen den Mittelwert dieses "
+                             "Felds bei den Nachbarn", "bivariate LISA: --field at the area "
+                             "against the neighbours' mean of this field"))
+    lisa.add_argument("--base", metavar=t("FELD", "FIELD"),
+                      help=t("--field sind Fallzahlen, dieses Feld die Bezugsbevölkerung: LISA "
+                             "der Empirical-Bayes-Raten", "--field are case counts, this field "
+                             "the population at risk: LISA of Empirical Bayes rates"))
+    sub.add_parser("hotspots", parents=[common, stats, local],
+                   help=t("Hot Spots und Cold Spots (Getis-Ord Gi*)",
+                          "hot and cold spots (Getis-Ord Gi*)"))
+
+
+def _read(args: argparse.Namespace):
+    from geosozial.geo.areas import read_areas
+
+    return read_areas(args.areas, key=args.key, layer=args.layer)
+
+
+def _print_notices(notices, lang: str) -> None:
+    for n in notices:
+        print(f"[{n.severity}] {n.text(lang)}")
+
+
+def cmd_moran(args: argparse.Namespace) -> int:
+    """``geosozial moran``: Moran's I, Geary's C, General G as a table or JSON."""
+    from geosozial.geo.analysis import global_analysis
+
+    areas = _read(args)
+    analysis = global_analysis(areas.frame, args.field, weights=args.weights,
+                               permutations=args.permutations, seed=args.seed,
+                               alternative=args.alternative, dropna=args.dropna,
+                               source=str(args.areas))
+    rows = [r.as_row() for r in analysis.result]
+    if args.plot:
+        from geosozial.maps.scatter import moran_scatter_png
+
+        _, y = _values(analysis)
+        moran_scatter_png(y, analysis.weights, args.plot, title=args.field, lang=args.lang)
+    if args.json:
+        print(json.dumps({"field": args.field, "statistics": rows,
+                          "notices": [n.as_dict(args.lang) for n in
+                                      areas.notices + analysis.notices]},
+                         ensure_ascii=False, indent=2))
+        return 0
+    _print_notices(areas.notices + analysis.notices, args.lang)
+    de = args.lang == "de"
+    print(("Feld" if de else "field") + f": {args.field}, " + analysis.weights.describe(
+        args.lang))
+    header = ("Statistik", "Wert", "Erwartung", "z", "p") if de else (
+        "statistic", "value", "expected", "z", "p")
+    print(f"{header[0]:<12}{header[1]:>12}{header[2]:>12}{header[3]:>10}{header[4]:>10}")
+    for r in rows:
+        cells = [_fmt(r["value"], 6, de), _fmt(r["expected"], 6, de), _fmt(r["z"], 3, de),
+                 _fmt(r["p"], 4, de)]
+        print(f"{r['statistic']:<12}{cells[0]:>12}{cells[1]:>12}{cells[2]:>10}{cells[3]:>10}")
+    first = analysis.result[0]
+    print(("Methode: " if de else "method: ") + method_note(
+        {"permutations": first.permutations, "seed": first.seed, "weights": first.weights},
+        args.lang) + f", {alternative_text(first.alternative, args.lang)}")
+    return 0
+
+
+def _values(analysis):
+    import numpy as np
+
+    return analysis.frame, np.asarray(analysis.frame[analysis.field_name], dtype=float)
+
+
+def _fmt(value: Any, digits: int, german: bool) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if german else text
+
+
+def cmd_local(args: argparse.Namespace, kind: str) -> int:
+    """``geosozial lisa`` / ``geosozial hotspots``: result columns into a GeoPackage."""
+    from geosozial.cli.maps import map_options, write_outputs
+    from geosozial.core.messages import GeosozialError
+    from geosozial.geo.analysis import local_analysis
+    from geosozial.geo.gpkg import write_geopackage
+
+    if not (args.out or args.html or args.png):
+        raise GeosozialError("cli.stats.no_output")
+    areas = _read(args)
+    options = map_options(args, areas.frame) if (args.html or args.png) else {}
+    analysis = local_analysis(areas.frame, args.field, kind=kind, weights=args.weights,
+                              permutations=args.permutations, seed=args.seed,
+                              correction=args.correction, alpha=args.alpha,
+                              alternative=args.alternative, dropna=args.dropna,
+                              source=str(args.areas),
+                              neighbour_field=getattr(args, "neighbour_field", None),
+                              base_field=getattr(args, "base", None))
+    method = analysis.method()
+    counts = analysis.result.counts()
+    if args.out:
+        write_geopackage(args.out, {"lisa" if kind == "lisa" else "hotspots": analysis.frame}, {
+            "geosozial_version": __version__, "quelle": str(args.areas), "feld": args.field,
+            "methode": method, "methode_text": method_note(method, "de"), "klassen": counts,
+            "hinweise": [n.as_dict() for n in areas.notices + analysis.notices],
+        })
+    if kind == "lisa" and getattr(args, "plot", None):
+        from geosozial.maps.scatter import moran_scatter_png
+
+        _, y = _values(analysis)
+        moran_scatter_png(y, analysis.weights, args.plot, title=args.field, lang=args.lang,
+                          note=method_note(method, args.lang))
+    _print_notices(areas.notices + analysis.notices, args.lang)
+    de = args.lang == "de"
+    print(analysis.weights.describe(args.lang))
+    print(("Klassen: " if de else "classes: ") + ", ".join(f"{k}: {v}" for k, v in
+                                                         sorted(counts.items())))
+    print(("Methode: " if de else "method: ") + method_note(method, args.lang)
+          + f", {alternative_text(method['alternative'], args.lang)}")
+    if args.out:
+        print(("geschrieben: " if de else "written: ") + str(Path(args.out)))
+    if args.html or args.png:
+        from geosozial.geo.maps import analysis_map
+
+        built = analysis_map(areas.frame, analysis, title=args.title or "",
+                             source=options.pop("source", ""), **options)
+        write_outputs(built, args.html, args.png, args.lang)
+    return 0

@@ -1,0 +1,155 @@
+"""Official area keys: AGS (Gemeindeschlüssel, 8 digits) and ARS (Regionalschlüssel, 12).
+
+Keys are strings, always. Keys that arrive as numbers (``1001000``, ``14522450.0``)
+are repaired where that is unambiguous and refused where it is not
+(``1.4522e7`` has lost its last digits).
+
+Example:
+    >>> normalize_key(1001000, "AGS")
+    ('01001000', True)
+    >>> normalize_key("14522450", "AGS")
+    ('14522450', False)
+    >>> ags_from_ars("145220450450")
+    '14522450'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from geosozial.core.messages import GeosozialError, define
+
+#: the length of each key kind
+KEY_LENGTHS = {"AGS": 8, "ARS": 12}
+#: lengths of keys in mixed-level official tables (Land, RB, Kreis, Gemeinde, VB, ARS)
+LEVEL_LENGTHS = (2, 3, 5, 8, 9, 12)
+LAENDER = {f"{i:02d}" for i in range(1, 17)}
+
+define(
+    "key.sci",
+    de="Schlüssel {value!r} steht in wissenschaftlicher Schreibweise mit nur {digits} gültigen "
+    "Ziffern; die übrigen Stellen des {kind} sind verloren. Bitte die Schlüsselspalte als Text "
+    "exportieren.",
+    en="key {value!r} is in scientific notation with only {digits} significant digits; the "
+    "remaining digits of the {kind} are lost. Please export the key column as text.",
+)
+define(
+    "key.bad",
+    de="Schlüssel {value!r} ist kein gültiger {kind} ({length} Ziffern, Land 01–16 erwartet).",
+    en="key {value!r} is not a valid {kind} ({length} digits with Land 01–16 expected).",
+)
+define(
+    "key.fraction",
+    de="Schlüssel {value!r} hat Nachkommastellen und ist kein {kind}.",
+    en="key {value!r} has a fractional part and is not a {kind}.",
+)
+
+
+def _digits_from_number(value: object, kind: str) -> tuple[str, bool]:
+    """Return (digit string, was_number) for numbers and number-looking strings."""
+    if isinstance(value, bool):
+        raise GeosozialError("key.bad", value=value, kind=kind, length=KEY_LENGTHS[kind])
+    if isinstance(value, int):
+        return str(value), True
+    if isinstance(value, float):
+        if math.isnan(value) or value != int(value):
+            raise GeosozialError("key.fraction", value=value, kind=kind)
+        return str(int(value)), True
+    text = str(value).strip().replace("\u00a0", "")
+    if re.fullmatch(r"\d+", text):
+        return text, False
+    m = re.fullmatch(r"(\d+)[.,]0+", text)
+    if m:
+        return m.group(1), True
+    m = re.fullmatch(r"([+]?\d+(?:[.,]\d+)?)[eE]([+]?\d+)", text)
+    if m:
+        mantissa = m.group(1).replace(",", ".")
+        try:
+            number = Decimal(mantissa) * (Decimal(10) ** int(m.group(2)))
+        except InvalidOperation:
+            raise GeosozialError("key.bad", value=value, kind=kind,
+                                 length=KEY_LENGTHS[kind]) from None
+        if number != number.to_integral_value():
+            raise GeosozialError("key.fraction", value=value, kind=kind)
+        digits = str(int(number))
+        significant = len(mantissa.replace(".", "").lstrip("0"))
+        if significant < len(digits):
+            # the mantissa cannot tell whether the trailing digits were zero
+            raise GeosozialError("key.sci", value=text, digits=significant, kind=kind)
+        return digits, True
+    raise GeosozialError("key.bad", value=value, kind=kind, length=KEY_LENGTHS[kind])
+
+
+def normalize_key(value: object, kind: str = "AGS") -> tuple[str, bool]:
+    """Return ``(key, repaired)``: the key as a zero-padded string of the kind's length.
+
+    A key with one digit too few (the leading zero of Länder 01–09 lost) is padded
+    when the result starts with a valid Land code. Raises
+    :class:`~geosozial.core.messages.GeosozialError` when the key cannot be repaired.
+
+    Example:
+        >>> normalize_key("1001000", "AGS")
+        ('01001000', True)
+        >>> normalize_key(14522000.0, "AGS")
+        ('14522000', True)
+        >>> normalize_key("10041100", "AGS")
+        ('10041100', False)
+    """
+    length = KEY_LENGTHS[kind]
+    digits, was_number = _digits_from_number(value, kind)
+    repaired = was_number
+    if len(digits) == length - 1:
+        digits = "0" + digits
+        repaired = True
+    if len(digits) != length or digits[:2] not in LAENDER:
+        raise GeosozialError("key.bad", value=value, kind=kind, length=length)
+    return digits, repaired
+
+
+def ags_from_ars(ars: str) -> str:
+    """Derive the 8-digit AGS from a 12-digit ARS (drop the Verband digits 6–9).
+
+    Example:
+        >>> ags_from_ars("091620000000")
+        '09162000'
+    """
+    if len(ars) != 12 or not ars.isdigit():
+        raise GeosozialError("key.bad", value=ars, kind="ARS", length=12)
+    return ars[:5] + ars[9:]
+
+
+def key_level(key: str) -> str:
+    """Name the administrative level of a key string by its length.
+
+    Example:
+        >>> key_level("14522"), key_level("14522450"), key_level("DG")
+        ('Kreis', 'Gemeinde', 'Deutschland')
+    """
+    if key == "DG":
+        return "Deutschland"
+    return {
+        2: "Land",
+        3: "Regierungsbezirk",
+        5: "Kreis",
+        8: "Gemeinde",
+        9: "Gemeindeverband",
+        12: "Regionalschlüssel",
+    }.get(len(key), "unbekannt")
+
+
+def kreis_outline_groups(keys: Sequence[Any]) -> list[str] | None:
+    """Kreis (first five digits) of AGS/ARS keys when they span several Kreise, else None.
+
+    Example:
+        >>> kreis_outline_groups(["14522450", "14521000"]), kreis_outline_groups(["1", "2"])
+        (['14522', '14521'], None)
+    """
+    texts = [str(k) for k in keys]
+    if not texts or not all(len(k) in (8, 12) and k.isdigit() for k in texts):
+        return None
+    groups = [k[:5] for k in texts]
+    return groups if len(set(groups)) > 1 else None

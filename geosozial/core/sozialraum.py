@@ -1,0 +1,300 @@
+"""Sozialräume: named groups of municipalities; counts summed, rates recomputed.
+
+A member with a suppressed or missing count makes the Sozialraum's count "nicht
+berechenbar" (never a silent zero); rates are the ratio of summed counts; the
+confidentiality rule is applied to municipalities and Sozialräume together.
+
+Works on :class:`~geosozial.core.columns.Columns`; the doors merge the geometries
+of each Sozialraum themselves (``result.group_of``).
+
+Example:
+    >>> from geosozial.core.columns import Columns
+    >>> m = SozialraumMapping({"1": "Nord", "2": "Nord"}, {"1": 2, "2": 3}, "m.csv")
+    >>> c = Columns({"key": ["1", "2"], "name": ["A", "B"], "n": [10.0, 20.0],
+    ...              "n_flag": ["", ""]})
+    >>> aggregate(c, m, ["n"]).sozialraeume.numbers("n").tolist()
+    [30.0]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from geosozial.core.columns import Columns, flag_column, value_columns
+from geosozial.core.confidentiality import DEFAULT_RULE, ConfidentialityRule
+from geosozial.core.indicators import (
+    FLAG_NOT_COMPUTABLE,
+    Indicator,
+    add_indicator,
+    check_counts,
+)
+from geosozial.core.keys import normalize_key
+from geosozial.core.messages import GeosozialError, Notice, define
+from geosozial.core.protect import known_values, protect_frames
+from geosozial.core.variables import combine_flags
+
+GROUP_COLUMNS = ("sozialraum", "sozialregion", "planungsraum", "raum", "region", "gruppe")
+KEY_COLUMNS = ("ags", "gemeindeschlüssel", "gemeindeschluessel", "schlüssel", "key", "ars")
+
+define("map.missing", de="Zuordnungsdatei {file} nicht gefunden.",
+       en="mapping file {file} not found.")
+define("map.columns",
+       de="{file}: Spalten für Schlüssel und Sozialraum nicht gefunden (erwartet z. B. "
+       "'AGS;Sozialraum'). Vorhanden: {columns}",
+       en="{file}: key and Sozialraum columns not found (expected e.g. 'AGS;Sozialraum'). "
+       "Found: {columns}")
+define("map.empty", de="{file} enthält keine Zuordnungen.", en="{file} contains no assignments.")
+define("map.bad_key", de="{file}, Zeile {line}: {problem}", en="{file}, line {line}: {problem}")
+define("map.no_group", de="{file}, Zeile {line}: Gemeinde {key} hat keinen Sozialraum.",
+       en="{file}, line {line}: municipality {key} has no Sozialraum.")
+define("map.conflict",
+       de="{file}: Gemeinde {key} ist zwei Sozialräumen zugeordnet: {first} (Zeile {line1}) "
+       "und {second} (Zeile {line2}).",
+       en="{file}: municipality {key} is assigned to two Sozialräume: {first} (line {line1}) "
+       "and {second} (line {line2}).")
+define("map.similar",
+       de="{file}, Zeile {line}: Sozialraum {second!r} unterscheidet sich von {first!r} nur in "
+       "Groß-/Kleinschreibung; bitte einheitlich schreiben.",
+       en="{file}, line {line}: Sozialraum {second!r} differs from {first!r} only in case; "
+       "please write it the same way.")
+define("map.dup", de="{file}: Gemeinde {key} steht doppelt (Zeilen {line1}, {line2}) mit "
+       "demselben Sozialraum; einmal gezählt.",
+       en="{file}: municipality {key} is listed twice (lines {line1}, {line2}) with the same "
+       "Sozialraum; counted once.")
+define("map.repaired", de="{file}: {n} Schlüssel repariert (z. B. Zeile {line}: {raw} → {key}).",
+       en="{file}: {n} keys repaired (e.g. line {line}: {raw} → {key}).")
+define("map.unknown_key",
+       de="{file}, Zeile {line}: Gemeinde {key} ({group}) gibt es in den Geometrien nicht. "
+       "Gebietsstand prüfen (Fusionen, Umgliederungen).",
+       en="{file}, line {line}: municipality {key} ({group}) does not exist in the geometries. "
+       "Check the territorial status (mergers, reorganisations).")
+define("map.unassigned",
+       de="{n} Gemeinden sind keinem Sozialraum zugeordnet: {keys}. Bitte in {file} ergänzen.",
+       en="{n} municipalities belong to no Sozialraum: {keys}. Please add them to {file}.")
+define("agg.not_computable",
+       de="Sozialraum {group}: {variable} ist nicht berechenbar, weil diese Gemeinden keinen "
+       "Wert haben (geheim oder fehlend): {members}",
+       en="Sozialraum {group}: {variable} cannot be computed because these municipalities "
+       "have no value (suppressed or missing): {members}")
+
+
+@dataclass
+class SozialraumMapping:
+    """Municipality key -> Sozialraum name, with the source line of each assignment."""
+
+    assignment: dict[str, str]
+    lines: dict[str, int]
+    source: str
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def groups(self) -> list[str]:
+        """Sozialraum names in order of first appearance."""
+        return list(dict.fromkeys(self.assignment.values()))
+
+
+def read_mapping(path: str | Path, key_column: str | None = None,
+                 group_column: str | None = None) -> SozialraumMapping:
+    """Read a mapping table (CSV with ';' or ',' or XLSX): AGS -> Sozialraum.
+
+    Example:
+        >>> m = read_mapping("geodata/musterkreis/sozialraeume.csv")  # doctest: +SKIP
+        >>> len(m.groups)  # doctest: +SKIP
+        6
+    """
+    path = Path(path)
+    file = str(path)
+    if not path.exists():
+        raise GeosozialError("map.missing", file=file)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from geosozial.core.tables.plain import cell_text, xlsx_sheets
+
+        sheet = next(iter(xlsx_sheets(path).values()), [])
+        filled = [(i, [cell_text(c) for c in r]) for i, r in sheet if any(cell_text(c)
+                                                                          for c in r)]
+        if not filled:
+            raise GeosozialError("map.empty", file=file)
+        header = filled[0][1]
+        rows = [r for _, r in filled[1:]]
+        first_line = filled[0][0] + 1
+    else:
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")
+        sample = text[:4096]
+        delimiter = ";" if sample.count(";") >= sample.count(",") else ","
+        if "\t" in sample and sample.count("\t") > sample.count(delimiter):
+            delimiter = "\t"
+        table = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        if not table:
+            raise GeosozialError("map.empty", file=file)
+        header, rows, first_line = [c.strip() for c in table[0]], table[1:], 2
+    key_idx = _pick(header, key_column, KEY_COLUMNS)
+    group_idx = _pick(header, group_column, GROUP_COLUMNS)
+    if key_idx is None or group_idx is None:
+        if len(header) == 2 and key_column is None and group_column is None:
+            key_idx, group_idx = 0, 1
+        else:
+            raise GeosozialError("map.columns", file=file, columns=", ".join(header))
+    assignment: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    notices: list[Notice] = []
+    repaired = []
+    for offset, row in enumerate(rows):
+        line = first_line + offset
+        if not any(str(c).strip() for c in row):
+            continue
+        raw_key = row[key_idx].strip() if key_idx < len(row) else ""
+        group = row[group_idx].strip() if group_idx < len(row) else ""
+        try:
+            key, was_repaired = normalize_key(raw_key, "AGS")
+        except GeosozialError as exc:
+            raise GeosozialError("map.bad_key", file=file, line=line, problem=exc.text()) from exc
+        if was_repaired:
+            repaired.append((line, raw_key, key))
+        if not group:
+            raise GeosozialError("map.no_group", file=file, line=line, key=key)
+        group = " ".join(group.split())
+        similar = next((g for g in assignment.values() if g != group
+                        and g.casefold() == group.casefold()), None)
+        if similar is not None:
+            raise GeosozialError("map.similar", file=file, line=line, first=similar,
+                                 second=group)
+        if key in assignment:
+            if assignment[key] != group:
+                raise GeosozialError("map.conflict", file=file, key=key, first=assignment[key],
+                                     line1=lines[key], second=group, line2=line)
+            notices.append(Notice("map.dup", "repair", file=file, key=key, line1=lines[key],
+                                  line2=line))
+            continue
+        assignment[key] = group
+        lines[key] = line
+    if not assignment:
+        raise GeosozialError("map.empty", file=file)
+    if repaired:
+        line, raw_key, key = repaired[0]
+        notices.append(Notice("map.repaired", "repair", file=file, n=len(repaired), line=line,
+                              raw=raw_key, key=key))
+    return SozialraumMapping(assignment, lines, file, notices)
+
+
+def _pick(header: list[str], wanted: str | None, candidates: Sequence[str]) -> int | None:
+    lowered = [h.strip().lower() for h in header]
+    if wanted is not None:
+        return lowered.index(wanted.lower()) if wanted.lower() in lowered else None
+    for cand in candidates:
+        if cand in lowered:
+            return lowered.index(cand)
+    return None
+
+
+def check_mapping(mapping: SozialraumMapping, keys: Sequence[str],
+                  names: Sequence[str] | None = None) -> None:
+    """Raise if the mapping names an unknown municipality or misses one.
+
+    Example:
+        >>> m = SozialraumMapping({"14999010": "Nord"}, {"14999010": 2}, "m.csv")
+        >>> check_mapping(m, ["14999010"])
+    """
+    known = set(keys)
+    for key, group in mapping.assignment.items():
+        if key not in known:
+            raise GeosozialError("map.unknown_key", file=mapping.source, line=mapping.lines[key],
+                                 key=key, group=group)
+    label = dict(zip(keys, names, strict=True)) if names is not None else {}
+    missing = [k for k in keys if k not in mapping.assignment]
+    if missing:
+        shown = ", ".join(f"{k} {label.get(k, '')}".strip() for k in missing[:20])
+        raise GeosozialError("map.unassigned", n=len(missing), keys=shown, file=mapping.source)
+
+
+@dataclass
+class AggregateResult:
+    """Municipalities and Sozialräume with protected counts, recomputed rates and notices.
+
+    ``group_of`` gives each municipality row the position of its Sozialraum in
+    ``sozialraeume`` (the doors merge the geometries with it).
+    """
+
+    municipalities: Columns
+    sozialraeume: Columns
+    counts: list[str]
+    indicators: list[str]
+    notices: list[Notice]
+    group_of: np.ndarray
+
+
+def aggregate(
+    joined: Columns,
+    mapping: SozialraumMapping,
+    counts: Sequence[str],
+    indicators: Sequence[Indicator] = (),
+    rule: ConfidentialityRule | None = DEFAULT_RULE,
+    source: str = "",
+    protect: Sequence[str] | None = None,
+    relations: Sequence[tuple[str, Sequence[str]]] = (),
+) -> AggregateResult:
+    """Aggregate municipal counts to Sozialräume and compute indicators on both levels.
+
+    ``joined`` needs ``key``, ``name``, ``geometry`` and for each count ``c`` a column
+    ``c_flag``. ``protect`` names the counts the confidentiality ``rule`` applies to (all
+    if None), ``relations`` the additive relations between them (total = parts); with
+    ``rule=None`` no confidentiality is applied (internal use only).
+
+    Example:
+        >>> res = aggregate(joined, mapping, ["sgb2_rlb", "bev_u65"],
+        ...                 [CATALOGUE["sgb2_quote"]])  # doctest: +SKIP
+    """
+    keys = joined.texts("key")
+    member_names = joined.texts("name") if "name" in joined else [""] * len(keys)
+    names = dict(zip(keys, member_names, strict=True))
+    check_mapping(mapping, keys, member_names)
+    check_counts({c: joined.numbers(c) for c in counts}, keys, source)
+    notices: list[Notice] = list(mapping.notices)
+    groups = mapping.groups
+    group_of = np.array([groups.index(mapping.assignment[k]) for k in keys])
+
+    members = joined.copy()
+    regions = Columns({
+        "key": groups,
+        "name": groups,
+        "gemeinden": [", ".join(k for k, g in zip(keys, group_of, strict=True) if g == j)
+                      for j in range(len(groups))],
+        "anzahl_gemeinden": np.bincount(group_of, minlength=len(groups)).astype(float),
+    })
+    for c in counts:
+        values = known_values(members, c)
+        sums = np.full(len(groups), np.nan)
+        region_flags = [""] * len(groups)
+        for j, group in enumerate(groups):
+            idx = np.flatnonzero(group_of == j)
+            lacking = [keys[i] for i in idx if np.isnan(values[i])]
+            if lacking:
+                region_flags[j] = FLAG_NOT_COMPUTABLE
+                notices.append(Notice("agg.not_computable", "warning", group=group, variable=c,
+                                      members=", ".join(f"{k} {names[k]}" for k in lacking)))
+            else:
+                sums[j] = values[idx].sum()
+                all_flags = members.flags(c)
+                member_flags = [all_flags[i] for i in idx]
+                region_flags[j] = combine_flags(member_flags) if sums[j] != 0 else "-"
+        regions[c] = sums
+        regions[flag_column(c)] = region_flags
+    if rule is not None:
+        protected = list(counts) if protect is None else [c for c in counts if c in protect]
+        others = [c for c in value_columns(members) if c not in counts]
+        notices.extend(protect_frames(members, protected, group_of, rule, relations, regions,
+                                      other_columns=others))
+    for ind in indicators:
+        for frame, frame_keys in ((members, keys), (regions, groups)):
+            notices.extend(add_indicator(frame, ind, frame_keys, source))
+    return AggregateResult(members, regions, list(counts), [i.id for i in indicators], notices,
+                           group_of)

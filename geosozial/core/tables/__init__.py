@@ -1,0 +1,1 @@
+"""Indicator tables: GENESIS/Regionalstatistik classic and flat CSV, XLSX, plain CSV/XLSX."""

@@ -1,0 +1,147 @@
+"""One entry point for indicator tables: detect the layout, call the right reader.
+
+Layouts: ``genesis-csv`` (classic GENESIS/Regionalstatistik CSV), ``genesis-flat``
+(flat-file CSV, ffcsv, also zipped), ``genesis-xlsx`` (XLSX export with metadata and
+footnote sheets), ``plain-csv`` and ``plain-xlsx`` (one header row and a key column).
+The layout used is in ``table.meta["layout"]``.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("AGS;Name;SGB II\\n14522450;Roßwein;-\\n", encoding="utf-8")
+    >>> t = read_table(p)
+    >>> t.meta["layout"], t.value("14522450", "SGB II"), t.flag("14522450", "SGB II")
+    ('plain-csv', 0.0, '-')
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from geosozial.core.messages import GeosozialError, Notice, define
+from geosozial.core.tables.genesis import (
+    is_flat_header,
+    read_genesis_csv,
+    read_genesis_flat,
+    read_genesis_xlsx,
+)
+from geosozial.core.tables.plain import read_plain_csv, read_plain_xlsx, read_text, split_lines
+from geosozial.core.tables.table import Table
+
+LAYOUTS = ("genesis-csv", "genesis-flat", "genesis-xlsx", "plain-csv", "plain-xlsx")
+
+define(
+    "table.format",
+    de="Datei {file}: das Format {suffix} wird nicht gelesen; bitte als CSV oder XLSX speichern.",
+    en="file {file}: format {suffix} is not supported; please save it as CSV or XLSX.",
+)
+define(
+    "table.ignored",
+    de="Datei {file} ist eine GENESIS-Tabelle ({layout}); {arguments} wird nicht gebraucht "
+    "und nicht verwendet.",
+    en="file {file} is a GENESIS table ({layout}); {arguments} is not needed and was not used.",
+)
+
+
+def _genesis_workbook(path: str | Path) -> bool:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        names = [n.lower() for n in wb.sheetnames]
+        if "metadata" in names or "footnote" in names or re.match(r"^\d{5}-", names[0]):
+            return True
+        for row in wb.worksheets[0].iter_rows(max_row=10, values_only=True):
+            if row and isinstance(row[0], str) and row[0].startswith("GENESIS-Tabelle"):
+                return True
+        return False
+    finally:
+        wb.close()
+
+
+def detect_layout(path: str | Path, *, encoding: str | None = None) -> str:
+    """Name the layout of a table file (one of :data:`LAYOUTS`).
+
+    XLSX with ``metadata``/``footnote`` sheets, a table-code sheet name or a
+    ``GENESIS-Tabelle:`` line is ``genesis-xlsx``; a ZIP or a CSV whose header has
+    ``statistics_code`` and ``N_variable_...`` columns is ``genesis-flat``; a CSV starting
+    with ``GENESIS-Tabelle:`` or with lines starting ``;;`` is ``genesis-csv``.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+        >>> _ = p.write_text("GENESIS-Tabelle: 12411-0001\\n;;Insgesamt\\n", encoding="utf-8")
+        >>> detect_layout(p)
+        'genesis-csv'
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "genesis-xlsx" if _genesis_workbook(path) else "plain-xlsx"
+    if suffix in (".xls", ".ods", ".xlsb"):
+        raise GeosozialError("table.format", file=str(path), suffix=suffix)
+    if zipfile.is_zipfile(path):
+        return "genesis-flat"
+    text, _ = read_text(path, encoding)
+    lines = [line for line in split_lines(text)[:60] if line.strip()]
+    if lines and is_flat_header(lines[0]):
+        return "genesis-flat"
+    if lines and (lines[0].lstrip('"').startswith("GENESIS-Tabelle")
+                  or any(line.startswith((";;", ",,", "\t\t")) for line in lines)):
+        return "genesis-csv"
+    return "plain-csv"
+
+
+def read_table(
+    path: str | Path,
+    *,
+    key_column: str | None = None,
+    name_column: str | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    columns: Sequence[str] | None = None,
+) -> Table:
+    """Read any supported indicator table into a :class:`~geosozial.core.tables.table.Table`.
+
+    ``key_column``/``name_column`` apply to plain tables (``key_column`` names the regional
+    variable of a flat file); ``sheet`` (name or 0-based index) to XLSX; ``encoding``
+    overrides detection for CSV; ``columns`` chooses the value columns of a plain table
+    (other columns are kept as text attributes). A file that looks like a classic GENESIS
+    CSV but is not ``;``-separated is read as a plain CSV if that works, else the
+    delimiter error is raised.
+
+    Example:
+        >>> t = read_table("genesis_destatis_12613-0004.csv")  # doctest: +SKIP
+        >>> t.meta["layout"], t.meta["key_columns"]  # doctest: +SKIP
+        ('genesis-csv', '1+2')
+    """
+    layout = detect_layout(path, encoding=encoding)
+    if layout == "plain-csv":
+        return read_plain_csv(path, key_column=key_column, name_column=name_column,
+                              encoding=encoding, columns=columns)
+    if layout == "plain-xlsx":
+        return read_plain_xlsx(path, key_column=key_column, name_column=name_column,
+                               sheet=sheet, columns=columns)
+    if layout == "genesis-flat":
+        table = read_genesis_flat(path, encoding=encoding, key_variable=key_column)
+        key_column = None
+    elif layout == "genesis-xlsx":
+        table = read_genesis_xlsx(path, sheet=sheet)
+    else:
+        try:
+            table = read_genesis_csv(path, encoding=encoding)
+        except GeosozialError as err:
+            if err.code not in ("genesis.delimiter", "genesis.no_header"):
+                raise
+            try:
+                return read_plain_csv(path, key_column=key_column, name_column=name_column,
+                                      encoding=encoding, columns=columns)
+            except GeosozialError:
+                raise err from None
+    ignored = [n for n, v in (("key_column", key_column), ("name_column", name_column)) if v]
+    if ignored:
+        table.notices.append(Notice("table.ignored", severity="info", file=str(path),
+                                    layout=layout, arguments=", ".join(ignored)))
+    return table

@@ -1,1 +1,0 @@
-"""Tables and geometries: readers, keys, join, Sozialraum aggregation, confidentiality."""

@@ -1,0 +1,1 @@
+"""The geopandas front door: geometries, frames <-> core columns, simplification, I/O."""

@@ -1,0 +1,262 @@
+"""The geopandas front door to the kernel: areas + field -> weights -> statistics.
+
+Turns a GeoDataFrame column into the arrays the kernel takes, reports every dropped
+value, renders kernel errors in German (or English), and attaches the result columns
+of DESIGN.md (``lisa_I``, ``lisa_z``, ``lisa_p``, ``lisa_cluster``; ``gi_z``,
+``gi_p``, ``gi_bin``) plus a method record for metadata and map notes.
+
+Example:
+    >>> res = local_analysis(frame, "sgb2_quote", kind="lisa")  # doctest: +SKIP
+    >>> res.frame[["key", "lisa_cluster"]].head()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geosozial.core.messages import GeosozialError, Notice, define
+from geosozial.geo.weights import weights_for
+from geosozial.kernel.errors import KernelError
+from geosozial.kernel.globals import GlobalResult, geary, general_g, moran
+from geosozial.kernel.local import (
+    LocalResult,
+    local_g,
+    local_moran,
+    local_moran_bv,
+    local_moran_rate,
+)
+from geosozial.kernel.weights import Weights
+
+define("ana.no_field", de="{file}: Feld {field} gibt es nicht. Zahlenfelder: {fields}",
+       en="{file}: there is no field {field}. Numeric fields: {fields}")
+define("ana.not_numeric", de="{file}: Feld {field} ist keine Zahl (z. B. {example!r} bei {key}).",
+       en="{file}: field {field} is not numeric (e.g. {example!r} for {key}).")
+define("ana.missing",
+       de="{file}: Feld {field} hat {n} fehlende Werte ({keys}). Mit --dropna werden diese "
+       "Gebiete ausgelassen (und hier genannt).",
+       en="{file}: field {field} has {n} missing values ({keys}). With --dropna these areas "
+       "are left out (and named here).")
+define("ana.dropped",
+       de="{file}: Gebiete ohne Wert in {field} ausgelassen: {n} ({keys})",
+       en="{file}: areas without a value in {field} left out: {n} ({keys})")
+define("ana.constant",
+       de="{file}: Feld {field} ist überall gleich ({value}); es gibt kein räumliches Muster "
+       "zu finden.",
+       en="{file}: field {field} is the same everywhere ({value}); there is no spatial "
+       "pattern to find.")
+define("ana.negative",
+       de="{file}: Getis-Ord G braucht Werte ≥ 0; Feld {field} ist negativ bei {keys}.",
+       en="{file}: Getis-Ord G needs values >= 0; field {field} is negative for {keys}.")
+define("ana.no_neighbours",
+       de="{file}: kein Gebiet hat Nachbarn ({weights}); bitte andere Nachbarschaft wählen.",
+       en="{file}: no area has neighbours ({weights}); choose other weights.")
+define("ana.islands",
+       de="{file}: Gebiete ohne Nachbarn ({weights}): {n} ({keys}); sie bilden die Klasse "
+       "'isolated' und sind nie signifikant.",
+       en="{file}: areas without neighbours ({weights}): {n} ({keys}); they form the class "
+       "'isolated' and are never significant.")
+define("ana.variant_kind",
+       de="{file}: bivariates LISA und Empirical-Bayes-Raten gibt es nur für LISA, nicht für "
+       "Hot Spots.",
+       en="{file}: bivariate LISA and Empirical Bayes rates exist for LISA only, not for "
+       "hot spots.")
+define("ana.variant_both",
+       de="{file}: bivariates LISA und Empirical-Bayes-Raten lassen sich nicht kombinieren; "
+       "bitte nur eines angeben.",
+       en="{file}: bivariate LISA and Empirical Bayes rates cannot be combined; give one.")
+define("ana.kernel", de="{file}, Feld {field}: {problem}", en="{file}, field {field}: {problem}")
+
+LISA_COLUMNS = ("lisa_I", "lisa_z", "lisa_p", "lisa_cluster")
+GI_COLUMNS = ("gi_z", "gi_p", "gi_bin")
+
+
+@dataclass
+class Analysis:
+    """The areas with result columns, the kernel result, weights and notices."""
+
+    frame: gpd.GeoDataFrame
+    result: LocalResult | list[GlobalResult]
+    weights: Weights
+    field_name: str
+    notices: list[Notice] = field(default_factory=list)
+
+    def method(self) -> dict[str, Any]:
+        """The method record (statistic, weights, permutations, seed, correction, ...)."""
+        if isinstance(self.result, LocalResult):
+            return dict(self.result.method, field=self.field_name)
+        first = self.result[0]
+        return {"statistic": "global", "field": self.field_name, "weights": first.weights,
+                "transform": first.transform, "permutations": first.permutations,
+                "seed": first.seed, "alternative": first.alternative}
+
+
+def field_values(frame: gpd.GeoDataFrame, field_name: str, source: str, dropna: bool,
+                 notices: list[Notice]) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The numeric values of ``field_name``; missing values are an error or dropped+named.
+
+    Example:
+        >>> f = gpd.GeoDataFrame({"key": ["a", "b"], "v": [1.0, None]}, geometry=[None, None])
+        >>> _, v = field_values(f, "v", "x.gpkg", True, [])
+        >>> v.tolist()
+        [1.0]
+    """
+    if field_name not in frame.columns:
+        numeric = [c for c in frame.columns if c != "geometry"
+                   and pd.api.types.is_numeric_dtype(frame[c])]
+        raise GeosozialError("ana.no_field", file=source, field=field_name,
+                             fields=", ".join(map(str, numeric)))
+    keys = frame["key"].astype(str).tolist()
+    values = pd.to_numeric(frame[field_name], errors="coerce")
+    bad_text = values.isna() & frame[field_name].notna() & (frame[field_name].astype(str) != "")
+    if bad_text.any():
+        i = int(np.flatnonzero(bad_text.to_numpy())[0])
+        raise GeosozialError("ana.not_numeric", file=source, field=field_name,
+                             example=frame[field_name].iloc[i], key=keys[i])
+    missing = values.isna().to_numpy()
+    if missing.any():
+        named = ", ".join(keys[i] for i in np.flatnonzero(missing)[:20])
+        if not dropna:
+            raise GeosozialError("ana.missing", file=source, field=field_name,
+                                 n=int(missing.sum()), keys=named)
+        notices.append(Notice("ana.dropped", "warning", file=source, n=int(missing.sum()),
+                              field=field_name, keys=named))
+        frame = frame[~missing].reset_index(drop=True)
+        values = values[~missing]
+    return frame, values.to_numpy(dtype=float)
+
+
+def _kernel_error(exc: KernelError, source: str, field_name: str, keys: list[str]
+                  ) -> GeosozialError:
+    if exc.code == "constant":
+        return GeosozialError("ana.constant", file=source, field=field_name,
+                              value=exc.params.get("value"))
+    if exc.code == "negative":
+        named = ", ".join(keys[i] for i in exc.params.get("positions", []))
+        return GeosozialError("ana.negative", file=source, field=field_name, keys=named)
+    return GeosozialError("ana.kernel", file=source, field=field_name, problem=str(exc))
+
+
+def _weights(frame: gpd.GeoDataFrame, spec: str, source: str, notices: list[Notice]
+             ) -> Weights:
+    w = weights_for(frame, spec)
+    if w.s0 == 0:
+        raise GeosozialError("ana.no_neighbours", file=source, weights=spec)
+    if len(w.islands):
+        keys = frame["key"].astype(str).to_numpy()[w.islands]
+        notices.append(Notice("ana.islands", "info", file=source, n=len(w.islands),
+                              weights=spec, keys=", ".join(keys[:20])))
+    return w
+
+
+def local_analysis(
+    frame: gpd.GeoDataFrame,
+    field_name: str,
+    *,
+    kind: str = "lisa",
+    weights: str = "queen",
+    permutations: int = 999,
+    seed: int = 12345,
+    correction: str = "fdr",
+    alpha: float = 0.05,
+    alternative: str = "two-sided",
+    dropna: bool = False,
+    source: str = "",
+    neighbour_field: str | None = None,
+    base_field: str | None = None,
+) -> Analysis:
+    """LISA (``kind="lisa"``) or Gi* hot spots (``kind="gi"``) on a field of ``frame``.
+
+    ``frame`` needs a ``key`` column (as :func:`~geosozial.geo.areas.read_areas`
+    gives). Result columns are appended; rows dropped for missing values are named.
+    LISA variants: ``neighbour_field`` gives the bivariate LISA (``field_name`` at the
+    area against the neighbours' mean of ``neighbour_field``, esda ``Moran_Local_BV``);
+    ``base_field`` treats ``field_name`` as case counts and ``base_field`` as the
+    population at risk and analyses Empirical-Bayes rates (esda ``Moran_Local_Rate``).
+
+    Example:
+        >>> a = local_analysis(frame, "quote", kind="gi")  # doctest: +SKIP
+        >>> a.frame["gi_bin"].value_counts()  # doctest: +SKIP
+    """
+    notices: list[Notice] = []
+    second = neighbour_field or base_field
+    if neighbour_field and base_field:
+        raise GeosozialError("ana.variant_both", file=source)
+    if second is not None and kind != "lisa":
+        raise GeosozialError("ana.variant_kind", file=source)
+    if second is not None:  # both fields checked; rows kept only where both have values
+        frame, _ = field_values(frame, second, source, dropna, notices)
+    frame, y = field_values(frame, field_name, source, dropna, notices)
+    x = _aligned_second(frame, second) if second is not None else None
+    if x is not None and len(x) and np.ptp(x) == 0 and neighbour_field:
+        raise GeosozialError("ana.constant", file=source, field=second, value=x[0])
+    w = _weights(frame, weights, source, notices)
+    keys = frame["key"].astype(str).tolist()
+    inference = {"permutations": permutations, "seed": seed, "alternative": alternative,
+                 "correction": correction, "alpha": alpha}
+    try:
+        if kind == "lisa" and neighbour_field:
+            res = local_moran_bv(y, x, w, **inference)
+            res.method["neighbour_field"] = neighbour_field
+        elif kind == "lisa" and base_field:
+            res = local_moran_rate(y, x, w, **inference)
+            res.method["base_field"] = base_field
+        elif kind == "lisa":
+            res = local_moran(y, w, permutations=permutations, seed=seed,
+                              alternative=alternative, correction=correction, alpha=alpha)
+        else:
+            res = local_g(y, w, permutations=permutations, seed=seed, alternative=alternative,
+                          correction=correction, alpha=alpha)
+    except KernelError as exc:
+        raise _kernel_error(exc, source, field_name, keys) from exc
+    out = frame.copy()
+    if kind == "lisa":
+        out["lisa_I"], out["lisa_z"], out["lisa_p"] = res.values, res.z, res.p
+        out["lisa_cluster"] = res.clusters.astype(str)
+    else:
+        out["gi_z"], out["gi_p"], out["gi_bin"] = res.z, res.p, res.bins
+    geometry = out.pop("geometry")
+    out["geometry"] = geometry
+    return Analysis(gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs), res, w,
+                    field_name, notices)
+
+
+def _aligned_second(frame: gpd.GeoDataFrame, field_name: str) -> np.ndarray:
+    """The second field's values for the rows that are left (both fields present)."""
+    return pd.to_numeric(frame[field_name], errors="coerce").to_numpy(dtype=float)
+
+
+def global_analysis(
+    frame: gpd.GeoDataFrame,
+    field_name: str,
+    *,
+    weights: str = "queen",
+    permutations: int = 999,
+    seed: int = 12345,
+    alternative: str = "two-sided",
+    dropna: bool = False,
+    source: str = "",
+) -> Analysis:
+    """Moran's I, Geary's C and (for non-negative fields) General G on one field.
+
+    Example:
+        >>> a = global_analysis(frame, "quote")  # doctest: +SKIP
+        >>> [r.statistic for r in a.result]  # doctest: +SKIP
+        ['moran', 'geary', 'general_g']
+    """
+    notices: list[Notice] = []
+    frame, y = field_values(frame, field_name, source, dropna, notices)
+    w = _weights(frame, weights, source, notices)
+    keys = frame["key"].astype(str).tolist()
+    kwargs = {"permutations": permutations, "seed": seed, "alternative": alternative}
+    try:
+        results = [moran(y, w, **kwargs), geary(y, w, **kwargs)]
+        if (y >= 0).all():
+            results.append(general_g(y, w, **kwargs))
+    except KernelError as exc:
+        raise _kernel_error(exc, source, field_name, keys) from exc
+    return Analysis(frame, results, w, field_name, notices)

@@ -1,0 +1,272 @@
+"""Municipality and Sozialraum geometries: VG250/VG5000-aware reading with a report.
+
+Reads GeoPackage, Shapefile and GeoJSON. The key field (AGS or ARS, or any field) is
+read as text and normalised; VG250 land areas (GF = 4) are kept where the field says
+so; invalid geometries are repaired; a geographic CRS is reprojected to ETRS89/UTM.
+Every repair is a :class:`~geosozial.core.messages.Notice` in :attr:`Areas.notices`.
+
+Example:
+    >>> from geosozial.geo.areas import read_areas
+    >>> areas = read_areas("geodata/musterkreis/gemeinden.gpkg", key="AGS")  # doctest: +SKIP
+    >>> areas.frame[["key", "name"]].head(2)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from geosozial.core.keys import KEY_LENGTHS, ags_from_ars, normalize_key
+from geosozial.core.messages import GeosozialError, Notice, define
+
+NAME_FIELDS = ("GEN", "NAME", "name", "Name", "GEMEINDE", "Gemeinde", "gen")
+
+define("geo.missing", de="Geometriedatei {file} nicht gefunden.",
+       en="geometry file {file} not found.")
+define("geo.unreadable", de="Geometriedatei {file} kann nicht gelesen werden: {error}",
+       en="cannot read geometry file {file}: {error}")
+define("geo.first_layer",
+       de="{file} hat mehrere Layer; verwendet wird der erste ({layer}), weitere: {others}. "
+       "Mit --layer einen anderen wählen.",
+       en="{file} has several layers; the first ({layer}) is used, others: {others}. "
+       "Choose another with --layer.")
+define("geo.empty", de="Geometriedatei {file} enthält keine Objekte.",
+       en="geometry file {file} contains no features.")
+define("geo.nokey",
+       de="Geometriedatei {file} hat kein Schlüsselfeld {key}. Vorhandene Felder: {fields}. "
+       "Mit --key das richtige Feld wählen.",
+       en="geometry file {file} has no key field {key}. Fields found: {fields}. "
+       "Choose the right field with --key.")
+define("geo.key_from_ars",
+       de="{file}: kein Feld AGS, der AGS wurde aus dem Feld ARS abgeleitet ({n} Objekte).",
+       en="{file}: no AGS field; AGS derived from the ARS field ({n} features).")
+define("geo.key_empty",
+       de="{file}, Objekt {row}: Schlüsselfeld {key} ist leer.",
+       en="{file}, feature {row}: key field {key} is empty.")
+define("geo.key_bad", de="{file}, Objekt {row}, Feld {key}: {problem}",
+       en="{file}, feature {row}, field {key}: {problem}")
+define("geo.key_repaired",
+       de="{file}: {n} Schlüssel in Feld {key} waren Zahlen ohne führende Null und wurden "
+       "repariert (z. B. {example_from} → {example_to}).",
+       en="{file}: {n} keys in field {key} were numbers without leading zero and were "
+       "repaired (e.g. {example_from} → {example_to}).")
+define("geo.gf_filter",
+       de="{file}: VG250-Schema erkannt, nur Landflächen (GF = 4) behalten; {n} Objekte mit "
+       "anderem GF ausgelassen (GF-Werte {values}).",
+       en="{file}: VG250 schema found, land areas (GF = 4) kept; {n} features with another GF "
+       "left out (GF values {values}).")
+define("geo.invalid_repaired",
+       de="{file}: {n} ungültige Geometrien repariert (make_valid): {keys}",
+       en="{file}: {n} invalid geometries repaired (make_valid): {keys}")
+define("geo.null_geometry",
+       de="{file}: {n} Objekte ohne Geometrie: {keys}. Sie bleiben erhalten, können aber "
+       "nicht kartiert werden.",
+       en="{file}: {n} features without geometry: {keys}. They are kept but cannot be mapped.")
+define("geo.no_crs",
+       de="{file} hat kein Koordinatenbezugssystem (CRS). Bitte die .prj-Datei ergänzen oder "
+       "die Daten in QGIS mit CRS (z. B. EPSG:25832) neu speichern.",
+       en="{file} has no coordinate reference system. Add the .prj file or save the data "
+       "again with a CRS (e.g. EPSG:25832) in QGIS.")
+define("geo.reprojected",
+       de="{file}: geografisches CRS {source} wurde nach {target} umprojiziert; Abstände und "
+       "Flächen werden nie in Grad gemessen.",
+       en="{file}: geographic CRS {source} was reprojected to {target}; distances and areas "
+       "are never measured in degrees.")
+define("geo.not_polygon",
+       de="{file}: Objekt {row} ({key}) ist keine Fläche, sondern {geom_type}.",
+       en="{file}: feature {row} ({key}) is not a polygon but {geom_type}.")
+
+
+@dataclass
+class Areas:
+    """Areas keyed by a normalised key, with the notices of everything repaired.
+
+    ``frame`` has the columns ``key`` (str), ``name`` (str), the source attributes and
+    ``geometry`` in a projected CRS. Duplicate keys are kept (the join reports them).
+    """
+
+    frame: gpd.GeoDataFrame
+    key_field: str
+    source: str
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def keys(self) -> pd.Series:
+        """The area keys as strings."""
+        return self.frame["key"]
+
+
+def utm_epsg_for(bounds: tuple[float, float, float, float]) -> int:
+    """ETRS89 / UTM zone 32 or 33 for lon/lat bounds (zone 33 east of 12° E).
+
+    Example:
+        >>> utm_epsg_for((12.5, 50.5, 13.5, 51.5)), utm_epsg_for((6.0, 49.0, 8.0, 50.0))
+        (25833, 25832)
+    """
+    lon = (bounds[0] + bounds[2]) / 2
+    return 25833 if lon >= 12.0 else 25832
+
+
+def read_areas(
+    path: str | Path,
+    key: str = "AGS",
+    *,
+    layer: str | None = None,
+    name_field: str | None = None,
+    crs: str | int | None = None,
+) -> Areas:
+    """Read municipality polygons keyed by ``key`` (``AGS``, ``ARS`` or any field name).
+
+    ``crs`` forces the analysis CRS (e.g. ``25833``); otherwise a projected source CRS is
+    kept and a geographic one becomes EPSG:25832/25833 by longitude.
+
+    Example:
+        >>> a = read_areas("../shared/data/vg5000_gem_2021/VG5000_GEM.shp")  # doctest: +SKIP
+        >>> len(a.frame), a.frame.crs.to_epsg()  # doctest: +SKIP
+        (10997, 31467)
+    """
+    path = Path(path)
+    file = str(path)
+    if not path.exists():
+        raise GeosozialError("geo.missing", file=file)
+    notices: list[Notice] = []
+    try:
+        if layer is None:
+            layers = [str(x[0]) for x in pyogrio.list_layers(path)]
+            if len(layers) > 1:
+                layer = layers[0]
+                notices.append(Notice("geo.first_layer", "warning", file=file, layer=layer,
+                                      others=", ".join(layers[1:])))
+        frame = gpd.read_file(path, layer=layer)
+    except Exception as exc:  # GDAL errors come in many types
+        raise GeosozialError("geo.unreadable", file=file, error=str(exc)) from exc
+    if len(frame) == 0:
+        raise GeosozialError("geo.empty", file=file)
+    frame = _filter_vg250_land(frame, file, notices)
+    key_values = _read_keys(frame, key, file, notices)
+    frame = frame.reset_index(drop=True)
+    name_col = name_field or next((f for f in NAME_FIELDS if f in frame.columns), None)
+    if name_col:
+        names = pd.Series(frame[name_col].astype(object).where(frame[name_col].notna(), ""),
+                          dtype=object)
+    else:
+        names = pd.Series([""] * len(frame), dtype=object)
+    frame = frame.drop(columns=[c for c in ("key", "name") if c in frame.columns])
+    frame.insert(0, "key", pd.Series(key_values, dtype=object))
+    frame.insert(1, "name", names.astype(str).to_numpy())
+    frame = _check_geometries(frame, file, notices)
+    frame = _to_projected(frame, file, notices, crs)
+    return Areas(frame=gpd.GeoDataFrame(frame, geometry="geometry"), key_field=key,
+                 source=file, notices=notices)
+
+
+def _filter_vg250_land(frame: gpd.GeoDataFrame, file: str, notices: list[Notice]):
+    if "GF" not in frame.columns:
+        return frame
+    gf = pd.to_numeric(frame["GF"], errors="coerce")
+    if not (gf == 4).any():
+        return frame
+    dropped = frame[gf != 4]
+    if len(dropped):
+        values = sorted({int(v) for v in gf[gf != 4].dropna()})
+        notices.append(Notice("geo.gf_filter", "repair", file=file, n=len(dropped),
+                              values=values))
+    return frame[gf == 4]
+
+
+def _read_keys(frame: gpd.GeoDataFrame, key: str, file: str, notices: list[Notice]) -> list[str]:
+    fields = [c for c in frame.columns if c != "geometry"]
+    kind = key.upper() if key.upper() in KEY_LENGTHS else None
+    source_field = next((c for c in fields if c == key), None)
+    if source_field is None:
+        source_field = next((c for c in fields if c.upper() == key.upper()), None)
+    derive_from_ars = False
+    if source_field is None and kind == "ARS":
+        source_field = next((c for c in fields if c.upper() == "RS"), None)
+    if source_field is None and kind == "AGS":
+        source_field = next((c for c in fields if c.upper() in ("ARS", "RS")), None)
+        derive_from_ars = source_field is not None
+    if source_field is None:
+        raise GeosozialError("geo.nokey", file=file, key=key, fields=", ".join(fields))
+    keys: list[str] = []
+    repaired: list[tuple[object, str]] = []
+    for row, raw in enumerate(frame[source_field].tolist(), start=1):
+        if raw is None or (isinstance(raw, float) and np.isnan(raw)) or str(raw).strip() == "":
+            raise GeosozialError("geo.key_empty", file=file, row=row, key=source_field)
+        if kind is None and not derive_from_ars:
+            keys.append(str(raw).strip())
+            continue
+        try:
+            value, was_repaired = normalize_key(raw, "ARS" if derive_from_ars else kind)
+        except GeosozialError as exc:
+            raise GeosozialError("geo.key_bad", file=file, row=row, key=source_field,
+                                 problem=exc.text()) from exc
+        if was_repaired and str(raw).strip() != value:
+            repaired.append((raw, value))
+        keys.append(ags_from_ars(value) if derive_from_ars else value)
+    if repaired:
+        notices.append(Notice("geo.key_repaired", "repair", file=file, n=len(repaired),
+                              key=source_field, example_from=repaired[0][0],
+                              example_to=repaired[0][1]))
+    if derive_from_ars:
+        notices.append(Notice("geo.key_from_ars", "repair", file=file, n=len(keys)))
+    return keys
+
+
+def _check_geometries(frame: gpd.GeoDataFrame, file: str, notices: list[Notice]):
+    geoms = frame.geometry.values
+    null = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if null.any():
+        notices.append(Notice("geo.null_geometry", "warning", file=file, n=int(null.sum()),
+                              keys=", ".join(frame["key"][null].tolist()[:20])))
+    types = shapely.get_type_id(geoms)
+    bad = ~null & ~np.isin(types, (3, 6))  # Polygon, MultiPolygon
+    invalid = ~null & ~shapely.is_valid(geoms)
+    if bad.any() and not invalid[bad].all():
+        row = int(np.flatnonzero(bad & ~invalid)[0])
+        raise GeosozialError("geo.not_polygon", file=file, row=row + 1, key=frame["key"][row],
+                             geom_type=geoms[row].geom_type)
+    if invalid.any():
+        fixed = shapely.make_valid(geoms[invalid])
+        fixed = np.array([_polygonal(g) for g in fixed], dtype=object)
+        geoms = geoms.copy()
+        geoms[invalid] = fixed
+        frame = frame.copy()
+        frame["geometry"] = gpd.GeoSeries(geoms, crs=frame.crs, index=frame.index)
+        notices.append(Notice("geo.invalid_repaired", "repair", file=file, n=int(invalid.sum()),
+                              keys=", ".join(frame["key"][invalid].tolist()[:20])))
+    return frame
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """Keep only the polygon parts of a repaired geometry."""
+    if shapely.get_type_id(geom) in (3, 6):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in (3, 6)]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _to_projected(frame: gpd.GeoDataFrame, file: str, notices: list[Notice],
+                  crs: str | int | None):
+    if frame.crs is None:
+        raise GeosozialError("geo.no_crs", file=file)
+    if crs is not None:
+        if frame.crs != crs and not frame.crs.equals(crs):
+            target = frame.to_crs(crs)
+            notices.append(Notice("geo.reprojected", "repair", file=file,
+                                  source=frame.crs.to_string(), target=target.crs.to_string()))
+            return target
+        return frame
+    if frame.crs.is_geographic:
+        epsg = utm_epsg_for(tuple(frame.total_bounds))
+        target = frame.to_crs(epsg)
+        notices.append(Notice("geo.reprojected", "repair", file=file,
+                              source=frame.crs.to_string(), target=f"EPSG:{epsg}"))
+        return target
+    return frame

@@ -1,0 +1,177 @@
+"""GeoDataFrames <-> core columns, and the core's join and aggregation for frames.
+
+The geopandas door only converts: a frame's attribute columns become
+:class:`~geosozial.core.columns.Columns`, the core applies its rules, and the result
+comes back as a new GeoDataFrame (the caller's frame is never modified). The QGIS plugin
+does the same with layers, so both doors give the same values and flags.
+
+Example:
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> f = gpd.GeoDataFrame({"key": ["1"], "n": [2.0]}, geometry=[box(0, 0, 1, 1)], crs=25833)
+    >>> c = to_columns(f)
+    >>> c["n"] = c.numbers("n") * 2
+    >>> from_columns(c, f.geometry.array, f.crs)["n"].tolist()
+    [4.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geosozial.core.columns import Columns
+from geosozial.core.join import JoinReport, join_table
+from geosozial.core.sozialraum import AggregateResult, SozialraumMapping
+from geosozial.core.sozialraum import aggregate as aggregate_columns
+from geosozial.core.tables.table import Table
+
+
+def to_columns(frame: pd.DataFrame) -> Columns:
+    """The attribute columns of ``frame`` (not the geometry) as core columns.
+
+    Numeric columns become float arrays, all others lists of text (None/NaN -> "").
+
+    Examples
+    --------
+    >>> to_columns(pd.DataFrame({"a": [1, 2], "b": ["x", None]})).as_dict()
+    {'a': [1.0, 2.0], 'b': ['x', '']}
+    """
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    out = Columns(n=len(frame))
+    for name in frame.columns:
+        if name == geometry:
+            continue
+        series = frame[name]
+        if pd.api.types.is_bool_dtype(series):
+            out[str(name)] = [str(v) for v in series]
+        elif pd.api.types.is_numeric_dtype(series):
+            out[str(name)] = series.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            out[str(name)] = [_text(v) for v in series]
+    return out
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def from_columns(columns: Columns, geometry: Any, crs: Any) -> gpd.GeoDataFrame:
+    """A new GeoDataFrame from core columns and a geometry array (geometry last).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> g = from_columns(Columns({"key": ["1"]}), [box(0, 0, 1, 1)], 25833)
+    >>> list(g.columns), g.crs.to_epsg()
+    (['key', 'geometry'], 25833)
+    """
+    data = {name: (columns[name] if columns.is_numeric(name) else
+                   pd.Series(columns[name], dtype=object))
+            for name in columns}
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(columns)))
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(list(geometry), crs=crs).array,
+                            crs=crs)
+
+
+@dataclass
+class FrameJoin:
+    """The joined areas as a new GeoDataFrame and the two-way report."""
+
+    frame: gpd.GeoDataFrame
+    report: JoinReport
+    value_columns: list[str]
+    text_columns: list[str]
+
+
+def join_frame(frame: gpd.GeoDataFrame, table: Table, columns: Sequence[str] | None = None, *,
+               key_field: str = "AGS", source: str = "", notices: Sequence[Any] = ()
+               ) -> FrameJoin:
+    """Join ``table`` to the areas of ``frame`` (columns ``key`` and ``name``).
+
+    Areas that share a key are merged into one (reported); the result has the area
+    attributes, each value column with its ``<column>_flag`` and the table's text
+    attributes, geometry last.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> areas = gpd.GeoDataFrame({"key": ["14522450"], "name": ["Roßwein"]},
+    ...                          geometry=[box(0, 0, 1, 1)], crs=25833)
+    >>> t = Table.from_records([("14522450", "", {"n": (2.0, "")})], source="t.csv")
+    >>> join_frame(areas, t).frame["n"].tolist()
+    [2.0]
+    """
+    attributes = to_columns(frame)
+    result = join_table(attributes.texts("key"), attributes.texts("name"), table, columns,
+                        key_field=key_field, areas_source=source,
+                        area_columns=[*attributes.columns, frame.geometry.name],
+                        area_notices=notices)
+    base = attributes.take(result.first_rows)
+    for name in result.columns:
+        base[name] = result.columns[name]
+    geometry = _merged_geometry(frame, result.rows)
+    return FrameJoin(from_columns(base, geometry, frame.crs), result.report,
+                     result.value_columns, result.text_columns)
+
+
+def _merged_geometry(frame: gpd.GeoDataFrame, rows: Sequence[Sequence[int]]) -> list[Any]:
+    import shapely
+
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    return [geoms[r[0]] if len(r) == 1 else shapely.union_all(geoms[list(r)]) for r in rows]
+
+
+@dataclass
+class FrameAggregate:
+    """Municipalities and Sozialräume as new GeoDataFrames, and the core result."""
+
+    municipalities: gpd.GeoDataFrame
+    sozialraeume: gpd.GeoDataFrame
+    result: AggregateResult
+
+    @property
+    def notices(self) -> list[Any]:
+        """What the aggregation reported."""
+        return self.result.notices
+
+
+def aggregate_frame(joined: gpd.GeoDataFrame, mapping: SozialraumMapping,
+                    counts: Sequence[str], **kwargs: Any) -> FrameAggregate:
+    """:func:`geosozial.core.sozialraum.aggregate` for a GeoDataFrame.
+
+    The Sozialraum geometries are the union of their municipalities; the municipal
+    layer gets the column ``sozialraum``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> f = gpd.GeoDataFrame({"key": ["1", "2"], "name": ["A", "B"], "n": [4.0, 5.0],
+    ...                       "n_flag": ["", ""]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+    ...                      crs=25833)
+    >>> m = SozialraumMapping({"1": "Nord", "2": "Nord"}, {"1": 2, "2": 3}, "m.csv")
+    >>> r = aggregate_frame(f, m, ["n"])
+    >>> r.sozialraeume["n"].tolist(), r.sozialraeume.area.round(1).tolist()
+    ([9.0], [2.0])
+    """
+    import shapely
+
+    frame = joined.reset_index(drop=True)
+    result = aggregate_columns(to_columns(frame), mapping, counts, **kwargs)
+    members = result.municipalities
+    if "sozialraum" not in members:
+        members["sozialraum"] = [mapping.assignment[k] for k in members.texts("key")]
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    merged = [shapely.union_all(geoms[result.group_of == j])
+              for j in range(len(result.sozialraeume))]
+    return FrameAggregate(from_columns(members, geoms, frame.crs),
+                          from_columns(result.sozialraeume, merged, frame.crs), result)

@@ -1,0 +1,238 @@
+"""The geopandas front door of the maps: GeoDataFrames and analyses to HTML maps.
+
+Frames come from :func:`geosozial.geo.areas.read_areas` (columns ``key``,
+``name``, attributes, ``geometry``) or from a result GeoPackage. A value column ``f``
+with a sibling ``f_flag`` (``geheim``, official symbols) shows suppressed values as
+"geheim gehalten". Catalogue indicators get their German label and unit.
+
+Example:
+    >>> built = indicator_map(frame, ["sgb2_quote"], title="SGB II")  # doctest: +SKIP
+    >>> built.write("karte.html")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geosozial.core.keys import kreis_outline_groups
+from geosozial.core.messages import GeosozialError, define
+from geosozial.geo.mapdoc import BuiltMap, build_map
+from geosozial.maps.html import MapLayer
+from geosozial.maps.layers import choropleth_layer, gi_layer, lisa_layer, significance_layer
+from geosozial.maps.notes import geobasis_text, map_date
+
+define("maps.frames.no_field",
+       de="{source}: Feld {field} gibt es nicht. Zahlenfelder: {fields}",
+       en="{source}: there is no field {field}. Numeric fields: {fields}")
+define("maps.frames.not_numeric",
+       de="{source}: Feld {field} ist keine Zahl (z. B. {example!r} bei {key}).",
+       en="{source}: field {field} is not numeric (e.g. {example!r} for {key}).")
+
+_KIND_TEXT = {
+    "de": {"lisa": "lokale Cluster (LISA)", "gi": "Hot Spots (Gi*)",
+           "significance": "Signifikanz", "lisa_title": "Lokale Cluster",
+           "gi_title": "Hot Spots und Cold Spots"},
+    "en": {"lisa": "local clusters (LISA)", "gi": "hot spots (Gi*)",
+           "significance": "significance", "lisa_title": "Local clusters",
+           "gi_title": "Hot spots and cold spots"},
+}
+
+
+def geobasis_attribution(frame: pd.DataFrame) -> str:
+    """"© GeoBasis-DE / BKG (Jahr)" for VG250/VG5000 data (year of ``WSK``), else "".
+
+    Example:
+        >>> geobasis_attribution(pd.DataFrame({"WSK": ["2021-01-01"]}))
+        '© GeoBasis-DE / BKG (2021)'
+    """
+    if "WSK" not in frame.columns:
+        return ""
+    return geobasis_text(pd.to_datetime(frame["WSK"], errors="coerce").dt.year.dropna())
+
+
+def field_label(field: str, lang: str = "de") -> tuple[str, str]:
+    """Label and unit of a field: from the indicator catalogue, else the field name.
+
+    Example:
+        >>> field_label("sgb2_quote")[0], field_label("meine_zahl")
+        ('SGB II-Quote', ('meine_zahl', ''))
+    """
+    from geosozial.core.indicators import CATALOGUE
+
+    indicator = CATALOGUE.get(field)
+    if indicator is None:
+        return field, ""
+    label = indicator.label_en or indicator.label if lang == "en" else indicator.label
+    return label, indicator.unit
+
+
+def numeric_field(frame: pd.DataFrame, field: str, source: str = "") -> np.ndarray:
+    """The values of ``field`` as floats (NaN where missing); clear errors otherwise.
+
+    Example:
+        >>> numeric_field(pd.DataFrame({"key": ["a"], "v": ["1,5"]}), "v")
+        Traceback (most recent call last):
+        geosozial.core.messages.GeosozialError: : Feld v ist keine Zahl (z. B. '1,5' bei a).
+    """
+    if field not in frame.columns:
+        numeric = [str(c) for c in frame.columns if c != "geometry"
+                   and pd.api.types.is_numeric_dtype(frame[c])]
+        raise GeosozialError("maps.frames.no_field", source=source, field=field,
+                             fields=", ".join(numeric))
+    raw = frame[field]
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        key = frame["key"].iloc[i] if "key" in frame.columns else i + 1
+        raise GeosozialError("maps.frames.not_numeric", source=source, field=field,
+                             example=raw.iloc[i], key=key)
+    return values.to_numpy(dtype=float)
+
+
+def field_layer(frame: pd.DataFrame, field: str, *, label: str | None = None,
+                unit: str | None = None, scheme: str = "quantiles", k: int = 5,
+                breaks: Sequence[float] | None = None, palette_name: str = "YlOrRd",
+                digits: int = 1, lang: str = "de", source: str = "") -> MapLayer:
+    """A choropleth layer of one field (flags from ``<field>_flag`` where present).
+
+    Example:
+        >>> f = pd.DataFrame({"key": list("abcd"), "q": [1.0, 2, 3, 4],
+        ...                   "q_flag": ["", "", "geheim", ""]})
+        >>> field_layer(f, "q", k=2).class_of
+        [0, 0, -2, 1]
+    """
+    values = numeric_field(frame, field, source)
+    flag_col = f"{field}_flag"
+    flags = frame[flag_col].fillna("").astype(str).tolist() if flag_col in frame.columns \
+        else None
+    default_label, default_unit = field_label(field, lang)
+    scheme_names = {"quantiles": "Quantile", "natural_breaks": "natürliche Klassen "
+                    "(Fisher-Jenks)", "equal_interval": "gleiche Abstände",
+                    "manual": "feste Grenzen"}
+    note = (f"Klassen: {scheme_names.get(scheme, scheme)}" if lang != "en"
+            else f"Classes: {scheme.replace('_', ' ')}")
+    return choropleth_layer(values, id=field, label=label or default_label,
+                            unit=default_unit if unit is None else unit, flags=flags,
+                            scheme=scheme, k=k, breaks=breaks, palette_name=palette_name,
+                            digits=digits, note=note, lang=lang)
+
+
+def indicator_map(frame: Any, fields: Sequence[str], *, title: str, scheme: str = "quantiles",
+                  k: int = 5, breaks: Sequence[float] | None = None,
+                  palette_name: str = "YlOrRd", outline_groups: Sequence[Any] | None = None,
+                  labels: dict[str, tuple[str, str]] | None = None, lang: str = "de",
+                  source: str = "", **options: Any) -> BuiltMap:
+    """A choropleth map of one or more fields (a switcher when there are several).
+
+    ``labels`` maps a field to (label, unit) (default: the indicator catalogue).
+    ``options`` go to :func:`~geosozial.geo.mapdoc.build_map` (attribution, date,
+    source, method_note, summary, basemap, tolerance, max_bytes). Without
+    ``outline_groups``, Kreis outlines are drawn when the map spans several Kreise.
+
+    Example:
+        >>> indicator_map(frame, ["sgb2_quote", "kinderarmut"], title="Armut")  # doctest: +SKIP
+    """
+    labels = labels or {}
+    layers = [field_layer(frame, f, label=labels.get(f, (None, None))[0],
+                          unit=labels.get(f, (None, None))[1], scheme=scheme, k=k,
+                          breaks=breaks, palette_name=palette_name, lang=lang, source=source)
+              for f in fields]
+    return _build(frame, layers, title=title, outline_groups=outline_groups, lang=lang,
+                  source=source, **options)
+
+
+def analysis_map(frame: Any, analysis: Any, *, title: str = "", lang: str = "de",
+                 scheme: str = "quantiles", k: int = 5, palette_name: str = "YlOrRd",
+                 outline_groups: Sequence[Any] | None = None, source: str = "",
+                 label: tuple[str, str] | None = None, **options: Any) -> BuiltMap:
+    """The map of a LISA or Gi* analysis: cluster or hot-spot layer, significance, values.
+
+    ``frame`` holds all areas (an area left out of the analysis, e.g. with
+    ``dropna``, shows as "keine Daten"); ``analysis`` is the result of
+    :func:`geosozial.geo.analysis.local_analysis`. The method note ("999
+    Permutationen, Seed 12345, Queen-Nachbarschaft, FDR 5 %") comes from its method
+    record. ``label`` is the field's (label, unit) (default: the indicator catalogue).
+
+    Example:
+        >>> a = local_analysis(frame, "sgb2_quote", kind="lisa")  # doctest: +SKIP
+        >>> analysis_map(frame, a).write("lisa.html")  # doctest: +SKIP
+    """
+    from geosozial.maps.notes import alternative_text, method_note
+
+    method = analysis.method()
+    kind = "lisa" if "lisa_cluster" in analysis.frame.columns else "gi"
+    field = analysis.field_name
+    result = _aligned(frame, analysis.frame)
+    label, unit = label or field_label(field, lang)
+    words = _KIND_TEXT["en" if lang == "en" else "de"]
+    values = numeric_field(frame, field, source)
+    note = method_note(method, lang)
+    common = {"values": values, "unit": unit, "note": note, "lang": lang,
+              "value_label": label}
+    if kind == "lisa":
+        main = lisa_layer(result["lisa_cluster"].tolist(), id="lisa",
+                          label=f"{label}: {words['lisa']}", lisa_i=result["lisa_I"].tolist(),
+                          lisa_z=result["lisa_z"].tolist(), lisa_p=result["lisa_p"].tolist(),
+                          **common)
+        codes = result["lisa_cluster"]
+        significant = codes.isin(["HH", "LL", "LH", "HL"]).tolist()
+        isolated = (codes == "isolated").tolist()
+        p = result["lisa_p"].tolist()
+    else:
+        main = gi_layer(result["gi_bin"].tolist(), id="gi", label=f"{label}: {words['gi']}",
+                        gi_z=result["gi_z"].tolist(), gi_p=result["gi_p"].tolist(), **common)
+        bins = pd.to_numeric(result["gi_bin"], errors="coerce")
+        significant = (bins.fillna(0) != 0).tolist()
+        islands = set(np.asarray(analysis.result.islands).tolist())
+        positions = _positions(frame, analysis.frame)
+        isolated = [pos in islands if pos is not None else False for pos in positions]
+        p = result["gi_p"].tolist()
+    sig = significance_layer(p, significant, id="signifikanz",
+                             label=f"{label}: {words['significance']}", isolated=isolated,
+                             note=note, lang=lang)
+    value_layer = field_layer(frame, field, label=label, unit=unit, scheme=scheme, k=k,
+                              palette_name=palette_name, lang=lang, source=source)
+    heading = title or f"{words[kind + '_title']}: {label}"
+    options.setdefault("method_note", f"{note}, "
+                       f"{alternative_text(method.get('alternative', 'two-sided'), lang)}")
+    return _build(frame, [main, sig, value_layer], title=heading,
+                  outline_groups=outline_groups, lang=lang, source=source, **options)
+
+
+# --- internals -------------------------------------------------------------------------
+
+
+def _build(frame: Any, layers: list[MapLayer], *, title: str,
+           outline_groups: Sequence[Any] | None, lang: str, source: str,
+           **options: Any) -> BuiltMap:
+    keys = frame["key"].astype(str).tolist() if "key" in frame.columns else \
+        [str(i + 1) for i in range(len(frame))]
+    names = frame["name"].astype(str).tolist() if "name" in frame.columns else keys
+    if outline_groups is None:
+        outline_groups = kreis_outline_groups(keys)
+    options.setdefault("attribution", geobasis_attribution(frame))
+    options.setdefault("date", map_date(lang))
+    options.setdefault("source", source)
+    return build_map(frame.geometry, names=names, keys=keys, layers=layers, title=title,
+                     outline_groups=outline_groups, lang=lang, **options)
+
+
+def _positions(frame: pd.DataFrame, result: pd.DataFrame) -> list[int | None]:
+    """Position in ``result`` of each row of ``frame`` (by key; None if left out)."""
+    if len(result) == len(frame) and (result["key"].to_numpy() == frame["key"].to_numpy()).all():
+        return list(range(len(frame)))
+    where = {k: i for i, k in enumerate(result["key"].astype(str))}
+    return [where.get(k) for k in frame["key"].astype(str)]
+
+
+def _aligned(frame: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
+    """The result rows in the order of ``frame``; rows left out of the analysis empty."""
+    positions = _positions(frame, result)
+    taken = pd.DataFrame(result.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
+    index = pd.Index([-1 if p is None else p for p in positions])
+    return taken.reindex(index).reset_index(drop=True)

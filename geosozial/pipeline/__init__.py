@@ -1,0 +1,1 @@
+"""The steps (read -> join -> protect -> aggregate -> analyse -> write) and project files."""

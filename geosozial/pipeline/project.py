@@ -1,0 +1,277 @@
+"""Project files (TOML): which areas, tables, Sozialräume and indicators make a report.
+
+A project names the municipality geometries, the indicator tables per year (with the
+variables each table provides), the Sozialraum mapping, the indicators and the
+confidentiality rule. :func:`run_project` turns it into joined and aggregated
+GeoPackages plus the join reports, one set per year.
+
+Example:
+    >>> project = load_project("geodata/musterkreis/projekt.toml")  # doctest: +SKIP
+    >>> summary = run_project("geodata/musterkreis/projekt.toml", Path("out"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from geosozial import __version__
+from geosozial.core.columns import flag_column
+from geosozial.core.confidentiality import ConfidentialityRule
+from geosozial.core.indicators import Indicator, get_indicator, indicator_from_dict
+from geosozial.core.join import JoinReport
+from geosozial.core.messages import GeosozialError, Notice, define, get_language
+from geosozial.core.sozialraum import read_mapping
+from geosozial.core.tables.read import read_table
+from geosozial.core.variables import derive_variables
+from geosozial.geo.areas import Areas, read_areas
+from geosozial.geo.frames import from_columns, to_columns
+from geosozial.geo.gpkg import write_geopackage
+from geosozial.pipeline.maps import MapSettings, write_year_maps
+from geosozial.pipeline.steps import aggregate_step, join_step
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+define("project.missing", de="Projektdatei {file} nicht gefunden.",
+       en="project file {file} not found.")
+define("project.syntax", de="Projektdatei {file} ist kein gültiges TOML: {error}",
+       en="project file {file} is not valid TOML: {error}")
+define("project.field", de="Projektdatei {file}: Eintrag {field} fehlt oder ist falsch ({hint}).",
+       en="project file {file}: entry {field} is missing or wrong ({hint}).")
+define("project.variable_twice",
+       de="Projektdatei {file}: Variable {variable} wird von zwei Tabellen geliefert "
+       "({first} und {second}).",
+       en="project file {file}: variable {variable} comes from two tables ({first} and "
+       "{second}).")
+
+
+@dataclass
+class TableSpec:
+    """One indicator table: a file pattern (``{year}`` is replaced) and its variables."""
+
+    file: str
+    variables: dict[str, list[str]]
+    key_column: str | None = None
+    sheet: str | None = None
+
+
+@dataclass
+class Project:
+    """A parsed project file; paths are relative to :attr:`root`."""
+
+    root: Path
+    source: Path
+    name: str
+    areas: str
+    key: str
+    sozialraeume: str
+    years: list[int]
+    tables: list[TableSpec]
+    indicators: list[Indicator]
+    rule: ConfidentialityRule | None
+    protect: list[str] | None
+    relations: list[tuple[str, list[str]]]
+    layer: str | None = None
+    attribution: str = ""
+    maps: MapSettings = field(default_factory=MapSettings)
+
+
+def _need(spec: Mapping[str, Any], name: str, kind: type, file: str, hint: str) -> Any:
+    value = spec.get(name.split(".")[-1])
+    if not isinstance(value, kind):
+        raise GeosozialError("project.field", file=file, field=name, hint=hint)
+    return value
+
+
+def _names(value: Any, file: str, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise GeosozialError("project.field", file=file, field=where,
+                         hint="Spaltenname oder Liste von Spaltennamen")
+
+
+def load_project(path: str | Path) -> Project:
+    """Read and check a project file.
+
+    Example:
+        >>> p = load_project("geodata/musterkreis/projekt.toml")  # doctest: +SKIP
+        >>> p.years  # doctest: +SKIP
+        [2021, 2022, 2023]
+    """
+    path = Path(path)
+    file = str(path)
+    if not path.exists():
+        raise GeosozialError("project.missing", file=file)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise GeosozialError("project.syntax", file=file, error=str(exc)) from exc
+    proj = _need(data, "project", dict, file, "Abschnitt [project]")
+    tables = []
+    seen: dict[str, str] = {}
+    for i, t in enumerate(_need(data, "tables", list, file, "Liste [[tables]]")):
+        where = f"tables[{i}]"
+        pattern = _need(t, f"{where}.file", str, file, "Dateiname, {year} für das Jahr")
+        variables = {str(k): _names(v, file, f"{where}.variables.{k}")
+                     for k, v in _need(t, f"{where}.variables", dict, file,
+                                       "Tabelle variable = Spalte").items()}
+        for v in variables:
+            if v in seen:
+                raise GeosozialError("project.variable_twice", file=file, variable=v,
+                                     first=seen[v], second=pattern)
+            seen[v] = pattern
+        tables.append(TableSpec(pattern, variables, t.get("key_column"), t.get("sheet")))
+    ind_section = data.get("indicators", {})
+    custom = {k: indicator_from_dict(k, v) for k, v in ind_section.get("custom", {}).items()}
+    indicators = [get_indicator(i, custom) for i in ind_section.get("use", [])]
+    indicators += [i for k, i in custom.items() if k not in ind_section.get("use", [])]
+    conf = data.get("confidentiality", {})
+    rule = None if conf.get("enabled", True) is False else ConfidentialityRule(
+        min_count=int(conf.get("min_count", 3)))
+    relations = [(str(r[0]), [str(x) for x in r[1:]]) for r in conf.get("relations", [])]
+    return Project(
+        root=path.parent, source=path, name=_need(proj, "project.name", str, file, "Text"),
+        areas=_need(proj, "project.areas", str, file, "Geometriedatei"),
+        key=str(proj.get("key", "AGS")),
+        sozialraeume=_need(proj, "project.sozialraeume", str, file, "Zuordnungstabelle"),
+        years=[int(y) for y in _need(proj, "project.years", list, file, "Liste von Jahren")],
+        tables=tables, indicators=indicators, rule=rule,
+        protect=conf.get("variables"), relations=relations, layer=proj.get("layer"),
+        attribution=str(proj.get("attribution", "")),
+        maps=_map_settings(data.get("maps", {}), file))
+
+
+def _map_settings(spec: Any, file: str) -> MapSettings:
+    if not isinstance(spec, dict):
+        raise GeosozialError("project.field", file=file, field="maps", hint="Abschnitt [maps]")
+    settings = MapSettings.from_dict(spec)
+    if settings.extra:
+        raise GeosozialError("project.field", file=file,
+                             field="maps." + ", maps.".join(sorted(settings.extra)),
+                             hint="scheme, k, palette, analyse, weights, permutations, seed, "
+                             "correction, alpha")
+    return settings
+
+
+@dataclass
+class YearResult:
+    """What one year produced."""
+
+    year: int
+    gpkg: Path
+    reports: list[JoinReport]
+    notices: list[Notice] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    """The outputs of a project run, with a printable summary."""
+
+    project: Project
+    years: list[YearResult]
+    files: list[Path]
+
+    def text(self, lang: str | None = None) -> str:
+        """A short summary in German (default) or English."""
+        de = (lang or get_language()) == "de"
+        lines = [f"{self.project.name}"]
+        for y in self.years:
+            matched = ", ".join(f"{Path(r.table_source).name}: {r.matched}/{r.n_areas}"
+                                for r in y.reports)
+            lines.append(f"  {y.year}: " + ("verknüpft " if de else "matched ") + matched)
+            for r in y.reports:
+                for row in r.table_only:
+                    if row["level"] == "Gemeinde":
+                        lines.append("    " + (f"ohne Geometrie: {row['key']} {row['name']}"
+                                               if de else
+                                               f"without geometry: {row['key']} {row['name']}"))
+                for row in r.areas_only:
+                    lines.append("    " + (f"ohne Daten: {row['key']} {row['name']}"
+                                           if de else f"without data: {row['key']} {row['name']}"))
+            warnings = [n for n in y.notices if n.severity == "warning"]
+            for n in warnings[:10]:
+                lines.append(f"    [{n.severity}] {n.text(lang)}")
+        lines.append("Geschrieben:" if de else "Written:")
+        lines += [f"  {f}" for f in self.files]
+        return "\n".join(lines)
+
+
+def _join_year(project: Project, areas: Areas, year: int
+               ) -> tuple[gpd.GeoDataFrame, list[JoinReport], list[str]]:
+    """Join every table of ``year`` (unprotected: the aggregation protects both levels)."""
+    combined = to_columns(areas.frame.reset_index(drop=True))
+    reports = []
+    variables: list[str] = []
+    for spec in project.tables:
+        table_path = project.root / spec.file.format(year=year)
+        table = read_table(table_path, key_column=spec.key_column, sheet=spec.sheet)
+        columns = list(dict.fromkeys(c for cols in spec.variables.values() for c in cols))
+        result = join_step(areas, table, columns, rule=None)
+        renamed = dict(zip(columns, result.value_columns, strict=True))
+        derived = derive_variables(to_columns(result.frame), {
+            v: [renamed[c] for c in cols] for v, cols in spec.variables.items()})
+        for v in spec.variables:
+            combined[v] = derived[v]
+            combined[flag_column(v)] = derived[flag_column(v)]
+            variables.append(v)
+        reports.append(result.report)
+    return (from_columns(combined, areas.frame.geometry.array, areas.frame.crs), reports,
+            variables)
+
+
+def run_project(path: str | Path, out: Path, lang: str | None = None) -> RunSummary:
+    """Run every year of a project: join, aggregate, protect, write GeoPackages and reports.
+
+    Example:
+        >>> run_project(demo_project(), Path("demo_out"))  # doctest: +SKIP
+    """
+    project = load_project(path)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    areas = read_areas(project.root / project.areas, key=project.key, layer=project.layer)
+    mapping = read_mapping(project.root / project.sozialraeume)
+    stem = Path(project.source).parent.name or "projekt"
+    years, files = [], []
+    for year in project.years:
+        joined, reports, variables = _join_year(project, areas, year)
+        result = aggregate_step(joined, mapping, indicators=project.indicators,
+                                rule=project.rule, relations=project.relations,
+                                counts=variables, protect=project.protect,
+                                source=f"{project.source} ({year})")
+        gpkg = out / f"{stem}_{year}.gpkg"
+        write_geopackage(gpkg, {"gemeinden": result.municipalities,
+                                "sozialraeume": result.sozialraeume}, {
+            "geosozial_version": __version__,
+            "projekt": project.name,
+            "jahr": year,
+            "geheimhaltung": project.rule.describe() if project.rule else "keine",
+            "indikatoren": {i.id: i.describe() for i in project.indicators},
+            "verknuepfungsberichte": [r.as_dict() for r in reports],
+            "quelle": project.attribution,
+        })
+        report_txt = out / f"verknuepfungsbericht_{year}.txt"
+        report_txt.write_text("\n\n".join(r.text(lang) for r in reports) + "\n",
+                              encoding="utf-8")
+        report_json = out / f"verknuepfungsbericht_{year}.json"
+        report_json.write_text(json.dumps(
+            {"jahr": year, "berichte": [r.as_dict(lang) for r in reports],
+             "hinweise": [n.as_dict(lang) for n in result.notices]},
+            ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        files += [gpkg, report_txt, report_json]
+        map_files, map_notices = write_year_maps(
+            project, result.municipalities, result.sozialraeume, mapping.assignment, year, out,
+            project.maps, lang=lang or get_language())
+        files += map_files
+        years.append(YearResult(year, gpkg, reports, result.notices + map_notices))
+    return RunSummary(project, years, files)

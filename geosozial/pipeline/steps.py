@@ -1,0 +1,215 @@
+"""The steps every front door chains: read -> join -> protect -> aggregate -> write.
+
+The CLI commands, project runs and the public Python API call these functions; the
+rules themselves (key repair, duplicate policy, confidentiality, ratio of sums) live
+in :mod:`geosozial.core`, so every door gives the same numbers and flags.
+
+Example:
+    >>> result = join_files("gemeinden.gpkg", "tabelle.csv", out="x.gpkg")  # doctest: +SKIP
+    >>> print(result.report.text())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from geosozial import __version__
+from geosozial.core.columns import value_columns
+from geosozial.core.confidentiality import DEFAULT_RULE, ConfidentialityRule
+from geosozial.core.indicators import Indicator
+from geosozial.core.messages import GeosozialError, Notice, define
+from geosozial.core.protect import column_relations, protect_joined
+from geosozial.core.sozialraum import SozialraumMapping, read_mapping
+from geosozial.core.tables.read import read_table
+from geosozial.core.tables.table import Table
+from geosozial.core.variables import count_columns, derive_variables
+from geosozial.geo.areas import Areas, read_areas
+from geosozial.geo.frames import (
+    FrameAggregate,
+    FrameJoin,
+    aggregate_frame,
+    from_columns,
+    join_frame,
+    to_columns,
+)
+from geosozial.geo.gpkg import write_geopackage
+
+define("wf.not_joined",
+       de="{file} enthält keine Wertespalten mit Kennzeichen (Spalte und Spalte_flag); bitte "
+       "zuerst 'geosozial join' ausführen.",
+       en="{file} has no value columns with flags (column and column_flag); run "
+       "'geosozial join' first.")
+define("wf.no_key", de="{file} hat keine Spalte 'key'; bitte eine Datei von 'geosozial join' "
+       "verwenden.", en="{file} has no column 'key'; use a file written by 'geosozial join'.")
+
+
+def join_step(areas: Areas, table: Table, columns: Sequence[str] | None = None, *,
+              rule: ConfidentialityRule | None = DEFAULT_RULE,
+              relations: Sequence[str | tuple[str, Sequence[str]]] = ()) -> FrameJoin:
+    """Join and protect: the join of every door (CLI, Python, project, QGIS via core).
+
+    With ``rule=None`` nothing is withheld (internal joins that are aggregated and
+    protected afterwards).
+
+    Example:
+        >>> joined = join_step(read_areas("g.gpkg"), read_table("t.csv"))  # doctest: +SKIP
+    """
+    result = join_frame(areas.frame, table, columns, key_field=areas.key_field,
+                        source=areas.source, notices=areas.notices)
+    if rule is not None:
+        cols = to_columns(result.frame)
+        protect_joined(cols, rule, key_field=areas.key_field, relations=relations,
+                       notices=result.report.notices)
+        result.frame = from_columns(cols, result.frame.geometry.array, result.frame.crs)
+    return result
+
+
+def join_files(
+    areas_path: str | Path,
+    table_path: str | Path,
+    key: str = "AGS",
+    out: str | Path | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    rule: ConfidentialityRule | None = DEFAULT_RULE,
+    sheet: str | None = None,
+    table_key_column: str | None = None,
+    layer: str | None = None,
+    relations: Sequence[str] = (),
+) -> FrameJoin:
+    """Read areas and a table, join them, protect counts and optionally write a GeoPackage.
+
+    The written layer ``gemeinden`` carries the values, ``<column>_flag`` columns and
+    the join report in the dataset metadata; ``<out>.report.json`` holds the report too.
+    Confidentiality takes the Kreis totals as public and uses sum relations between
+    columns: those declared in ``relations`` (``"Insgesamt=männlich+weiblich"``) and
+    those the GENESIS labels suggest, each checked against the data.
+
+    Example:
+        >>> r = join_files("g.shp", "t.csv", "AGS", "x.gpkg")  # doctest: +SKIP
+    """
+    areas = read_areas(areas_path, key=key, layer=layer)
+    table = read_table(table_path, key_column=table_key_column, sheet=sheet,
+                       columns=list(columns) if columns else None)
+    result = join_step(areas, table, list(columns) if columns else None, rule=rule,
+                       relations=relations)
+    if out is not None:
+        report = result.report.as_dict()
+        write_geopackage(out, {"gemeinden": result.frame}, {
+            "geosozial_version": __version__,
+            "schritt": "join",
+            "geheimhaltung": rule.describe() if rule else "keine",
+            "verknuepfungsbericht": report,
+        })
+        write_report(Path(out), report)
+    return result
+
+
+def write_report(out: Path, report: Mapping[str, object]) -> Path:
+    """Write ``report`` as JSON next to ``out`` (``name.report.json``)."""
+    path = out.with_suffix(".report.json")
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def aggregate_step(
+    joined: gpd.GeoDataFrame,
+    mapping: SozialraumMapping,
+    *,
+    variables: Mapping[str, Sequence[str]] | None = None,
+    indicators: Sequence[Indicator] = (),
+    rule: ConfidentialityRule | None = DEFAULT_RULE,
+    relations: Sequence[str | tuple[str, Sequence[str]]] = (),
+    counts: Sequence[str] | None = None,
+    protect: Sequence[str] | None = None,
+    source: str = "",
+) -> FrameAggregate:
+    """Aggregate joined municipalities to Sozialräume, protecting both levels at once.
+
+    Whole-number value columns are summed as counts (or ``counts`` if given);
+    fractional columns (ready-made rates) are not summed, with a notice. ``variables``
+    defines named sums of columns; relations are checked against the data.
+
+    Example:
+        >>> r = aggregate_step(joined, read_mapping("sr.csv"))  # doctest: +SKIP
+    """
+    frame = joined.reset_index(drop=True)
+    cols = to_columns(frame)
+    if variables:
+        cols = derive_variables(cols, variables)
+    if not value_columns(cols):
+        raise GeosozialError("wf.not_joined", file=source)
+    notices: list[Notice] = []
+    if counts is None:
+        counts = count_columns(cols, cols.texts("key"), notices)
+    derived = [(v, list(parts)) for v, parts in (variables or {}).items() if len(parts) > 1
+               and v in counts and all(c in counts for c in parts)]
+    rels = column_relations(cols, list(counts), relations, notices) + derived
+    frame = from_columns(cols, frame.geometry.array, frame.crs)
+    result = aggregate_frame(frame, mapping, list(counts), indicators=indicators, rule=rule,
+                             source=source, relations=rels, protect=protect)
+    result.result.notices[:0] = notices
+    return result
+
+
+def read_joined(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    """A GeoPackage written by ``geosozial join`` (keys, names and flags as text).
+
+    Example:
+        >>> frame = read_joined("verknuepft.gpkg")  # doctest: +SKIP
+    """
+    joined = gpd.read_file(path, layer=layer)
+    if "key" not in joined.columns:
+        raise GeosozialError("wf.no_key", file=str(path))
+    joined["key"] = joined["key"].astype(str)
+    joined["name"] = joined["name"].fillna("").astype(str) if "name" in joined else ""
+    for c in value_columns(list(joined.columns)):
+        joined[f"{c}_flag"] = joined[f"{c}_flag"].fillna("").astype(str)
+    return joined
+
+
+def aggregate_files(
+    joined_path: str | Path,
+    mapping_path: str | Path,
+    out: str | Path | None = None,
+    *,
+    variables: Mapping[str, Sequence[str]] | None = None,
+    indicators: Sequence[Indicator] = (),
+    rule: ConfidentialityRule | None = DEFAULT_RULE,
+    layer: str | None = None,
+    relations: Sequence[str] = (),
+) -> FrameAggregate:
+    """Aggregate a joined GeoPackage to Sozialräume and optionally write both levels.
+
+    Example:
+        >>> run = aggregate_files("joined.gpkg", "sozialraeume.csv", "sr.gpkg")  # doctest: +SKIP
+    """
+    joined = read_joined(joined_path, layer)
+    mapping = read_mapping(mapping_path)
+    result = aggregate_step(joined, mapping, variables=variables, indicators=indicators,
+                            rule=rule, relations=relations, source=str(joined_path))
+    if out is not None:
+        write_geopackage(out, {"gemeinden": result.municipalities,
+                               "sozialraeume": result.sozialraeume}, {
+            "geosozial_version": __version__,
+            "schritt": "aggregate",
+            "geheimhaltung": rule.describe() if rule else "keine",
+            "zuordnung": str(mapping_path),
+            "hinweise": [n.as_dict() for n in result.notices],
+        })
+    return result
+
+
+def method_record(**parts: Any) -> dict[str, Any]:
+    """The method of a run as stored in outputs (drops empty entries).
+
+    Example:
+        >>> method_record(rule="Fallzahlen 1–2 gesperrt", relations=[])
+        {'rule': 'Fallzahlen 1–2 gesperrt'}
+    """
+    return {k: v for k, v in parts.items() if v not in (None, "", [], {}, ())}

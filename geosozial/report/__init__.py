@@ -1,1 +1,0 @@
-"""The batch: project file (TOML) -> all outputs."""
