@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from datasets import VG5000
 
+from geosozial.core.messages import GeosozialError, set_language
 from geosozial.maps.classify import (
     class_labels,
     classify,
@@ -35,7 +36,6 @@ from geosozial.maps.palettes import (
     palette_kind,
     special_label,
 )
-from geosozial.core.messages import GeosozialError, set_language
 
 mapclassify = pytest.importorskip("mapclassify")
 

@@ -6,7 +6,7 @@ from test_indicators_sozialraum import MAPPING, _joined
 
 from geosozial.core.confidentiality import ConfidentialityRule, Protection
 from geosozial.core.indicators import CATALOGUE
-from geosozial.core.sozialraum import aggregate
+from geosozial.geo.frames import aggregate_frame
 
 
 def derivable(values, groups, published_members, published_groups, grand_total):
@@ -51,7 +51,7 @@ def test_naive_primary_suppression_alone_is_disclosive():
 
 
 def test_aggregate_publishes_nothing_that_reveals_a_suppressed_count():
-    res = aggregate(_joined([100.0, 50.0, 30.0, 2.0]), MAPPING, ["sgb2_rlb", "bev_u65"],
+    res = _aggregate(_joined([100.0, 50.0, 30.0, 2.0]), MAPPING, ["sgb2_rlb", "bev_u65"],
                     rule=ConfidentialityRule(min_count=3))
     members = res.municipalities.set_index("key")
     regions = res.sozialraeume.set_index("name")
@@ -66,7 +66,7 @@ def test_aggregate_publishes_nothing_that_reveals_a_suppressed_count():
     if published_groups[1]:
         assert regions.loc["Süd", "sgb2_rlb"] == 32.0
     # the rate of a suppressed municipality is suppressed too (rate x population = count)
-    res2 = aggregate(_joined([100.0, 50.0, 30.0, 2.0]), MAPPING, ["sgb2_rlb", "bev_u65"],
+    res2 = _aggregate(_joined([100.0, 50.0, 30.0, 2.0]), MAPPING, ["sgb2_rlb", "bev_u65"],
                      indicators=[CATALOGUE["sgb2_quote"]])
     assert np.isnan(res2.municipalities.set_index("key").loc["14999004", "sgb2_quote"])
 
@@ -98,3 +98,8 @@ def test_rule_is_configurable():
     protection = Protection.for_hierarchy(np.array([4.0, 40.0, 50.0, 60.0]), np.zeros(4))
     protection.solve(ConfidentialityRule(min_count=3))
     assert not protection.withheld.any()
+
+
+def _aggregate(joined, mapping, counts, indicators=(), **kwargs):
+    """The core aggregation through the geopandas door (counts as given)."""
+    return aggregate_frame(joined, mapping, counts=counts, indicators=indicators, **kwargs)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from geosozial.core.messages import GeosozialError
 from geosozial.core.tables.genesis import (
     footer_meta,
     is_flat_header,
@@ -27,7 +28,6 @@ from geosozial.core.tables.genesis import (
     read_genesis_xlsx,
 )
 from geosozial.core.tables.read import detect_layout, read_table
-from geosozial.core.messages import GeosozialError
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "genesis"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tables"
@@ -45,6 +45,13 @@ def write(tmp_path: Path, text: str, name: str = "t.csv", encoding: str = "utf-8
     return path
 
 
+def only_row(table, key: str) -> int:
+    """The position of the one row with ``key`` (fails if there is none or more than one)."""
+    rows = [i for i, k in enumerate(table.keys) if k == key]
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
 # --------------------------------------------------------------------------- Kreis file
 
 
@@ -57,20 +64,23 @@ def kreise():
 def test_kreis_rows_and_keys(kreise):
     keys = kreise.keys
     # 474 Kreise (5 digits) plus 15 cities / Berlin districts with 8-digit keys
-    assert len(kreise.frame) == 489
-    assert (keys.str.len() == 5).sum() == 474
-    assert (keys.str.len() == 8).sum() == 15
+    assert len(kreise) == 489
+    assert sum(len(k) == 5 for k in keys) == 474
+    assert sum(len(k) == 8 for k in keys) == 15
     assert all(isinstance(k, str) for k in keys)
-    assert keys.iloc[0] == "01001" and "1001" not in set(keys)
+    assert keys[0] == "01001" and "1001" not in set(keys)
     assert {"11001001", "03241001", "16077"} <= set(keys)
-    assert not keys.duplicated().any()
+    assert len(set(keys)) == len(keys)
     assert kreise.lines[0] == 10 and kreise.lines[-1] == 498
 
 
 @needs_data
 def test_kreis_symbols_are_value_plus_flag(kreise):
-    values = kreise.frame[kreise.value_columns].to_numpy()
-    flags = kreise.flags.to_numpy()
+    assert list(kreise.flags) == kreise.value_columns
+    values = np.column_stack([kreise.values[c] for c in kreise.value_columns])
+    flags = np.column_stack([np.asarray(kreise.flags[c], dtype=object)
+                             for c in kreise.value_columns])
+    assert values.shape == flags.shape == (489, 54)
     assert kreise.count_flags("-") == 3942
     assert kreise.count_flags(".") == 648
     assert (values[flags == "-"] == 0.0).all()  # '-' is zero, not missing
@@ -81,16 +91,16 @@ def test_kreis_symbols_are_value_plus_flag(kreise):
 
 @needs_data
 def test_kreis_known_values(kreise):
-    assert kreise.frame.loc[0, "name"] == "Flensburg, Kreisfreie Stadt"
+    assert kreise.names[0] == "Flensburg, Kreisfreie Stadt"
     assert kreise.value("01001", "Insgesamt | Insgesamt") == 89504.0
     assert kreise.value("01001", "männlich | Insgesamt") == 44599.0
     assert kreise.value("01001", "weiblich | Insgesamt") == 44905.0
     assert kreise.value("01001", "Insgesamt | unter 3 Jahre") == 2629.0
     assert kreise.flag("01001", "Insgesamt | Insgesamt") == ""
-    row = kreise.frame[kreise.keys == "14161"]
-    assert row["name"].item() == "Chemnitz, Kreisfreie Stadt"
-    assert (kreise.flags.loc[row.index].to_numpy() == "-").all()
-    assert (row[kreise.value_columns].to_numpy() == 0.0).all()
+    row = only_row(kreise, "14161")
+    assert kreise.names[row] == "Chemnitz, Kreisfreie Stadt"
+    assert all(flags[row] == "-" for flags in kreise.flags.values())
+    assert all(kreise.values[c][row] == 0.0 for c in kreise.value_columns)
 
 
 @needs_data
@@ -113,7 +123,7 @@ def test_kreis_footer_is_not_data(kreise):
     keys = set(kreise.keys)
     assert not any(k.startswith(("_", "01.01.", '"', "Stand", "©")) for k in keys)
     assert "01.01.2009" in kreise.meta["note"]
-    assert kreise.keys.iloc[-1] == "16077"
+    assert kreise.keys[-1] == "16077"
 
 
 # --------------------------------------------------------------------------- Destatis
@@ -122,15 +132,15 @@ def test_kreis_footer_is_not_data(kreise):
 @needs_data
 def test_deaths_table_composite_key():
     t = read_genesis_csv(DEATHS)
-    assert len(t.frame) == 21 * 103
+    assert len(t) == 21 * 103
     assert t.meta["key_columns"] == "1+2"
-    assert not t.keys.duplicated().any()
+    assert len(set(t.keys)) == len(t.keys)
     assert t.value_columns[:3] == ["männlich | Deutsche", "männlich | Ausländer",
                                    "männlich | Insgesamt"]
     # line 1088 of the file: 2010;49-Jährige;2375;122;2497;1347;51;1398;3722;173;3895
     assert t.value("2010 | 49-Jährige", "männlich | Deutsche") == 2375.0
     assert t.value("2010 | 49-Jährige", "Insgesamt | Insgesamt") == 3895.0
-    assert t.frame.loc[t.keys == "2010 | 49-Jährige", "name"].item() == "49-Jährige"
+    assert t.names[only_row(t, "2010 | 49-Jährige")] == "49-Jährige"
     assert t.flag("2020 | Alter unbekannt", "weiblich | Ausländer") == "-"
     assert t.value("2020 | Alter unbekannt", "weiblich | Ausländer") == 0.0
     assert t.flag("2018 | 11-Jährige", "männlich | Deutsche") == "."
@@ -149,7 +159,7 @@ def test_damaged_encoding_warns_and_parses():
     assert warnings[0].params["count"] == 4375
     assert "4375" in warnings[0].text("de") and "4375" in warnings[0].text("en")
     assert DAMAGED.name in warnings[0].text("en") and "umlauts" in warnings[0].text("en")
-    assert len(t.frame) == 52 * 87
+    assert len(t) == 52 * 87
     assert t.value_columns == ["m\ufffdnnlich", "weiblich", "Insgesamt"]
     assert t.value("31.12.2021 | Insgesamt", "Insgesamt") == 83237124.0
     assert t.value("31.12.1970 | unter 1 Jahr", "m\ufffdnnlich") == 401679.0
@@ -163,16 +173,16 @@ def test_damaged_encoding_warns_and_parses():
 def test_xlsx_export():
     t = read_genesis_xlsx(XLSX)
     assert t.meta["layout"] == "genesis-xlsx" and t.meta["table"] == "13111-01-03-4"
-    assert len(t.frame) == 538  # DG, Länder, Regierungsbezirke, Kreise; 12 Stichtage as blocks
+    assert len(t) == 538  # DG, Länder, Regierungsbezirke, Kreise; 12 Stichtage as blocks
     assert len(t.value_columns) == 12 * 6
     assert t.value_columns[0] == "30.06.2019 | Insgesamt"
     assert "30.06.2008 | Ausländer(innen)-weiblich" in t.value_columns
-    assert t.keys.iloc[:3].tolist() == ["DG", "01", "01001"]
+    assert t.keys[:3] == ["DG", "01", "01001"]
     assert t.value("DG", "30.06.2019 | Insgesamt") == 33407262.0
     assert t.value("DG", "30.06.2008 | Insgesamt") == 27695398.0
     assert t.value("01001", "30.06.2019 | Insgesamt") == 44607.0
-    assert t.frame.loc[t.keys == "01001", "name"].item() == "Flensburg, Kreisfreie Stadt"
-    assert not t.frame["name"].str.startswith(" ").any()
+    assert t.names[only_row(t, "01001")] == "Flensburg, Kreisfreie Stadt"
+    assert not any(name.startswith(" ") for name in t.names)
     assert t.flag("14161", "30.06.2019 | männlich") == "-"
     assert t.value("14161", "30.06.2019 | männlich") == 0.0
     assert t.count_flags("-") == 5898 and t.count_flags(".") == 292
@@ -227,7 +237,7 @@ def test_wrong_field_count_names_file_and_line(tmp_path):
 
 def test_footer_note_looking_like_data_is_skipped(tmp_path):
     t = read_genesis_csv(write(tmp_path, classic("01001;Flensburg;12;-\n14522450;Roßwein;.;3\n")))
-    assert t.keys.tolist() == ["01001", "14522450"]
+    assert t.keys == ["01001", "14522450"]
     assert t.meta["Stand"] == "01.02.2021 / 10:00:00" and t.meta["Stichtag"] == "31.12.2020"
     assert t.value_columns == ["männlich", "weiblich"]
     assert t.flag("01001", "weiblich") == "-" and t.value("01001", "weiblich") == 0.0
@@ -237,19 +247,19 @@ def test_footer_note_looking_like_data_is_skipped(tmp_path):
 def test_footer_without_underscores(tmp_path):
     text = ";;a;b\n01;Schleswig-Holstein;1;2\n© Destatis\nStand: 01.01.2020\n"
     t = read_genesis_csv(write(tmp_path, text))
-    assert t.keys.tolist() == ["01"]
+    assert t.keys == ["01"]
     assert t.meta["Stand"] == "01.01.2020" and t.meta["copyright"] == "© Destatis"
 
 
 def test_keys_keep_text_and_whitespace_is_stripped(tmp_path):
     t = read_genesis_csv(write(tmp_path, classic(" 01001 ; Flensburg ;1;2\nDG;Deutschland;3;4\n")))
-    assert t.keys.tolist() == ["01001", "DG"]
-    assert t.frame["name"].tolist() == ["Flensburg", "Deutschland"]
+    assert t.keys == ["01001", "DG"]
+    assert t.names == ["Flensburg", "Deutschland"]
 
 
 def test_latin1_is_detected(tmp_path):
     t = read_genesis_csv(write(tmp_path, classic("14522450;Roßwein;1;2\n"), encoding="latin-1"))
-    assert t.frame["name"].item() == "Roßwein" and t.value_columns[0] == "männlich"
+    assert t.names == ["Roßwein"] and t.value_columns[0] == "männlich"
     assert t.meta["encoding"] == "cp1252"
 
 
@@ -282,7 +292,7 @@ def test_blocks_become_column_prefixes(tmp_path):
     rows = ("31.12.2019;;;\n01001;Flensburg;1;2\n01002;Kiel;3;4\n"
             "31.12.2020;;;\n01001;Flensburg;5;-\n")
     t = read_genesis_csv(write(tmp_path, classic(rows)))
-    assert t.keys.tolist() == ["01001", "01002"]
+    assert t.keys == ["01001", "01002"]
     assert t.value_columns == ["31.12.2019 | männlich", "31.12.2019 | weiblich",
                                "31.12.2020 | männlich", "31.12.2020 | weiblich"]
     assert t.value("01001", "31.12.2020 | weiblich") == 0.0
@@ -314,8 +324,8 @@ def test_xlsx_numeric_keys(tmp_path):
     wb.save(path)
     assert detect_layout(path) == "genesis-xlsx"
     t = read_table(path)
-    assert t.keys.tolist() == ["DG", "01001", "10515163", "14522"]
-    assert t.frame["name"].tolist()[1] == "Flensburg"
+    assert t.keys == ["DG", "01001", "10515163", "14522"]
+    assert t.names[1] == "Flensburg"
     assert t.value_columns == ["a", "b"] and t.meta["header_common"] == "Merkmal"
     assert t.value("14522", "a") == 1234.0 and t.flag("14522", "b") == "()"
     assert t.flag("DG", "b") == "-" and t.value("DG", "b") == 0.0
@@ -350,7 +360,7 @@ def test_xlsx_with_title_header_and_footer_in_one_sheet(tmp_path):
     t = read_table(path)
     assert t.meta["layout"] == "genesis-xlsx" and t.meta["table"] == "12411-0015"
     assert t.meta["Stichtag"] == "31.12.2022" and t.meta["Stand"] == "20.06.2023 / 10:00:00"
-    assert t.keys.tolist() == ["14522", "14161"]
+    assert t.keys == ["14522", "14161"]
     assert t.value_columns == ["männlich", "weiblich", "Insgesamt"]
     assert t.value("14522", "weiblich") == 150000.0 and t.value("14161", "Insgesamt") == 0.0
     assert t.lines == [6, 7]
@@ -365,10 +375,10 @@ def test_flat_fixture_pivots_to_one_row_per_area():
     assert detect_layout(FLAT) == "genesis-flat"
     t = read_table(FLAT)
     assert t.meta["layout"] == "genesis-flat"
-    assert t.keys.tolist() == ["14522", "01001", "11001001", "14612", "14161"]
+    assert t.keys == ["14522", "01001", "11001001", "14612", "14161"]
     assert t.value_columns == ["weiblich", "männlich"]
     assert t.value("01001", "männlich") == 44599.0 and t.value("01001", "weiblich") == 44905.0
-    assert t.frame.loc[t.keys == "14522", "name"].item() == "Mittelsachsen, Landkreis"
+    assert t.names[only_row(t, "14522")] == "Mittelsachsen, Landkreis"
     assert t.flag("14161", "männlich") == "-" and t.value("14161", "männlich") == 0.0
     assert t.flag("11001001", "weiblich") == "." and math.isnan(t.value("11001001", "weiblich"))
     assert t.meta["Stichtag"] == "2018-12-31" and t.meta["table"] == "12411"

@@ -5,8 +5,8 @@ import pytest
 from datasets import SACHSEN, VG5000, grid_areas
 from shapely.geometry import Polygon
 
-from geosozial.geo.areas import read_areas
 from geosozial.core.messages import GeosozialError
+from geosozial.geo.areas import read_areas
 
 
 def test_vg5000_reads_all_municipalities_and_repairs_invalid():

@@ -5,8 +5,8 @@ import math
 import pytest
 
 from geosozial.core.keys import ags_from_ars, key_level, normalize_key
-from geosozial.core.symbols import UnknownSymbol, parse_cell
 from geosozial.core.messages import GeosozialError
+from geosozial.core.symbols import UnknownSymbol, parse_cell
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -21,10 +21,12 @@ from PIL import Image
 from shapely.geometry import box, shape
 
 from geosozial.cli import main
+from geosozial.core.messages import GeosozialError
 from geosozial.geo.analysis import local_analysis
 from geosozial.geo.areas import read_areas
 from geosozial.geo.mapdoc import build_map, group_outlines, html_budget
 from geosozial.geo.maps import analysis_map, geobasis_attribution, indicator_map
+from geosozial.geo.png import map_png
 from geosozial.maps.layers import (
     choropleth_layer,
     class_colours,
@@ -33,8 +35,6 @@ from geosozial.maps.layers import (
     significance_layer,
 )
 from geosozial.maps.palettes import GI_COLOURS, LISA_COLOURS, palette
-from geosozial.maps.png import map_png
-from geosozial.core.messages import GeosozialError
 
 KB = 1000
 

@@ -19,13 +19,13 @@ import shapely
 from datasets import DEMO, RLP, VG5000
 from shapely.geometry import MultiPolygon, Point, Polygon, box, shape
 
+from geosozial.core.messages import GeosozialError
 from geosozial.geo.simplify import (
     _fixed,
     default_max_bytes,
     precision_for,
     prepare_geometry,
 )
-from geosozial.core.messages import GeosozialError
 
 DATASETS = {  # name: (path, geometry budget in bytes)
     "musterkreis": (DEMO / "gemeinden.gpkg", 100_000),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from geosozial.core.messages import GeosozialError
 from geosozial.maps import html as maphtml
 from geosozial.maps.html import (
     Column,
@@ -24,7 +25,6 @@ from geosozial.maps.html import (
     script_json,
     write_map,
 )
-from geosozial.core.messages import GeosozialError
 
 VENDOR = Path(maphtml.__file__).parent / "vendor" / "leaflet"
 LEAFLET_JS_SHA256 = "db49d009c841f5ca34a888c96511ae936fd9f5533e90d8b2c4d57596f4e5641a"

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from datasets import DEMO
 
-from geosozial.geo.gpkg import read_metadata
 from geosozial.core.messages import GeosozialError
+from geosozial.geo.gpkg import read_metadata
 from geosozial.pipeline.project import load_project, run_project
 
 

@@ -13,6 +13,7 @@ import shapely
 from datasets import VG5000, grid_areas
 from shapely.geometry import Polygon, box
 
+from geosozial.core.messages import GeosozialError
 from geosozial.geo.areas import read_areas
 from geosozial.geo.weights import parse_weights_spec, ring_arrays, weights_for
 from geosozial.kernel.contiguity import (
@@ -25,7 +26,6 @@ from geosozial.kernel.contiguity import (
 from geosozial.kernel.distance import distance_band_weights, knn_weights
 from geosozial.kernel.graph_convert import from_libpysal, to_libpysal_graph, to_libpysal_w
 from geosozial.kernel.weights import Weights, WeightsError
-from geosozial.core.messages import GeosozialError
 
 libpysal = pytest.importorskip("libpysal")
 from libpysal import graph as lgraph  # noqa: E402

@@ -90,6 +90,7 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
                    help=t("ColorBrewer-Palette (Standard YlOrRd)",
                           "ColorBrewer palette (default YlOrRd)"))
     add_map_options(p, t)
+    p.set_defaults(func=cmd_map)
 
 
 def parse_breaks(text: str | None) -> list[float] | None:
@@ -135,7 +136,7 @@ def map_options(args: argparse.Namespace, frame: Any) -> dict[str, Any]:
 def write_outputs(built: Any, html: str | None, png: str | None, lang: str,
                   png_layer: int = 0) -> list[Path]:
     """Write the HTML and/or PNG of ``built``; print notices and what was written."""
-    from geosozial.maps.png import map_png
+    from geosozial.geo.png import map_png
 
     for n in built.notices:  # rendered in the language set for the command
         if n["severity"] != "info" or n["code"] in ("maps.doc.size", "maps.geo.simplified"):

@@ -69,6 +69,7 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
     p.add_argument("--json", action="store_true", help=t("Ergebnis als JSON", "result as JSON"))
     p.add_argument("--plot", metavar="PNG", help=t("Moran-Streudiagramm als PNG schreiben",
                                                    "write the Moran scatter plot as PNG"))
+    p.set_defaults(func=cmd_moran)
     from geosozial.cli.maps import add_map_options
 
     add_map_options(local, t)
@@ -85,9 +86,11 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
                       help=t("--field sind Fallzahlen, dieses Feld die Bezugsbevölkerung: LISA "
                              "der Empirical-Bayes-Raten", "--field are case counts, this field "
                              "the population at risk: LISA of Empirical Bayes rates"))
-    sub.add_parser("hotspots", parents=[common, stats, local],
-                   help=t("Hot Spots und Cold Spots (Getis-Ord Gi*)",
-                          "hot and cold spots (Getis-Ord Gi*)"))
+    lisa.set_defaults(func=lambda a: cmd_local(a, "lisa"))
+    hot = sub.add_parser("hotspots", parents=[common, stats, local],
+                         help=t("Hot Spots und Cold Spots (Getis-Ord Gi*)",
+                                "hot and cold spots (Getis-Ord Gi*)"))
+    hot.set_defaults(func=lambda a: cmd_local(a, "gi"))
 
 
 def _read(args: argparse.Namespace):

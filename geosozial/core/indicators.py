@@ -321,3 +321,74 @@ def add_indicator(frame: Columns, indicator: Indicator, keys: Sequence[str],
     frame[indicator.id] = values
     frame[flag_column(indicator.id)] = out_flags
     return notices
+
+
+define("ind.syntax",
+       de="Indikator {text!r} nicht verstanden; erwartet ID=ZÄHLER/NENNER[*FAKTOR], z. B. "
+       "frauenanteil=frauen/einwohner*100 oder saldo=(zuzuege-fortzuege)/bev*1000.",
+       en="indicator {text!r} not understood; expected ID=NUMERATOR/DENOMINATOR[*SCALE], e.g. "
+       "frauenanteil=frauen/einwohner*100 or saldo=(zuzuege-fortzuege)/bev*1000.")
+
+
+
+def _terms(text: str, allow_minus: bool, whole: str) -> dict[str, float]:
+    body = text.strip()
+    if body.startswith("(") and body.endswith(")"):
+        body = body[1:-1]
+    out: dict[str, float] = {}
+    sign = 1.0
+    token = ""
+    for ch in body + "+":
+        if ch in "+-":
+            name = token.strip()
+            if not name or name in out or (ch == "-" and not allow_minus):
+                raise GeosozialError("ind.syntax", text=whole)
+            out[name] = sign
+            sign = 1.0 if ch == "+" else -1.0
+            token = ""
+        elif ch in "()=/*":
+            raise GeosozialError("ind.syntax", text=whole)
+        else:
+            token += ch
+    return out
+
+
+def indicator_from_text(text: str, *, label: str | None = None, unit: str | None = None
+                        ) -> Indicator:
+    """A custom rate from ``ID=NUMERATOR/DENOMINATOR[*SCALE]`` (CLI, project file, Python).
+
+    Numerator terms may be added and subtracted (``(zuzuege-fortzuege)``), denominator
+    terms added; the scale defaults to 1 (``*100`` for a percentage). A decimal comma
+    is accepted in the scale.
+
+    Examples
+    --------
+    >>> i = indicator_from_text("frauenanteil=frauen/einwohner*100", label="Frauenanteil")
+    >>> i.numerator, i.denominator, i.scale, i.unit, i.label
+    ({'frauen': 1.0}, ('einwohner',), 100.0, '%', 'Frauenanteil')
+    >>> indicator_from_text("saldo = (zuzuege - fortzuege) / bev * 1000").numerator
+    {'zuzuege': 1.0, 'fortzuege': -1.0}
+    """
+    ident, sep, formula = text.partition("=")
+    ident = ident.strip()
+    if not sep or not ident or not all(ch.isalnum() or ch == "_" for ch in ident):
+        raise GeosozialError("ind.syntax", text=text)
+    numerator_text, slash, rest = formula.partition("/")
+    if not slash:
+        raise GeosozialError("ind.syntax", text=text)
+    denominator_text, star, scale_text = rest.partition("*")
+    try:
+        scale = float(scale_text.strip().replace(",", ".")) if star else 1.0
+    except ValueError:
+        raise GeosozialError("ind.syntax", text=text) from None
+    if not scale > 0:
+        raise GeosozialError("ind.syntax", text=text)
+    numerator = _terms(numerator_text, True, text)
+    denominator = tuple(_terms(denominator_text, False, text))
+    default_unit = "%" if scale == 100 else ("‰" if scale == 1000 else "")
+    shown = label or ident
+    definition = f"{' '.join(('+ ' if c > 0 else '- ') + v for v, c in numerator.items())}"
+    definition = definition.lstrip("+ ") + f" je {scale:g} " + " + ".join(denominator)
+    return Indicator(id=ident, label=shown, numerator=numerator, denominator=denominator,
+                     scale=scale, unit=default_unit if unit is None else unit,
+                     definition=definition, label_en=shown, definition_en=definition)

@@ -28,6 +28,7 @@ import numpy as np
 from geosozial.core.columns import Columns, flag_column
 from geosozial.core.keys import KEY_LENGTHS, ags_from_ars, key_level, normalize_key
 from geosozial.core.messages import GeosozialError, Notice, define, get_language
+from geosozial.core.protect import protect_joined
 from geosozial.core.tables.table import Table
 
 define("join.dup_conflict",
@@ -381,3 +382,50 @@ def _resolve_duplicate_rows(table: Table, keys: Sequence[str | None], columns: l
                               lines=lines, kept=lines[0]))
         info.append({"key": key, "lines": lines})
     return keep, info
+
+
+def join_protected(
+    area_keys: Sequence[str],
+    area_names: Sequence[str],
+    table: Table,
+    columns: Sequence[str] | None = None,
+    *,
+    rule: Any = None,
+    relations: Sequence[Any] = (),
+    key_field: str = "AGS",
+    areas_source: str = "",
+    area_columns: Sequence[str] = (),
+    area_notices: Sequence[Notice] = (),
+) -> JoinResult:
+    """:func:`join_table`, then the confidentiality rule of a joined table.
+
+    This is the join of every front door (command line, Python, project, QGIS):
+    ``rule`` (a :class:`~geosozial.core.confidentiality.ConfidentialityRule`, None for
+    none) is applied with :func:`~geosozial.core.protect.protect_joined` (public Kreis
+    totals, column relations from ``relations`` and the GENESIS labels, ready-made
+    rates withheld with their counts); its notices go into the report.
+
+    Examples
+    --------
+    >>> from geosozial.core.confidentiality import ConfidentialityRule
+    >>> from geosozial.core.tables.table import Table
+    >>> t = Table.from_records([("14522010", "", {"n": (2.0, "")}),
+    ...                         ("14522020", "", {"n": (40.0, "")})], source="t.csv")
+    >>> r = join_protected(["14522010", "14522020"], ["A", "B"], t,
+    ...                    rule=ConfidentialityRule())
+    >>> r.columns["n_flag"]
+    ['geheim', 'geheim']
+    """
+    result = join_table(area_keys, area_names, table, columns, key_field=key_field,
+                        areas_source=areas_source, area_columns=area_columns,
+                        area_notices=area_notices)
+    if rule is None:
+        return result
+    work = Columns({"key": result.keys})
+    for name in result.columns:
+        work[name] = result.columns[name]
+    protect_joined(work, rule, key_field=key_field, relations=relations,
+                   notices=result.report.notices)
+    del work["key"]
+    result.columns = work
+    return result

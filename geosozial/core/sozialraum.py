@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,8 +37,8 @@ from geosozial.core.indicators import (
 )
 from geosozial.core.keys import normalize_key
 from geosozial.core.messages import GeosozialError, Notice, define
-from geosozial.core.protect import known_values, protect_frames
-from geosozial.core.variables import combine_flags
+from geosozial.core.protect import column_relations, known_values, protect_frames
+from geosozial.core.variables import combine_flags, count_columns, derive_variables
 
 GROUP_COLUMNS = ("sozialraum", "sozialregion", "planungsraum", "raum", "region", "gruppe")
 KEY_COLUMNS = ("ags", "gemeindeschlüssel", "gemeindeschluessel", "schlüssel", "key", "ars")
@@ -77,6 +78,11 @@ define("map.unknown_key",
 define("map.unassigned",
        de="{n} Gemeinden sind keinem Sozialraum zugeordnet: {keys}. Bitte in {file} ergänzen.",
        en="{n} municipalities belong to no Sozialraum: {keys}. Please add them to {file}.")
+define("agg.not_joined",
+       de="{file} enthält keine Wertespalten mit Kennzeichen (Spalte und Spalte_flag); bitte "
+       "zuerst 'geosozial join' ausführen.",
+       en="{file} has no value columns with flags (column and column_flag); run "
+       "'geosozial join' first.")
 define("agg.not_computable",
        de="Sozialraum {group}: {variable} ist nicht berechenbar, weil diese Gemeinden keinen "
        "Wert haben (geheim oder fehlend): {members}",
@@ -298,3 +304,46 @@ def aggregate(
             notices.extend(add_indicator(frame, ind, frame_keys, source))
     return AggregateResult(members, regions, list(counts), [i.id for i in indicators], notices,
                            group_of)
+
+
+def aggregate_joined(
+    joined: Columns,
+    mapping: SozialraumMapping,
+    *,
+    variables: Mapping[str, Sequence[str]] | None = None,
+    indicators: Sequence[Indicator] = (),
+    rule: ConfidentialityRule | None = DEFAULT_RULE,
+    relations: Sequence[Any] = (),
+    counts: Sequence[str] | None = None,
+    protect: Sequence[str] | None = None,
+    source: str = "",
+) -> AggregateResult:
+    """The aggregation of every front door: variables, counts, relations, then :func:`aggregate`.
+
+    ``variables`` defines named sums of columns; whole-number value columns are the
+    counts (or ``counts``); fractional columns (ready-made rates) are not summed (with
+    a notice); declared ``relations`` and GENESIS label relations are checked against
+    the data; both levels are protected at once.
+
+    Examples
+    --------
+    >>> m = SozialraumMapping({"1": "Nord", "2": "Nord"}, {"1": 2, "2": 3}, "m.csv")
+    >>> c = Columns({"key": ["1", "2"], "name": ["A", "B"], "a": [10.0, 20.0],
+    ...              "a_flag": ["", ""], "b": [1.0, 5.0], "b_flag": ["", ""]})
+    >>> r = aggregate_joined(c, m, variables={"ab": ["a", "b"]}, rule=None)
+    >>> r.sozialraeume.numbers("ab").tolist(), r.counts
+    ([36.0], ['a', 'b', 'ab'])
+    """
+    cols = derive_variables(joined, variables) if variables else joined.copy()
+    if not value_columns(cols):
+        raise GeosozialError("agg.not_joined", file=source)
+    notices: list[Notice] = []
+    if counts is None:
+        counts = count_columns(cols, cols.texts("key"), notices)
+    derived = [(v, list(parts)) for v, parts in (variables or {}).items() if len(parts) > 1
+               and v in counts and all(c in counts for c in parts)]
+    rels = column_relations(cols, list(counts), relations, notices) + derived
+    result = aggregate(cols, mapping, list(counts), indicators, rule, source=source,
+                       protect=protect, relations=rels)
+    result.notices[:0] = notices
+    return result

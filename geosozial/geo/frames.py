@@ -26,9 +26,8 @@ import numpy as np
 import pandas as pd
 
 from geosozial.core.columns import Columns
-from geosozial.core.join import JoinReport, join_table
-from geosozial.core.sozialraum import AggregateResult, SozialraumMapping
-from geosozial.core.sozialraum import aggregate as aggregate_columns
+from geosozial.core.join import JoinReport, join_protected
+from geosozial.core.sozialraum import AggregateResult, SozialraumMapping, aggregate_joined
 from geosozial.core.tables.table import Table
 
 
@@ -94,13 +93,14 @@ class FrameJoin:
 
 
 def join_frame(frame: gpd.GeoDataFrame, table: Table, columns: Sequence[str] | None = None, *,
-               key_field: str = "AGS", source: str = "", notices: Sequence[Any] = ()
-               ) -> FrameJoin:
+               key_field: str = "AGS", source: str = "", notices: Sequence[Any] = (),
+               rule: Any = None, relations: Sequence[Any] = ()) -> FrameJoin:
     """Join ``table`` to the areas of ``frame`` (columns ``key`` and ``name``).
 
     Areas that share a key are merged into one (reported); the result has the area
     attributes, each value column with its ``<column>_flag`` and the table's text
-    attributes, geometry last.
+    attributes, geometry last; ``rule`` and ``relations`` as in
+    :func:`geosozial.core.join.join_protected`.
 
     Examples
     --------
@@ -112,10 +112,11 @@ def join_frame(frame: gpd.GeoDataFrame, table: Table, columns: Sequence[str] | N
     [2.0]
     """
     attributes = to_columns(frame)
-    result = join_table(attributes.texts("key"), attributes.texts("name"), table, columns,
-                        key_field=key_field, areas_source=source,
-                        area_columns=[*attributes.columns, frame.geometry.name],
-                        area_notices=notices)
+    result = join_protected(attributes.texts("key"), attributes.texts("name"), table, columns,
+                            rule=rule, relations=relations, key_field=key_field,
+                            areas_source=source,
+                            area_columns=[*attributes.columns, frame.geometry.name],
+                            area_notices=notices)
     base = attributes.take(result.first_rows)
     for name in result.columns:
         base[name] = result.columns[name]
@@ -146,8 +147,8 @@ class FrameAggregate:
 
 
 def aggregate_frame(joined: gpd.GeoDataFrame, mapping: SozialraumMapping,
-                    counts: Sequence[str], **kwargs: Any) -> FrameAggregate:
-    """:func:`geosozial.core.sozialraum.aggregate` for a GeoDataFrame.
+                    **kwargs: Any) -> FrameAggregate:
+    """:func:`geosozial.core.sozialraum.aggregate_joined` for a GeoDataFrame.
 
     The Sozialraum geometries are the union of their municipalities; the municipal
     layer gets the column ``sozialraum``.
@@ -159,14 +160,14 @@ def aggregate_frame(joined: gpd.GeoDataFrame, mapping: SozialraumMapping,
     ...                       "n_flag": ["", ""]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
     ...                      crs=25833)
     >>> m = SozialraumMapping({"1": "Nord", "2": "Nord"}, {"1": 2, "2": 3}, "m.csv")
-    >>> r = aggregate_frame(f, m, ["n"])
+    >>> r = aggregate_frame(f, m)
     >>> r.sozialraeume["n"].tolist(), r.sozialraeume.area.round(1).tolist()
     ([9.0], [2.0])
     """
     import shapely
 
     frame = joined.reset_index(drop=True)
-    result = aggregate_columns(to_columns(frame), mapping, counts, **kwargs)
+    result = aggregate_joined(to_columns(frame), mapping, **kwargs)
     members = result.municipalities
     if "sozialraum" not in members:
         members["sozialraum"] = [mapping.assignment[k] for k in members.texts("key")]

@@ -25,7 +25,7 @@ from geosozial.core.indicators import Indicator
 from geosozial.core.messages import GeosozialError, Notice, define
 from geosozial.geo.analysis import local_analysis
 from geosozial.geo.maps import analysis_map, indicator_map
-from geosozial.maps.png import map_png
+from geosozial.geo.png import map_png
 
 define("project.maps.analysis_skipped",
        de="{indicator} {year}: keine {kind}-Karte ({problem})",

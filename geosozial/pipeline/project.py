@@ -24,7 +24,12 @@ import geopandas as gpd
 from geosozial import __version__
 from geosozial.core.columns import flag_column
 from geosozial.core.confidentiality import ConfidentialityRule
-from geosozial.core.indicators import Indicator, get_indicator, indicator_from_dict
+from geosozial.core.indicators import (
+    Indicator,
+    get_indicator,
+    indicator_from_dict,
+    indicator_from_text,
+)
 from geosozial.core.join import JoinReport
 from geosozial.core.messages import GeosozialError, Notice, define, get_language
 from geosozial.core.sozialraum import read_mapping
@@ -47,6 +52,13 @@ define("project.syntax", de="Projektdatei {file} ist kein gültiges TOML: {error
        en="project file {file} is not valid TOML: {error}")
 define("project.field", de="Projektdatei {file}: Eintrag {field} fehlt oder ist falsch ({hint}).",
        en="project file {file}: entry {field} is missing or wrong ({hint}).")
+define("project.min_count",
+       de="Projektdatei {file}: [confidentiality] min_count muss eine ganze Zahl ab 1 sein "
+       "(angegeben: {value!r}); eine schwächere Regel als auf der Kommandozeile ist nicht "
+       "möglich. Geheimhaltung abschalten nur ausdrücklich mit enabled = false.",
+       en="project file {file}: [confidentiality] min_count must be a whole number of at "
+       "least 1 (given: {value!r}); a weaker rule than on the command line is not "
+       "possible. Switch confidentiality off only explicitly with enabled = false.")
 define("project.variable_twice",
        de="Projektdatei {file}: Variable {variable} wird von zwei Tabellen geliefert "
        "({first} und {second}).",
@@ -133,13 +145,12 @@ def load_project(path: str | Path) -> Project:
             seen[v] = pattern
         tables.append(TableSpec(pattern, variables, t.get("key_column"), t.get("sheet")))
     ind_section = data.get("indicators", {})
-    custom = {k: indicator_from_dict(k, v) for k, v in ind_section.get("custom", {}).items()}
+    custom = {k: _custom_indicator(k, v, file)
+              for k, v in ind_section.get("custom", {}).items()}
     indicators = [get_indicator(i, custom) for i in ind_section.get("use", [])]
     indicators += [i for k, i in custom.items() if k not in ind_section.get("use", [])]
     conf = data.get("confidentiality", {})
-    rule = None if conf.get("enabled", True) is False else ConfidentialityRule(
-        min_count=int(conf.get("min_count", 3)))
-    relations = [(str(r[0]), [str(x) for x in r[1:]]) for r in conf.get("relations", [])]
+    rule, relations = _confidentiality(conf, file)
     return Project(
         root=path.parent, source=path, name=_need(proj, "project.name", str, file, "Text"),
         areas=_need(proj, "project.areas", str, file, "Geometriedatei"),
@@ -150,6 +161,61 @@ def load_project(path: str | Path) -> Project:
         protect=conf.get("variables"), relations=relations, layer=proj.get("layer"),
         attribution=str(proj.get("attribution", "")),
         maps=_map_settings(data.get("maps", {}), file))
+
+
+def _confidentiality(conf: Any, file: str
+                     ) -> tuple[ConfidentialityRule | None, list[tuple[str, list[str]]]]:
+    """The ``[confidentiality]`` section: never a weaker rule than the CLI allows."""
+    if not isinstance(conf, dict):
+        raise GeosozialError("project.field", file=file, field="confidentiality",
+                             hint="Abschnitt [confidentiality]")
+    enabled = conf.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise GeosozialError("project.field", file=file, field="confidentiality.enabled",
+                             hint="true oder false")
+    min_count = conf.get("min_count", 3)
+    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+        raise GeosozialError("project.min_count", file=file, value=min_count)
+    relations = conf.get("relations", [])
+    if not isinstance(relations, list) or not all(
+            isinstance(r, list) and len(r) >= 3 and all(isinstance(x, str) for x in r)
+            for r in relations):
+        raise GeosozialError("project.field", file=file, field="confidentiality.relations",
+                             hint='Liste von Listen [Summe, Teil, Teil, ...], z. B. '
+                             '[["bev_u18", "bev_u15", "bev_15_18"]]')
+    variables = conf.get("variables")
+    if variables is not None and not (isinstance(variables, list)
+                                      and all(isinstance(v, str) for v in variables)):
+        raise GeosozialError("project.field", file=file, field="confidentiality.variables",
+                             hint="Liste von Variablennamen")
+    rule = ConfidentialityRule(min_count=min_count) if enabled else None
+    return rule, [(r[0], list(r[1:])) for r in relations]
+
+
+def _custom_indicator(ident: str, spec: Any, file: str) -> Indicator:
+    """``id = "num/den*100"`` or ``id = {formula = "...", label = "...", unit = "..."}``
+    (or the long form with numerator/denominator/scale)."""
+    if isinstance(spec, str):
+        return indicator_from_text(f"{ident}={spec}")
+    if isinstance(spec, dict) and "formula" in spec:
+        if not isinstance(spec["formula"], str):
+            raise GeosozialError("project.field", file=file, field=f"indicators.custom.{ident}",
+                                 hint='formula = "zaehler/nenner*100"')
+        return indicator_from_text(f"{ident}={spec['formula']}",
+                                   label=_optional_text(spec, "label", ident, file),
+                                   unit=_optional_text(spec, "unit", ident, file))
+    if isinstance(spec, dict):
+        return indicator_from_dict(ident, spec)
+    raise GeosozialError("project.field", file=file, field=f"indicators.custom.{ident}",
+                         hint='"zaehler/nenner*100" oder Tabelle mit formula, label, unit')
+
+
+def _optional_text(spec: dict[str, Any], name: str, ident: str, file: str) -> str | None:
+    value = spec.get(name)
+    if value is not None and not isinstance(value, str):
+        raise GeosozialError("project.field", file=file,
+                             field=f"indicators.custom.{ident}.{name}", hint="Text")
+    return value
 
 
 def _map_settings(spec: Any, file: str) -> MapSettings:

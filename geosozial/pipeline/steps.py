@@ -22,28 +22,19 @@ from geosozial import __version__
 from geosozial.core.columns import value_columns
 from geosozial.core.confidentiality import DEFAULT_RULE, ConfidentialityRule
 from geosozial.core.indicators import Indicator
-from geosozial.core.messages import GeosozialError, Notice, define
-from geosozial.core.protect import column_relations, protect_joined
+from geosozial.core.messages import GeosozialError, define
 from geosozial.core.sozialraum import SozialraumMapping, read_mapping
 from geosozial.core.tables.read import read_table
 from geosozial.core.tables.table import Table
-from geosozial.core.variables import count_columns, derive_variables
 from geosozial.geo.areas import Areas, read_areas
 from geosozial.geo.frames import (
     FrameAggregate,
     FrameJoin,
     aggregate_frame,
-    from_columns,
     join_frame,
-    to_columns,
 )
 from geosozial.geo.gpkg import write_geopackage
 
-define("wf.not_joined",
-       de="{file} enthält keine Wertespalten mit Kennzeichen (Spalte und Spalte_flag); bitte "
-       "zuerst 'geosozial join' ausführen.",
-       en="{file} has no value columns with flags (column and column_flag); run "
-       "'geosozial join' first.")
 define("wf.no_key", de="{file} hat keine Spalte 'key'; bitte eine Datei von 'geosozial join' "
        "verwenden.", en="{file} has no column 'key'; use a file written by 'geosozial join'.")
 
@@ -59,14 +50,9 @@ def join_step(areas: Areas, table: Table, columns: Sequence[str] | None = None, 
     Example:
         >>> joined = join_step(read_areas("g.gpkg"), read_table("t.csv"))  # doctest: +SKIP
     """
-    result = join_frame(areas.frame, table, columns, key_field=areas.key_field,
-                        source=areas.source, notices=areas.notices)
-    if rule is not None:
-        cols = to_columns(result.frame)
-        protect_joined(cols, rule, key_field=areas.key_field, relations=relations,
-                       notices=result.report.notices)
-        result.frame = from_columns(cols, result.frame.geometry.array, result.frame.crs)
-    return result
+    return join_frame(areas.frame, table, columns, key_field=areas.key_field,
+                      source=areas.source, notices=areas.notices, rule=rule,
+                      relations=relations)
 
 
 def join_files(
@@ -138,23 +124,9 @@ def aggregate_step(
     Example:
         >>> r = aggregate_step(joined, read_mapping("sr.csv"))  # doctest: +SKIP
     """
-    frame = joined.reset_index(drop=True)
-    cols = to_columns(frame)
-    if variables:
-        cols = derive_variables(cols, variables)
-    if not value_columns(cols):
-        raise GeosozialError("wf.not_joined", file=source)
-    notices: list[Notice] = []
-    if counts is None:
-        counts = count_columns(cols, cols.texts("key"), notices)
-    derived = [(v, list(parts)) for v, parts in (variables or {}).items() if len(parts) > 1
-               and v in counts and all(c in counts for c in parts)]
-    rels = column_relations(cols, list(counts), relations, notices) + derived
-    frame = from_columns(cols, frame.geometry.array, frame.crs)
-    result = aggregate_frame(frame, mapping, list(counts), indicators=indicators, rule=rule,
-                             source=source, relations=rels, protect=protect)
-    result.result.notices[:0] = notices
-    return result
+    return aggregate_frame(joined, mapping, variables=variables, indicators=indicators,
+                           rule=rule, relations=relations, counts=counts, protect=protect,
+                           source=source)
 
 
 def read_joined(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:

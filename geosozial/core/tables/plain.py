@@ -27,6 +27,7 @@ from geosozial.core.keys import LAENDER, LEVEL_LENGTHS, normalize_key
 from geosozial.core.messages import GeosozialError, Notice, define
 from geosozial.core.symbols import UnknownSymbol, parse_cell
 from geosozial.core.tables.table import Table
+from geosozial.core.tables.xlsx import read_workbook
 
 #: column names (case-insensitive) taken as the key column, in this order of preference
 KEY_COLUMN_NAMES = (
@@ -552,22 +553,14 @@ def read_plain_csv(path: str | Path, *, key_column: str | None = None,
 def xlsx_sheets(path: str | Path) -> dict[str, list[tuple[int, list[object]]]]:
     """Every sheet of a workbook as ``{name: [(row number, cell values), ...]}``.
 
-    Opened read-only with cached formula results; row numbers are 1-based.
+    Cached formula results; row numbers are 1-based. Read with the pure-Python reader
+    :func:`geosozial.core.tables.xlsx.read_workbook` (no openpyxl, so it runs in QGIS).
 
     Example:
         >>> list(xlsx_sheets("tabelle.xlsx"))  # doctest: +SKIP
         ['Daten', 'Hinweise']
     """
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        return {
-            ws.title: [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), 1)]
-            for ws in wb.worksheets
-        }
-    finally:
-        wb.close()
+    return read_workbook(path)
 
 
 def pick_sheet(sheets: dict[str, list], sheet: str | int | None, source: str) -> str:

@@ -30,6 +30,7 @@ from geosozial.core.tables.genesis import (
 )
 from geosozial.core.tables.plain import read_plain_csv, read_plain_xlsx, read_text, split_lines
 from geosozial.core.tables.table import Table
+from geosozial.core.tables.xlsx import read_workbook, sheet_names
 
 LAYOUTS = ("genesis-csv", "genesis-flat", "genesis-xlsx", "plain-csv", "plain-xlsx")
 
@@ -47,19 +48,14 @@ define(
 
 
 def _genesis_workbook(path: str | Path) -> bool:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        names = [n.lower() for n in wb.sheetnames]
-        if "metadata" in names or "footnote" in names or re.match(r"^\d{5}-", names[0]):
-            return True
-        for row in wb.worksheets[0].iter_rows(max_row=10, values_only=True):
-            if row and isinstance(row[0], str) and row[0].startswith("GENESIS-Tabelle"):
-                return True
+    names = [n.lower() for n in sheet_names(path)]
+    if not names:
         return False
-    finally:
-        wb.close()
+    if "metadata" in names or "footnote" in names or re.match(r"^\d{5}-", names[0]):
+        return True
+    first = next(iter(read_workbook(path).values()), [])
+    return any(cells and isinstance(cells[0], str) and cells[0].startswith("GENESIS-Tabelle")
+               for _, cells in first[:10])
 
 
 def detect_layout(path: str | Path, *, encoding: str | None = None) -> str:

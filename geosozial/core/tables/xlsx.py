@@ -110,7 +110,6 @@ _BUILTIN_FORMATS = {
     44: r'_("$"* #,##0.00_)_("$"* \(#,##0.00\)_("$"* "-"??_)_(@_)',
     45: "mm:ss", 46: "[h]:mm:ss", 47: "mmss.0", 48: "##0.0E+0", 49: "@",
 }
-_BUILTIN_IDS = {code: idx for idx, code in _BUILTIN_FORMATS.items()}
 # quoted text and [...] except elapsed-time units such as [h], [mm], [ss]
 _STRIP_FORMAT = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
 _DATE_CODE = re.compile(r"(?<![_\\])[dmhysDMHYS]")
@@ -204,7 +203,7 @@ def sheet_names(path: str | Path) -> list[str]:
     """
     with _open(path) as archive:
         try:
-            return [title for title, _ in _Book(archive, styles=False).sheets]
+            return [title for title, _ in _Book(archive, cells=False).sheets]
         except (_Corrupt, ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError, KeyError,
                 ValueError, IndexError, OverflowError, NotImplementedError) as exc:
             raise GeosozialError("table.not_xlsx", file=str(path)) from exc
@@ -244,7 +243,7 @@ def _resolve(source: str, target: str) -> str:
 class _Book:
     """The workbook-level parts: sheets, shared strings, date styles and epoch."""
 
-    def __init__(self, archive: zipfile.ZipFile, *, styles: bool = True) -> None:
+    def __init__(self, archive: zipfile.ZipFile, *, cells: bool = True) -> None:
         self.archive = archive
         self.names = set(archive.namelist())
         content_types = {}
@@ -275,7 +274,7 @@ class _Book:
                     if rel is None or rel[1] not in self.names or "chartsheet" in rel[0]:
                         continue
                     self.sheets.append((sheet.get("name") or "", rel[1]))
-        if not styles:
+        if not cells:  # the sheet list is all sheet_names needs
             return
 
         strings = content_types.get(_SHARED_STRINGS_TYPE) or self._related(rels, "sharedStrings")

@@ -24,7 +24,7 @@ from geosozial.maps.palettes import NO_DATA, SUPPRESSED
 WIDTH_INCH = 8.27  # A4 portrait width
 DPI = 150
 
-if TYPE_CHECKING:  # maps/ never imports the geopandas door
+if TYPE_CHECKING:
     from geosozial.geo.mapdoc import BuiltMap
 
 

@@ -1,0 +1,65 @@
+"""Pieces every command group shares: parent parsers, the confidentiality rule, output.
+
+Example:
+    >>> common, conf = parent_parsers(lambda de, en: de)
+    >>> conf.parse_args(["--min-count", "4"]).min_count
+    4
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from geosozial.core.confidentiality import ConfidentialityRule
+from geosozial.core.messages import GeosozialError, Notice, define
+
+Texts = Callable[[str, str], str]
+
+define("cli.min_count", de="--min-count muss mindestens 1 sein (angegeben: {value}).",
+       en="--min-count must be at least 1 (given: {value}).")
+
+
+def parent_parsers(t: Texts) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """``common`` (``--lang``) and ``conf`` (``--min-count``, ``--no-confidentiality``,
+    ``--relation``) for the subcommands."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=("de", "en"), default="de",
+                        help=t("Sprache der Meldungen (de, en)", "message language (de, en)"))
+    conf = argparse.ArgumentParser(add_help=False)
+    conf.add_argument("--min-count", type=int, default=3, metavar="N",
+                      help=t("Fallzahlen 1 bis N-1 werden geheim gehalten (Standard 3)",
+                             "counts 1 to N-1 are suppressed (default 3)"))
+    conf.add_argument("--no-confidentiality", action="store_true",
+                      help=t("keine Geheimhaltung anwenden (nur für interne Auswertungen)",
+                             "apply no confidentiality (internal use only)"))
+    conf.add_argument("--relation", action="append", default=[], metavar="SUMME=TEIL+TEIL",
+                      help=t("Summenbeziehung zwischen Spalten für die Geheimhaltung, z. B. "
+                             "'Insgesamt=männlich+weiblich' (GENESIS-Summen werden erkannt)",
+                             "sum relation between columns for confidentiality, e.g. "
+                             "'Insgesamt=männlich+weiblich' (GENESIS totals are detected)"))
+    return common, conf
+
+
+def rule(args: argparse.Namespace) -> ConfidentialityRule | None:
+    """The confidentiality rule of ``--min-count`` / ``--no-confidentiality``.
+
+    Example:
+        >>> rule(argparse.Namespace(min_count=3, no_confidentiality=False)).min_count
+        3
+    """
+    if args.min_count < 1:
+        raise GeosozialError("cli.min_count", value=args.min_count)
+    return None if args.no_confidentiality else ConfidentialityRule(min_count=args.min_count)
+
+
+def print_notices(notices: Sequence[Notice], lang: str) -> None:
+    """One line per notice: ``[severity] text``."""
+    for n in notices:
+        print(f"[{n.severity}] {n.text(lang)}")
+
+
+def print_written(path: str | Path, lang: str) -> None:
+    """``geschrieben: PATH`` (``written:`` in English)."""
+    print(("geschrieben: " if lang == "de" else "written: ") + str(path))

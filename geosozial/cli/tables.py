@@ -1,0 +1,166 @@
+"""CLI commands for tables: ``join`` and ``aggregate``.
+
+Example:
+    >>> from geosozial.cli import main
+    >>> main(["join", "gemeinden.gpkg", "tabelle.csv", "--out", "x.gpkg"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from geosozial.cli.common import Texts, print_notices, print_written, rule
+from geosozial.core.indicators import Indicator, get_indicator, indicator_from_text
+from geosozial.core.messages import GeosozialError, define
+
+define("cli.var_syntax",
+       de="--var {text!r} nicht verstanden; erwartet NAME=SPALTE[+SPALTE].",
+       en="--var {text!r} not understood; expected NAME=COLUMN[+COLUMN].")
+define("cli.label_count",
+       de="--{option} wurde {given}-mal angegeben, aber es gibt {n} eigene Indikatoren "
+       "(ID=Zähler/Nenner); bitte je Indikator eins oder keins.",
+       en="--{option} was given {given} times but there are {n} custom indicators "
+       "(ID=numerator/denominator); give one per indicator or none.")
+
+
+def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser,
+                conf: argparse.ArgumentParser) -> None:
+    """Register ``join`` and ``aggregate`` on the subparsers ``sub``."""
+    p = sub.add_parser("join", parents=[common, conf],
+                       help=t("Tabelle an Gemeindeflächen anfügen", "join a table to areas"),
+                       description=t(
+                           "Fügt eine Indikatortabelle (GENESIS/Regionalstatistik-CSV, XLSX "
+                           "oder CSV mit Schlüsselspalte) über AGS/ARS an Flächen an und "
+                           "berichtet in beide Richtungen. Textspalten (Namen, Kreis, "
+                           "Bemerkungen) werden als Merkmale übernommen.",
+                           "Joins an indicator table (GENESIS/Regionalstatistik CSV, XLSX or "
+                           "CSV with a key column) to areas by AGS/ARS and reports both ways. "
+                           "Text columns (names, district, remarks) are carried as "
+                           "attributes."))
+    p.add_argument("areas", metavar=t("FLAECHEN", "AREAS"),
+                   help=t("GeoPackage, Shapefile oder GeoJSON", "GeoPackage, Shapefile or GeoJSON"))
+    p.add_argument("table", metavar=t("TABELLE", "TABLE"),
+                   help=t("Indikatortabelle (CSV/XLSX)", "indicator table (CSV/XLSX)"))
+    p.add_argument("--key", default="AGS",
+                   help=t("Schlüsselfeld der Flächen: AGS (Standard), ARS oder ein Feldname",
+                          "key field of the areas: AGS (default), ARS or a field name"))
+    p.add_argument("--out", required=True, help=t("Ausgabe-GeoPackage", "output GeoPackage"))
+    p.add_argument("--columns", nargs="+", metavar=t("SPALTE", "COLUMN"),
+                   help=t("nur diese Wertspalten (andere Spalten bleiben Textmerkmale)",
+                          "only these value columns (other columns stay text attributes)"))
+    p.add_argument("--table-key", metavar=t("SPALTE", "COLUMN"),
+                   help=t("Schlüsselspalte der Tabelle (sonst erkannt)",
+                          "key column of the table (detected otherwise)"))
+    p.add_argument("--sheet", help=t("Tabellenblatt (XLSX)", "sheet (XLSX)"))
+    p.add_argument("--layer", help=t("Layer der Flächendatei", "layer of the area file"))
+    p.add_argument("--json", action="store_true",
+                   help=t("Bericht als JSON ausgeben", "print the report as JSON"))
+    p.set_defaults(func=cmd_join)
+
+    p = sub.add_parser("aggregate", parents=[common, conf],
+                       help=t("Gemeinden zu Sozialräumen zusammenfassen",
+                              "aggregate municipalities to Sozialräume"),
+                       description=t(
+                           "Summiert die Zählwerte einer verknüpften Datei je Sozialraum, "
+                           "berechnet Quoten als Quotient der Summen und wendet die "
+                           "Geheimhaltung an.",
+                           "Sums the counts of a joined file per Sozialraum, computes rates as "
+                           "ratio of sums and applies confidentiality."))
+    p.add_argument("joined", metavar=t("VERKNUEPFT", "JOINED"),
+                   help=t("GeoPackage von 'geosozial join'", "GeoPackage from 'geosozial join'"))
+    p.add_argument("mapping", metavar=t("ZUORDNUNG", "MAPPING"),
+                   help=t("Tabelle AGS;Sozialraum (CSV/XLSX)", "table AGS;Sozialraum (CSV/XLSX)"))
+    p.add_argument("--out", required=True, help=t("Ausgabe-GeoPackage", "output GeoPackage"))
+    p.add_argument("--var", action="append", default=[], metavar=t("NAME=SPALTE[+SPALTE]",
+                                                                   "NAME=COLUMN[+COLUMN]"),
+                   help=t("Variable als Summe von Spalten definieren",
+                          "define a variable as a sum of columns"))
+    p.add_argument("--indicator", action="append", default=[], metavar="ID|ID=ZÄHLER/NENNER*100",
+                   help=t("Indikator aus dem Katalog (siehe 'geosozial indicators') oder eigene "
+                          "Quote, z. B. frauenanteil=frauen/einwohner*100",
+                          "catalogue indicator (see 'geosozial indicators') or a custom rate, "
+                          "e.g. frauenanteil=frauen/einwohner*100"))
+    p.add_argument("--label", action="append", default=[],
+                   help=t("Beschriftung der eigenen Quote (je --indicator ID=...)",
+                          "label of the custom rate (one per --indicator ID=...)"))
+    p.add_argument("--unit", action="append", default=[],
+                   help=t("Einheit der eigenen Quote (Standard %% bei *100)",
+                          "unit of the custom rate (default %% for *100)"))
+    p.set_defaults(func=cmd_aggregate)
+
+
+def indicators_from_args(specs: list[str], labels: list[str], units: list[str]
+                         ) -> list[Indicator]:
+    """Catalogue ids and custom rates (``ID=ZÄHLER/NENNER*FAKTOR``) with labels/units.
+
+    Example:
+        >>> [i.id for i in indicators_from_args(["sgb2_quote", "fa=frauen/bev*100"],
+        ...                                     ["Frauenanteil"], [])]
+        ['sgb2_quote', 'fa']
+    """
+    custom = [s for s in specs if "=" in s]
+    for option, given in (("label", labels), ("unit", units)):
+        if given and len(given) != len(custom):
+            raise GeosozialError("cli.label_count", option=option, given=len(given),
+                                 n=len(custom))
+    out, k = [], 0
+    for spec in specs:
+        if "=" not in spec:
+            out.append(get_indicator(spec.strip()))
+            continue
+        out.append(indicator_from_text(spec, label=labels[k] if labels else None,
+                                       unit=units[k] if units else None))
+        k += 1
+    return out
+
+
+def variables_from_args(specs: list[str]) -> dict[str, list[str]]:
+    """``--var NAME=A+B`` as ``{NAME: [A, B]}``.
+
+    Example:
+        >>> variables_from_args(["u18 = u15 + 15_18"])
+        {'u18': ['u15', '15_18']}
+    """
+    out = {}
+    for spec in specs:
+        name, sep, cols = spec.partition("=")
+        parts = [c.strip() for c in cols.split("+") if c.strip()]
+        if not sep or not name.strip() or not parts:
+            raise GeosozialError("cli.var_syntax", text=spec)
+        out[name.strip()] = parts
+    return out
+
+
+def cmd_join(args: argparse.Namespace) -> int:
+    """``geosozial join``: join, protect, write, print the two-way report."""
+    from geosozial.pipeline.steps import join_files
+
+    result = join_files(args.areas, args.table, args.key, args.out, columns=args.columns,
+                        rule=rule(args), sheet=args.sheet, table_key_column=args.table_key,
+                        layer=args.layer, relations=args.relation)
+    if args.json:
+        print(json.dumps(result.report.as_dict(args.lang), ensure_ascii=False, indent=2))
+    else:
+        print(result.report.text(args.lang))
+        print_written(args.out, args.lang)
+    return 0
+
+
+def cmd_aggregate(args: argparse.Namespace) -> int:
+    """``geosozial aggregate``: Sozialraum sums, rates and confidentiality."""
+    from geosozial.pipeline.steps import aggregate_files
+
+    indicators = indicators_from_args(args.indicator, args.label, args.unit)
+    run = aggregate_files(args.joined, args.mapping, args.out,
+                          variables=variables_from_args(args.var), indicators=indicators,
+                          rule=rule(args), relations=args.relation)
+    regions = run.sozialraeume
+    de = args.lang == "de"
+    print("Sozialräume: " + str(len(regions)))
+    for name, n in zip(regions["name"], regions["anzahl_gemeinden"], strict=True):
+        print(f"  {name}: {int(n)} " + ("Gemeinden" if de else "municipalities"))
+    print_notices(run.notices, args.lang)
+    print_written(args.out, args.lang)
+    return 0
