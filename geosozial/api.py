@@ -9,11 +9,12 @@ or ``RS`` when present) or the index.
 Example:
     >>> import geosozial as gs
     >>> areas = gs.read_areas(gs.demo_path("gemeinden.gpkg"), key="AGS")
-    >>> joined = gs.join(areas, gs.demo_path("sgb2_2023.csv"))
-    >>> joined.report.matched, sorted(set(joined.frame["Insgesamt_flag"]))[:2]
+    >>> joined = gs.join(areas, gs.demo_path("bewegungen_2023.csv"))
+    >>> births = "Natürliche Bevölkerungsbewegung | Lebendgeborene"
+    >>> joined.report.matched, sorted(set(joined.frame[births + "_flag"]))
     (50, ['', 'geheim'])
-    >>> gs.lisa(joined.frame, "Insgesamt", key="AGS").method["permutations"]
-    999
+    >>> gs.lisa(joined.frame, "Wanderungen | Zuzüge über die Gemeindegrenzen").method["seed"]
+    12345
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from geosozial.core.confidentiality import ConfidentialityRule
-from geosozial.core.indicators import Indicator, get_indicator
+from geosozial.core.indicators import Indicator, get_indicator, indicator_from_text
 from geosozial.core.join import JoinReport
 from geosozial.core.keys import KEY_LENGTHS, normalize_key
 from geosozial.core.messages import GeosozialError, Notice, define
@@ -197,7 +198,7 @@ def join(areas: Any, table: Table | str | Path, *, key: str | None = None,
     --------
     >>> r = join(demo_path("gemeinden.gpkg"), demo_path("arbeitslose_2023.csv"))
     >>> r.report.matched, r.method["confidentiality"]
-    (50, 'Fallzahlen von 1 bis 2 werden geheim gehalten')
+    (50, 'Fallzahlen 1–2 geheim gehalten')
     """
     from geosozial.pipeline.steps import join_step
 
@@ -236,7 +237,9 @@ def aggregate(joined: Any, mapping: SozialraumMapping | str | Path, *,
     variables : mapping, optional
         Named sums of columns (``{"bev_u18": ["u15", "15_18"]}``).
     indicators : sequence
-        Catalogue ids or :class:`~geosozial.core.indicators.Indicator` objects.
+        Catalogue ids, custom rates (``"frauenanteil=frauen/einwohner*100"``) or
+        :class:`~geosozial.core.indicators.Indicator` objects (with label and unit, see
+        :func:`~geosozial.core.indicators.indicator_from_text`).
     min_count, confidentiality, key, relations
         As for :func:`join`.
 
@@ -258,7 +261,8 @@ def aggregate(joined: Any, mapping: SozialraumMapping | str | Path, *,
     prepared = _areas(frame, key)
     if not isinstance(mapping, SozialraumMapping):
         mapping = read_mapping(mapping)
-    inds = [i if isinstance(i, Indicator) else get_indicator(i) for i in indicators]
+    inds = [i if isinstance(i, Indicator) else indicator_from_text(i) if "=" in i
+            else get_indicator(i) for i in indicators]
     result = aggregate_step(prepared.frame, mapping, variables=variables, indicators=inds,
                             rule=rule, relations=relations, source=prepared.source)
     method = {"step": "aggregate", "mapping": mapping.source,
@@ -328,8 +332,8 @@ def lisa(frame: Any, field: str, *, key: str | None = None, weights: str = "quee
     Examples
     --------
     >>> r = lisa(read_areas(demo_path("gemeinden.gpkg")).frame, "EWZ")
-    >>> sorted(r.classes)[:2], r.method["correction"]
-    (['HH', 'LL'], 'fdr')
+    >>> sorted(r.classes), r.method["correction"]
+    (['isolated', 'ns'], 'fdr')
     """
     return _local(frame, field, "lisa", key=key, weights=weights, permutations=permutations,
                   seed=seed, alternative=alternative, correction=correction, alpha=alpha,

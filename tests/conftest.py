@@ -31,3 +31,28 @@ def german_messages():
 
 #: tests/qgis runs inside QGIS with Debian's Python (started by test_qgis_plugin.py)
 collect_ignore = ["qgis"]
+
+#: reference implementations: a test that calls one of them is marked ``reference``
+REFERENCES = ("esda", "libpysal", "pygeoda", "mapclassify")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Markers by what a test needs: ``browser`` (tests/browser), ``qgis`` (runs inside
+    QGIS), ``reference`` (calls esda, libpysal, pygeoda or mapclassify)."""
+    import inspect
+
+    for item in items:
+        path = Path(str(item.fspath))
+        if "browser" in path.parts:
+            item.add_marker(pytest.mark.browser)
+        if path.name == "test_qgis_plugin.py" and "qgis" in item.name:
+            item.add_marker(pytest.mark.qgis)
+            item.add_marker(pytest.mark.slow)
+        function = getattr(item, "function", None)
+        if function is not None:
+            try:
+                source = inspect.getsource(function)
+            except (OSError, TypeError):
+                continue
+            if any(f"{name}." in source or f"import {name}" in source for name in REFERENCES):
+                item.add_marker(pytest.mark.reference)

@@ -64,6 +64,7 @@ def _mc(cls, y, k):
 # --- against mapclassify ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", [3, 5, 7])
 def test_schemes_match_mapclassify_on_municipality_areas(areas, k):
     # mapclassify's Fisher-Jenks is O(k n^2) in Python (minutes for all 10,997 areas):
@@ -78,6 +79,7 @@ def test_schemes_match_mapclassify_on_municipality_areas(areas, k):
         assert result.counts == tuple(expected.counts.tolist())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_fisher_jenks_matches_mapclassify_on_skewed_samples(seed):
     y = _lognormal(400, seed)

@@ -25,6 +25,7 @@ def _vg5000_table(tmp_path, leading_zero=True):
     return path
 
 
+@pytest.mark.slow
 def test_join_vg5000_with_keys_that_lost_leading_zeros(tmp_path, capsys):
     table = _vg5000_table(tmp_path, leading_zero=False)
     out = tmp_path / "x.gpkg"
@@ -47,6 +48,7 @@ def test_join_vg5000_with_keys_that_lost_leading_zeros(tmp_path, capsys):
     assert meta["schritt"] == "join" and "Fallzahlen 1–2" in meta["geheimhaltung"]
 
 
+@pytest.mark.slow
 def test_join_report_in_english_and_json(tmp_path, capsys):
     table = _vg5000_table(tmp_path)
     code = main(["join", str(VG5000), str(table), "--out", str(tmp_path / "y.gpkg"),
@@ -57,6 +59,7 @@ def test_join_report_in_english_and_json(tmp_path, capsys):
     assert any("repaired" in n["text"] for n in report["notices"])
 
 
+@pytest.mark.slow
 def test_join_applies_confidentiality_to_small_counts(tmp_path):
     table = _vg5000_table(tmp_path)
     out = tmp_path / "z.gpkg"

@@ -78,6 +78,7 @@ def test_moran_json_matches_esda(mittelsachsen, capsys):
     assert {r["statistic"] for r in data["statistics"]} == {"moran", "geary", "general_g"}
 
 
+@pytest.mark.slow
 def test_demo_hot_spot_is_found_around_the_core(demo_2023, tmp_path):
     lisa, hot = tmp_path / "lisa.gpkg", tmp_path / "hot.gpkg"
     args = [str(demo_2023), "--layer", "gemeinden", "--field", "sgb2_quote"]

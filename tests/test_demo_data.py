@@ -94,6 +94,7 @@ def morans_i(x: np.ndarray, nbrs: list[set[int]]) -> float:
     return float(len(keep) / w.sum() * (z @ w @ z) / (z @ z))
 
 
+@pytest.mark.slow
 def test_regeneration_is_byte_identical(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     for out in (first, second):

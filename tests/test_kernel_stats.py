@@ -124,6 +124,7 @@ def germany():
     return frame, queen, y
 
 
+@pytest.mark.slow
 def test_local_statistics_equal_esda_on_all_german_municipalities(germany):
     _, queen, y = germany
     w = ours(queen)
@@ -163,6 +164,7 @@ print(",".join(repr(float(v)) for v in r.p))
 """
 
 
+@pytest.mark.slow
 def test_same_seed_same_p_values_with_one_and_two_threads():
     outputs = []
     for threads in ("1", "2"):

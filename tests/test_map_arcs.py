@@ -78,6 +78,7 @@ def _conflicts(features) -> list[int]:
     return np.flatnonzero(~shapely.is_empty(edges)).tolist()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not VG5000.exists(), reason="VG5000 not available")
 def test_large_tolerance_overlaps_are_repaired():
     frame = gpd.read_file(VG5000)

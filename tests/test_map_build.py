@@ -75,6 +75,7 @@ def _quote(n: int) -> np.ndarray:
     return np.round(np.random.default_rng(7).gamma(4.0, 2.5, n), 1)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not RLP.exists(), reason="RLP data not available")
 def test_rlp_high_resolution_within_1_mb_and_coverage_valid():
     frame = rlp_municipalities()
@@ -89,6 +90,7 @@ def test_rlp_high_resolution_within_1_mb_and_coverage_valid():
     assert embedded(built.html, "gs-outlines")["features"]  # district borders drawn
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not VG5000.exists(), reason="VG5000 not available")
 def test_all_german_municipalities_within_3_mb_and_coverage_valid():
     areas = read_areas(VG5000, key="AGS")
@@ -251,6 +253,7 @@ def _grid_file(tmp_path: Path, keys: list[str], values: list) -> Path:
 # --- PNG --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_png_shows_the_class_colours_and_is_repeatable(tmp_path: Path):
     frame = gpd.read_file(DEMO / "gemeinden.gpkg")
     lisa = lisa_layer(["HH"] * 10 + ["LL"] * 10 + ["ns"] * (len(frame) - 20), id="l",
@@ -341,6 +344,7 @@ def test_cli_lisa_and_hotspots_html_match_the_geopackage(tmp_path: Path):
     assert "199 Permutationen, Seed 7" in (tmp_path / "h.html").read_text()
 
 
+@pytest.mark.slow
 def test_demo_writes_maps_byte_identical(tmp_path: Path):
     assert main(["demo", "--out", str(tmp_path / "a")]) == 0
     assert main(["demo", "--out", str(tmp_path / "b")]) == 0

@@ -86,6 +86,7 @@ def _assert_no_new_gaps_or_overlaps(original: np.ndarray, crs, text: str,
 # --- the three real data sets ----------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(DATASETS))
 def test_real_data_fits_budget_and_keeps_the_coverage(name):
     frame, prep = _prepared(name)
@@ -130,6 +131,7 @@ def test_real_data_notices_are_plain_dicts():
     json.dumps(prep.notices)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["musterkreis", "rlp"])
 def test_same_input_gives_byte_identical_output(name):
     frame, prep = _prepared(name)

@@ -23,6 +23,7 @@ def demo_out(tmp_path_factory):
     return out, proc.stdout
 
 
+@pytest.mark.slow
 def test_demo_writes_every_year(demo_out):
     out, printed = demo_out
     for year in (2021, 2022, 2023):
@@ -75,6 +76,7 @@ def test_demo_report_lists_kreis_row_and_metadata(demo_out):
     assert "sgb2_quote" in json.loads(meta["indikatoren"])
 
 
+@pytest.mark.slow
 def test_demo_output_is_reproducible(demo_out, tmp_path):
     out, _ = demo_out
     run_project(DEMO / "projekt.toml", tmp_path)

@@ -71,6 +71,7 @@ def legacy(cls, frame):
 
 # --- contiguity equals libpysal and pygeoda -------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rook", [False, True])
 @pytest.mark.parametrize("dataset", ["columbus", "mittelsachsen", "vg5000"])
 def test_contiguity_equals_libpysal(dataset, rook, request):
@@ -95,6 +96,7 @@ def test_queen_equals_pygeoda_on_columbus(columbus):
     assert neighbour_sets(weights_for(columbus, "queen", ids_column=None)) == expected
 
 
+@pytest.mark.slow
 def test_vg5000_islands_and_components_equal_libpysal(vg5000):
     ours = weights_for(vg5000, "queen")
     reference = legacy(lweights.Queen, vg5000)

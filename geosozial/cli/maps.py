@@ -21,6 +21,9 @@ define("cli.maps.breaks",
 define("cli.maps.no_output",
        de="Bitte --out KARTE.html und/oder --png KARTE.png angeben.",
        en="give --out MAP.html and/or --png MAP.png.")
+define("cli.maps.label_count",
+       de="--{option} wurde {given}-mal angegeben, es gibt aber {n} --field; bitte je Feld eins.",
+       en="--{option} was given {given} times but there are {n} --field; give one per field.")
 define("cli.maps.group_field",
        de="{file}: Feld {field} für --outline gibt es nicht. Felder: {fields}",
        en="{file}: there is no field {field} for --outline. Fields: {fields}")
@@ -86,6 +89,12 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
     p.add_argument("--breaks", help=t("feste Klassengrenzen für --scheme manual, z. B. "
                                       "10,20,30", "class breaks for --scheme manual, e.g. "
                                       "10,20,30"))
+    p.add_argument("--label", action="append", default=[],
+                   help=t("Beschriftung je --field (Standard: Katalog oder Angaben von "
+                          "'geosozial aggregate' in der Datei)", "label per --field (default: "
+                          "catalogue or what 'geosozial aggregate' stored in the file)"))
+    p.add_argument("--unit", action="append", default=[],
+                   help=t("Einheit je --field", "unit per --field"))
     p.add_argument("--palette", default="YlOrRd",
                    help=t("ColorBrewer-Palette (Standard YlOrRd)",
                           "ColorBrewer palette (default YlOrRd)"))
@@ -151,6 +160,19 @@ def write_outputs(built: Any, html: str | None, png: str | None, lang: str,
     return written
 
 
+def stored_labels(path: str, lang: str) -> dict[str, tuple[str, str]]:
+    """Labels and units a GeoPackage of ``aggregate``/``report`` carries (else none)."""
+    from geosozial.geo.gpkg import read_metadata
+    from geosozial.geo.maps import labels_from_metadata
+
+    if not str(path).lower().endswith(".gpkg"):
+        return {}
+    try:
+        return labels_from_metadata(read_metadata(path), lang)
+    except Exception:  # a GeoPackage without metadata (not written by geosozial)
+        return {}
+
+
 def cmd_map(args: argparse.Namespace) -> int:
     """``geosozial map``: choropleth of one or more fields as HTML (and PNG)."""
     from geosozial.geo.areas import read_areas
@@ -164,9 +186,17 @@ def cmd_map(args: argparse.Namespace) -> int:
     for n in areas.notices:
         print(f"[{n.severity}] {n.text(args.lang)}")
     options = map_options(args, areas.frame)
-    title = args.title or ", ".join(field_label(f, args.lang)[0] for f in args.field)
+    labels = stored_labels(args.areas, args.lang)
+    for option, given in (("label", args.label), ("unit", args.unit)):
+        if given and len(given) != len(args.field):
+            raise GeosozialError("cli.maps.label_count", option=option, given=len(given),
+                                 n=len(args.field))
+    for i, f in enumerate(args.field):
+        label, unit = labels.get(f, field_label(f, args.lang))
+        labels[f] = (args.label[i] if args.label else label, args.unit[i] if args.unit else unit)
+    title = args.title or ", ".join(labels[f][0] for f in args.field)
     built = indicator_map(areas.frame, args.field, title=title, scheme=args.scheme, k=args.k,
                           breaks=parse_breaks(args.breaks), palette_name=args.palette,
-                          source=options.pop("source", ""), **options)
+                          labels=labels, source=options.pop("source", ""), **options)
     write_outputs(built, args.out, args.png, args.lang)
     return 0

@@ -78,6 +78,19 @@ class Indicator:
         """All variables used, numerator first."""
         return tuple(dict.fromkeys([*self.numerator, *self.denominator]))
 
+    def as_dict(self) -> dict[str, Any]:
+        """The definition as a project-file entry (read back by :func:`indicator_from_dict`).
+
+        Example:
+            >>> d = CATALOGUE["sgb2_quote"].as_dict()
+            >>> d["label"], indicator_from_dict("sgb2_quote", d) == CATALOGUE["sgb2_quote"]
+            ('SGB II-Quote', True)
+        """
+        return {"label": self.label, "unit": self.unit, "numerator": dict(self.numerator),
+                "denominator": list(self.denominator), "scale": self.scale,
+                "definition": self.definition, "label_en": self.label_en,
+                "definition_en": self.definition_en}
+
     def describe(self, lang: str = "de") -> str:
         """Label, unit and definition in one line.
 

@@ -70,6 +70,31 @@ def field_label(field: str, lang: str = "de") -> tuple[str, str]:
     return label, indicator.unit
 
 
+def labels_from_metadata(meta: dict[str, str], lang: str = "de") -> dict[str, tuple[str, str]]:
+    """Field -> (label, unit) from the ``indikatoren`` entry a GeoPackage of
+    ``geosozial aggregate`` or ``report`` carries (custom rates included).
+
+    Example:
+        >>> labels_from_metadata({"indikatoren": '{"fa": {"label": "Frauenanteil", "unit": "%"}}'})
+        {'fa': ('Frauenanteil', '%')}
+    """
+    import json
+
+    try:
+        entries = json.loads(meta.get("indikatoren", "{}"))
+    except ValueError:
+        return {}
+    if not isinstance(entries, dict):
+        return {}
+    out = {}
+    for ident, spec in entries.items():
+        if isinstance(spec, dict):
+            label = spec.get("label_en") if lang == "en" and spec.get("label_en") else \
+                spec.get("label", ident)
+            out[str(ident)] = (str(label), str(spec.get("unit", "")))
+    return out
+
+
 def numeric_field(frame: pd.DataFrame, field: str, source: str = "") -> np.ndarray:
     """The values of ``field`` as floats (NaN where missing); clear errors otherwise.
 

@@ -322,7 +322,7 @@ def run_project(path: str | Path, out: Path, lang: str | None = None) -> RunSumm
             "projekt": project.name,
             "jahr": year,
             "geheimhaltung": project.rule.describe() if project.rule else "keine",
-            "indikatoren": {i.id: i.describe() for i in project.indicators},
+            "indikatoren": {i.id: i.as_dict() for i in project.indicators},
             "verknuepfungsberichte": [r.as_dict() for r in reports],
             "quelle": project.attribution,
         })

@@ -172,6 +172,7 @@ def aggregate_files(
             "schritt": "aggregate",
             "geheimhaltung": rule.describe() if rule else "keine",
             "zuordnung": str(mapping_path),
+            "indikatoren": {i.id: i.as_dict() for i in indicators},
             "hinweise": [n.as_dict() for n in result.notices],
         })
     return result
