@@ -238,3 +238,15 @@ def test_map_shows_label_and_unit_of_a_custom_rate(ms, tmp_path):
     page = html.read_text(encoding="utf-8")
     assert "Anteil der Frauen" in page and '"%"' in page
     assert "frauenanteil" not in page.split("<title>")[1].split("</title>")[0]
+
+
+def test_local_analysis_on_a_frame_without_key_column(ms):
+    # the finding: local_analysis(gdf, "f") failed with a bare KeyError: 'key'
+    from geosozial.geo.analysis import local_analysis
+
+    _, frame = ms
+    plain = frame.reset_index(drop=True)
+    plain["f"] = plain.area / 1e6
+    analysis = local_analysis(plain, "f")
+    assert len(analysis.frame) == 53 and "lisa_cluster" in analysis.frame
+    assert analysis.frame["lisa_I"].tolist() == gs.lisa(plain, "f").frame["lisa_I"].tolist()

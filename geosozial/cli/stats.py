@@ -15,6 +15,7 @@ from typing import Any
 
 from geosozial import __version__
 from geosozial.core.messages import define
+from geosozial.core.numbers import german
 from geosozial.maps.notes import alternative_text, method_note
 
 __all__ = ["add_parsers", "alternative_text", "cmd_local", "cmd_moran", "method_note"]
@@ -133,8 +134,8 @@ def cmd_moran(args: argparse.Namespace) -> int:
         "statistic", "value", "expected", "z", "p")
     print(f"{header[0]:<12}{header[1]:>12}{header[2]:>12}{header[3]:>10}{header[4]:>10}")
     for r in rows:
-        cells = [_fmt(r["value"], 6, de), _fmt(r["expected"], 6, de), _fmt(r["z"], 3, de),
-                 _fmt(r["p"], 4, de)]
+        cells = [german(r["value"], 6, args.lang), german(r["expected"], 6, args.lang),
+                 german(r["z"], 3, args.lang), german(r["p"], 4, args.lang)]
         print(f"{r['statistic']:<12}{cells[0]:>12}{cells[1]:>12}{cells[2]:>10}{cells[3]:>10}")
     first = analysis.result[0]
     print(("Methode: " if de else "method: ") + method_note(
@@ -147,13 +148,6 @@ def _values(analysis):
     import numpy as np
 
     return analysis.frame, np.asarray(analysis.frame[analysis.field_name], dtype=float)
-
-
-def _fmt(value: Any, digits: int, german: bool) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "–"
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if german else text
 
 
 def cmd_local(args: argparse.Namespace, kind: str) -> int:

@@ -11,9 +11,16 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from geosozial.core.messages import GeosozialError, define
+
+if TYPE_CHECKING:
+    from geosozial.kernel.weights import Weights
 from geosozial.kernel.distance import format_number
 
 ALLOWED = "queen, rook, knn:K, distance:METER, distance:METER:inverse"
@@ -118,3 +125,62 @@ def _number(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def weights_from_arrays(
+    spec: str | WeightsSpec,
+    n: int,
+    *,
+    ids: Sequence[str] | None = None,
+    rings: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    points: np.ndarray | None = None,
+    tolerance: float = 0.0,
+    symmetric: bool = False,
+) -> Weights:
+    """Weights of a specification from the arrays both doors build from their geometries.
+
+    Parameters
+    ----------
+    spec : str or WeightsSpec
+        ``queen``, ``rook``, ``knn:K``, ``distance:M[:inverse[:P]]``.
+    n : int
+        The number of areas.
+    ids : sequence of str, optional
+        The area keys (kept in the weights).
+    rings : (coords, ring_index, area_of_ring), optional
+        Polygon rings in metres, for contiguity (see :mod:`geosozial.kernel.contiguity`).
+    points : ndarray, optional
+        One point per area (``(n, 2)``, metres) for ``knn`` and ``distance``.
+    tolerance : float
+        Contiguity snapping tolerance in metres.
+    symmetric : bool
+        Make ``knn`` symmetric.
+
+    Returns
+    -------
+    Weights
+
+    Examples
+    --------
+    >>> pts = np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 0.0]])
+    >>> weights_from_arrays("knn:1", 3, points=pts).kind
+    'knn:1'
+    >>> weights_from_arrays("distance:2", 3, points=pts).islands.tolist()
+    [2]
+    """
+    from geosozial.kernel.contiguity import contiguity_weights
+    from geosozial.kernel.distance import distance_band_weights, knn_weights
+
+    parsed = parse_weights_spec(spec)
+    if parsed.measures_distance:
+        if points is None:
+            raise ValueError("knn and distance weights need one point per area")
+        if parsed.method == "knn":
+            return knn_weights(points, parsed.k or 1, symmetric=symmetric, ids=ids)
+        return distance_band_weights(points, parsed.threshold or 0.0, binary=not parsed.inverse,
+                                     alpha=-parsed.power, ids=ids)
+    if rings is None:
+        raise ValueError("contiguity weights need the polygon rings")
+    coords, ring_index, area_of_ring = rings
+    return contiguity_weights(coords, ring_index, area_of_ring, n,
+                              rook=parsed.method == "rook", tolerance=tolerance, ids=ids)

@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from geosozial.core.messages import GeosozialError, Notice, define
+from geosozial.core.results import column_names, result_columns
 from geosozial.geo.weights import weights_for
 from geosozial.kernel.errors import KernelError
-from geosozial.kernel.globals import GlobalResult, geary, general_g, moran
+from geosozial.kernel.globals import GlobalResult, global_statistics
 from geosozial.kernel.local import (
     LocalResult,
     local_g,
@@ -71,8 +72,8 @@ define("ana.variant_both",
        en="{file}: bivariate LISA and Empirical Bayes rates cannot be combined; give one.")
 define("ana.kernel", de="{file}, Feld {field}: {problem}", en="{file}, field {field}: {problem}")
 
-LISA_COLUMNS = ("lisa_I", "lisa_z", "lisa_p", "lisa_cluster")
-GI_COLUMNS = ("gi_z", "gi_p", "gi_bin")
+LISA_COLUMNS = column_names("lisa")
+GI_COLUMNS = column_names("gi")
 
 
 @dataclass
@@ -95,6 +96,18 @@ class Analysis:
                 "seed": first.seed, "alternative": first.alternative}
 
 
+def area_keys(frame: pd.DataFrame) -> list[str]:
+    """The keys that name areas in messages: the ``key`` column, else the index.
+
+    Example:
+        >>> area_keys(pd.DataFrame({"v": [1, 2]}, index=["a", "b"]))
+        ['a', 'b']
+    """
+    if "key" in frame.columns:
+        return frame["key"].astype(str).tolist()
+    return [str(i) for i in frame.index]
+
+
 def field_values(frame: gpd.GeoDataFrame, field_name: str, source: str, dropna: bool,
                  notices: list[Notice]) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     """The numeric values of ``field_name``; missing values are an error or dropped+named.
@@ -110,7 +123,7 @@ def field_values(frame: gpd.GeoDataFrame, field_name: str, source: str, dropna: 
                    and pd.api.types.is_numeric_dtype(frame[c])]
         raise GeosozialError("ana.no_field", file=source, field=field_name,
                              fields=", ".join(map(str, numeric)))
-    keys = frame["key"].astype(str).tolist()
+    keys = area_keys(frame)
     values = pd.to_numeric(frame[field_name], errors="coerce")
     bad_text = values.isna() & frame[field_name].notna() & (frame[field_name].astype(str) != "")
     if bad_text.any():
@@ -143,11 +156,11 @@ def _kernel_error(exc: KernelError, source: str, field_name: str, keys: list[str
 
 def _weights(frame: gpd.GeoDataFrame, spec: str, source: str, notices: list[Notice]
              ) -> Weights:
-    w = weights_for(frame, spec)
+    w = weights_for(frame, spec, ids_column="key" if "key" in frame.columns else None)
     if w.s0 == 0:
         raise GeosozialError("ana.no_neighbours", file=source, weights=spec)
     if len(w.islands):
-        keys = frame["key"].astype(str).to_numpy()[w.islands]
+        keys = np.asarray(area_keys(frame), dtype=object)[w.islands]
         notices.append(Notice("ana.islands", "info", file=source, n=len(w.islands),
                               weights=spec, keys=", ".join(keys[:20])))
     return w
@@ -195,7 +208,7 @@ def local_analysis(
     if x is not None and len(x) and np.ptp(x) == 0 and neighbour_field:
         raise GeosozialError("ana.constant", file=source, field=second, value=x[0])
     w = _weights(frame, weights, source, notices)
-    keys = frame["key"].astype(str).tolist()
+    keys = area_keys(frame)
     inference = {"permutations": permutations, "seed": seed, "alternative": alternative,
                  "correction": correction, "alpha": alpha}
     try:
@@ -214,11 +227,8 @@ def local_analysis(
     except KernelError as exc:
         raise _kernel_error(exc, source, field_name, keys) from exc
     out = frame.copy()
-    if kind == "lisa":
-        out["lisa_I"], out["lisa_z"], out["lisa_p"] = res.values, res.z, res.p
-        out["lisa_cluster"] = res.clusters.astype(str)
-    else:
-        out["gi_z"], out["gi_p"], out["gi_bin"] = res.z, res.p, res.bins
+    for name, values in result_columns(kind, res).items():
+        out[name] = values
     geometry = out.pop("geometry")
     out["geometry"] = geometry
     return Analysis(gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs), res, w,
@@ -251,12 +261,10 @@ def global_analysis(
     notices: list[Notice] = []
     frame, y = field_values(frame, field_name, source, dropna, notices)
     w = _weights(frame, weights, source, notices)
-    keys = frame["key"].astype(str).tolist()
-    kwargs = {"permutations": permutations, "seed": seed, "alternative": alternative}
+    keys = area_keys(frame)
     try:
-        results = [moran(y, w, **kwargs), geary(y, w, **kwargs)]
-        if (y >= 0).all():
-            results.append(general_g(y, w, **kwargs))
+        results = global_statistics(y, w, permutations=permutations, seed=seed,
+                                    alternative=alternative)
     except KernelError as exc:
         raise _kernel_error(exc, source, field_name, keys) from exc
     return Analysis(frame, results, w, field_name, notices)

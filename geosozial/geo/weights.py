@@ -31,9 +31,7 @@ import numpy as np
 import shapely
 
 from geosozial.core.messages import GeosozialError, define
-from geosozial.core.weights_spec import WeightsSpec, parse_weights_spec
-from geosozial.kernel.contiguity import contiguity_weights
-from geosozial.kernel.distance import distance_band_weights, knn_weights
+from geosozial.core.weights_spec import WeightsSpec, parse_weights_spec, weights_from_arrays
 from geosozial.kernel.weights import Weights
 
 __all__ = ["WeightsSpec", "parse_weights_spec", "ring_arrays", "weights_for"]
@@ -144,15 +142,11 @@ def weights_for(
         _check_metric_crs(frame, str(parsed))
     geoms = np.asarray(frame.geometry.array, dtype=object)
     if parsed.measures_distance:
-        xy = _points(geoms, ids, points, str(parsed))
-        if parsed.method == "knn":
-            return knn_weights(xy, parsed.k or 1, symmetric=symmetric, ids=ids)
-        return distance_band_weights(xy, parsed.threshold or 0.0, binary=not parsed.inverse,
-                                     alpha=-parsed.power, ids=ids)
+        return weights_from_arrays(parsed, len(geoms), ids=ids, symmetric=symmetric,
+                                   points=_points(geoms, ids, points, str(parsed)))
     _check_polygonal(geoms, ids, str(parsed))
-    coords, ring_index, area_of_ring = ring_arrays(geoms)
-    return contiguity_weights(coords, ring_index, area_of_ring, len(geoms),
-                              rook=parsed.method == "rook", tolerance=tolerance, ids=ids)
+    return weights_from_arrays(parsed, len(geoms), ids=ids, rings=ring_arrays(geoms),
+                               tolerance=tolerance)
 
 
 def _ids(frame: gpd.GeoDataFrame, column: str | None) -> tuple[str, ...]:

@@ -276,3 +276,37 @@ def general_g(y: np.ndarray, w: Weights, *, permutations: int = DEFAULT_PERMUTAT
                          lambda yy: np.einsum("ij,ij->i", yy, (wmat @ yy.T).T) / den)
     return _finish("general_g", value, expected, variance, variance, sims, permutations,
                    seed, alternative, w, "B")
+
+
+def global_statistics(y: np.ndarray, w: Weights, *, permutations: int = 999,
+                      seed: int | None = 12345, alternative: str = "two-sided"
+                      ) -> list[GlobalResult]:
+    """The global statistics every door reports: Moran's I, Geary's C and, when all
+    values are >= 0 (General G needs them), General G.
+
+    Parameters
+    ----------
+    y : ndarray
+        The values, one per area.
+    w : Weights
+        Spatial weights (Moran and General G use them row-standardised / binary as
+        their functions define).
+    permutations, seed, alternative
+        Permutation inference, as for :func:`moran`.
+
+    Returns
+    -------
+    list of GlobalResult
+
+    Examples
+    --------
+    >>> from geosozial.kernel.weights import Weights
+    >>> w = Weights.from_pairs(4, np.array([0, 1, 2]), np.array([1, 2, 3]))
+    >>> [r.statistic for r in global_statistics(np.array([1.0, 2, 3, 5]), w, permutations=9)]
+    ['moran', 'geary', 'general_g']
+    """
+    kwargs = {"permutations": permutations, "seed": seed, "alternative": alternative}
+    results = [moran(y, w, **kwargs), geary(y, w, **kwargs)]
+    if (np.asarray(y, dtype=float) >= 0).all():
+        results.append(general_g(y, w, **kwargs))
+    return results

@@ -57,12 +57,12 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from geosozial.core.messages import GeosozialError, define
+from geosozial.core.numbers import number_text  # noqa: F401 (used by the page and re-exported)
 from geosozial.maps.palettes import SPECIAL_CLASSES
 
 define("maps.html.bad_kind", de="Kartenart {kind!r} unbekannt; möglich: {kinds}.",
@@ -406,30 +406,6 @@ def write_map(doc: MapDocument, path: str | Path) -> Path:
     path = Path(path)
     path.write_bytes(render_map(doc).encode("utf-8"))
     return path
-
-
-def number_text(value: float | None, digits: int = 1, lang: str = "de") -> str | None:
-    """A number as the map page writes it: ``1.234,5`` (German) or ``1,234.5``.
-
-    The same rule as ``formatNumber`` in the page's script: the exact binary value is
-    rounded to ``digits`` decimals, ties away from zero; no minus sign before a zero;
-    None for a missing or non-finite value.
-
-    Example:
-        >>> number_text(1234.5), number_text(-0.04), number_text(1234567.891, 2, "en")
-        ('1.234,5', '0,0', '1,234,567.89')
-        >>> number_text(2.5, 0), number_text(None) is None
-        ('3', True)
-    """
-    if value is None or not math.isfinite(value):
-        return None
-    d = max(0, min(20, int(digits)))
-    exact = Decimal(abs(float(value))).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP)
-    text = f"{exact:,.{d}f}"
-    negative = value < 0 and any(c in "123456789" for c in text)
-    if lang == "de":
-        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
-    return ("-" if negative else "") + text
 
 
 def script_json(obj: Any) -> str:

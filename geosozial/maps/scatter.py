@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from geosozial.core.numbers import number_text
 from geosozial.kernel.weights import Weights
-from geosozial.maps.html import number_text
 
 LABELS = {
     "de": {"x": "Wert (standardisiert)", "y": "Räumlich verzögerter Wert (standardisiert)",
