@@ -29,14 +29,14 @@ import numpy as np
 import pandas as pd
 
 from geosozial.core.confidentiality import ConfidentialityRule
-from geosozial.core.indicators import Indicator, get_indicator, indicator_from_text
+from geosozial.core.indicators import Indicator, indicators_from_specs
 from geosozial.core.join import JoinReport
-from geosozial.core.keys import KEY_LENGTHS, normalize_key
+from geosozial.core.keys import KEY_LENGTHS, NAME_FIELDS, normalize_key
 from geosozial.core.messages import GeosozialError, Notice, define
 from geosozial.core.sozialraum import SozialraumMapping, read_mapping
 from geosozial.core.tables.read import read_table as _read_table
 from geosozial.core.tables.table import Table
-from geosozial.geo.areas import NAME_FIELDS, Areas
+from geosozial.geo.areas import Areas
 from geosozial.geo.areas import read_areas as _read_areas
 from geosozial.kernel.weights import Weights
 
@@ -261,13 +261,15 @@ def aggregate(joined: Any, mapping: SozialraumMapping | str | Path, *,
     prepared = _areas(frame, key)
     if not isinstance(mapping, SozialraumMapping):
         mapping = read_mapping(mapping)
-    inds = [i if isinstance(i, Indicator) else indicator_from_text(i) if "=" in i
-            else get_indicator(i) for i in indicators]
+    inds = [i if isinstance(i, Indicator) else indicators_from_specs([i])[0]
+            for i in indicators]
     result = aggregate_step(prepared.frame, mapping, variables=variables, indicators=inds,
                             rule=rule, relations=relations, source=prepared.source)
     method = {"step": "aggregate", "mapping": mapping.source,
               "confidentiality": rule.describe() if rule else "keine",
               "indicators": [i.id for i in inds]}
+    for frame in (result.sozialraeume, result.municipalities):  # labels for gs.map
+        frame.attrs["indikatoren"] = {i.id: i.as_dict() for i in inds}
     return AggregateResult(result.sozialraeume, result.municipalities, result.notices, method)
 
 
@@ -387,6 +389,8 @@ def map(frame: Any, fields: str | Sequence[str], *, out: str | Path | None = Non
 
     ``options`` are those of :func:`geosozial.geo.maps.indicator_map` (``scheme``,
     ``k``, ``breaks``, ``palette_name``, ``labels``, ``lang``, ``attribution`` ...).
+    Label and unit of an indicator come from the catalogue or, for a frame made by
+    :func:`aggregate`, from its definition (custom rates included).
     Returns the built map (``.html``, ``.write(path)``); with ``out`` it is written.
 
     Examples
@@ -395,13 +399,18 @@ def map(frame: Any, fields: str | Sequence[str], *, out: str | Path | None = Non
     >>> m.html.startswith("<!DOCTYPE html>")
     True
     """
-    from geosozial.geo.maps import field_label, indicator_map
+    import json
+
+    from geosozial.geo.maps import field_label, indicator_map, labels_from_metadata
 
     prepared = _areas(frame, key)
     names = [fields] if isinstance(fields, str) else list(fields)
     lang = options.get("lang", "de")
-    heading = title or ", ".join(field_label(f, lang)[0] for f in names)
-    built = indicator_map(prepared.frame, names, title=heading, **options)
+    stored = getattr(frame, "attrs", {}).get("indikatoren")
+    labels = labels_from_metadata({"indikatoren": json.dumps(stored)}, lang) if stored else {}
+    labels = {f: labels.get(f, field_label(f, lang)) for f in names} | options.pop("labels", {})
+    heading = title or ", ".join(labels[f][0] for f in names)
+    built = indicator_map(prepared.frame, names, title=heading, labels=labels, **options)
     if out is not None:
         built.write(out)
     return built

@@ -3,12 +3,23 @@
     python scripts/build_plugin.py [--out dist]
 
 The zip holds ``geosozial_qgis/`` (the plugin), and in ``geosozial_qgis/ext/`` the
-pure-Python parts of the geosozial library the plugin uses plus folium, branca and
-xyzservices (taken from this Python's installed packages, licence files kept). Every
-bundled module is checked: it may import only the standard library, numpy, scipy, qgis,
-jinja2/markupsafe/requests (which QGIS ships) and other bundled modules - no pandas,
-shapely, pyproj, GDAL or other binary wheel reaches QGIS. Entries are written in sorted
-order with a fixed timestamp, so the same sources give the same zip.
+geosozial layers that run inside QGIS plus folium, branca and xyzservices (taken from
+this Python's installed packages, licence files kept).
+
+Which library files go in is not a hand-written list: it follows from the layer rules in
+:mod:`geosozial.layers`. Every file of the layers in :data:`~geosozial.layers.QGIS_SAFE`
+(``geosozial/__init__.py``, ``kernel/``, ``core/`` with ``core/tables/``, ``maps/`` with
+its assets and vendored Leaflet) and ``geosozial/layers.py`` itself is bundled; nothing of
+``geo/``, ``pipeline/``, ``api.py`` or ``cli/``.
+
+Every bundled module is checked (AST, lazy imports inside functions included):
+geosozial modules import only what :func:`geosozial.layers.may_import` allows their layer
+and never a package of :data:`~geosozial.layers.FORBIDDEN_IN_QGIS`; the plugin imports
+only QGIS, Qt, numpy/scipy, the standard library and bundled geosozial layers; bundled
+third-party code imports only what QGIS ships (jinja2, markupsafe, requests) or guards
+optional imports. So no pandas, shapely, pyproj, GDAL or other binary wheel reaches QGIS.
+Entries are written in sorted order with a fixed timestamp, so the same sources give the
+same zip.
 """
 
 from __future__ import annotations
@@ -23,23 +34,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = ROOT / "qgis_plugin" / "geosozial_qgis"
+LIBRARY = ROOT / "geosozial"
 NAME = "geosozial_qgis"
+EXT_LIBRARY = f"{NAME}/ext/geosozial/"
 
-#: Library files the plugin needs (relative to the geosozial package).
-LIBRARY = [
-    "__init__.py", "messages.py",
-    "kernel/__init__.py", "kernel/checks.py", "kernel/contiguity.py", "kernel/crand.py",
-    "kernel/distance.py", "kernel/errors.py", "kernel/globals.py", "kernel/inference.py",
-    "kernel/local.py", "kernel/weights.py",
-    "data/__init__.py", "data/keys.py", "data/symbols.py", "data/confidentiality.py",
-    "data/weights_spec.py",
-    "maps/__init__.py", "maps/html.py", "maps/layers.py", "maps/classify.py",
-    "maps/palettes.py", "maps/notes.py", "maps/arcs.py", "maps/assets/*",
-    "maps/vendor/leaflet/*",
-]
+if str(ROOT) not in sys.path:  # the layer rules come from the library itself
+    sys.path.insert(0, str(ROOT))
+
+from geosozial.layers import (  # noqa: E402
+    FORBIDDEN_IN_QGIS,
+    QGIS_SAFE,
+    layer_of,
+    may_import,
+)
+
+#: the layer-rules module itself travels with the QGIS-safe layers
+BUNDLED_LAYERS = (*QGIS_SAFE, "layers")
 #: Third-party pure-Python packages carried in ext/ (name, distribution).
 BUNDLED = [("folium", "folium"), ("branca", "branca"), ("xyzservices", "xyzservices")]
-#: Imports allowed in bundled code besides the standard library and bundled packages.
+#: Imports allowed in the plugin and bundled third-party code besides the standard library
+#: and bundled packages.
 PROVIDED_BY_QGIS = {"numpy", "scipy", "qgis", "jinja2", "markupsafe", "requests", "PyQt5",
                     "PyQt6"}
 #: Optional imports of bundled third-party code that are guarded (try/except) there.
@@ -47,6 +61,40 @@ OPTIONAL = {"selenium", "geopandas", "pandas", "IPython", "shapely", "altair", "
             "matplotlib", "PIL", "ipywidgets", "urllib3", "setuptools_scm", "pytest",
             "xyzservices", "_version", "jenkspy"}
 FIXED_TIME = (2024, 1, 1, 0, 0, 0)
+
+
+def module_name(relative: Path) -> str:
+    """The module name of a file below ``geosozial/`` (``core/join.py`` -> ``geosozial.core.join``).
+
+    Files that are no module (assets) are named after their folder, so that
+    :func:`geosozial.layers.layer_of` gives their layer.
+
+    Example:
+        >>> module_name(Path("core/tables/read.py")), module_name(Path("__init__.py"))
+        ('geosozial.core.tables.read', 'geosozial')
+        >>> layer_of(module_name(Path("maps/assets/map.css")))
+        'maps'
+    """
+    parts = list(relative.parts)
+    if relative.suffix == ".py":
+        parts[-1] = relative.stem
+        if parts[-1] == "__init__":
+            parts.pop()
+    else:
+        parts.pop()
+    return ".".join(["geosozial", *parts])
+
+
+def library_files() -> list[Path]:
+    """The library files of the QGIS-safe layers (paths relative to ``geosozial/``)."""
+    out = []
+    for path in sorted(LIBRARY.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
+            continue
+        relative = path.relative_to(LIBRARY)
+        if layer_of(module_name(relative)) in BUNDLED_LAYERS:
+            out.append(relative)
+    return out
 
 
 def version() -> str:
@@ -64,12 +112,8 @@ def collect() -> dict[str, bytes]:
             if path.name == "metadata.txt":
                 data = _with_version(data.decode("utf-8")).encode("utf-8")
             files[f"{NAME}/{path.relative_to(PLUGIN).as_posix()}"] = data
-    library = ROOT / "geosozial"
-    for pattern in LIBRARY:
-        for path in sorted(library.glob(pattern)):
-            if path.is_file():
-                files[f"{NAME}/ext/geosozial/{path.relative_to(library).as_posix()}"] = \
-                    path.read_bytes()
+    for relative in library_files():
+        files[EXT_LIBRARY + relative.as_posix()] = (LIBRARY / relative).read_bytes()
     for module, dist in BUNDLED:
         spec = importlib.util.find_spec(module)
         if spec is None or not spec.submodule_search_locations:
@@ -86,7 +130,7 @@ def collect() -> dict[str, bytes]:
                 files[f"{NAME}/ext/LICENSES/{dist}-{entry.name}"] = \
                     Path(distribution.locate_file(entry)).read_bytes()
     files[f"{NAME}/ext/LICENSES/leaflet-LICENSE"] = \
-        (library / "maps" / "vendor" / "leaflet" / "LICENSE").read_bytes()
+        (LIBRARY / "maps" / "vendor" / "leaflet" / "LICENSE").read_bytes()
     return files
 
 
@@ -96,30 +140,74 @@ def _with_version(text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _imports(tree: ast.AST) -> list[tuple[str, bool]]:
+    """(module, inside a function) of every absolute import; type-only blocks skipped."""
+    found: list[tuple[str, bool]] = []
+
+    def visit(node: ast.AST, lazy: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                continue  # type-only imports never run
+            if isinstance(child, ast.Import):
+                found.extend((alias.name, lazy) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
+                found.append((child.module, lazy))
+            visit(child, lazy or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                    ast.Lambda)))
+
+    visit(tree, False)
+    return found
+
+
+def _library_problem(name: str, module: str, lazy: bool) -> bool:
+    """True if bundled library file ``name`` may not import ``module`` inside QGIS."""
+    top = module.split(".")[0]
+    if top in FORBIDDEN_IN_QGIS:
+        return True
+    if top in sys.stdlib_module_names:
+        return False
+    layer = layer_of(module_name(Path(name[len(EXT_LIBRARY):])))
+    if top == "geosozial" and layer_of(module) not in BUNDLED_LAYERS:
+        return True
+    return not may_import(layer, module, lazy=lazy)
+
+
 def check_imports(files: dict[str, bytes]) -> list[str]:
-    """Imports of bundled modules that QGIS would not satisfy (empty list: all fine)."""
-    bundled = {"geosozial", NAME} | {m for m, _ in BUNDLED}
+    """Imports of bundled modules that QGIS would not satisfy (empty list: all fine).
+
+    - geosozial modules (``ext/geosozial/``): the layer rules of :mod:`geosozial.layers`
+      (:func:`~geosozial.layers.may_import`, lazy imports included) and never a package of
+      :data:`~geosozial.layers.FORBIDDEN_IN_QGIS`;
+    - the plugin: the standard library, what QGIS ships and the bundled geosozial layers
+      (never ``geo``, ``pipeline``, ``api`` or ``cli``);
+    - bundled third-party packages: what QGIS ships, bundled packages and guarded
+      optional imports.
+    """
+    bundled = {NAME} | {m for m, _ in BUNDLED}
     stdlib = set(sys.stdlib_module_names)
     problems = []
     for name, data in files.items():
         if not name.endswith(".py"):
             continue
         tree = ast.parse(data.decode("utf-8"), filename=name)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules = [node.module]
-            else:
+        for module, lazy in _imports(tree):
+            top = module.split(".")[0]
+            if name.startswith(EXT_LIBRARY):
+                if _library_problem(name, module, lazy):
+                    problems.append(f"{name}: import {module}")
                 continue
-            for module in modules:
-                top = module.split(".")[0]
-                if top in stdlib or top in bundled or top in PROVIDED_BY_QGIS:
-                    continue
-                if top in OPTIONAL and not name.startswith(f"{NAME}/ext/geosozial/") \
-                        and f"{NAME}/ext/" in name:
-                    continue
+            if top == "geosozial":
+                if layer_of(module) not in BUNDLED_LAYERS:
+                    problems.append(f"{name}: import {module}")
+                continue
+            if top in FORBIDDEN_IN_QGIS and not name.startswith(f"{NAME}/ext/"):
                 problems.append(f"{name}: import {module}")
+                continue
+            if top in stdlib or top in bundled or top in PROVIDED_BY_QGIS:
+                continue
+            if top in OPTIONAL and name.startswith(f"{NAME}/ext/"):
+                continue
+            problems.append(f"{name}: import {module}")
     return problems
 
 

@@ -250,3 +250,17 @@ def test_local_analysis_on_a_frame_without_key_column(ms):
     analysis = local_analysis(plain, "f")
     assert len(analysis.frame) == 53 and "lisa_cluster" in analysis.frame
     assert analysis.frame["lisa_I"].tolist() == gs.lisa(plain, "f").frame["lisa_I"].tolist()
+
+
+def test_python_map_of_a_custom_rate_shows_its_label(ms, tmp_path):
+    path, frame = ms
+    table = _landratsamt_table(tmp_path, frame)
+    mapping = tmp_path / "sr.csv"
+    mapping.write_text("AGS;Sozialraum\n" + "\n".join(
+        f"{a};{'Nord' if i < 26 else 'Süd'}" for i, a in enumerate(frame["AGS"])) + "\n",
+        encoding="utf-8")
+    regions = gs.aggregate(gs.join(path, table, confidentiality=False), mapping,
+                           indicators=[_rate()], key="AGS")
+    built = gs.map(regions.municipalities, "frauenanteil", out=tmp_path / "k.html")
+    page = (tmp_path / "k.html").read_text(encoding="utf-8")
+    assert built.html == page and "Frauenanteil" in page

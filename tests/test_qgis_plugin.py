@@ -3,12 +3,19 @@
 tests/qgis runs with Debian's /usr/bin/python3 and the Debian packages python3-qgis,
 qgis-providers, python3-scipy and python3-pytest, with nothing on PYTHONPATH but the
 extracted plugin zip, under QT_QPA_PLATFORM=offscreen. The expected results for the
-parity tests are written here with the ``geosozial`` command line (same seed). Without
-QGIS the test is skipped locally and fails in CI (environment variable CI set).
+parity tests are written here with the ``geosozial`` command line (same seed): the
+inputs (demo project, the Mittelsachsen municipalities of VG5000, synthetic tables with
+text columns, small counts, duplicate keys, official symbols, a classic GENESIS layout
+and an XLSX workbook) and, per case, the CLI arguments, the equivalent
+``processing.run`` parameters and the CLI's output go into ``expected/parity.json``,
+which tests/qgis/test_parity.py replays. Without QGIS the test is skipped locally and
+fails in CI (environment variable CI set).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -21,6 +28,8 @@ import pytest
 from datasets import DEMO, REPO, SHARED, VG5000
 
 from geosozial.cli import main
+from geosozial.core.tables.xlsx import write_minimal_xlsx
+from geosozial.layers import QGIS_SAFE, layer_of
 
 QGIS_PYTHON = "/usr/bin/python3"
 sys.path.insert(0, str(REPO / "scripts"))
@@ -49,7 +58,26 @@ def test_plugin_zip_is_reproducible_and_carries_only_pure_python(tmp_path: Path)
     assert any(n.startswith("geosozial_qgis/ext/LICENSES/folium") for n in names)
     assert any(n.startswith("geosozial_qgis/ext/LICENSES/branca") for n in names)
     assert not [n for n in names if n.endswith((".so", ".pyd", ".dll", ".pyc"))]
-    assert not [n for n in names if "/ext/geosozial/data/join.py" in n]  # pandas stays out
+    library = {n.split("/ext/geosozial/", 1)[1] for n in names if "/ext/geosozial/" in n}
+    # the core travels with the plugin (no re-implementation in it) ...
+    for module in ("__init__.py", "layers.py", "core/join.py", "core/protect.py",
+                   "core/confidentiality.py", "core/sozialraum.py", "core/tables/read.py",
+                   "core/tables/genesis.py", "core/tables/xlsx.py", "kernel/local.py",
+                   "maps/html.py", "maps/assets/map.js", "maps/vendor/leaflet/leaflet.js"):
+        assert module in library, module
+    # ... the pandas/geopandas doors never do
+    assert not [m for m in library if m.startswith(("geo/", "pipeline/", "cli/", "atlas/"))
+                or m == "api.py"]
+    # and the list follows from the layer rules: every module of a QGIS-safe layer is in
+    package = REPO / "geosozial"
+    for path in package.rglob("*.py"):
+        relative = path.relative_to(package)
+        if "__pycache__" in relative.parts:
+            continue
+        name = ".".join(["geosozial", *relative.with_suffix("").parts]).removesuffix(
+            ".__init__")
+        expected_in = layer_of(name) in (*QGIS_SAFE, "layers")
+        assert (relative.as_posix() in library) == expected_in, relative
     metadata = zipfile.ZipFile(first).read("geosozial_qgis/metadata.txt").decode()
     for line in ("hasProcessingProvider=yes", "qgisMinimumVersion=3.22",
                  "qgisMaximumVersion=4.99", "version=0.1.0"):
@@ -64,6 +92,243 @@ def test_import_check_refuses_binary_wheels():
                         "geosozial_qgis/ext/geosozial/x.py: import pandas"]
 
 
+def test_import_check_follows_the_layer_rules():
+    lazy = b"def f():\n    import %s\n"
+    problems = build_plugin.check_imports({
+        # core may not reach up into the geopandas door, not even inside a function
+        "geosozial_qgis/ext/geosozial/core/a.py": lazy % b"geosozial.geo.areas",
+        # nor use openpyxl, which QGIS does not ship, lazily or not
+        "geosozial_qgis/ext/geosozial/core/tables/b.py": lazy % b"openpyxl",
+        # maps may draw with matplotlib on request (lazy only), not at import time
+        "geosozial_qgis/ext/geosozial/maps/c.py": lazy % b"matplotlib.pyplot",
+        "geosozial_qgis/ext/geosozial/maps/d.py": b"import matplotlib\n",
+        # the plugin uses the QGIS-safe layers only, never the pipeline or the doors
+        "geosozial_qgis/alg_x.py": b"from geosozial.core.join import join_protected\n"
+                                   b"from geosozial.pipeline.steps import join_step\n",
+        "geosozial_qgis/alg_y.py": lazy % b"geosozial.geo.frames"})
+    assert problems == [
+        "geosozial_qgis/ext/geosozial/core/a.py: import geosozial.geo.areas",
+        "geosozial_qgis/ext/geosozial/core/tables/b.py: import openpyxl",
+        "geosozial_qgis/ext/geosozial/maps/d.py: import matplotlib",
+        "geosozial_qgis/alg_x.py: import geosozial.pipeline.steps",
+        "geosozial_qgis/alg_y.py: import geosozial.geo.frames"]
+
+
+def mittelsachsen(vg: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The 53 municipalities of Landkreis Mittelsachsen (VG5000 2021) with test fields:
+    area and perimeter, a population and case counts (for Empirical-Bayes LISA) and a
+    Sozialregion (for aggregation by a field)."""
+    kreis = vg[vg["AGS"].str.startswith("14522")].copy().sort_values("AGS")
+    kreis["flaeche_km2"] = kreis.area / 1e6
+    kreis["umfang_km"] = kreis.length / 1e3
+    number = kreis["AGS"].str[-3:].astype(int)
+    kreis["ew"] = (kreis["flaeche_km2"] * 60).round().astype(int) + 500
+    kreis["fallzahl"] = (kreis["ew"] * (0.01 + 0.004 * (number % 9))).round().astype(int)
+    kreis["region"] = [REGIONS[i % len(REGIONS)] for i in range(len(kreis))]
+    return kreis
+
+
+REGIONS = ["Sozialregion Nord", "Sozialregion Mitte", "Sozialregion Süd", "Sozialregion Ost",
+           "Sozialregion West"]
+
+
+def _cli(args: list[str]) -> tuple[int, str]:
+    """Run the command line in-process: exit code and the error message (German)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(args)
+    return code, err.getvalue().strip().removeprefix("Fehler: ")
+
+
+def write_parity_cases(expected: Path, kreis: gpd.GeoDataFrame) -> None:
+    """Inputs for both doors, the CLI's results and the matching processing.run calls.
+
+    Every case names the CLI arguments it ran and the ``processing.run`` parameters that
+    must give the same layer (``OUTPUT``/``REPORT`` are added in QGIS); ``table_layer``
+    asks QGIS to load the CSV as a delimited-text layer and pass it as ``TABLE``.
+    """
+    folder = expected / "parity"
+    folder.mkdir()
+    areas = str(expected / "mittelsachsen.gpkg")
+    demo = str(DEMO / "gemeinden.gpkg")
+    keys, names = kreis["AGS"].tolist(), kreis["GEN"].tolist()
+    tables = _parity_tables(folder, keys, names)
+    duplicated = gpd.GeoDataFrame(
+        gpd.pd.concat([kreis, kreis.iloc[[7]]], ignore_index=True), crs=kreis.crs)
+    duplicated.to_file(folder / "mittelsachsen_doppelt.gpkg")
+    cases: dict[str, list[dict]] = {"join": [], "aggregate": [], "lisa": []}
+
+    def join(case: str, areas_path: str, table: str, cli: list[str], params: dict,
+             table_layer: bool = False) -> None:
+        out = folder / f"{case}.gpkg"
+        code, error = _cli(["join", areas_path, table, "--key", "AGS", "--out", str(out),
+                            *cli])
+        qgis = {"INPUT": areas_path, "KEY_FIELD": "AGS", **params}
+        if table_layer:
+            spec = {"table_layer": table}
+        else:
+            spec = {"table_layer": None}
+            qgis["TABLE_FILE"] = table
+        spec.update(id=case, cli=cli, params=qgis, error=error if code else None,
+                    output=str(out) if code == 0 else None,
+                    report=str(out.with_suffix(".report.json")) if code == 0 else None)
+        assert (code == 0) == (spec["error"] is None), (case, error)
+        cases["join"].append(spec)
+
+    text = tables["text"]
+    join("text_file", areas, text, [], {})
+    join("text_layer", areas, text, [], {}, table_layer=True)  # FIELDS empty: all columns
+    join("text_columns", areas, text, ["--columns", "Einwohner", "Frauen"],
+         {"FIELDS": ["Einwohner", "Frauen"]})
+    join("text_columns_layer", areas, text, ["--columns", "Faelle"], {"FIELDS": ["Faelle"]},
+         table_layer=True)
+    join("text_no_confidentiality", areas, text, ["--no-confidentiality"],
+         {"NO_CONFIDENTIALITY": True})
+    join("text_min_count_5", areas, text, ["--min-count", "5"], {"MIN_COUNT": 5})
+    join("relation", areas, tables["relation"], ["--relation", "gesamt=m+w"],
+         {"RELATIONS": "gesamt=m+w"})
+    join("relation_layer", areas, tables["relation"], ["--relation", "gesamt=m+w"],
+         {"RELATIONS": " gesamt=m+w ; "}, table_layer=True)
+    join("duplicates_identical", areas, tables["identical"], [], {})
+    join("duplicates_identical_layer", areas, tables["identical"], [], {}, table_layer=True)
+    join("duplicates_conflicting", areas, tables["conflicting"], [], {})
+    join("duplicates_conflicting_layer", areas, tables["conflicting"], [], {},
+         table_layer=True)
+    join("duplicate_areas", str(folder / "mittelsachsen_doppelt.gpkg"), text, [], {})
+    join("genesis_classic", areas, tables["genesis"], [], {})
+    join("xlsx", areas, tables["xlsx"], ["--sheet", "Daten"], {"SHEET": "Daten"})
+    join("table_key", areas, tables["other_key"], ["--table-key", "Gemeindeschl"],
+         {"TABLE_KEY_FIELD": "Gemeindeschl"})
+    join("demo_sgb2", demo, str(DEMO / "sgb2_2023.csv"), [], {})
+    join("demo_sgb2_internal", demo, str(DEMO / "sgb2_2023.csv"), ["--no-confidentiality"],
+         {"NO_CONFIDENTIALITY": True})
+
+    def aggregate(case: str, areas_path: str, table: str, mapping: str, cli: list[str],
+                  params: dict) -> None:
+        joined, out = folder / f"{case}_join.gpkg", folder / f"{case}.gpkg"
+        assert _cli(["join", areas_path, table, "--no-confidentiality",
+                     "--out", str(joined)]) == (0, "")
+        code, error = _cli(["aggregate", str(joined), mapping, "--out", str(out), *cli])
+        assert code == 0, (case, error)
+        cases["aggregate"].append({
+            "id": case, "cli": cli, "output": str(out),
+            "join": {"INPUT": areas_path, "KEY_FIELD": "AGS", "TABLE_FILE": table,
+                     "NO_CONFIDENTIALITY": True},
+            "params": {"KEY_FIELD": "AGS", **params}})
+
+    mapping = str(tables["mapping"])
+    aggregate("aggregate_ms", areas, tables["counts"], mapping,
+              ["--var", "alle=faelle_a+faelle_b", "--indicator", "quote=faelle_a/bev*100",
+               "--indicator", "quote_alle=alle/bev*1000"],
+              {"MAPPING_FILE": mapping, "VARIABLES": "alle=faelle_a+faelle_b",
+               "INDICATORS": "quote=faelle_a/bev*100; quote_alle=alle/bev*1000"})
+    aggregate("aggregate_ms_field", areas, tables["counts"], mapping,
+              ["--min-count", "4", "--relation", "bev=bev_m+bev_w"],
+              {"GROUP_FIELD": "region", "MIN_COUNT": 4, "RELATIONS": "bev=bev_m+bev_w"})
+    aggregate("aggregate_demo", demo, str(DEMO / "sgb2_2023.csv"),
+              str(DEMO / "sozialraeume.csv"),
+              ["--indicator", "elb_anteil=erwerbsfähige Leistungsberechtigte/Insgesamt*100"],
+              {"MAPPING_FILE": str(DEMO / "sozialraeume.csv"),
+               "INDICATORS": "elb_anteil=erwerbsfähige Leistungsberechtigte/Insgesamt*100"})
+
+    def lisa(case: str, areas_path: str, cli: list[str], params: dict) -> None:
+        out = folder / f"{case}.gpkg"
+        code, error = _cli(["lisa", areas_path, "--seed", "12345", "--out", str(out), *cli])
+        assert code == 0, (case, error)
+        cases["lisa"].append({"id": case, "cli": cli, "output": str(out),
+                              "params": {"INPUT": areas_path, "KEY_FIELD": "AGS",
+                                         "SEED": 12345, **params}})
+
+    lisa("lisa_bivariate_ms", areas, ["--field", "flaeche_km2", "--neighbour-field",
+                                      "umfang_km"],
+         {"FIELD": "flaeche_km2", "NEIGHBOUR_FIELD": "umfang_km"})
+    lisa("lisa_eb_ms", areas, ["--field", "fallzahl", "--base", "ew"],
+         {"FIELD": "fallzahl", "BASE_FIELD": "ew"})
+    demo_joined = str(folder / "demo_sgb2_internal.gpkg")
+    lisa("lisa_bivariate_demo", demo_joined, ["--field", "EWZ", "--neighbour-field",
+                                              "Insgesamt", "--dropna"],
+         {"FIELD": "EWZ", "NEIGHBOUR_FIELD": "Insgesamt", "DROP_MISSING": True})
+    lisa("lisa_eb_demo", demo_joined, ["--field", "Insgesamt", "--base", "EWZ", "--dropna",
+                                       "--permutations", "499", "--correction", "none"],
+         {"FIELD": "Insgesamt", "BASE_FIELD": "EWZ", "DROP_MISSING": True,
+          "PERMUTATIONS": 499, "CORRECTION": 2})
+    (expected / "parity.json").write_text(json.dumps(cases, ensure_ascii=False, indent=1),
+                                          encoding="utf-8")
+
+
+def _parity_tables(folder: Path, keys: list[str], names: list[str]) -> dict[str, str]:
+    """The synthetic tables of the parity suite (Mittelsachsen keys)."""
+    out = {}
+    # text columns (Landkreis, Bemerkung), a name column with Augustusburg, small counts,
+    # the symbols . - x p, a Kreis row and a key without geometry; two areas without data
+    rows = []
+    for i, (key, name) in enumerate(zip(keys[:-2], names[:-2], strict=True)):
+        faelle = {0: "1", 1: "2", 2: ".", 3: "-", 4: "x", 5: "15p"}.get(i, str(5 + i * 7 % 40))
+        frauen = f"{1000 + 67 * i}p" if i == 6 else str(1000 + 67 * i)
+        rows.append([key, name, "Mittelsachsen", str(2000 + 131 * i), frauen, faelle,
+                     "vorläufig" if i % 5 == 0 else ""])
+    rows += [["14522", "Mittelsachsen", "Mittelsachsen", "300000", "150000", "2500", ""],
+             ["14522999", "Nirgendwo", "Mittelsachsen", "10", "5", "3", ""]]
+    header = ["AGS", "Gemeinde", "Landkreis", "Einwohner", "Frauen", "Faelle", "Bemerkung"]
+    out["text"] = _csv(folder / "tabelle_text.csv", header, rows)
+    write_minimal_xlsx(folder / "tabelle_text.xlsx", {"Daten": [header] + [
+        [r[0], r[1], r[2], int(r[3]), r[4] if not r[4].isdigit() else int(r[4]),
+         int(r[5]) if r[5].isdigit() else r[5], r[6] or None] for r in rows],
+        "Hinweise": [["Testdaten"]]})
+    out["xlsx"] = str(folder / "tabelle_text.xlsx")
+    # a sum relation between columns that the labels do not reveal
+    rel = []
+    for i, k in enumerate(keys):
+        w = {0: 1}.get(i % 9, 2 if i % 9 == 4 else 20 + i)
+        m = 30 + 2 * i
+        rel.append([k, str(m + w), str(m), str(w)])  # gesamt = m + w
+    out["relation"] = _csv(folder / "tabelle_beziehung.csv", ["AGS", "gesamt", "m", "w"], rel)
+    # duplicate keys: identical rows (dropped once, reported) and conflicting ones (error)
+    plain = [[k, str(10 + i), str(3 + i % 4)] for i, k in enumerate(keys)]
+    out["identical"] = _csv(folder / "tabelle_doppelt_gleich.csv", ["AGS", "a", "b"],
+                            [*plain[:10], plain[4], *plain[10:], plain[20]])
+    out["conflicting"] = _csv(folder / "tabelle_doppelt_verschieden.csv", ["AGS", "a", "b"],
+                              [*plain[:10], [plain[4][0], "99", plain[4][2]], *plain[10:]])
+    # a key column whose name the core does not guess
+    out["other_key"] = _csv(folder / "tabelle_schluessel.csv", ["Gemeindeschl", "Wert"],
+                            [[k, str(100 + i)] for i, k in enumerate(keys)])
+    # classic GENESIS/Regionalstatistik layout (title lines, ;; header rows, footer, cp1252)
+    lines = ["GENESIS-Tabelle: TEST-22811-5",
+             "Leistungsberechtigte (Testdaten) -;;;;", "Stichtag 31.12. - Gemeinden - "
+             "Mittelsachsen;;;;", "Leistungsberechtigte (Anzahl);;;;", "Stichtag: 31.12.2023;;;;",
+             ";;Leistungsberechtigte;Leistungsberechtigte;Leistungsberechtigte",
+             ";;Insgesamt;unter 15 Jahren;Bedarfsgemeinschaften",
+             "14522;Mittelsachsen;9000;2000;5000"]
+    for i, (key, name) in enumerate(zip(keys, names, strict=True)):
+        small = {0: "1", 1: "2", 2: ".", 3: "-", 4: "x", 5: "7p"}.get(i, str(3 + i % 11))
+        lines.append(f"{key};{name};{120 + 9 * i};{small};{60 + 4 * i}")
+    lines += ["__________", "Zeichenerklärung:", "- = nichts vorhanden",
+              ". = Zahlenwert unbekannt oder geheim zu halten", "x = Tabellenfach gesperrt",
+              "p = vorläufige Zahl", "© Testdaten, keine amtliche Statistik",
+              "Stand: 11.04.2024 / 08:31:05"]
+    path = folder / "genesis_klassisch.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    out["genesis"] = str(path)
+    # counts for aggregation: whole numbers, small ones, a relation bev = bev_m + bev_w
+    counts = []
+    for i, key in enumerate(keys):
+        frauen, maenner = 900 + 41 * i, 880 + 39 * i
+        a = {3: 1, 11: 2, 17: 1}.get(i, 4 + i % 13)
+        b = {5: 2}.get(i, 3 + i % 5)
+        counts.append([key, str(frauen + maenner), str(maenner), str(frauen), str(a), str(b)])
+    out["counts"] = _csv(folder / "tabelle_anzahlen.csv",
+                         ["AGS", "bev", "bev_m", "bev_w", "faelle_a", "faelle_b"],
+                         counts)
+    out["mapping"] = _csv(folder / "sozialregionen.csv", ["AGS", "Sozialraum"],
+                          [[k, REGIONS[i % len(REGIONS)]] for i, k in enumerate(keys)])
+    return out
+
+
+def _csv(path: Path, header: list[str], rows: list[list[str]]) -> str:
+    path.write_text("\n".join(";".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    return str(path)
+
+
 def test_plugin_inside_qgis(tmp_path: Path):
     problem = _qgis_ready()
     if problem:
@@ -76,8 +341,7 @@ def test_plugin_inside_qgis(tmp_path: Path):
     expected = tmp_path / "expected"
     expected.mkdir()
     vg = gpd.read_file(VG5000)
-    kreis = vg[vg["AGS"].str.startswith("14522")].copy()
-    kreis["flaeche_km2"] = kreis.area / 1e6
+    kreis = mittelsachsen(vg)
     kreis.to_file(expected / "mittelsachsen.gpkg")
     demo = str(DEMO / "gemeinden.gpkg")
     for name, path, field in (("demo", demo, "EWZ"),
@@ -94,6 +358,7 @@ def test_plugin_inside_qgis(tmp_path: Path):
                                check=True)
         json.loads(moran.stdout)
         (expected / f"{name}_moran.json").write_text(moran.stdout, encoding="utf-8")
+    write_parity_cases(expected, kreis)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8",
            "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(plugin_dir),
            "PYTHONNOUSERSITE": "1", "XDG_RUNTIME_DIR": str(tmp_path),

@@ -15,7 +15,7 @@ from typing import Any
 
 from geosozial import __version__
 from geosozial.core.messages import define
-from geosozial.core.numbers import german
+from geosozial.core.number_format import german
 from geosozial.maps.notes import alternative_text, method_note
 
 __all__ = ["add_parsers", "alternative_text", "cmd_local", "cmd_moran", "method_note"]

@@ -12,17 +12,8 @@ import json
 from typing import Any
 
 from geosozial.cli.common import Texts, print_notices, print_written, rule
-from geosozial.core.indicators import Indicator, get_indicator, indicator_from_text
-from geosozial.core.messages import GeosozialError, define
-
-define("cli.var_syntax",
-       de="--var {text!r} nicht verstanden; erwartet NAME=SPALTE[+SPALTE].",
-       en="--var {text!r} not understood; expected NAME=COLUMN[+COLUMN].")
-define("cli.label_count",
-       de="--{option} wurde {given}-mal angegeben, aber es gibt {n} eigene Indikatoren "
-       "(ID=Zähler/Nenner); bitte je Indikator eins oder keins.",
-       en="--{option} was given {given} times but there are {n} custom indicators "
-       "(ID=numerator/denominator); give one per indicator or none.")
+from geosozial.core.indicators import indicators_from_specs
+from geosozial.core.variables import parse_variables
 
 
 def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser,
@@ -91,48 +82,6 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser,
     p.set_defaults(func=cmd_aggregate)
 
 
-def indicators_from_args(specs: list[str], labels: list[str], units: list[str]
-                         ) -> list[Indicator]:
-    """Catalogue ids and custom rates (``ID=ZÄHLER/NENNER*FAKTOR``) with labels/units.
-
-    Example:
-        >>> [i.id for i in indicators_from_args(["sgb2_quote", "fa=frauen/bev*100"],
-        ...                                     ["Frauenanteil"], [])]
-        ['sgb2_quote', 'fa']
-    """
-    custom = [s for s in specs if "=" in s]
-    for option, given in (("label", labels), ("unit", units)):
-        if given and len(given) != len(custom):
-            raise GeosozialError("cli.label_count", option=option, given=len(given),
-                                 n=len(custom))
-    out, k = [], 0
-    for spec in specs:
-        if "=" not in spec:
-            out.append(get_indicator(spec.strip()))
-            continue
-        out.append(indicator_from_text(spec, label=labels[k] if labels else None,
-                                       unit=units[k] if units else None))
-        k += 1
-    return out
-
-
-def variables_from_args(specs: list[str]) -> dict[str, list[str]]:
-    """``--var NAME=A+B`` as ``{NAME: [A, B]}``.
-
-    Example:
-        >>> variables_from_args(["u18 = u15 + 15_18"])
-        {'u18': ['u15', '15_18']}
-    """
-    out = {}
-    for spec in specs:
-        name, sep, cols = spec.partition("=")
-        parts = [c.strip() for c in cols.split("+") if c.strip()]
-        if not sep or not name.strip() or not parts:
-            raise GeosozialError("cli.var_syntax", text=spec)
-        out[name.strip()] = parts
-    return out
-
-
 def cmd_join(args: argparse.Namespace) -> int:
     """``geosozial join``: join, protect, write, print the two-way report."""
     from geosozial.pipeline.steps import join_files
@@ -152,9 +101,9 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     """``geosozial aggregate``: Sozialraum sums, rates and confidentiality."""
     from geosozial.pipeline.steps import aggregate_files
 
-    indicators = indicators_from_args(args.indicator, args.label, args.unit)
+    indicators = indicators_from_specs(args.indicator, args.label, args.unit)
     run = aggregate_files(args.joined, args.mapping, args.out,
-                          variables=variables_from_args(args.var), indicators=indicators,
+                          variables=parse_variables(args.var), indicators=indicators,
                           rule=rule(args), relations=args.relation)
     regions = run.sozialraeume
     de = args.lang == "de"

@@ -405,3 +405,39 @@ def indicator_from_text(text: str, *, label: str | None = None, unit: str | None
     return Indicator(id=ident, label=shown, numerator=numerator, denominator=denominator,
                      scale=scale, unit=default_unit if unit is None else unit,
                      definition=definition, label_en=shown, definition_en=definition)
+
+
+define("ind.label_count",
+       de="{given} Beschriftungen ({option}) für {n} eigene Indikatoren (ID=Zähler/Nenner); "
+       "bitte je Indikator eine oder keine.",
+       en="{given} labels ({option}) for {n} custom indicators (ID=numerator/denominator); "
+       "give one per indicator or none.")
+
+
+def indicators_from_specs(specs: Sequence[str], labels: Sequence[str] = (),
+                          units: Sequence[str] = ()) -> list[Indicator]:
+    """Catalogue ids and custom rates (``ID=ZÄHLER/NENNER*FAKTOR``) with labels and units.
+
+    ``labels`` and ``units`` (if given) hold one entry per custom rate, in order; this is
+    how the CLI (``--indicator``, ``--label``, ``--unit``) and QGIS (INDICATORS) read them.
+
+    Examples
+    --------
+    >>> [i.label for i in indicators_from_specs(["sgb2_quote", "fa=frauen/bev*100"],
+    ...                                         ["Frauenanteil"])]
+    ['SGB II-Quote', 'Frauenanteil']
+    """
+    custom = [s for s in specs if "=" in s]
+    for option, given in (("label", labels), ("unit", units)):
+        if given and len(given) != len(custom):
+            raise GeosozialError("ind.label_count", option=option, given=len(given),
+                                 n=len(custom))
+    out, k = [], 0
+    for spec in specs:
+        if "=" not in spec:
+            out.append(get_indicator(spec.strip()))
+            continue
+        out.append(indicator_from_text(spec, label=labels[k] if labels else None,
+                                       unit=units[k] if units else None))
+        k += 1
+    return out

@@ -324,22 +324,28 @@ def join_table(
     hit = np.array([p >= 0 for p in position], dtype=bool)
     index = np.array([max(p, 0) for p in position], dtype=np.int64)
     out = Columns(n=len(unique))
-    taken = set(area_columns)
+    # GeoPackage and Shapefile field names ignore case: 'Einwohner' clashes with 'einwohner'
+    taken = {c.casefold() for c in area_columns}
+
+    def free(name: str, *also: str) -> str:
+        target = name
+        if any(n.casefold() in taken for n in (name, *also)):
+            target = f"tab_{name}"
+            notices.append(Notice("join.column_clash", "info", column=name, renamed=target))
+        taken.update(n.casefold() for n in (target, *(a.replace(name, target, 1)
+                                                     for a in also)))
+        return target
+
     value_out, text_out = [], []
     for c in columns:
-        target = c
-        if c in taken or flag_column(c) in taken:
-            target = f"tab_{c}"
-            notices.append(Notice("join.column_clash", "info", column=c, renamed=target))
+        target = free(c, flag_column(c))
         values = table.values[c][index] if len(table) else np.full(len(unique), np.nan)
         out[target] = np.where(hit, values, np.nan)
         out[flag_column(target)] = [table.flags[c][i] if h else ""
                                     for i, h in zip(index, hit, strict=True)]
         value_out.append(target)
     for c in table.text_columns:
-        target = c if c not in taken and c not in out else f"tab_{c}"
-        if target != c:
-            notices.append(Notice("join.column_clash", "info", column=c, renamed=target))
+        target = free(c)
         out[target] = [table.texts[c][i] if h else "" for i, h in zip(index, hit, strict=True)]
         text_out.append(target)
     if table.text_columns:

@@ -21,13 +21,15 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from geosozial.core.messages import GeosozialError, define
+from geosozial.core.messages import GeosozialError, Notice, define
 
 #: the length of each key kind
 KEY_LENGTHS = {"AGS": 8, "ARS": 12}
 #: lengths of keys in mixed-level official tables (Land, RB, Kreis, Gemeinde, VB, ARS)
 LEVEL_LENGTHS = (2, 3, 5, 8, 9, 12)
 LAENDER = {f"{i:02d}" for i in range(1, 17)}
+#: fields that hold the municipality name in area layers (VG250/VG5000: GEN), in order
+NAME_FIELDS = ("GEN", "NAME", "name", "Name", "GEMEINDE", "Gemeinde", "gen")
 
 define(
     "key.sci",
@@ -42,6 +44,16 @@ define(
     de="Schlüssel {value!r} ist kein gültiger {kind} ({length} Ziffern, Land 01–16 erwartet).",
     en="key {value!r} is not a valid {kind} ({length} digits with Land 01–16 expected).",
 )
+define("geo.key_empty",
+       de="{file}, Objekt {row}: Schlüsselfeld {key} ist leer.",
+       en="{file}, feature {row}: key field {key} is empty.")
+define("geo.key_bad", de="{file}, Objekt {row}, Feld {key}: {problem}",
+       en="{file}, feature {row}, field {key}: {problem}")
+define("geo.key_repaired",
+       de="{file}: {n} Schlüssel in Feld {key} waren Zahlen ohne führende Null und wurden "
+       "repariert (z. B. {example_from} → {example_to}).",
+       en="{file}: {n} keys in field {key} were numbers without leading zero and were "
+       "repaired (e.g. {example_from} → {example_to}).")
 define(
     "key.fraction",
     de="Schlüssel {value!r} hat Nachkommastellen und ist kein {kind}.",
@@ -153,3 +165,43 @@ def kreis_outline_groups(keys: Sequence[Any]) -> list[str] | None:
         return None
     groups = [k[:5] for k in texts]
     return groups if len(set(groups)) > 1 else None
+
+
+def normalize_area_keys(values: Sequence[Any], kind: str | None, *, source: str = "",
+                        field: str = "") -> tuple[list[str], list[Notice]]:
+    """The keys of area features, as every door reads them.
+
+    ``kind`` ``AGS``/``ARS`` normalises each key with :func:`normalize_key` (numbers
+    without the leading zero repaired, one repair notice for all); None keeps the text.
+    An empty key or one that cannot be repaired is an error naming the feature (1-based).
+
+    Examples
+    --------
+    >>> keys, notices = normalize_area_keys([1001000, "14522450"], "AGS", source="g.shp",
+    ...                                     field="AGS")
+    >>> keys, notices[0].code
+    (['01001000', '14522450'], 'geo.key_repaired')
+    >>> normalize_area_keys([" SR 1 "], None)[0]
+    ['SR 1']
+    """
+    keys: list[str] = []
+    repaired: list[tuple[Any, str]] = []
+    for row, raw in enumerate(values, start=1):
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)) or str(raw).strip() == "":
+            raise GeosozialError("geo.key_empty", file=source, row=row, key=field)
+        if kind is None:
+            keys.append(str(raw).strip())
+            continue
+        try:
+            key, was_repaired = normalize_key(raw, kind)
+        except GeosozialError as exc:
+            raise GeosozialError("geo.key_bad", file=source, row=row, key=field,
+                                 problem=exc.text()) from exc
+        if was_repaired and str(raw).strip() != key:
+            repaired.append((raw, key))
+        keys.append(key)
+    notices = []
+    if repaired:
+        notices.append(Notice("geo.key_repaired", "repair", file=source, n=len(repaired),
+                              key=field, example_from=repaired[0][0], example_to=repaired[0][1]))
+    return keys, notices

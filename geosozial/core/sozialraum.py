@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,16 +150,45 @@ def read_mapping(path: str | Path, key_column: str | None = None,
             key_idx, group_idx = 0, 1
         else:
             raise GeosozialError("map.columns", file=file, columns=", ".join(header))
+    return mapping_from_rows(
+        ((first_line + offset, row[key_idx] if key_idx < len(row) else "",
+          row[group_idx] if group_idx < len(row) else "") for offset, row in enumerate(rows)),
+        file)
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def mapping_from_rows(rows: Iterable[tuple[int, object, object]], source: str
+                      ) -> SozialraumMapping:
+    """The assignment rules for ``(line, key, Sozialraum)`` rows from any source.
+
+    Keys are repaired (reported) or refused with the line; a missing Sozialraum, a
+    municipality in two Sozialräume and names that differ only in case are errors; a
+    repeated identical line is counted once (reported). Used for mapping files and for a
+    Sozialraum field of a layer (QGIS).
+
+    Examples
+    --------
+    >>> m = mapping_from_rows([(2, "14522450", " Nord "), (3, 1001000, "Nord")], "layer")
+    >>> m.assignment, [n.code for n in m.notices]
+    ({'14522450': 'Nord', '01001000': 'Nord'}, ['map.repaired'])
+    """
+    file = source
     assignment: dict[str, str] = {}
     lines: dict[str, int] = {}
     notices: list[Notice] = []
     repaired = []
-    for offset, row in enumerate(rows):
-        line = first_line + offset
-        if not any(str(c).strip() for c in row):
+    for line, raw_value, group_value in rows:
+        raw_key = _text(raw_value)
+        group = _text(group_value)
+        if not raw_key and not group:
             continue
-        raw_key = row[key_idx].strip() if key_idx < len(row) else ""
-        group = row[group_idx].strip() if group_idx < len(row) else ""
         try:
             key, was_repaired = normalize_key(raw_key, "AGS")
         except GeosozialError as exc:
@@ -323,7 +352,8 @@ def aggregate_joined(
     ``variables`` defines named sums of columns; whole-number value columns are the
     counts (or ``counts``); fractional columns (ready-made rates) are not summed (with
     a notice); declared ``relations`` and GENESIS label relations are checked against
-    the data; both levels are protected at once.
+    the data; both levels are protected at once. The municipalities get the column
+    ``sozialraum`` (for outlines and maps).
 
     Examples
     --------
@@ -345,5 +375,8 @@ def aggregate_joined(
     rels = column_relations(cols, list(counts), relations, notices) + derived
     result = aggregate(cols, mapping, list(counts), indicators, rule, source=source,
                        protect=protect, relations=rels)
+    if "sozialraum" not in result.municipalities:
+        members = result.municipalities
+        members["sozialraum"] = [mapping.assignment[k] for k in members.texts("key")]
     result.notices[:0] = notices
     return result

@@ -115,3 +115,26 @@ def derive_variables(frame: Columns, spec: Mapping[str, str | Sequence[str]]) ->
         out[variable] = values
         out[flag_column(variable)] = flag_rows
     return out
+
+
+define("var.syntax",
+       de="Variable {text!r} nicht verstanden; erwartet NAME=SPALTE[+SPALTE].",
+       en="variable {text!r} not understood; expected NAME=COLUMN[+COLUMN].")
+
+
+def parse_variables(specs: Sequence[str]) -> dict[str, list[str]]:
+    """``NAME=A+B`` texts (CLI ``--var``, QGIS VARIABLES) as ``{NAME: [A, B]}``.
+
+    Examples
+    --------
+    >>> parse_variables(["u18 = u15 + 15_18"])
+    {'u18': ['u15', '15_18']}
+    """
+    out = {}
+    for spec in specs:
+        name, sep, cols = spec.partition("=")
+        parts = [c.strip() for c in cols.split("+") if c.strip()]
+        if not sep or not name.strip() or not parts:
+            raise GeosozialError("var.syntax", text=spec)
+        out[name.strip()] = parts
+    return out

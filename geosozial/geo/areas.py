@@ -22,10 +22,13 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geosozial.core.keys import KEY_LENGTHS, ags_from_ars, normalize_key
+from geosozial.core.keys import (
+    KEY_LENGTHS,
+    NAME_FIELDS,
+    ags_from_ars,
+    normalize_area_keys,
+)
 from geosozial.core.messages import GeosozialError, Notice, define
-
-NAME_FIELDS = ("GEN", "NAME", "name", "Name", "GEMEINDE", "Gemeinde", "gen")
 
 define("geo.missing", de="Geometriedatei {file} nicht gefunden.",
        en="geometry file {file} not found.")
@@ -46,16 +49,6 @@ define("geo.nokey",
 define("geo.key_from_ars",
        de="{file}: kein Feld AGS, der AGS wurde aus dem Feld ARS abgeleitet ({n} Objekte).",
        en="{file}: no AGS field; AGS derived from the ARS field ({n} features).")
-define("geo.key_empty",
-       de="{file}, Objekt {row}: Schlüsselfeld {key} ist leer.",
-       en="{file}, feature {row}: key field {key} is empty.")
-define("geo.key_bad", de="{file}, Objekt {row}, Feld {key}: {problem}",
-       en="{file}, feature {row}, field {key}: {problem}")
-define("geo.key_repaired",
-       de="{file}: {n} Schlüssel in Feld {key} waren Zahlen ohne führende Null und wurden "
-       "repariert (z. B. {example_from} → {example_to}).",
-       en="{file}: {n} keys in field {key} were numbers without leading zero and were "
-       "repaired (e.g. {example_from} → {example_to}).")
 define("geo.gf_filter",
        de="{file}: VG250-Schema erkannt, nur Landflächen (GF = 4) behalten; {n} Objekte mit "
        "anderem GF ausgelassen (GF-Werte {values}).",
@@ -194,27 +187,12 @@ def _read_keys(frame: gpd.GeoDataFrame, key: str, file: str, notices: list[Notic
         derive_from_ars = source_field is not None
     if source_field is None:
         raise GeosozialError("geo.nokey", file=file, key=key, fields=", ".join(fields))
-    keys: list[str] = []
-    repaired: list[tuple[object, str]] = []
-    for row, raw in enumerate(frame[source_field].tolist(), start=1):
-        if raw is None or (isinstance(raw, float) and np.isnan(raw)) or str(raw).strip() == "":
-            raise GeosozialError("geo.key_empty", file=file, row=row, key=source_field)
-        if kind is None and not derive_from_ars:
-            keys.append(str(raw).strip())
-            continue
-        try:
-            value, was_repaired = normalize_key(raw, "ARS" if derive_from_ars else kind)
-        except GeosozialError as exc:
-            raise GeosozialError("geo.key_bad", file=file, row=row, key=source_field,
-                                 problem=exc.text()) from exc
-        if was_repaired and str(raw).strip() != value:
-            repaired.append((raw, value))
-        keys.append(ags_from_ars(value) if derive_from_ars else value)
-    if repaired:
-        notices.append(Notice("geo.key_repaired", "repair", file=file, n=len(repaired),
-                              key=source_field, example_from=repaired[0][0],
-                              example_to=repaired[0][1]))
+    keys, key_notices = normalize_area_keys(frame[source_field].tolist(),
+                                            "ARS" if derive_from_ars else kind,
+                                            source=file, field=source_field)
+    notices.extend(key_notices)
     if derive_from_ars:
+        keys = [ags_from_ars(k) for k in keys]
         notices.append(Notice("geo.key_from_ars", "repair", file=file, n=len(keys)))
     return keys
 

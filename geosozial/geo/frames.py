@@ -169,8 +169,6 @@ def aggregate_frame(joined: gpd.GeoDataFrame, mapping: SozialraumMapping,
     frame = joined.reset_index(drop=True)
     result = aggregate_joined(to_columns(frame), mapping, **kwargs)
     members = result.municipalities
-    if "sozialraum" not in members:
-        members["sozialraum"] = [mapping.assignment[k] for k in members.texts("key")]
     geoms = np.asarray(frame.geometry.array, dtype=object)
     merged = [shapely.union_all(geoms[result.group_of == j])
               for j in range(len(result.sozialraeume))]

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from geosozial.core.messages import GeosozialError, Notice, define, get_language
-from geosozial.core.numbers import number_text
+from geosozial.core.number_format import number_text
 
 define("classify.k", de="Die Zahl der Klassen muss eine ganze Zahl ab 2 sein, nicht {k}.",
        en="the number of classes must be a whole number of at least 2, not {k}.")

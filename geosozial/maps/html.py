@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import Any
 
 from geosozial.core.messages import GeosozialError, define
-from geosozial.core.numbers import number_text  # noqa: F401 (used by the page and re-exported)
+from geosozial.core.number_format import number_text  # noqa: F401 (used by the page and re-exported)
 from geosozial.maps.palettes import SPECIAL_CLASSES
 
 define("maps.html.bad_kind", de="Kartenart {kind!r} unbekannt; möglich: {kinds}.",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from geosozial.core.numbers import number_text
+from geosozial.core.number_format import number_text
 from geosozial.kernel.weights import Weights
 
 LABELS = {

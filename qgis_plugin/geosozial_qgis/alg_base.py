@@ -10,6 +10,7 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
 )
 
 from .compat import FIELD_NUMERIC, NUMBER_DOUBLE, SOURCE_POLYGON
@@ -44,8 +45,8 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):
         require_numpy_scipy()
-        from geosozial.kernel.errors import KernelError
         from geosozial.core.messages import GeosozialError
+        from geosozial.kernel.errors import KernelError
 
         try:
             return self.compute(parameters, context, feedback)
@@ -96,7 +97,44 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
             "DROP_MISSING", "Gebiete ohne Wert auslassen (werden im Protokoll genannt)",
             defaultValue=False))
 
+    def add_confidentiality(self) -> None:
+        """MIN_COUNT, NO_CONFIDENTIALITY and RELATIONS, as ``--min-count``,
+        ``--no-confidentiality`` and ``--relation`` of the command line."""
+        self.addParameter(QgsProcessingParameterNumber(
+            "MIN_COUNT", "Geheimhaltung: Fallzahlen 1 bis N-1 sperren (N, Standard 3)",
+            defaultValue=3, minValue=1))
+        self.addParameter(QgsProcessingParameterBoolean(
+            "NO_CONFIDENTIALITY", "Keine Geheimhaltung (nur für interne Auswertungen)",
+            defaultValue=False))
+        self.addParameter(QgsProcessingParameterString(
+            "RELATIONS", "Summenbeziehungen für die Geheimhaltung, z. B. "
+            "'Insgesamt=männlich+weiblich' (mehrere mit ; trennen; GENESIS-Summen werden "
+            "erkannt)", optional=True))
+
     # --- reading parameters -----------------------------------------------------------
+
+    def rule(self, parameters, context):
+        """The confidentiality rule (None with NO_CONFIDENTIALITY), as the CLI's."""
+        from geosozial.core.confidentiality import ConfidentialityRule
+
+        if self.parameterAsBool(parameters, "NO_CONFIDENTIALITY", context):
+            return None
+        return ConfidentialityRule(min_count=self.parameterAsInt(parameters, "MIN_COUNT",
+                                                                 context))
+
+    def text_list(self, parameters, name: str, context) -> list[str]:
+        """A string parameter of several entries separated by ``;`` (empty ones dropped)."""
+        text = self.parameterAsString(parameters, name, context) or ""
+        return [part.strip() for part in text.split(";") if part.strip()]
+
+    def relations(self, parameters, context) -> list[str]:
+        """RELATIONS as the CLI's ``--relation`` texts (parsed and checked by the core)."""
+        return self.text_list(parameters, "RELATIONS", context)
+
+    def optional_string(self, parameters, name: str, context) -> str | None:
+        """A string or field parameter, None when empty."""
+        value = self.parameterAsString(parameters, name, context)
+        return value.strip() if value and value.strip() else None
 
     def weights_spec(self, parameters, context) -> str:
         method = WEIGHTS[self.parameterAsEnum(parameters, "WEIGHTS", context)]
@@ -146,3 +184,13 @@ def build_weights(areas, spec: str, feedback=None):
 def log_notes(feedback, notes: list[str]) -> None:
     for note in notes:
         feedback.pushInfo(note)
+
+
+def log_notices(feedback, notices) -> None:
+    """Core notices in the log, one line each (``[severity] text``, German)."""
+    for notice in notices:
+        line = f"[{notice.severity}] {notice.text('de')}"
+        if notice.severity == "warning":
+            feedback.reportError(line, False)
+        else:
+            feedback.pushInfo(line)

@@ -1,82 +1,111 @@
 """geosozial:join and geosozial:aggregate - tables to areas, areas to Sozialräume.
 
-Keys are normalised as in the Python path (AGS 8 / ARS 12 digits, leading zeros
-restored and reported); official symbols become a value plus a ``<field>_flag`` field
-(only ``-`` is zero). Aggregation sums numerator and denominator per Sozialraum and
-divides; a member without a value makes the Sozialraum "nicht berechenbar"; small
-counts are withheld with secondary suppression so that no withheld count can be
-computed from the published sums (:mod:`geosozial.core.confidentiality`).
+Both algorithms only convert: layer features and files become the arrays of
+:mod:`geosozial.core` and the results become features again. Every rule - reading a
+GENESIS or plain table, key repair, the duplicate policy, the two-way join report,
+text attribute columns, confidentiality (primary and secondary suppression, relations,
+public Kreis totals), Sozialraum sums and rates - is the core's, the same functions the
+command line and the Python API call (:func:`geosozial.core.join.join_protected`,
+:func:`geosozial.core.sozialraum.aggregate_joined`). So ``geosozial:join`` gives the
+values, flags and report of ``geosozial join``, and ``geosozial:aggregate`` those of
+``geosozial aggregate``.
 """
 
 from __future__ import annotations
 
-import math
+import csv
+import json
+import os
 
-import numpy as np
 from qgis.core import (
     QgsFeature,
-    QgsFeatureRequest,
     QgsFields,
-    QgsGeometry,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
+    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
-    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProcessingUtils,
 )
 
-from .alg_base import GeosozialAlgorithm
-from .compat import (
-    DOUBLE,
-    FAST_INSERT,
-    FIELD_NUMERIC,
-    INT,
-    NUMBER_DOUBLE,
-    SKIP_VALIDITY_CHECKS,
-    SOURCE_ANY,
-    SOURCE_POLYGON,
-    STRING,
-    WKB_MULTIPOLYGON,
-    new_field,
+from .alg_base import GeosozialAlgorithm, log_notices
+from .compat import FAST_INSERT, FIELD_NUMERIC, SOURCE_ANY, SOURCE_POLYGON, WKB_MULTIPOLYGON
+from .qgis_arrays import (
+    column_cells,
+    column_field,
+    layer_columns,
+    layer_table,
+    merged_geometry,
+    read_area_features,
 )
 
-
-def _key(value, kind: str) -> tuple[str, bool]:
-    from geosozial.core.keys import normalize_key
-
-    if value is None or (hasattr(value, "isNull") and value.isNull()):
-        return "", False
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return normalize_key(str(value).strip(), kind)
+TABLE_FILTER = ("Tabellen (*.csv *.CSV *.txt *.xlsx *.XLSX *.xlsm *.zip);;"
+                "Alle Dateien (*.*)")
+MAPPING_FILTER = "Zuordnungstabellen (*.csv *.CSV *.txt *.xlsx *.XLSX *.xlsm);;Alle Dateien (*.*)"
 
 
-def _kind(values: list) -> str:
-    lengths = {len(str(v).strip()) for v in values if v not in (None, "")}
-    return "ARS" if lengths and max(lengths) > 9 else "AGS"
+def _define_messages() -> None:
+    from geosozial.core.messages import define
+
+    define("qgis.table_choice",
+           de="Bitte genau eine Tabelle angeben: als Datei (Tabellendatei) oder als geladenen "
+           "Layer (Tabelle), nicht {given}.",
+           en="give exactly one table: a file (table file) or a loaded layer (table), not "
+           "{given}.")
+    define("qgis.mapping_choice",
+           de="Bitte genau eine Zuordnung angeben: eine Zuordnungsdatei (AGS;Sozialraum) oder "
+           "ein Sozialraum-Feld der Gebiete, nicht {given}.",
+           en="give exactly one assignment: a mapping file (AGS;Sozialraum) or a Sozialraum "
+           "field of the areas, not {given}.")
+    define("qgis.var_syntax",
+           de="Variable {text!r} nicht verstanden; erwartet NAME=SPALTE[+SPALTE].",
+           en="variable {text!r} not understood; expected NAME=COLUMN[+COLUMN].")
 
 
-def _cell(value) -> tuple[float, str]:
-    from geosozial.core.symbols import parse_cell
+def _given(parameters, name: str) -> bool:
+    value = parameters.get(name)
+    return value is not None and str(value).strip() != ""
 
-    if value is None or (hasattr(value, "isNull") and value.isNull()):
-        return math.nan, ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value), ""
-    return parse_cell(str(value))
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to a temporary file next to ``path``, then rename it."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
+def _sink(algorithm, parameters, name, context, columns, names, geometry_type, crs,
+          base_fields=None):
+    fields = QgsFields(base_fields) if base_fields is not None else QgsFields()
+    for column in names:
+        fields.append(column_field(columns, column))
+    sink, dest_id = algorithm.parameterAsSink(parameters, name, context, fields, geometry_type,
+                                              crs)
+    return fields, sink, dest_id
 
 
 class JoinAlgorithm(GeosozialAlgorithm):
-    """geosozial:join."""
+    """geosozial:join - ``geosozial join`` for QGIS layers and table files."""
 
-    HELP = ("Verknüpft eine Tabelle (z. B. CSV aus Regionalstatistik/GENESIS, als Layer "
-            "geladen) über AGS/ARS mit den Gebieten. Der Bericht nennt beide Richtungen: "
-            "Tabellenzeilen ohne Geometrie, Gebiete ohne Daten und doppelte Schlüssel. "
-            "Statistische Zeichen (., x, /, ..., –, p, r, s) werden zu Wert plus Kennzeichen "
-            "im Feld <Feld>_flag; nur '-' bedeutet null.")
+    HELP = ("Verknüpft eine Tabelle über AGS/ARS mit den Gebieten, mit denselben Regeln wie "
+            "'geosozial join': die Tabelle als Datei (GENESIS/Regionalstatistik-CSV klassisch "
+            "oder flach, GENESIS-XLSX, einfache CSV/XLSX mit Schlüsselspalte) oder als "
+            "geladener Layer. Statistische Zeichen (., x, /, ..., –, p, r, s) werden zu Wert "
+            "plus Kennzeichen im Feld <Spalte>_flag; nur '-' bedeutet null. Textspalten (Name, "
+            "Kreis, Bemerkung) werden als Textmerkmale übernommen. Geheimhaltung: Fallzahlen "
+            "von 1 bis Mindestfallzahl - 1 werden gesperrt ('geheim'), dazu sekundär so viel, "
+            "dass sich keine gesperrte Zahl aus Kreissummen oder Summenbeziehungen errechnen "
+            "lässt. Doppelte Tabellenzeilen mit gleichen Werten werden einmal verwendet und "
+            "gemeldet, mit verschiedenen Werten ist es ein Fehler; Gebiete mit gleichem "
+            "Schlüssel werden zu einer Fläche vereinigt. Der Bericht nennt beide Richtungen: "
+            "Tabellenzeilen ohne Geometrie, Gebiete ohne Daten und doppelte Schlüssel.")
 
     def name(self) -> str:
         return "join"
@@ -86,104 +115,123 @@ class JoinAlgorithm(GeosozialAlgorithm):
 
     def initAlgorithm(self, config=None) -> None:
         self.add_input(numeric_field=False)
+        self.addParameter(QgsProcessingParameterField(
+            "NAME_FIELD", "Namensfeld der Gebiete (leer: GEN, NAME, ...)",
+            parentLayerParameterName="INPUT", optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            "TABLE_FILE", "Tabellendatei (GENESIS-/Regionalstatistik-CSV, XLSX, CSV)",
+            optional=True, fileFilter=TABLE_FILTER))
+        self.addParameter(QgsProcessingParameterString(
+            "SHEET", "Tabellenblatt (nur XLSX; leer: das erste)", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            "TABLE", "Tabelle", [SOURCE_ANY]))
+            "TABLE", "oder: Tabelle als geladener Layer", [SOURCE_ANY], optional=True))
         self.addParameter(QgsProcessingParameterField(
-            "TABLE_KEY_FIELD", "Schlüsselfeld der Tabelle", parentLayerParameterName="TABLE"))
+            "TABLE_KEY_FIELD", "Schlüsselspalte der Tabelle (leer: erkannt, z. B. AGS, ARS, "
+            "Schlüssel; bei GENESIS-Dateien nicht nötig)", parentLayerParameterName="TABLE",
+            optional=True))
         self.addParameter(QgsProcessingParameterField(
-            "FIELDS", "Zu übernehmende Felder (leer: alle)", parentLayerParameterName="TABLE",
-            allowMultiple=True, optional=True))
+            "FIELDS", "Wertspalten (leer: alle; Textspalten kommen als Merkmale mit)",
+            parentLayerParameterName="TABLE", allowMultiple=True, optional=True))
+        self.add_confidentiality()
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", "Verknüpfte Gebiete", SOURCE_POLYGON))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "REPORT", "Verknüpfungsbericht", fileFilter="Text (*.txt)", optional=True))
+            "REPORT", "Verknüpfungsbericht (Text, oder JSON bei Endung .json)",
+            fileFilter="Text (*.txt);;JSON (*.json)", optional=True, createByDefault=False))
         for name, label in (("MATCHED", "verknüpfte Gebiete"),
                             ("TABLE_ONLY", "Tabellenzeilen ohne Geometrie"),
                             ("AREAS_ONLY", "Gebiete ohne Daten"),
-                            ("DUPLICATES", "doppelte Schlüssel")):
+                            ("DUPLICATES", "doppelte Schlüssel in der Tabelle"),
+                            ("DUPLICATE_AREAS", "doppelte Schlüssel in den Gebieten")):
             self.addOutput(QgsProcessingOutputNumber(name, label))
         self.addOutput(QgsProcessingOutputString("REPORT_TEXT", "Bericht"))
 
+    def table(self, parameters, context, columns):
+        """The table as the core reads it: from the file, or from the loaded layer."""
+        from geosozial.core.messages import GeosozialError
+        from geosozial.core.tables.read import read_table
+
+        _define_messages()
+        has_file, has_layer = _given(parameters, "TABLE_FILE"), _given(parameters, "TABLE")
+        if has_file == has_layer:
+            raise GeosozialError("qgis.table_choice",
+                                 given="beide" if has_file else "keine")
+        key_column = self.optional_string(parameters, "TABLE_KEY_FIELD", context)
+        if has_file:
+            path = self.parameterAsFile(parameters, "TABLE_FILE", context)
+            return read_table(path, key_column=key_column,
+                              sheet=self.optional_string(parameters, "SHEET", context),
+                              columns=columns)
+        source = self.parameterAsSource(parameters, "TABLE", context)
+        if source is None:
+            raise QgsProcessingException("Tabelle fehlt oder kann nicht gelesen werden.")
+        layer = self.parameterAsVectorLayer(parameters, "TABLE", context)
+        skip: tuple[str, ...] = ()
+        if layer is not None:  # provider keys (fid of a GeoPackage) are no table column
+            skip = tuple(layer.fields().at(i).name() for i in layer.primaryKeyAttributes())
+        return layer_table(source, key_column=key_column, columns=columns, skip_fields=skip)
+
     def compute(self, parameters, context, feedback):
+        from geosozial.core.join import join_protected
+
         areas = self.source(parameters, context)
-        table = self.parameterAsSource(parameters, "TABLE", context)
         key_field = self.parameterAsString(parameters, "KEY_FIELD", context)
-        table_key = self.parameterAsString(parameters, "TABLE_KEY_FIELD", context)
-        wanted = self.parameterAsFields(parameters, "FIELDS", context) or [
-            f.name() for f in table.fields() if f.name() != table_key]
-        rows = list(table.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS))
-        kind = _kind([r[table_key] for r in rows])
-        lines = []
-        by_key: dict[str, QgsFeature] = {}
-        duplicates, repaired = [], 0
-        for n, row in enumerate(rows, start=2):
-            try:
-                key, fixed = _key(row[table_key], kind)
-            except Exception as exc:  # GeosozialError: unrepairable key, named with its line
-                raise QgsProcessingException(
-                    f"{table.sourceName()}, Zeile {n}: {exc}") from exc
-            repaired += fixed
-            if key in by_key:
-                duplicates.append(key)
-                continue
-            by_key[key] = row
-        fields = QgsFields(areas.fields())
-        for name in wanted:
-            fields.append(new_field(name, DOUBLE))
-            fields.append(new_field(f"{name}_flag", STRING))
-        sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields,
-                                             areas.wkbType(), areas.sourceCrs())
-        matched, areas_only, seen = 0, [], set()
-        for feature in areas.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS):
-            key, _ = _key(feature[key_field], kind)
+        columns = self.parameterAsFields(parameters, "FIELDS", context) or None
+        table = self.table(parameters, context, columns)
+        feedback.setProgress(10)
+        area = read_area_features(areas, key_field,
+                                  self.optional_string(parameters, "NAME_FIELD", context),
+                                  feedback)
+        result = join_protected(area.keys, area.names, table, columns,
+                                rule=self.rule(parameters, context),
+                                relations=self.relations(parameters, context),
+                                key_field=key_field, areas_source=area.source,
+                                area_columns=area.field_names, area_notices=area.notices)
+        feedback.setProgress(60)
+        joined = result.columns
+        names = joined.columns
+        fields, sink, dest_id = _sink(self, parameters, "OUTPUT", context, joined, names,
+                                      areas.wkbType(), areas.sourceCrs(), areas.fields())
+        if sink is None:
+            raise QgsProcessingException("Ausgabe kann nicht geschrieben werden.")
+        cells = column_cells(joined, names)
+        for j, rows in enumerate(result.rows):
             out = QgsFeature(fields)
-            out.setGeometry(feature.geometry())
-            values = list(feature.attributes())
-            row = by_key.get(key)
-            if row is None:
-                areas_only.append(key)
-            else:
-                matched += 1
-                seen.add(key)
-            for name in wanted:
-                value, flag = _cell(row[name]) if row is not None else (math.nan, "")
-                values += [None if value != value else value, flag]
-            out.setAttributes(values)
+            out.setGeometry(merged_geometry([area.features[i].geometry() for i in rows]))
+            out.setAttributes(list(area.features[rows[0]].attributes()) + cells[j])
             sink.addFeature(out, FAST_INSERT)
-        table_only = [k for k in by_key if k not in seen]
-        lines.append(f"Verknüpft: {matched} von {areas.featureCount()} Gebieten "
-                     f"({table.sourceName()} → {areas.sourceName()}).")
-        if repaired:
-            lines.append(f"Schlüssel repariert (führende Null ergänzt): {repaired}.")
-        lines.append(f"Tabellenzeilen ohne Geometrie: {len(table_only)}"
-                     + (f" ({', '.join(table_only[:30])})" if table_only else ""))
-        lines.append(f"Gebiete ohne Daten: {len(areas_only)}"
-                     + (f" ({', '.join(areas_only[:30])})" if areas_only else ""))
-        lines.append(f"Doppelte Schlüssel in der Tabelle (erste Zeile verwendet): "
-                     f"{len(duplicates)}" + (f" ({', '.join(duplicates[:30])})"
-                                             if duplicates else ""))
-        text = "\n".join(lines)
-        for line in lines:
+        report = result.report
+        text = report.text("de")
+        for line in text.splitlines():
             feedback.pushInfo(line)
-        out = {"OUTPUT": dest_id, "MATCHED": matched, "TABLE_ONLY": len(table_only),
-               "AREAS_ONLY": len(areas_only), "DUPLICATES": len(duplicates),
-               "REPORT_TEXT": text}
+        out = {"OUTPUT": dest_id, "MATCHED": report.matched,
+               "TABLE_ONLY": len(report.table_only), "AREAS_ONLY": len(report.areas_only),
+               "DUPLICATES": len(report.duplicate_table_keys),
+               "DUPLICATE_AREAS": len(report.duplicate_area_keys), "REPORT_TEXT": text}
         path = self.parameterAsFileOutput(parameters, "REPORT", context)
         if path:
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(text + "\n")
+            if path.lower().endswith(".json"):
+                _write_atomically(path, json.dumps(report.as_dict("de"), ensure_ascii=False,
+                                                   indent=2) + "\n")
+            else:
+                _write_atomically(path, text + "\n")
             out["REPORT"] = path
         return out
 
 
 class AggregateAlgorithm(GeosozialAlgorithm):
-    """geosozial:aggregate."""
+    """geosozial:aggregate - ``geosozial aggregate`` for a QGIS layer."""
 
-    HELP = ("Fasst Gemeinden zu Sozialräumen zusammen (Feld mit dem Sozialraum oder "
-            "Zuordnungstabelle): Zähler und Nenner werden summiert, dann geteilt (Quote der "
-            "Summen). Fehlt ein Mitgliedswert, ist der Sozialraum 'nicht berechenbar'. "
-            "Geheimhaltung: Fallzahlen von 1 bis Mindestfallzahl - 1 werden gesperrt, dazu "
-            "sekundär so viel, dass sich keine gesperrte Zahl aus Summen errechnen lässt.")
+    HELP = ("Fasst Gemeinden zu Sozialräumen zusammen, mit denselben Regeln wie 'geosozial "
+            "aggregate': Zuordnung als Datei (CSV/XLSX, AGS;Sozialraum) oder als Feld der "
+            "Gebiete. Zählwerte (leer: alle ganzzahligen Wertspalten mit <Spalte>_flag) werden "
+            "summiert; Quoten werden als Quotient der Summen neu berechnet (Indikatoren aus "
+            "dem Katalog oder eigene, z. B. frauenanteil=frauen/einwohner*100; mehrere mit ; "
+            "trennen). Fehlt ein Mitgliedswert, ist der Sozialraum 'nicht berechenbar'. "
+            "Geheimhaltung für Gemeinden und Sozialräume zugleich: Fallzahlen von 1 bis "
+            "Mindestfallzahl - 1 werden gesperrt, dazu sekundär so viel, dass sich keine "
+            "gesperrte Zahl aus Summen errechnen lässt. Ausgaben: die Sozialräume und die "
+            "geschützten Gemeinden mit dem Feld 'sozialraum'.")
 
     def name(self) -> str:
         return "aggregate"
@@ -194,117 +242,174 @@ class AggregateAlgorithm(GeosozialAlgorithm):
     def initAlgorithm(self, config=None) -> None:
         self.add_input(numeric_field=False)
         self.addParameter(QgsProcessingParameterField(
-            "GROUP_FIELD", "Sozialraum-Feld der Gebiete", parentLayerParameterName="INPUT",
+            "NAME_FIELD", "Namensfeld der Gebiete (leer: GEN, NAME, ...)",
+            parentLayerParameterName="INPUT", optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            "MAPPING_FILE", "Zuordnungsdatei Gemeinde → Sozialraum (CSV/XLSX)",
+            optional=True, fileFilter=MAPPING_FILTER))
+        self.addParameter(QgsProcessingParameterField(
+            "GROUP_FIELD", "oder: Feld mit dem Sozialraum", parentLayerParameterName="INPUT",
             optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            "MAPPING", "Zuordnungstabelle (statt Sozialraum-Feld)", [SOURCE_ANY],
+        self.addParameter(QgsProcessingParameterField(
+            "COUNT_FIELDS", "Zählwerte (leer: alle ganzzahligen Wertspalten)",
+            parentLayerParameterName="INPUT", type=FIELD_NUMERIC, allowMultiple=True,
             optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            "MAPPING_KEY_FIELD", "Schlüsselfeld der Zuordnung", parentLayerParameterName="MAPPING",
-            optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            "MAPPING_GROUP_FIELD", "Sozialraum-Feld der Zuordnung",
-            parentLayerParameterName="MAPPING", optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            "NUMERATOR", "Zähler (Fallzahl)", parentLayerParameterName="INPUT",
-            type=FIELD_NUMERIC))
-        self.addParameter(QgsProcessingParameterField(
-            "DENOMINATOR", "Nenner (Bezugsgröße)", parentLayerParameterName="INPUT",
-            type=FIELD_NUMERIC))
-        self.addParameter(QgsProcessingParameterNumber(
-            "SCALE", "Faktor (100 = Prozent)", type=NUMBER_DOUBLE,
-            defaultValue=100.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MIN_COUNT", "Mindestfallzahl (kleinere Zahlen ab 1 werden gesperrt)",
-            defaultValue=3, minValue=1))
+        self.addParameter(QgsProcessingParameterString(
+            "VARIABLES", "Variablen als Summen, z. B. 'bev_u18=bev_u15+bev_15_18' (mehrere "
+            "mit ; trennen)", optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            "INDICATORS", "Indikatoren: Katalog-IDs und/oder eigene Quoten, z. B. "
+            "'sgb2_quote; frauenanteil=frauen/einwohner*100' (mit ; trennen)", optional=True))
+        self.add_confidentiality()
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", "Sozialräume", SOURCE_POLYGON))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "MUNICIPALITIES", "Gemeinden (geschützt, mit Sozialraum)", SOURCE_POLYGON,
+            optional=True, createByDefault=True))
+        self.addOutput(QgsProcessingOutputString("NOTICES", "Hinweise"))
+
+    def mapping(self, parameters, context, area):
+        """The Sozialraum mapping as the core reads it (file, or the field's values)."""
+        from geosozial.core.messages import GeosozialError
+        from geosozial.core.sozialraum import read_mapping
+
+        _define_messages()
+        has_file, has_field = (_given(parameters, "MAPPING_FILE"),
+                               _given(parameters, "GROUP_FIELD"))
+        if has_file == has_field:
+            raise GeosozialError("qgis.mapping_choice", given="beide" if has_file else "keine")
+        if has_file:
+            return read_mapping(self.parameterAsFile(parameters, "MAPPING_FILE", context))
+        group_field = self.parameterAsString(parameters, "GROUP_FIELD", context)
+        # the field's values go through read_mapping, the one rule for an assignment
+        # (key repair, empty or case-variant Sozialraum names, conflicts): written as the
+        # table "key;sozialraum" it reads, one line per feature (line = feature number + 1)
+        path = os.path.join(QgsProcessingUtils.tempFolder(),
+                            f"sozialraum_{os.getpid()}_{id(self)}.csv")
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(["key", "sozialraum"])
+            for key, feature in zip(area.keys, area.features, strict=True):
+                value = feature[group_field]
+                writer.writerow([key, "" if value is None or (hasattr(value, "isNull")
+                                                              and value.isNull()) else value])
+        label = f"{area.source} (Feld {group_field})"
+        try:
+            mapping = read_mapping(path)
+        except GeosozialError as exc:
+            if "file" in exc.params:
+                raise GeosozialError(exc.code, **{**exc.params, "file": label}) from None
+            raise
+        finally:
+            os.remove(path)
+        mapping.source = label
+        for notice in mapping.notices:
+            if "file" in notice.params:
+                notice.params["file"] = label
+        return mapping
+
+    def variables(self, parameters, context) -> dict[str, list[str]]:
+        from geosozial.core.messages import GeosozialError
+
+        _define_messages()
+        out = {}
+        for spec in self.text_list(parameters, "VARIABLES", context):
+            name, sep, cols = spec.partition("=")
+            parts = [c.strip() for c in cols.split("+") if c.strip()]
+            if not sep or not name.strip() or not parts:
+                raise GeosozialError("qgis.var_syntax", text=spec)
+            out[name.strip()] = parts
+        return out
+
+    def indicators(self, parameters, context) -> list:
+        from geosozial.core.indicators import get_indicator, indicator_from_text
+
+        return [indicator_from_text(spec) if "=" in spec else get_indicator(spec)
+                for spec in self.text_list(parameters, "INDICATORS", context)]
 
     def compute(self, parameters, context, feedback):
-        from geosozial.core.confidentiality import ConfidentialityRule, Protection
+        from geosozial.core.columns import flag_column, value_columns
+        from geosozial.core.sozialraum import aggregate_joined
 
-        areas = self.source(parameters, context)
+        source = self.source(parameters, context)
         key_field = self.parameterAsString(parameters, "KEY_FIELD", context)
-        numerator = self.parameterAsString(parameters, "NUMERATOR", context)
-        denominator = self.parameterAsString(parameters, "DENOMINATOR", context)
-        scale = self.parameterAsDouble(parameters, "SCALE", context)
-        rule = ConfidentialityRule(min_count=self.parameterAsInt(parameters, "MIN_COUNT",
-                                                                 context))
-        group_of = self._groups(parameters, context)
-        members, groups, geoms, keys = [], [], {}, []
-        unmapped = []
-        for feature in areas.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS):
-            key = str(feature[key_field])
-            group = group_of(feature, key)
-            if not group:
-                unmapped.append(key)
-                continue
-            keys.append(key)
-            groups.append(group)
-            members.append([_cell(feature[numerator])[0], _cell(feature[denominator])[0]])
-            geoms.setdefault(group, []).append(QgsGeometry(feature.geometry()))
-        if unmapped:
-            raise QgsProcessingException(
-                f"{areas.sourceName()}: {len(unmapped)} Gebiete ohne Sozialraum "
-                f"({', '.join(unmapped[:20])}); jedes Gebiet braucht eine Zuordnung.")
-        labels = sorted(set(groups))
-        index = np.array([labels.index(g) for g in groups])
-        values = np.array(members, dtype=float).reshape(-1, 2)
-        protection = Protection.for_table(values, index)
-        protection.solve(rule)
-        n, g = len(values), len(labels)
-        stride = n + g + 1
-        fields = QgsFields()
-        for name, kind in (("sozialraum", STRING), ("anzahl_gemeinden", INT),
-                           (numerator, DOUBLE),
-                           (denominator if denominator != numerator else f"{denominator}_nenner",
-                            DOUBLE),
-                           ("quote", DOUBLE), ("quote_flag", STRING)):
-            fields.append(new_field(name, kind))
-        sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields,
-                                             WKB_MULTIPOLYGON, areas.sourceCrs())
-        withheld_groups = []
-        for j, label in enumerate(labels):
-            rows = values[index == j]
-            sums = rows.sum(axis=0)
-            hidden = [bool(protection.withheld[v * stride + n + j]) for v in (0, 1)]
-            flag = ""
-            if np.isnan(sums).any():
-                flag = "nicht_berechenbar"
-            elif any(hidden):
-                flag = "geheim"
-                withheld_groups.append(label)
-            elif sums[1] == 0:
-                flag = "nenner_null"
-            quote = None if flag else float(sums[0] / sums[1] * scale)
+        area = read_area_features(source, key_field,
+                                  self.optional_string(parameters, "NAME_FIELD", context),
+                                  feedback)
+        mapping = self.mapping(parameters, context, area)
+        joined = layer_columns(area.features, source.fields())
+        joined["key"] = area.keys
+        joined["name"] = area.names
+        counts = self.parameterAsFields(parameters, "COUNT_FIELDS", context) or None
+        for count in counts or []:  # a plain number field is a value column without symbols
+            if flag_column(count) not in joined:
+                joined[flag_column(count)] = [""] * len(joined)
+        result = aggregate_joined(joined, mapping, variables=self.variables(parameters, context),
+                                  indicators=self.indicators(parameters, context),
+                                  rule=self.rule(parameters, context),
+                                  relations=self.relations(parameters, context), counts=counts,
+                                  source=area.source)
+        feedback.setProgress(60)
+        regions = result.sozialraeume
+        fields, sink, dest_id = _sink(self, parameters, "OUTPUT", context, regions,
+                                      regions.columns, WKB_MULTIPOLYGON, source.sourceCrs())
+        if sink is None:
+            raise QgsProcessingException("Ausgabe kann nicht geschrieben werden.")
+        geometries = [f.geometry() for f in area.features]
+        for j, cells in enumerate(column_cells(regions, regions.columns)):
             out = QgsFeature(fields)
-            out.setGeometry(QgsGeometry.unaryUnion(geoms[label]))
-            out.setAttributes([label, len(rows),
-                               None if hidden[0] or math.isnan(sums[0]) else float(sums[0]),
-                               None if hidden[1] or math.isnan(sums[1]) else float(sums[1]),
-                               quote, flag])
+            geometry = merged_geometry(
+                [g for g, group in zip(geometries, result.group_of, strict=True) if group == j])
+            geometry.convertToMultiType()
+            out.setGeometry(geometry)
+            out.setAttributes(cells)
             sink.addFeature(out, FAST_INSERT)
-        feedback.pushInfo(f"Sozialräume: {g}; {rule.describe()}; gesperrt: "
-                          f"{', '.join(withheld_groups) or 'keine'}")
-        if protection.exposed_anyway.any():
-            feedback.reportError("Eine gesperrte Zahl lässt sich aus öffentlichen Summen "
-                                 "ohnehin errechnen.", False)
-        return {"OUTPUT": dest_id}
+        out = {"OUTPUT": dest_id}
+        members = result.municipalities
+        if "sozialraum" not in members:
+            members["sozialraum"] = [mapping.assignment[k] for k in members.texts("key")]
+        municipal = self._municipalities(parameters, context, source, area, members,
+                                         value_columns(members))
+        if municipal is not None:
+            out["MUNICIPALITIES"] = municipal
+        names = regions.texts("name")
+        withheld = [names[j] for j in range(len(regions))
+                    if any(regions.flags(c)[j] == "geheim" for c in result.counts)]
+        rule = self.rule(parameters, context)
+        feedback.pushInfo(f"Sozialräume: {len(regions)}; "
+                          f"{rule.describe() if rule else 'keine Geheimhaltung'}; Sozialräume mit "
+                          f"gesperrten Werten: {', '.join(withheld) or 'keine'}")
+        log_notices(feedback, result.notices)
+        out["NOTICES"] = "\n".join(f"[{n.severity}] {n.text('de')}" for n in result.notices)
+        return out
 
-    def _groups(self, parameters, context):
-        group_field = self.parameterAsString(parameters, "GROUP_FIELD", context)
-        if group_field:
-            return lambda feature, key: str(feature[group_field] or "").strip()
-        mapping = self.parameterAsSource(parameters, "MAPPING", context)
-        if mapping is None:
-            raise QgsProcessingException("Bitte ein Sozialraum-Feld oder eine "
-                                         "Zuordnungstabelle angeben.")
-        mkey = self.parameterAsString(parameters, "MAPPING_KEY_FIELD", context)
-        mgroup = self.parameterAsString(parameters, "MAPPING_GROUP_FIELD", context)
-        if not mkey or not mgroup:
-            raise QgsProcessingException("Zuordnungstabelle: Schlüsselfeld und "
-                                         "Sozialraum-Feld angeben.")
-        table = {}
-        for row in mapping.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS):
-            table[str(row[mkey]).strip()] = str(row[mgroup] or "").strip()
-        return lambda feature, key: table.get(key.strip(), "")
+    def _municipalities(self, parameters, context, source, area, members, values):
+        """The protected municipalities: the input fields (values and flags as the core
+        left them) and the new columns (derived variables, indicators, sozialraum)."""
+        from geosozial.core.columns import flag_column
+
+        owned = set(values) | {flag_column(c) for c in values}
+        original = [f.name() for f in source.fields()]
+        added = [c for c in members.columns if c not in original and c not in ("key", "name")]
+        fields = QgsFields()
+        for f in source.fields():
+            fields.append(column_field(members, f.name()) if f.name() in owned else f)
+        for column in added:
+            fields.append(column_field(members, column))
+        sink, dest_id = self.parameterAsSink(parameters, "MUNICIPALITIES", context, fields,
+                                             source.wkbType(), source.sourceCrs())
+        if sink is None:
+            return None
+        core_names = [c for c in original if c in owned] + added
+        cells = column_cells(members, core_names)
+        positions = {c: i for i, c in enumerate(core_names)}
+        for feature, row in zip(area.features, cells, strict=True):
+            attributes = feature.attributes()
+            values_out = [row[positions[name]] if name in owned else attributes[i]
+                          for i, name in enumerate(original)]
+            values_out += row[len(core_names) - len(added):]
+            out = QgsFeature(fields)
+            out.setGeometry(feature.geometry())
+            out.setAttributes(values_out)
+            sink.addFeature(out, FAST_INSERT)
+        return dest_id

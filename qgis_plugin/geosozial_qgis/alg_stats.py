@@ -17,12 +17,13 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
     QgsProcessingUtils,
 )
 
 from .alg_base import GeosozialAlgorithm, build_weights, log_notes
-from .compat import DOUBLE, INT, SOURCE_POLYGON, STRING, new_field
+from .compat import DOUBLE, FIELD_NUMERIC, INT, SOURCE_POLYGON, STRING, new_field
 from .qgis_arrays import read_areas
 from .styles import save_default_style, style_layer
 
@@ -40,12 +41,17 @@ def _weights_report(w, keys: list[str]) -> str:
 class _FieldAlgorithm(GeosozialAlgorithm):
     """An algorithm on one numeric field with weights (moran, lisa, hotspots)."""
 
-    def field_and_weights(self, parameters, context, feedback):
-        """Source, field name, areas, weights spec and weights; notes in the log."""
+    def field_and_weights(self, parameters, context, feedback, second: str | None = None):
+        """Source, field name, areas, weights spec and weights; notes in the log.
+
+        ``second`` (the neighbour or base field of a LISA variant) is read as well;
+        areas are kept only where both fields have values.
+        """
         source = self.source(parameters, context)
         key = self.parameterAsString(parameters, "KEY_FIELD", context)
         field = self.parameterAsString(parameters, "FIELD", context)
-        areas = read_areas(source, key, [field], feedback, what=source.sourceName(),
+        areas = read_areas(source, key, [field] + ([second] if second else []), feedback,
+                           what=source.sourceName(),
                            drop_missing=self.parameterAsBool(parameters, "DROP_MISSING",
                                                              context))
         log_notes(feedback, areas.notes)
@@ -186,22 +192,52 @@ class _LocalAlgorithm(_FieldAlgorithm):
 
     def initAlgorithm(self, config=None) -> None:
         self.add_input()
+        if self.KIND == "lisa":
+            self.addParameter(QgsProcessingParameterField(
+                "NEIGHBOUR_FIELD", "Bivariates LISA: Feld der Nachbarn (das Zahlenfeld am "
+                "Gebiet gegen den Mittelwert dieses Felds bei den Nachbarn)",
+                parentLayerParameterName="INPUT", type=FIELD_NUMERIC, optional=True))
+            self.addParameter(QgsProcessingParameterField(
+                "BASE_FIELD", "Empirical-Bayes-Raten: Bezugsbevölkerung (das Zahlenfeld "
+                "sind dann Fallzahlen)", parentLayerParameterName="INPUT",
+                type=FIELD_NUMERIC, optional=True))
         self.add_weights()
         self.add_inference(local=True)
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", "Ergebnis", SOURCE_POLYGON))
         self.addOutput(QgsProcessingOutputString("METHOD", "Methode"))
 
+    def variant(self, parameters, context) -> tuple[str | None, str | None]:
+        """(neighbour field, base field) of a LISA variant; at most one of them."""
+        if self.KIND != "lisa":
+            return None, None
+        neighbour = self.optional_string(parameters, "NEIGHBOUR_FIELD", context)
+        base = self.optional_string(parameters, "BASE_FIELD", context)
+        if neighbour and base:
+            raise QgsProcessingException(
+                "Bivariates LISA (Feld der Nachbarn) und Empirical-Bayes-Raten "
+                "(Bezugsbevölkerung) lassen sich nicht kombinieren; bitte nur eines angeben.")
+        return neighbour, base
+
     def compute(self, parameters, context, feedback):
-        from geosozial.kernel.local import local_g, local_moran
+        from geosozial.kernel.local import local_g, local_moran, local_moran_bv, local_moran_rate
         from geosozial.maps.notes import alternative_text, method_note
 
-        source, field, areas, _spec, w = self.field_and_weights(parameters, context, feedback)
+        neighbour, base = self.variant(parameters, context)
+        source, field, areas, _spec, w = self.field_and_weights(parameters, context, feedback,
+                                                                neighbour or base)
         feedback.setProgress(40)
         kwargs = self.inference(parameters, context, local=True)
         y = areas.values[field]
         if self.KIND == "lisa":
-            res = local_moran(y, w, **kwargs)
+            if neighbour:
+                res = local_moran_bv(y, areas.values[neighbour], w, **kwargs)
+                res.method["neighbour_field"] = neighbour
+            elif base:
+                res = local_moran_rate(y, areas.values[base], w, **kwargs)
+                res.method["base_field"] = base
+            else:
+                res = local_moran(y, w, **kwargs)
             columns = [res.values, res.z, res.p, res.clusters.astype(str)]
         else:
             res = local_g(y, w, **kwargs)
@@ -251,8 +287,11 @@ class LisaAlgorithm(_LocalAlgorithm):
     HELP = ("Lokales Moran's I (LISA) je Gebiet: lisa_I, lisa_z, lisa_p (Pseudo-p aus "
             "bedingten Permutationen) und lisa_cluster (HH, LL, LH, HL, ns, isolated). "
             "Cluster werden nach der Korrektur für multiples Testen (Standard: FDR 5 %) "
-            "vergeben; Gebiete ohne Nachbarn sind 'isolated' und nie signifikant. Der "
-            "Ergebnislayer wird in den GeoDa-Farben dargestellt.")
+            "vergeben; Gebiete ohne Nachbarn sind 'isolated' und nie signifikant. Varianten "
+            "wie 'geosozial lisa --neighbour-field / --base': bivariates LISA (Wert am Gebiet "
+            "gegen den Mittelwert eines zweiten Felds bei den Nachbarn) oder LISA der "
+            "Empirical-Bayes-Raten (Fallzahlen und Bezugsbevölkerung). Der Ergebnislayer "
+            "wird in den GeoDa-Farben dargestellt.")
 
     def name(self) -> str:
         return "lisa"

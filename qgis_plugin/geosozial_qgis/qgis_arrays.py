@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from qgis.core import (
@@ -25,6 +26,9 @@ from qgis.core import (
 )
 
 from .compat import SKIP_VALIDITY_CHECKS
+
+if TYPE_CHECKING:
+    from geosozial.core.columns import Columns
 
 
 @dataclass
@@ -182,3 +186,194 @@ def _number(value, field_name: str, key: str, what: str) -> float:
     except ValueError:
         raise QgsProcessingException(
             f"{what}: Feld {field_name} ist keine Zahl ({value!r} bei {key}).") from None
+
+
+# --- layers <-> core tables and columns (the plugin's only job: convert, never decide) ---
+
+#: name fields looked for when none is given, in this order (as the command line does)
+NAME_FIELDS = ("GEN", "NAME", "name", "Name", "GEMEINDE", "Gemeinde", "gen")
+
+
+def _define_messages() -> None:
+    from geosozial.core.messages import define
+
+    define("qgis.key_empty", de="{file}, Objekt {row}: Schlüsselfeld {key} ist leer.",
+           en="{file}, feature {row}: key field {key} is empty.")
+    define("qgis.key_bad", de="{file}, Objekt {row}, Feld {key}: {problem}",
+           en="{file}, feature {row}, field {key}: {problem}")
+    define("qgis.key_repaired",
+           de="{file}: {n} Schlüssel in Feld {key} waren Zahlen ohne führende Null und wurden "
+           "repariert (z. B. {example_from} → {example_to}).",
+           en="{file}: {n} keys in field {key} were numbers without leading zero and were "
+           "repaired (e.g. {example_from} → {example_to}).")
+    define("qgis.no_field", de="{file}: Feld {field} gibt es nicht. Felder: {fields}",
+           en="{file}: there is no field {field}. Fields: {fields}")
+
+
+def is_null(value) -> bool:
+    """NULL as PyQGIS returns it (a NULL QVariant) or None."""
+    return value is None or (hasattr(value, "isNull") and value.isNull())
+
+
+def plain_value(value):
+    """A QGIS attribute as a plain Python value: NULL -> None, QDate -> date, ..."""
+    if is_null(value):
+        return None
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    for method in ("toPyDateTime", "toPyDate", "toPyTime"):
+        if hasattr(value, method):
+            return getattr(value, method)()
+    return str(value)
+
+
+@dataclass
+class AreaFeatures:
+    """The features of an area source with their normalised keys and names (CRS kept)."""
+
+    features: list[QgsFeature]
+    keys: list[str]
+    names: list[str]
+    field_names: list[str]
+    source: str
+    notices: list = field(default_factory=list)
+
+
+def read_area_features(source, key_field: str, name_field: str | None, feedback=None
+                       ) -> AreaFeatures:
+    """Features, keys and names of the areas.
+
+    Keys are normalised as the command line normalises the areas' key field: for a field
+    called AGS or ARS with :func:`geosozial.core.keys.normalize_key` (numbers without the
+    leading zero repaired and reported, anything else an error naming the feature);
+    for any other field the text as it is. The name is ``name_field`` or the first of
+    :data:`NAME_FIELDS` the layer has.
+    """
+    from geosozial.core.join import key_kind
+    from geosozial.core.keys import normalize_key
+    from geosozial.core.messages import GeosozialError, Notice
+
+    _define_messages()
+    what = source.sourceName()
+    names_in = [f.name() for f in source.fields()]
+    for wanted in (key_field, name_field):
+        if wanted and wanted not in names_in:
+            raise GeosozialError("qgis.no_field", file=what, field=wanted,
+                                 fields=", ".join(names_in))
+    name_field = name_field or next((n for n in NAME_FIELDS if n in names_in), None)
+    kind = key_kind(key_field)
+    features, keys, names, repaired = [], [], [], []
+    total = source.featureCount() or 1
+    for row, feature in enumerate(source.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS),
+                                  start=1):
+        if feedback is not None:
+            if feedback.isCanceled():
+                raise QgsProcessingException("abgebrochen")
+            feedback.setProgress(20.0 * row / total)
+        raw = plain_value(feature[key_field])
+        if raw is None or str(raw).strip() == "":
+            raise GeosozialError("qgis.key_empty", file=what, row=row, key=key_field)
+        if kind is None:
+            key = str(raw).strip()
+        else:
+            try:
+                key, was_repaired = normalize_key(raw, kind)
+            except GeosozialError as exc:
+                raise GeosozialError("qgis.key_bad", file=what, row=row, key=key_field,
+                                     problem=exc.text()) from exc
+            if was_repaired and str(raw).strip() != key:
+                repaired.append((raw, key))
+        features.append(QgsFeature(feature))
+        keys.append(key)
+        names.append(field_text(feature[name_field]) if name_field else "")
+    notices = []
+    if repaired:
+        notices.append(Notice("qgis.key_repaired", "repair", file=what, n=len(repaired),
+                              key=key_field, example_from=repaired[0][0],
+                              example_to=repaired[0][1]))
+    return AreaFeatures(features, keys, names, names_in, what, notices)
+
+
+def layer_table(source, *, key_column: str | None = None, columns: list[str] | None = None,
+                skip_fields: tuple[str, ...] = (), what: str | None = None):
+    """A loaded table layer as the core :class:`~geosozial.core.tables.table.Table`.
+
+    The layer goes through the same rule as a plain CSV or XLSX file
+    (:func:`geosozial.core.tables.plain.build_plain_table`): header = the field names,
+    one row per feature (line = feature number + 1, the line of a CSV with one header
+    row), so key repair, official symbols, text attribute columns and the duplicate-key
+    notice are exactly those of the file. ``skip_fields`` are provider fields that are no
+    column of the data (the ``fid`` of a GeoPackage table).
+    """
+    from geosozial.core.tables.plain import build_plain_table, sniff_decimal
+
+    fields = [f.name() for f in source.fields()]
+    keep = [i for i, name in enumerate(fields) if name not in skip_fields]
+    header = [fields[i] for i in keep]
+    rows = []
+    for n, feature in enumerate(source.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS)):
+        attributes = feature.attributes()
+        rows.append((n + 2, [plain_value(attributes[i]) for i in keep]))
+    decimal = sniff_decimal(c for _, cells in rows for c in cells if isinstance(c, str))
+    return build_plain_table(header, rows, source=what or source.sourceName(),
+                             key_column=key_column or None, decimal=decimal,
+                             strict_width=False, meta={"layout": "layer"},
+                             columns=columns or None)
+
+
+def layer_columns(features: list[QgsFeature], fields) -> Columns:
+    """Attribute columns of features as core :class:`~geosozial.core.columns.Columns`.
+
+    Numeric fields become float arrays (NULL -> NaN), all others text (NULL -> "").
+    """
+    from geosozial.core.columns import Columns, as_text
+
+    out = Columns(n=len(features))
+    rows = [f.attributes() for f in features]
+    for i, f in enumerate(fields):
+        cells = [plain_value(r[i]) for r in rows]
+        if f.isNumeric():
+            out[f.name()] = np.array([math.nan if v is None or isinstance(v, bool) else float(v)
+                                      for v in cells], dtype=float)
+        else:
+            out[f.name()] = [as_text(v) for v in cells]
+    return out
+
+
+def column_field(columns, name: str):
+    """The QgsField for a core column: numbers double, everything else text."""
+    from .compat import DOUBLE, STRING, new_field
+
+    return new_field(name, DOUBLE if columns.is_numeric(name) else STRING)
+
+
+def column_cells(columns, names: list[str]) -> list[list]:
+    """Row-wise attribute values of ``names`` (NaN -> NULL, text as it is)."""
+    data = []
+    for name in names:
+        if columns.is_numeric(name):
+            data.append([None if v != v else float(v) for v in columns[name]])
+        else:
+            data.append(list(columns.texts(name)))
+    if not data:
+        return [[] for _ in range(len(columns))]
+    return [list(row) for row in zip(*data, strict=True)]
+
+
+def merged_geometry(geometries: list[QgsGeometry]) -> QgsGeometry:
+    """One geometry for areas that share a key or form a Sozialraum (union).
+
+    A single geometry is kept as it is; for a union, invalid parts are repaired first.
+    """
+    if len(geometries) == 1:
+        return QgsGeometry(geometries[0])
+    parts = []
+    for geom in geometries:
+        if geom is None or geom.isEmpty():
+            continue
+        if not geom.isGeosValid():
+            geom = polygonal(geom.makeValid())
+        parts.append(geom)
+    if not parts:
+        return QgsGeometry()
+    return QgsGeometry.unaryUnion(parts)

@@ -15,7 +15,7 @@ DEMO_LAYER = f"{DEMO / 'gemeinden.gpkg'}|layername=gemeinden"
 MITTELSACHSEN = str(EXPECTED / "mittelsachsen.gpkg")
 IDS = ["join", "aggregate", "weights", "moran", "lisa", "hotspots", "htmlmap"]
 STANDARD_PARAMETERS = {"source", "field", "enum", "number", "sink", "fileDestination",
-                       "string", "boolean"}
+                       "string", "boolean", "file"}
 
 
 def null(value) -> bool:
@@ -82,6 +82,16 @@ def test_provider_and_algorithms_use_standard_parameters(qgis_app):
     assert {"INPUT", "KEY_FIELD", "FIELD", "WEIGHTS", "PERMUTATIONS", "SEED", "CORRECTION",
             "ALPHA", "OUTPUT"} <= names
     assert lisa.displayName() == "Lokale Cluster (LISA)"
+    assert {"NEIGHBOUR_FIELD", "BASE_FIELD"} <= names
+    join = {p.name(): p for p in algorithms["join"].parameterDefinitions()}
+    assert {"TABLE_FILE", "TABLE", "TABLE_KEY_FIELD", "FIELDS", "SHEET", "MIN_COUNT",
+            "NO_CONFIDENTIALITY", "RELATIONS", "REPORT"} <= set(join)
+    assert join["TABLE"].flags() & join["TABLE"].FlagOptional  # a file or a layer
+    assert join["MIN_COUNT"].defaultValue() == 3 and join["MIN_COUNT"].minimum() == 1
+    aggregate = {p.name() for p in algorithms["aggregate"].parameterDefinitions()}
+    assert {"MAPPING_FILE", "GROUP_FIELD", "COUNT_FIELDS", "VARIABLES", "INDICATORS",
+            "MIN_COUNT", "NO_CONFIDENTIALITY", "RELATIONS", "OUTPUT",
+            "MUNICIPALITIES"} <= aggregate
 
 
 def test_missing_scipy_says_what_to_install(qgis_app, monkeypatch):
@@ -341,8 +351,8 @@ def test_join_reports_both_directions_and_flags(run, tmp_path, dataset):
     lines = ["AGS;Wert"]
     keys = sorted(by_key(source))
     for n, key in enumerate(keys[:-2]):
-        lines.append(f"{key};{'.' if n == 0 else '-' if n == 1 else n}")
-    lines += ["14999999;7", f"{keys[3]};99"]
+        lines.append(f"{key};{'.' if n == 0 else '-' if n == 1 else n + 10}")
+    lines += ["14999999;7", f"{keys[3]};13"]  # the same row twice: used once, reported
     table.write_text("\n".join(lines) + "\n", encoding="utf-8")
     uri = f"file://{table}?delimiter=;&detectTypes=no"
     from qgis.core import QgsVectorLayer
@@ -359,19 +369,15 @@ def test_join_reports_both_directions_and_flags(run, tmp_path, dataset):
     joined = by_key(out)
     assert null(joined[keys[0]]["Wert"]) and joined[keys[0]]["Wert_flag"] == "."
     assert joined[keys[1]]["Wert"] == 0 and joined[keys[1]]["Wert_flag"] == "-"
-    assert joined[keys[3]]["Wert"] == 3  # first row of a duplicate key is used
+    assert joined[keys[3]]["Wert"] == 13 and joined[keys[3]]["Wert_flag"] == ""
+    report = (tmp_path / "bericht.txt").read_text(encoding="utf-8")
+    assert f"{keys[3]}: [5, {len(keys) + 1}]" in report  # the lines of both rows
 
 
 def test_aggregate_ratio_of_sums_and_confidentiality(run, tmp_path):
-    from qgis.core import QgsVectorLayer
-
     mapping = DEMO / "sozialraeume.csv"
     header = mapping.read_text(encoding="utf-8").splitlines()[0]
     delimiter = ";" if ";" in header else ","
-    key_col, group_col = header.split(delimiter)[:2]
-    table = QgsVectorLayer(f"file://{mapping}?delimiter={delimiter}&detectTypes=no",
-                           "zuordnung", "delimitedtext")
-    assert table.isValid()
     groups: dict[str, list[str]] = {}
     for line in mapping.read_text(encoding="utf-8").splitlines()[1:]:
         key, group = line.split(delimiter)[:2]
@@ -385,22 +391,24 @@ def test_aggregate_ratio_of_sums_and_confidentiality(run, tmp_path):
         "INPUT": DEMO_LAYER, "FIELD_NAME": "faelle", "FIELD_TYPE": 1, "FIELD_LENGTH": 10,
         "FORMULA": f"CASE WHEN \"AGS\" = '{first}' THEN 1 WHEN \"AGS\" IN ({zeros}) THEN 0 "
                    "ELSE 10 END", "OUTPUT": areas})
-    out = str(tmp_path / "sr.gpkg")
-    run("geosozial:aggregate", {"INPUT": areas, "KEY_FIELD": "AGS", "MAPPING": table,
-                                "MAPPING_KEY_FIELD": key_col, "MAPPING_GROUP_FIELD": group_col,
-                                "NUMERATOR": "faelle", "DENOMINATOR": "EWZ", "SCALE": 100,
-                                "MIN_COUNT": 3, "OUTPUT": out})
-    regions = {r["sozialraum"]: r for r in features(out)}
+    out, members_out = str(tmp_path / "sr.gpkg"), str(tmp_path / "gemeinden.gpkg")
+    run("geosozial:aggregate", {"INPUT": areas, "KEY_FIELD": "AGS", "MAPPING_FILE": str(mapping),
+                                "COUNT_FIELDS": ["faelle", "EWZ"],
+                                "INDICATORS": "quote=faelle/EWZ*100", "MIN_COUNT": 3,
+                                "OUTPUT": out, "MUNICIPALITIES": members_out})
+    regions = {r["name"]: r for r in features(out)}
     members = by_key(areas)
     assert sorted(regions) == sorted(groups)
-    hidden = [name for name, r in regions.items() if r["quote_flag"] == "geheim"]
+    hidden = [name for name, r in regions.items() if r["faelle_flag"] == "geheim"]
     # the small count (1) is withheld, and a second Sozialraum with it: otherwise the
     # public Kreis total minus the other sums would reveal it
     assert small_group in hidden and len(hidden) >= 2
     assert null(regions[small_group]["faelle"]) and null(regions[small_group]["quote"])
+    assert regions[small_group]["quote_flag"] == "geheim"
     for name, region in regions.items():
         keys = groups[name]
         assert region["anzahl_gemeinden"] == len(keys)
+        assert region["gemeinden"] == ", ".join(keys)
         if name not in hidden:
             num = sum(members[k]["faelle"] for k in keys)
             den = sum(members[k]["EWZ"] for k in keys)
@@ -408,6 +416,11 @@ def test_aggregate_ratio_of_sums_and_confidentiality(run, tmp_path):
             assert region["quote"] == pytest.approx(num / den * 100, rel=1e-12)
         assert region.geometry().area() == pytest.approx(
             sum(members[k].geometry().area() for k in keys), rel=1e-6)
+    # the municipalities come back protected, with their Sozialraum
+    protected = by_key(members_out)
+    assert protected[first]["faelle_flag"] == "geheim" and null(protected[first]["faelle"])
+    assert protected[first]["sozialraum"] == small_group
+    assert protected[first]["GEN"] == members[first]["GEN"]  # other fields as they were
 
 
 def test_aggregate_by_group_field_on_mittelsachsen(run, tmp_path):
@@ -417,15 +430,33 @@ def test_aggregate_by_group_field_on_mittelsachsen(run, tmp_path):
         "FORMULA": "'B' || substr(\"AGS\", 6, 1)", "OUTPUT": areas})
     out = str(tmp_path / "sr.gpkg")
     run("geosozial:aggregate", {"INPUT": areas, "KEY_FIELD": "AGS", "GROUP_FIELD": "bezirk",
-                                "NUMERATOR": "flaeche_km2", "DENOMINATOR": "flaeche_km2",
-                                "SCALE": 100, "MIN_COUNT": 1, "OUTPUT": out})
+                                "COUNT_FIELDS": ["flaeche_km2"],
+                                "INDICATORS": "quote=flaeche_km2/flaeche_km2*100",
+                                "MIN_COUNT": 1, "OUTPUT": out})
     regions = features(out)
     members = features(areas)
     assert sum(r["anzahl_gemeinden"] for r in regions) == 53
+    assert sorted(r["name"] for r in regions) == sorted({m["bezirk"] for m in members})
     assert [(r["quote_flag"], r["quote"]) for r in regions] == \
         [("", pytest.approx(100.0))] * len(regions)
     total = sum(r["flaeche_km2"] for r in regions)
     assert total == pytest.approx(sum(m["flaeche_km2"] for m in members), rel=1e-12)
+
+
+def test_aggregate_group_field_goes_through_the_mapping_rules(run, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    areas = str(tmp_path / "areas.gpkg")
+    # two spellings of one Sozialraum: refused as read_mapping refuses it in a file
+    run("native:fieldcalculator", {
+        "INPUT": MITTELSACHSEN, "FIELD_NAME": "bezirk", "FIELD_TYPE": 2, "FIELD_LENGTH": 10,
+        "FORMULA": "CASE WHEN \"AGS\" < '14522300' THEN 'Nord' ELSE 'nord' END",
+        "OUTPUT": areas})
+    with pytest.raises(QgsProcessingException, match="Groß-/Kleinschreibung") as info:
+        run("geosozial:aggregate", {"INPUT": areas, "KEY_FIELD": "AGS",
+                                    "GROUP_FIELD": "bezirk", "COUNT_FIELDS": ["flaeche_km2"],
+                                    "OUTPUT": str(tmp_path / "sr.gpkg")})
+    assert "(Feld bezirk)" in str(info.value)
 
 
 def test_invalid_input_geometries_are_repaired_and_named(qgis_app, tmp_path):

@@ -48,7 +48,7 @@
 
   /* German (1.234,5) or English (1,234.5) number text; null for a missing value.
    * toFixed rounds the exact binary value, ties away from zero (as
-   * geosozial.core.numbers.number_text in Python). */
+   * geosozial.core.number_format.number_text in Python). */
   function formatNumber(value, digits) {
     if (typeof value !== "number" || !isFinite(value)) { return null; }
     var d = Math.max(0, Math.min(20, digits | 0));
