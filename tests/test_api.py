@@ -80,6 +80,9 @@ def test_python_join_withholds_exactly_as_the_cli(ms, tmp_path, capsys):
         assert py_report[part] == cli_report[part], part
     assert py_report["duplicate_table_keys"][0]["key"] == frame["AGS"][6]
     assert r.method["confidentiality"] == "Fallzahlen 1–2 geheim gehalten"
+    # the areas' own attributes keep their types (integers stay integers, dates dates)
+    assert r.frame["ADE"].dtype.kind == "i" and r.frame["BEGINN"].equals(
+        gs.read_areas(path).frame["BEGINN"])
 
 
 def test_cli_join_keeps_text_columns_and_columns_option_chooses_values(ms, tmp_path, capsys):

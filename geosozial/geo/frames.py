@@ -25,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geosozial.core.columns import Columns
+from geosozial.core.columns import Columns, flag_column, value_columns
 from geosozial.core.join import JoinReport, join_protected
 from geosozial.core.sozialraum import AggregateResult, SozialraumMapping, aggregate_joined
 from geosozial.core.tables.table import Table
@@ -82,6 +82,28 @@ def from_columns(columns: Columns, geometry: Any, crs: Any) -> gpd.GeoDataFrame:
                             crs=crs)
 
 
+def with_columns(frame: gpd.GeoDataFrame, columns: Columns, geometry: Any = None,
+                 only: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+    """A new frame: ``frame``'s own columns with their types kept, plus (or replaced by)
+    the core ``columns`` (all, or ``only`` these), geometry last.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> f = gpd.GeoDataFrame({"EWZ": [5]}, geometry=[box(0, 0, 1, 1)], crs=25833)
+    >>> g = with_columns(f, Columns({"q": [0.5]}))
+    >>> g["EWZ"].dtype.kind, list(g.columns)
+    ('i', ['EWZ', 'q', 'geometry'])
+    """
+    out = pd.DataFrame(frame.drop(columns=frame.geometry.name)).reset_index(drop=True)
+    for name in (columns.columns if only is None else only):
+        out[name] = (columns[name] if columns.is_numeric(name)
+                     else pd.Series(columns[name], dtype=object))
+    geoms = frame.geometry.array if geometry is None else geometry
+    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(list(geoms), crs=frame.crs).array,
+                            crs=frame.crs)
+
+
 @dataclass
 class FrameJoin:
     """The joined areas as a new GeoDataFrame and the two-way report."""
@@ -117,12 +139,9 @@ def join_frame(frame: gpd.GeoDataFrame, table: Table, columns: Sequence[str] | N
                             areas_source=source,
                             area_columns=[*attributes.columns, frame.geometry.name],
                             area_notices=notices)
-    base = attributes.take(result.first_rows)
-    for name in result.columns:
-        base[name] = result.columns[name]
-    geometry = _merged_geometry(frame, result.rows)
-    return FrameJoin(from_columns(base, geometry, frame.crs), result.report,
-                     result.value_columns, result.text_columns)
+    joined = with_columns(frame.iloc[result.first_rows], result.columns,
+                          _merged_geometry(frame, result.rows))
+    return FrameJoin(joined, result.report, result.value_columns, result.text_columns)
 
 
 def _merged_geometry(frame: gpd.GeoDataFrame, rows: Sequence[Sequence[int]]) -> list[Any]:
@@ -169,8 +188,10 @@ def aggregate_frame(joined: gpd.GeoDataFrame, mapping: SozialraumMapping,
     frame = joined.reset_index(drop=True)
     result = aggregate_joined(to_columns(frame), mapping, **kwargs)
     members = result.municipalities
+    changed = set(value_columns(members)) | {flag_column(c) for c in value_columns(members)}
+    touched = [c for c in members.columns if c not in frame.columns or c in changed]
     geoms = np.asarray(frame.geometry.array, dtype=object)
     merged = [shapely.union_all(geoms[result.group_of == j])
               for j in range(len(result.sozialraeume))]
-    return FrameAggregate(from_columns(members, geoms, frame.crs),
+    return FrameAggregate(with_columns(frame, members, only=touched),
                           from_columns(result.sozialraeume, merged, frame.crs), result)

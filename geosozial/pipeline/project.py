@@ -22,7 +22,7 @@ from typing import Any
 import geopandas as gpd
 
 from geosozial import __version__
-from geosozial.core.columns import flag_column
+from geosozial.core.columns import Columns, flag_column
 from geosozial.core.confidentiality import ConfidentialityRule
 from geosozial.core.indicators import (
     Indicator,
@@ -36,7 +36,7 @@ from geosozial.core.sozialraum import read_mapping
 from geosozial.core.tables.read import read_table
 from geosozial.core.variables import derive_variables
 from geosozial.geo.areas import Areas, read_areas
-from geosozial.geo.frames import from_columns, to_columns
+from geosozial.geo.frames import to_columns, with_columns
 from geosozial.geo.gpkg import write_geopackage
 from geosozial.pipeline.maps import MapSettings, write_year_maps
 from geosozial.pipeline.steps import aggregate_step, join_step
@@ -276,7 +276,7 @@ class RunSummary:
 def _join_year(project: Project, areas: Areas, year: int
                ) -> tuple[gpd.GeoDataFrame, list[JoinReport], list[str]]:
     """Join every table of ``year`` (unprotected: the aggregation protects both levels)."""
-    combined = to_columns(areas.frame.reset_index(drop=True))
+    combined = Columns(n=len(areas.frame))
     reports = []
     variables: list[str] = []
     for spec in project.tables:
@@ -292,8 +292,7 @@ def _join_year(project: Project, areas: Areas, year: int
             combined[flag_column(v)] = derived[flag_column(v)]
             variables.append(v)
         reports.append(result.report)
-    return (from_columns(combined, areas.frame.geometry.array, areas.frame.crs), reports,
-            variables)
+    return with_columns(areas.frame, combined), reports, variables
 
 
 def run_project(path: str | Path, out: Path, lang: str | None = None) -> RunSummary:
