@@ -164,26 +164,20 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
 
 def build_weights(areas, spec: str, feedback=None):
     """Kernel weights for the areas (same arrays as the Python path)."""
-    from geosozial.core.weights_spec import parse_weights_spec
-    from geosozial.kernel.contiguity import contiguity_weights
-    from geosozial.kernel.distance import distance_band_weights, knn_weights
+    from geosozial.core.weights_spec import parse_weights_spec, weights_from_arrays
 
     parsed = parse_weights_spec(spec)
     ids = areas.keys if len(set(areas.keys)) == len(areas.keys) else None
-    if parsed.method in ("knn", "distance"):
-        xy = areas.centroids()
-        if parsed.method == "knn":
-            return knn_weights(xy, parsed.k or 1, ids=ids)
-        return distance_band_weights(xy, parsed.threshold or 0.0, binary=not parsed.inverse,
-                                     alpha=-parsed.power, ids=ids)
-    coords, ring_index, area_of_ring = areas.rings()
-    return contiguity_weights(coords, ring_index, area_of_ring, len(areas.keys),
-                              rook=parsed.method == "rook", ids=ids)
+    if parsed.measures_distance:
+        return weights_from_arrays(parsed, len(areas.keys), ids=ids, points=areas.centroids())
+    return weights_from_arrays(parsed, len(areas.keys), ids=ids, rings=areas.rings())
 
 
-def log_notes(feedback, notes: list[str]) -> None:
+def log_notes(feedback, notes: list[str], notices=()) -> None:
+    """Plugin notes (one line each), then the core notices (:func:`log_notices`)."""
     for note in notes:
         feedback.pushInfo(note)
+    log_notices(feedback, notices)
 
 
 def log_notices(feedback, notices) -> None:

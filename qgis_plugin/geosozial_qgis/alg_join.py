@@ -13,7 +13,6 @@ values, flags and report of ``geosozial join``, and ``geosozial:aggregate`` thos
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 
@@ -29,7 +28,6 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterString,
-    QgsProcessingUtils,
 )
 
 from .alg_base import GeosozialAlgorithm, log_notices
@@ -40,6 +38,7 @@ from .qgis_arrays import (
     layer_columns,
     layer_table,
     merged_geometry,
+    plain_value,
     read_area_features,
 )
 
@@ -61,9 +60,6 @@ def _define_messages() -> None:
            "ein Sozialraum-Feld der Gebiete, nicht {given}.",
            en="give exactly one assignment: a mapping file (AGS;Sozialraum) or a Sozialraum "
            "field of the areas, not {given}.")
-    define("qgis.var_syntax",
-           de="Variable {text!r} nicht verstanden; erwartet NAME=SPALTE[+SPALTE].",
-           en="variable {text!r} not understood; expected NAME=COLUMN[+COLUMN].")
 
 
 def _given(parameters, name: str) -> bool:
@@ -271,7 +267,7 @@ class AggregateAlgorithm(GeosozialAlgorithm):
     def mapping(self, parameters, context, area):
         """The Sozialraum mapping as the core reads it (file, or the field's values)."""
         from geosozial.core.messages import GeosozialError
-        from geosozial.core.sozialraum import read_mapping
+        from geosozial.core.sozialraum import mapping_from_rows, read_mapping
 
         _define_messages()
         has_file, has_field = (_given(parameters, "MAPPING_FILE"),
@@ -281,51 +277,22 @@ class AggregateAlgorithm(GeosozialAlgorithm):
         if has_file:
             return read_mapping(self.parameterAsFile(parameters, "MAPPING_FILE", context))
         group_field = self.parameterAsString(parameters, "GROUP_FIELD", context)
-        # the field's values go through read_mapping, the one rule for an assignment
-        # (key repair, empty or case-variant Sozialraum names, conflicts): written as the
-        # table "key;sozialraum" it reads, one line per feature (line = feature number + 1)
-        path = os.path.join(QgsProcessingUtils.tempFolder(),
-                            f"sozialraum_{os.getpid()}_{id(self)}.csv")
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, delimiter=";")
-            writer.writerow(["key", "sozialraum"])
-            for key, feature in zip(area.keys, area.features, strict=True):
-                value = feature[group_field]
-                writer.writerow([key, "" if value is None or (hasattr(value, "isNull")
-                                                              and value.isNull()) else value])
-        label = f"{area.source} (Feld {group_field})"
-        try:
-            mapping = read_mapping(path)
-        except GeosozialError as exc:
-            if "file" in exc.params:
-                raise GeosozialError(exc.code, **{**exc.params, "file": label}) from None
-            raise
-        finally:
-            os.remove(path)
-        mapping.source = label
-        for notice in mapping.notices:
-            if "file" in notice.params:
-                notice.params["file"] = label
-        return mapping
+        # the field's values go through the one rule for an assignment (key repair, empty
+        # or case-variant Sozialraum names, conflicts); line = feature number
+        return mapping_from_rows(
+            ((row, key, plain_value(feature[group_field])) for row, (key, feature)
+             in enumerate(zip(area.keys, area.features, strict=True), start=1)),
+            f"{area.source} (Feld {group_field})")
 
     def variables(self, parameters, context) -> dict[str, list[str]]:
-        from geosozial.core.messages import GeosozialError
+        from geosozial.core.variables import parse_variables
 
-        _define_messages()
-        out = {}
-        for spec in self.text_list(parameters, "VARIABLES", context):
-            name, sep, cols = spec.partition("=")
-            parts = [c.strip() for c in cols.split("+") if c.strip()]
-            if not sep or not name.strip() or not parts:
-                raise GeosozialError("qgis.var_syntax", text=spec)
-            out[name.strip()] = parts
-        return out
+        return parse_variables(self.text_list(parameters, "VARIABLES", context))
 
     def indicators(self, parameters, context) -> list:
-        from geosozial.core.indicators import get_indicator, indicator_from_text
+        from geosozial.core.indicators import indicators_from_specs
 
-        return [indicator_from_text(spec) if "=" in spec else get_indicator(spec)
-                for spec in self.text_list(parameters, "INDICATORS", context)]
+        return indicators_from_specs(self.text_list(parameters, "INDICATORS", context))
 
     def compute(self, parameters, context, feedback):
         from geosozial.core.columns import flag_column, value_columns
@@ -366,8 +333,6 @@ class AggregateAlgorithm(GeosozialAlgorithm):
             sink.addFeature(out, FAST_INSERT)
         out = {"OUTPUT": dest_id}
         members = result.municipalities
-        if "sozialraum" not in members:
-            members["sozialraum"] = [mapping.assignment[k] for k in members.texts("key")]
         municipal = self._municipalities(parameters, context, source, area, members,
                                          value_columns(members))
         if municipal is not None:

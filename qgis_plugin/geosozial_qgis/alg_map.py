@@ -109,7 +109,7 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
         areas = read_areas(source, key, fields if kind == "choropleth" else fields[:1],
                            feedback, name_field=name_field, what=source.sourceName(),
                            drop_missing=drop, keep_missing=kind == "choropleth")
-        log_notes(feedback, areas.notes)
+        log_notes(feedback, areas.notes, areas.notices)
         if kind == "choropleth":
             scheme = SCHEMES[self.parameterAsEnum(parameters, "SCHEME", context)]
             k = self.parameterAsInt(parameters, "CLASSES", context)

@@ -23,16 +23,14 @@ from qgis.core import (
 )
 
 from .alg_base import GeosozialAlgorithm, build_weights, log_notes
-from .compat import DOUBLE, FIELD_NUMERIC, INT, SOURCE_POLYGON, STRING, new_field
+from .compat import FIELD_NUMERIC, FIELD_TYPES, SOURCE_POLYGON, new_field
 from .qgis_arrays import read_areas
 from .styles import save_default_style, style_layer
 
 
 def _weights_report(w, keys: list[str]) -> str:
-    n_components, _ = w.components
     islands = [keys[i] for i in w.islands]
-    text = (f"Nachbarschaft {w.kind}: {w.n} Gebiete, {len(islands)} ohne Nachbarn, "
-            f"{n_components} Zusammenhangskomponenten.")
+    text = f"Nachbarschaft {w.describe('de')}."
     if islands:
         text += f" Ohne Nachbarn (Klasse 'isolated', nie signifikant): {', '.join(islands[:20])}"
     return text
@@ -54,7 +52,7 @@ class _FieldAlgorithm(GeosozialAlgorithm):
                            what=source.sourceName(),
                            drop_missing=self.parameterAsBool(parameters, "DROP_MISSING",
                                                              context))
-        log_notes(feedback, areas.notes)
+        log_notes(feedback, areas.notes, areas.notices)
         spec = self.weights_spec(parameters, context)
         w = build_weights(areas, spec)
         feedback.pushInfo(_weights_report(w, areas.keys))
@@ -90,7 +88,7 @@ class WeightsAlgorithm(GeosozialAlgorithm):
         source = self.source(parameters, context)
         key = self.parameterAsString(parameters, "KEY_FIELD", context)
         areas = read_areas(source, key, [], feedback, what=source.sourceName())
-        log_notes(feedback, areas.notes)
+        log_notes(feedback, areas.notes, areas.notices)
         w = build_weights(areas, self.weights_spec(parameters, context))
         report = _weights_report(w, areas.keys)
         feedback.pushInfo(report)
@@ -129,15 +127,12 @@ class MoranAlgorithm(_FieldAlgorithm):
         self.addOutput(QgsProcessingOutputString("JSON", "Ergebnis als JSON"))
 
     def compute(self, parameters, context, feedback):
-        from geosozial.kernel.globals import geary, general_g, moran
+        from geosozial.kernel.globals import global_statistics
         from geosozial.maps.notes import alternative_text, method_note
 
         _source, field, areas, spec, w = self.field_and_weights(parameters, context, feedback)
         kwargs = self.inference(parameters, context, local=False)
-        y = areas.values[field]
-        results = [moran(y, w, **kwargs), geary(y, w, **kwargs)]
-        if (y >= 0).all():
-            results.append(general_g(y, w, **kwargs))
+        results = global_statistics(areas.values[field], w, **kwargs)
         rows = [r.as_row() for r in results]
         note = method_note({"permutations": kwargs["permutations"], "seed": kwargs["seed"],
                             "weights": spec}) + ", " + alternative_text(kwargs["alternative"])
@@ -157,7 +152,7 @@ class MoranAlgorithm(_FieldAlgorithm):
 
 
 def _summary_html(field: str, rows: list[dict], note: str) -> str:
-    from geosozial.maps.html import number_text
+    from geosozial.core.number_format import number_text
 
     cells = "".join(
         "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
@@ -172,19 +167,12 @@ def _summary_html(field: str, rows: list[dict], note: str) -> str:
             f"<p>Methode: {html.escape(note)}</p></body></html>\n")
 
 
-RESULT_FIELDS = {
-    "lisa": [("lisa_I", DOUBLE), ("lisa_z", DOUBLE),
-             ("lisa_p", DOUBLE), ("lisa_cluster", STRING)],
-    "gi": [("gi_z", DOUBLE), ("gi_p", DOUBLE), ("gi_bin", INT)],
-}
-
-
-def _cell(value, kind):
-    if kind == STRING:
+def _cell(value, kind: str):
+    if kind == "text":
         return str(value)
     if value != value:  # NaN (islands have no z or p)
         return None
-    return int(value) if kind == INT else float(value)
+    return int(value) if kind == "integer" else float(value)
 
 
 class _LocalAlgorithm(_FieldAlgorithm):
@@ -220,6 +208,7 @@ class _LocalAlgorithm(_FieldAlgorithm):
         return neighbour, base
 
     def compute(self, parameters, context, feedback):
+        from geosozial.core.results import RESULT_COLUMNS, result_columns
         from geosozial.kernel.local import local_g, local_moran, local_moran_bv, local_moran_rate
         from geosozial.maps.notes import alternative_text, method_note
 
@@ -238,28 +227,26 @@ class _LocalAlgorithm(_FieldAlgorithm):
                 res.method["base_field"] = base
             else:
                 res = local_moran(y, w, **kwargs)
-            columns = [res.values, res.z, res.p, res.clusters.astype(str)]
         else:
             res = local_g(y, w, **kwargs)
-            columns = [res.z, res.p, res.bins]
+        columns = result_columns(self.KIND, res)
         feedback.setProgress(70)
         fields = QgsFields(source.fields())
-        for name, kind in RESULT_FIELDS[self.KIND]:
+        for name, kind in RESULT_COLUMNS[self.KIND]:
             if fields.indexOf(name) >= 0:
                 raise QgsProcessingException(
                     f"{source.sourceName()}: Feld {name} gibt es schon; bitte umbenennen.")
-            fields.append(new_field(name, kind))
+            fields.append(new_field(name, FIELD_TYPES[kind]))
         sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields,
                                              source.wkbType(), source.sourceCrs())
         if sink is None:
             raise QgsProcessingException("Ausgabe kann nicht geschrieben werden.")
-        kinds = [kind for _, kind in RESULT_FIELDS[self.KIND]]
         for i, feature in enumerate(areas.features):
             out = QgsFeature(fields)
             out.setGeometry(feature.geometry())
             values = list(feature.attributes())
-            for column, kind in zip(columns, kinds, strict=True):
-                values.append(_cell(column[i], kind))
+            for name, kind in RESULT_COLUMNS[self.KIND]:
+                values.append(_cell(columns[name][i], kind))
             out.setAttributes(values)
             sink.addFeature(out)
         counts = res.counts()

@@ -45,6 +45,9 @@ else:
 
     DOUBLE, INT, STRING = QVariant.Type.Double, QVariant.Type.Int, QVariant.Type.String
 
+#: the field type of each column type name of the core (:mod:`geosozial.core.results`)
+FIELD_TYPES = {"real": DOUBLE, "integer": INT, "text": STRING}
+
 
 def new_field(name: str, kind) -> QgsField:
     """A QgsField of ``DOUBLE``, ``INT`` or ``STRING``."""

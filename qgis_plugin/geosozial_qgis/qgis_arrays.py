@@ -42,6 +42,8 @@ class Areas:
     geometries: list[QgsGeometry]
     crs: QgsCoordinateReferenceSystem
     notes: list[str] = field(default_factory=list)
+    #: core notices (key repairs), logged with :func:`alg_base.log_notices`
+    notices: list = field(default_factory=list)
 
     def rings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(coords, ring_index, area_of_ring)`` as :func:`ring_arrays` of the Python path."""
@@ -101,16 +103,23 @@ def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
                keep_missing: bool = False, what: str = "") -> Areas:
     """Read features, keys, values (NULL -> NaN) and metric geometries.
 
+    Keys and names as :func:`read_area_features` reads them (the core's key rule, the
+    name from ``name_field`` or :data:`geosozial.core.keys.NAME_FIELDS`; the key when
+    the layer has no name field).
     Missing values are an error naming the keys, unless ``drop_missing`` (then the
     areas are left out and named in the log) or ``keep_missing`` (NaN is kept, e.g. for
     "keine Daten" on a map).
     """
+    from geosozial.core.join import key_kind
+    from geosozial.core.keys import NAME_FIELDS, normalize_area_keys
+    from geosozial.core.messages import GeosozialError
+
+    _define_messages()
     fields = source.fields()
     for name in [key_field, *value_fields, *([name_field] if name_field else [])]:
         if fields.indexOf(name) < 0:
-            raise QgsProcessingException(
-                f"{what}: Feld {name} gibt es nicht. Felder: "
-                f"{', '.join(f.name() for f in fields)}")
+            raise GeosozialError("qgis.no_field", file=what, field=name,
+                                 fields=", ".join(f.name() for f in fields))
     crs = source.sourceCrs()
     target = metric_crs(crs, source.sourceExtent())
     transform = None
@@ -119,34 +128,34 @@ def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
         transform = QgsCoordinateTransform(crs, target, QgsProject.instance())
         notes.append(f"Geografisches KBS {crs.authid()} nach {target.authid()} transformiert "
                      "(Abstände werden nie in Grad gemessen).")
-    features, keys, names, geometries = [], [], [], []
-    raw: dict[str, list[float]] = {f: [] for f in value_fields}
-    repaired: list[str] = []
-    total = source.featureCount() or 1
+    name_field = name_field or next((n for n in NAME_FIELDS if fields.indexOf(n) >= 0), None)
+    features, raw_keys, names, geometries = [], [], [], []
+    cells: dict[str, list] = {f: [] for f in value_fields}
+    repaired: list[int] = []
     # invalid geometries are repaired below (and named), as the command line does, instead
     # of stopping at the first one (Processing's default check)
-    features_in = source.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS)
-    for n, feature in enumerate(features_in):
-        if feedback is not None:
-            if feedback.isCanceled():
-                raise QgsProcessingException("abgebrochen")
-            feedback.setProgress(30.0 * n / total)
+    for n, feature in enumerate(_features(source, feedback, 30.0)):
         features.append(QgsFeature(feature))
-        keys.append(field_text(feature[key_field]))
-        names.append(field_text(feature[name_field]) if name_field else keys[-1])
+        raw_keys.append(plain_value(feature[key_field]))
+        names.append(field_text(feature[name_field]) if name_field else "")
         for f in value_fields:
-            raw[f].append(_number(feature[f], f, keys[-1], what))
+            cells[f].append(feature[f])
         geom = QgsGeometry(feature.geometry())
         if not geom.isEmpty() and not geom.isGeosValid():
             geom = polygonal(geom.makeValid())
-            repaired.append(keys[-1])
+            repaired.append(n)
         if transform is not None and not geom.isEmpty():
             geom.transform(transform)
         geometries.append(geom)
+    keys, notices = normalize_area_keys(raw_keys, key_kind(key_field), source=what,
+                                        field=key_field)
+    if not name_field:
+        names = list(keys)
     if repaired:
         notes.append(f"Ungültige Geometrien repariert (makeValid): {len(repaired)} "
-                     f"({', '.join(repaired[:20])})")
-    values = {f: np.array(v, dtype=float) for f, v in raw.items()}
+                     f"({', '.join(keys[i] for i in repaired[:20])})")
+    values = {f: np.array([_number(v, f, key, what) for v, key in zip(column, keys, strict=True)],
+                          dtype=float) for f, column in cells.items()}
     missing = np.zeros(len(features), dtype=bool)
     for v in values.values():
         missing |= np.isnan(v)
@@ -164,20 +173,32 @@ def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
         names = [names[i] for i in keep]
         geometries = [geometries[i] for i in keep]
         values = {f: v[keep] for f, v in values.items()}
-    return Areas(features, keys, names, values, geometries, target, notes)
+    return Areas(features, keys, names, values, geometries, target, notes, notices)
+
+
+def _features(source, feedback, share: float):
+    """The features of ``source`` (no validity check: repaired where they are used), with
+    progress up to ``share`` percent and the cancel button of ``feedback``."""
+    total = source.featureCount() or 1
+    for n, feature in enumerate(source.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS),
+                                start=1):
+        if feedback is not None:
+            if feedback.isCanceled():
+                raise QgsProcessingException("abgebrochen")
+            feedback.setProgress(share * n / total)
+        yield feature
 
 
 def field_text(value) -> str:
-    """A field value as text: NULL is "", whole floats lose their ".0"."""
-    if value is None or (hasattr(value, "isNull") and value.isNull()):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    """A field value as text, by the core's cell rule (:func:`geosozial.core.columns.as_text`:
+    NULL and NaN are "", whole floats lose their ".0")."""
+    from geosozial.core.columns import as_text
+
+    return as_text(plain_value(value))
 
 
 def _number(value, field_name: str, key: str, what: str) -> float:
-    if value is None or (hasattr(value, "isNull") and value.isNull()):
+    if is_null(value):
         return math.nan
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
@@ -190,22 +211,9 @@ def _number(value, field_name: str, key: str, what: str) -> float:
 
 # --- layers <-> core tables and columns (the plugin's only job: convert, never decide) ---
 
-#: name fields looked for when none is given, in this order (as the command line does)
-NAME_FIELDS = ("GEN", "NAME", "name", "Name", "GEMEINDE", "Gemeinde", "gen")
-
-
 def _define_messages() -> None:
     from geosozial.core.messages import define
 
-    define("qgis.key_empty", de="{file}, Objekt {row}: Schlüsselfeld {key} ist leer.",
-           en="{file}, feature {row}: key field {key} is empty.")
-    define("qgis.key_bad", de="{file}, Objekt {row}, Feld {key}: {problem}",
-           en="{file}, feature {row}, field {key}: {problem}")
-    define("qgis.key_repaired",
-           de="{file}: {n} Schlüssel in Feld {key} waren Zahlen ohne führende Null und wurden "
-           "repariert (z. B. {example_from} → {example_to}).",
-           en="{file}: {n} keys in field {key} were numbers without leading zero and were "
-           "repaired (e.g. {example_from} → {example_to}).")
     define("qgis.no_field", de="{file}: Feld {field} gibt es nicht. Felder: {fields}",
            en="{file}: there is no field {field}. Fields: {fields}")
 
@@ -243,15 +251,15 @@ def read_area_features(source, key_field: str, name_field: str | None, feedback=
                        ) -> AreaFeatures:
     """Features, keys and names of the areas.
 
-    Keys are normalised as the command line normalises the areas' key field: for a field
-    called AGS or ARS with :func:`geosozial.core.keys.normalize_key` (numbers without the
-    leading zero repaired and reported, anything else an error naming the feature);
-    for any other field the text as it is. The name is ``name_field`` or the first of
-    :data:`NAME_FIELDS` the layer has.
+    Keys go through :func:`geosozial.core.keys.normalize_area_keys`, the rule of every
+    door (for a field called AGS or ARS numbers without the leading zero are repaired
+    and reported, anything else is an error naming the feature; for any other field the
+    text as it is). The name is ``name_field`` or the first of
+    :data:`geosozial.core.keys.NAME_FIELDS` the layer has.
     """
     from geosozial.core.join import key_kind
-    from geosozial.core.keys import normalize_key
-    from geosozial.core.messages import GeosozialError, Notice
+    from geosozial.core.keys import NAME_FIELDS, normalize_area_keys
+    from geosozial.core.messages import GeosozialError
 
     _define_messages()
     what = source.sourceName()
@@ -261,36 +269,13 @@ def read_area_features(source, key_field: str, name_field: str | None, feedback=
             raise GeosozialError("qgis.no_field", file=what, field=wanted,
                                  fields=", ".join(names_in))
     name_field = name_field or next((n for n in NAME_FIELDS if n in names_in), None)
-    kind = key_kind(key_field)
-    features, keys, names, repaired = [], [], [], []
-    total = source.featureCount() or 1
-    for row, feature in enumerate(source.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS),
-                                  start=1):
-        if feedback is not None:
-            if feedback.isCanceled():
-                raise QgsProcessingException("abgebrochen")
-            feedback.setProgress(20.0 * row / total)
-        raw = plain_value(feature[key_field])
-        if raw is None or str(raw).strip() == "":
-            raise GeosozialError("qgis.key_empty", file=what, row=row, key=key_field)
-        if kind is None:
-            key = str(raw).strip()
-        else:
-            try:
-                key, was_repaired = normalize_key(raw, kind)
-            except GeosozialError as exc:
-                raise GeosozialError("qgis.key_bad", file=what, row=row, key=key_field,
-                                     problem=exc.text()) from exc
-            if was_repaired and str(raw).strip() != key:
-                repaired.append((raw, key))
+    features, raw_keys, names = [], [], []
+    for feature in _features(source, feedback, 20.0):
         features.append(QgsFeature(feature))
-        keys.append(key)
+        raw_keys.append(plain_value(feature[key_field]))
         names.append(field_text(feature[name_field]) if name_field else "")
-    notices = []
-    if repaired:
-        notices.append(Notice("qgis.key_repaired", "repair", file=what, n=len(repaired),
-                              key=key_field, example_from=repaired[0][0],
-                              example_to=repaired[0][1]))
+    keys, notices = normalize_area_keys(raw_keys, key_kind(key_field), source=what,
+                                        field=key_field)
     return AreaFeatures(features, keys, names, names_in, what, notices)
 
 

@@ -37,6 +37,30 @@ def by_key(path: str, key: str = "AGS") -> dict:
     return {str(f[key]): f for f in features(path)}
 
 
+def log_feedback():
+    """A Processing feedback that keeps the lines of the log (``.lines``)."""
+    from qgis.core import QgsProcessingFeedback
+
+    class Log(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def pushInfo(self, info):
+            self.lines.append(info)
+
+    return Log()
+
+
+def with_bezirk(run, tmp_path, formula: str) -> str:
+    """The Mittelsachsen municipalities with a text field ``bezirk`` = ``formula``."""
+    areas = str(tmp_path / "areas.gpkg")
+    run("native:fieldcalculator", {
+        "INPUT": MITTELSACHSEN, "FIELD_NAME": "bezirk", "FIELD_TYPE": 2, "FIELD_LENGTH": 10,
+        "FORMULA": formula, "OUTPUT": areas})
+    return areas
+
+
 # --- installation -----------------------------------------------------------------------
 
 
@@ -424,10 +448,7 @@ def test_aggregate_ratio_of_sums_and_confidentiality(run, tmp_path):
 
 
 def test_aggregate_by_group_field_on_mittelsachsen(run, tmp_path):
-    areas = str(tmp_path / "areas.gpkg")
-    run("native:fieldcalculator", {
-        "INPUT": MITTELSACHSEN, "FIELD_NAME": "bezirk", "FIELD_TYPE": 2, "FIELD_LENGTH": 10,
-        "FORMULA": "'B' || substr(\"AGS\", 6, 1)", "OUTPUT": areas})
+    areas = with_bezirk(run, tmp_path, "'B' || substr(\"AGS\", 6, 1)")
     out = str(tmp_path / "sr.gpkg")
     run("geosozial:aggregate", {"INPUT": areas, "KEY_FIELD": "AGS", "GROUP_FIELD": "bezirk",
                                 "COUNT_FIELDS": ["flaeche_km2"],
@@ -446,12 +467,9 @@ def test_aggregate_by_group_field_on_mittelsachsen(run, tmp_path):
 def test_aggregate_group_field_goes_through_the_mapping_rules(run, tmp_path):
     from qgis.core import QgsProcessingException
 
-    areas = str(tmp_path / "areas.gpkg")
     # two spellings of one Sozialraum: refused as read_mapping refuses it in a file
-    run("native:fieldcalculator", {
-        "INPUT": MITTELSACHSEN, "FIELD_NAME": "bezirk", "FIELD_TYPE": 2, "FIELD_LENGTH": 10,
-        "FORMULA": "CASE WHEN \"AGS\" < '14522300' THEN 'Nord' ELSE 'nord' END",
-        "OUTPUT": areas})
+    areas = with_bezirk(run, tmp_path,
+                        "CASE WHEN \"AGS\" < '14522300' THEN 'Nord' ELSE 'nord' END")
     with pytest.raises(QgsProcessingException, match="Groß-/Kleinschreibung") as info:
         run("geosozial:aggregate", {"INPUT": areas, "KEY_FIELD": "AGS",
                                     "GROUP_FIELD": "bezirk", "COUNT_FIELDS": ["flaeche_km2"],
@@ -459,22 +477,24 @@ def test_aggregate_group_field_goes_through_the_mapping_rules(run, tmp_path):
     assert "(Feld bezirk)" in str(info.value)
 
 
+def test_aggregate_group_field_names_the_feature_and_variables_the_core_syntax(run, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    areas = with_bezirk(run, tmp_path, "CASE WHEN \"AGS\" = '14522080' THEN NULL ELSE 'Nord' END")
+    row = [str(f["AGS"]) for f in features(areas)].index("14522080") + 1
+    common = {"INPUT": areas, "KEY_FIELD": "AGS", "GROUP_FIELD": "bezirk",
+              "COUNT_FIELDS": ["flaeche_km2"], "OUTPUT": str(tmp_path / "sr.gpkg")}
+    # the line of an assignment from a field is the feature number (1-based)
+    with pytest.raises(QgsProcessingException, match=f"\\(Feld bezirk\\), Zeile {row}: "
+                       "Gemeinde 14522080 hat keinen Sozialraum"):
+        run("geosozial:aggregate", common)
+    with pytest.raises(QgsProcessingException, match="Variable 'kaputt' nicht verstanden"):
+        run("geosozial:aggregate", {**common, "GROUP_FIELD": "AGS", "VARIABLES": "kaputt"})
+
+
 def test_invalid_input_geometries_are_repaired_and_named(qgis_app, tmp_path):
     import processing
-    from qgis.core import (
-        QgsFeatureRequest,
-        QgsProcessingContext,
-        QgsProcessingFeedback,
-        QgsVectorLayer,
-    )
-
-    class Log(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.lines = []
-
-        def pushInfo(self, info):
-            self.lines.append(info)
+    from qgis.core import QgsFeatureRequest, QgsProcessingContext, QgsVectorLayer
 
     layer = QgsVectorLayer(str(SHARED / "vg5000_gem_2021" / "VG5000_GEM.shp"), "vg", "ogr")
     layer.setSubsetString("\"AGS\" LIKE '09%'")
@@ -482,12 +502,33 @@ def test_invalid_input_geometries_are_repaired_and_named(qgis_app, tmp_path):
     assert invalid  # the real data has invalid polygons
     context = QgsProcessingContext()
     context.setInvalidGeometryCheck(QgsFeatureRequest.GeometryAbortOnInvalid)  # QGIS default
-    log = Log()
+    log = log_feedback()
     result = processing.run("geosozial:weights", {"INPUT": layer, "KEY_FIELD": "AGS"},
                             context=context, feedback=log)
     assert result["N"] == layer.featureCount()
     note = next(line for line in log.lines if line.startswith("Ungültige Geometrien repariert"))
     assert str(len(invalid)) in note and invalid[0] in note
+
+
+def test_numeric_area_keys_are_repaired_by_the_core_rule(qgis_app, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingContext, QgsVectorLayer
+
+    layer = QgsVectorLayer(str(SHARED / "vg5000_gem_2021" / "VG5000_GEM.shp"), "vg", "ogr")
+    layer.setSubsetString("\"AGS\" LIKE '01051%'")
+    numeric = str(tmp_path / "zahlen.gpkg")
+    processing.run("native:refactorfields", {
+        "INPUT": layer, "OUTPUT": numeric, "FIELDS_MAPPING": [
+            {"expression": "to_int(\"AGS\")", "name": "AGS", "type": 2, "length": 0,
+             "precision": 0},
+            {"expression": "\"GEN\"", "name": "GEN", "type": 10, "length": 0,
+             "precision": 0}]})
+    log = log_feedback()
+    result = processing.run("geosozial:weights", {"INPUT": numeric, "KEY_FIELD": "AGS"},
+                            context=QgsProcessingContext(), feedback=log)
+    assert result["N"] == layer.featureCount()
+    note = next(line for line in log.lines if "ohne führende Null" in line)
+    assert note.startswith("[repair] zahlen") and "→ 01051" in note
 
 
 def test_htmlmap_basemap_only_on_request(run, tmp_path):
