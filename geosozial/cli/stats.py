@@ -16,7 +16,7 @@ from typing import Any
 from geosozial import __version__
 from geosozial.core.messages import define
 from geosozial.core.number_format import german
-from geosozial.maps.notes import alternative_text, method_note
+from geosozial.maps.notes import alternative_text, method_line, method_note
 
 __all__ = ["add_parsers", "alternative_text", "cmd_local", "cmd_moran", "method_note"]
 
@@ -138,9 +138,9 @@ def cmd_moran(args: argparse.Namespace) -> int:
                  german(r["z"], 3, args.lang), german(r["p"], 4, args.lang)]
         print(f"{r['statistic']:<12}{cells[0]:>12}{cells[1]:>12}{cells[2]:>10}{cells[3]:>10}")
     first = analysis.result[0]
-    print(("Methode: " if de else "method: ") + method_note(
-        {"permutations": first.permutations, "seed": first.seed, "weights": first.weights},
-        args.lang) + f", {alternative_text(first.alternative, args.lang)}")
+    print(("Methode: " if de else "method: ") + method_line(
+        {"permutations": first.permutations, "seed": first.seed, "weights": first.weights,
+         "alternative": first.alternative}, args.lang))
     return 0
 
 
@@ -187,8 +187,7 @@ def cmd_local(args: argparse.Namespace, kind: str) -> int:
     print(analysis.weights.describe(args.lang))
     print(("Klassen: " if de else "classes: ") + ", ".join(f"{k}: {v}" for k, v in
                                                          sorted(counts.items())))
-    print(("Methode: " if de else "method: ") + method_note(method, args.lang)
-          + f", {alternative_text(method['alternative'], args.lang)}")
+    print(("Methode: " if de else "method: ") + method_line(method, args.lang))
     if args.out:
         print(("geschrieben: " if de else "written: ") + str(Path(args.out)))
     if args.html or args.png:

@@ -19,7 +19,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geosozial.core.messages import GeosozialError, Notice, define
+from geosozial.core.analysis import check_variant, check_weights, kernel_error
+from geosozial.core.analysis import field_values as core_field_values
+from geosozial.core.messages import GeosozialError, Notice
 from geosozial.core.results import column_names, result_columns
 from geosozial.geo.weights import weights_for
 from geosozial.kernel.errors import KernelError
@@ -32,45 +34,6 @@ from geosozial.kernel.local import (
     local_moran_rate,
 )
 from geosozial.kernel.weights import Weights
-
-define("ana.no_field", de="{file}: Feld {field} gibt es nicht. Zahlenfelder: {fields}",
-       en="{file}: there is no field {field}. Numeric fields: {fields}")
-define("ana.not_numeric", de="{file}: Feld {field} ist keine Zahl (z. B. {example!r} bei {key}).",
-       en="{file}: field {field} is not numeric (e.g. {example!r} for {key}).")
-define("ana.missing",
-       de="{file}: Feld {field} hat {n} fehlende Werte ({keys}). Mit --dropna werden diese "
-       "Gebiete ausgelassen (und hier genannt).",
-       en="{file}: field {field} has {n} missing values ({keys}). With --dropna these areas "
-       "are left out (and named here).")
-define("ana.dropped",
-       de="{file}: Gebiete ohne Wert in {field} ausgelassen: {n} ({keys})",
-       en="{file}: areas without a value in {field} left out: {n} ({keys})")
-define("ana.constant",
-       de="{file}: Feld {field} ist überall gleich ({value}); es gibt kein räumliches Muster "
-       "zu finden.",
-       en="{file}: field {field} is the same everywhere ({value}); there is no spatial "
-       "pattern to find.")
-define("ana.negative",
-       de="{file}: Getis-Ord G braucht Werte ≥ 0; Feld {field} ist negativ bei {keys}.",
-       en="{file}: Getis-Ord G needs values >= 0; field {field} is negative for {keys}.")
-define("ana.no_neighbours",
-       de="{file}: kein Gebiet hat Nachbarn ({weights}); bitte andere Nachbarschaft wählen.",
-       en="{file}: no area has neighbours ({weights}); choose other weights.")
-define("ana.islands",
-       de="{file}: Gebiete ohne Nachbarn ({weights}): {n} ({keys}); sie bilden die Klasse "
-       "'isolated' und sind nie signifikant.",
-       en="{file}: areas without neighbours ({weights}): {n} ({keys}); they form the class "
-       "'isolated' and are never significant.")
-define("ana.variant_kind",
-       de="{file}: bivariates LISA und Empirical-Bayes-Raten gibt es nur für LISA, nicht für "
-       "Hot Spots.",
-       en="{file}: bivariate LISA and Empirical Bayes rates exist for LISA only, not for "
-       "hot spots.")
-define("ana.variant_both",
-       de="{file}: bivariates LISA und Empirical-Bayes-Raten lassen sich nicht kombinieren; "
-       "bitte nur eines angeben.",
-       en="{file}: bivariate LISA and Empirical Bayes rates cannot be combined; give one.")
-define("ana.kernel", de="{file}, Feld {field}: {problem}", en="{file}, field {field}: {problem}")
 
 LISA_COLUMNS = column_names("lisa")
 GI_COLUMNS = column_names("gi")
@@ -110,7 +73,8 @@ def area_keys(frame: pd.DataFrame) -> list[str]:
 
 def field_values(frame: gpd.GeoDataFrame, field_name: str, source: str, dropna: bool,
                  notices: list[Notice]) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-    """The numeric values of ``field_name``; missing values are an error or dropped+named.
+    """The numeric values of ``field_name``; missing values are an error or dropped+named
+    (the rule is :func:`geosozial.core.analysis.field_values`).
 
     Example:
         >>> f = gpd.GeoDataFrame({"key": ["a", "b"], "v": [1.0, None]}, geometry=[None, None])
@@ -123,46 +87,17 @@ def field_values(frame: gpd.GeoDataFrame, field_name: str, source: str, dropna: 
                    and pd.api.types.is_numeric_dtype(frame[c])]
         raise GeosozialError("ana.no_field", file=source, field=field_name,
                              fields=", ".join(map(str, numeric)))
-    keys = area_keys(frame)
-    values = pd.to_numeric(frame[field_name], errors="coerce")
-    bad_text = values.isna() & frame[field_name].notna() & (frame[field_name].astype(str) != "")
-    if bad_text.any():
-        i = int(np.flatnonzero(bad_text.to_numpy())[0])
-        raise GeosozialError("ana.not_numeric", file=source, field=field_name,
-                             example=frame[field_name].iloc[i], key=keys[i])
-    missing = values.isna().to_numpy()
-    if missing.any():
-        named = ", ".join(keys[i] for i in np.flatnonzero(missing)[:20])
-        if not dropna:
-            raise GeosozialError("ana.missing", file=source, field=field_name,
-                                 n=int(missing.sum()), keys=named)
-        notices.append(Notice("ana.dropped", "warning", file=source, n=int(missing.sum()),
-                              field=field_name, keys=named))
-        frame = frame[~missing].reset_index(drop=True)
-        values = values[~missing]
-    return frame, values.to_numpy(dtype=float)
-
-
-def _kernel_error(exc: KernelError, source: str, field_name: str, keys: list[str]
-                  ) -> GeosozialError:
-    if exc.code == "constant":
-        return GeosozialError("ana.constant", file=source, field=field_name,
-                              value=exc.params.get("value"))
-    if exc.code == "negative":
-        named = ", ".join(keys[i] for i in exc.params.get("positions", []))
-        return GeosozialError("ana.negative", file=source, field=field_name, keys=named)
-    return GeosozialError("ana.kernel", file=source, field=field_name, problem=str(exc))
+    keep, values = core_field_values(frame[field_name].tolist(), area_keys(frame), field_name,
+                                     source, dropna, notices)
+    if len(keep) < len(frame):
+        frame = frame.iloc[keep].reset_index(drop=True)
+    return frame, values
 
 
 def _weights(frame: gpd.GeoDataFrame, spec: str, source: str, notices: list[Notice]
              ) -> Weights:
     w = weights_for(frame, spec, ids_column="key" if "key" in frame.columns else None)
-    if w.s0 == 0:
-        raise GeosozialError("ana.no_neighbours", file=source, weights=spec)
-    if len(w.islands):
-        keys = np.asarray(area_keys(frame), dtype=object)[w.islands]
-        notices.append(Notice("ana.islands", "info", file=source, n=len(w.islands),
-                              weights=spec, keys=", ".join(keys[:20])))
+    check_weights(w, area_keys(frame), spec, source, notices)
     return w
 
 
@@ -196,11 +131,7 @@ def local_analysis(
         >>> a.frame["gi_bin"].value_counts()  # doctest: +SKIP
     """
     notices: list[Notice] = []
-    second = neighbour_field or base_field
-    if neighbour_field and base_field:
-        raise GeosozialError("ana.variant_both", file=source)
-    if second is not None and kind != "lisa":
-        raise GeosozialError("ana.variant_kind", file=source)
+    second = check_variant(kind, neighbour_field, base_field, source)
     if second is not None:  # both fields checked; rows kept only where both have values
         frame, _ = field_values(frame, second, source, dropna, notices)
     frame, y = field_values(frame, field_name, source, dropna, notices)
@@ -225,7 +156,7 @@ def local_analysis(
             res = local_g(y, w, permutations=permutations, seed=seed, alternative=alternative,
                           correction=correction, alpha=alpha)
     except KernelError as exc:
-        raise _kernel_error(exc, source, field_name, keys) from exc
+        raise kernel_error(exc, source, field_name, keys) from exc
     out = frame.copy()
     for name, values in result_columns(kind, res).items():
         out[name] = values
@@ -266,5 +197,5 @@ def global_analysis(
         results = global_statistics(y, w, permutations=permutations, seed=seed,
                                     alternative=alternative)
     except KernelError as exc:
-        raise _kernel_error(exc, source, field_name, keys) from exc
+        raise kernel_error(exc, source, field_name, keys) from exc
     return Analysis(frame, results, w, field_name, notices)

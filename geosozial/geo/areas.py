@@ -22,6 +22,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geosozial.core.analysis import utm_epsg_for
 from geosozial.core.keys import (
     KEY_LENGTHS,
     NAME_FIELDS,
@@ -54,9 +55,6 @@ define("geo.gf_filter",
        "anderem GF ausgelassen (GF-Werte {values}).",
        en="{file}: VG250 schema found, land areas (GF = 4) kept; {n} features with another GF "
        "left out (GF values {values}).")
-define("geo.invalid_repaired",
-       de="{file}: {n} ungültige Geometrien repariert (make_valid): {keys}",
-       en="{file}: {n} invalid geometries repaired (make_valid): {keys}")
 define("geo.null_geometry",
        de="{file}: {n} Objekte ohne Geometrie: {keys}. Sie bleiben erhalten, können aber "
        "nicht kartiert werden.",
@@ -66,11 +64,6 @@ define("geo.no_crs",
        "die Daten in QGIS mit CRS (z. B. EPSG:25832) neu speichern.",
        en="{file} has no coordinate reference system. Add the .prj file or save the data "
        "again with a CRS (e.g. EPSG:25832) in QGIS.")
-define("geo.reprojected",
-       de="{file}: geografisches CRS {source} wurde nach {target} umprojiziert; Abstände und "
-       "Flächen werden nie in Grad gemessen.",
-       en="{file}: geographic CRS {source} was reprojected to {target}; distances and areas "
-       "are never measured in degrees.")
 define("geo.not_polygon",
        de="{file}: Objekt {row} ({key}) ist keine Fläche, sondern {geom_type}.",
        en="{file}: feature {row} ({key}) is not a polygon but {geom_type}.")
@@ -93,17 +86,6 @@ class Areas:
     def keys(self) -> pd.Series:
         """The area keys as strings."""
         return self.frame["key"]
-
-
-def utm_epsg_for(bounds: tuple[float, float, float, float]) -> int:
-    """ETRS89 / UTM zone 32 or 33 for lon/lat bounds (zone 33 east of 12° E).
-
-    Example:
-        >>> utm_epsg_for((12.5, 50.5, 13.5, 51.5)), utm_epsg_for((6.0, 49.0, 8.0, 50.0))
-        (25833, 25832)
-    """
-    lon = (bounds[0] + bounds[2]) / 2
-    return 25833 if lon >= 12.0 else 25832
 
 
 def read_areas(

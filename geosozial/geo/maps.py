@@ -187,7 +187,7 @@ def analysis_map(frame: Any, analysis: Any, *, title: str = "", lang: str = "de"
         >>> a = local_analysis(frame, "sgb2_quote", kind="lisa")  # doctest: +SKIP
         >>> analysis_map(frame, a).write("lisa.html")  # doctest: +SKIP
     """
-    from geosozial.maps.notes import alternative_text, method_note
+    from geosozial.maps.notes import method_line, method_note
 
     method = analysis.method()
     kind = "lisa" if "lisa_cluster" in analysis.frame.columns else "gi"
@@ -223,8 +223,7 @@ def analysis_map(frame: Any, analysis: Any, *, title: str = "", lang: str = "de"
     value_layer = field_layer(frame, field, label=label, unit=unit, scheme=scheme, k=k,
                               palette_name=palette_name, lang=lang, source=source)
     heading = title or f"{words[kind + '_title']}: {label}"
-    options.setdefault("method_note", f"{note}, "
-                       f"{alternative_text(method.get('alternative', 'two-sided'), lang)}")
+    options.setdefault("method_note", method_line(method, lang))
     return _build(frame, [main, sig, value_layer], title=heading,
                   outline_groups=outline_groups, lang=lang, source=source, **options)
 

@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from geosozial.core.analysis import utm_epsg_for
 from geosozial.core.messages import GeosozialError, Notice, define
 from geosozial.maps.arcs import (  # noqa: F401 (precision_for re-exported)
     MAX_PRECISION,
@@ -339,8 +340,7 @@ def _projected(array: np.ndarray, crs: Any, notices: list[Notice]) -> tuple[np.n
     from pyproj import CRS
 
     series = gpd.GeoSeries(array, crs=crs)
-    west, _, east, _ = series.total_bounds
-    target = CRS.from_epsg(25833 if (west + east) / 2 >= 12.0 else 25832)
+    target = CRS.from_epsg(utm_epsg_for(series.total_bounds))
     notices.append(Notice("maps.geo.reprojected", "repair", source=crs.to_string(),
                           target=target.to_string()))
     return np.asarray(series.to_crs(target).values, dtype=object), target

@@ -87,3 +87,15 @@ def geobasis_text(years: Iterable[Any]) -> str:
     """
     latest = max((int(y) for y in years), default=None)
     return "" if latest is None else f"© GeoBasis-DE / BKG ({latest})"
+
+
+def method_line(method: dict[str, Any], lang: str = "de") -> str:
+    """The method note and the alternative in one line, as every output shows it.
+
+    Example:
+        >>> method_line({"permutations": 999, "seed": 12345, "weights": "queen",
+        ...              "correction": "fdr", "alpha": 0.05, "alternative": "two-sided"})
+        '999 Permutationen, Seed 12345, Queen-Nachbarschaft, FDR 5 %, zweiseitig'
+    """
+    alternative = alternative_text(method.get("alternative", "two-sided"), lang)
+    return f"{method_note(method, lang)}, {alternative}"

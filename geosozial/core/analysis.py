@@ -1,0 +1,185 @@
+"""The rules of an analysis that every door applies before the kernel runs.
+
+Which values of a field are analysed (missing values are an error, or left out and
+named), which weights are usable (no neighbours at all is an error, islands are named),
+which LISA variant was asked for, and how kernel errors read. The geopandas door
+(:mod:`geosozial.geo.analysis`) and the QGIS plugin call these with plain arrays.
+
+Example:
+    >>> keep, y = field_values([1.5, None, "2"], ["a", "b", "c"], "v", "t.gpkg", True, [])
+    >>> keep.tolist(), y.tolist()
+    ([0, 2], [1.5, 2.0])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from geosozial.core.messages import GeosozialError, Notice, define
+
+define("ana.no_field", de="{file}: Feld {field} gibt es nicht. Zahlenfelder: {fields}",
+       en="{file}: there is no field {field}. Numeric fields: {fields}")
+define("ana.not_numeric", de="{file}: Feld {field} ist keine Zahl (z. B. {example!r} bei {key}).",
+       en="{file}: field {field} is not numeric (e.g. {example!r} for {key}).")
+define("ana.missing",
+       de="{file}: Feld {field} hat {n} fehlende Werte ({keys}). Mit --dropna werden diese "
+       "Gebiete ausgelassen (und hier genannt).",
+       en="{file}: field {field} has {n} missing values ({keys}). With --dropna these areas "
+       "are left out (and named here).")
+define("ana.dropped",
+       de="{file}: Gebiete ohne Wert in {field} ausgelassen: {n} ({keys})",
+       en="{file}: areas without a value in {field} left out: {n} ({keys})")
+define("ana.constant",
+       de="{file}: Feld {field} ist überall gleich ({value}); es gibt kein räumliches Muster "
+       "zu finden.",
+       en="{file}: field {field} is the same everywhere ({value}); there is no spatial "
+       "pattern to find.")
+define("ana.negative",
+       de="{file}: Getis-Ord G braucht Werte ≥ 0; Feld {field} ist negativ bei {keys}.",
+       en="{file}: Getis-Ord G needs values >= 0; field {field} is negative for {keys}.")
+define("ana.no_neighbours",
+       de="{file}: kein Gebiet hat Nachbarn ({weights}); bitte andere Nachbarschaft wählen.",
+       en="{file}: no area has neighbours ({weights}); choose other weights.")
+define("ana.islands",
+       de="{file}: Gebiete ohne Nachbarn ({weights}): {n} ({keys}); sie bilden die Klasse "
+       "'isolated' und sind nie signifikant.",
+       en="{file}: areas without neighbours ({weights}): {n} ({keys}); they form the class "
+       "'isolated' and are never significant.")
+define("ana.variant_kind",
+       de="{file}: bivariates LISA und Empirical-Bayes-Raten gibt es nur für LISA, nicht für "
+       "Hot Spots.",
+       en="{file}: bivariate LISA and Empirical Bayes rates exist for LISA only, not for "
+       "hot spots.")
+define("ana.variant_both",
+       de="{file}: bivariates LISA und Empirical-Bayes-Raten lassen sich nicht kombinieren; "
+       "bitte nur eines angeben.",
+       en="{file}: bivariate LISA and Empirical Bayes rates cannot be combined; give one.")
+define("ana.kernel", de="{file}, Feld {field}: {problem}", en="{file}, field {field}: {problem}")
+
+define("geo.invalid_repaired",
+       de="{file}: {n} ungültige Geometrien repariert (make_valid): {keys}",
+       en="{file}: {n} invalid geometries repaired (make_valid): {keys}")
+define("geo.reprojected",
+       de="{file}: geografisches CRS {source} wurde nach {target} umprojiziert; Abstände und "
+       "Flächen werden nie in Grad gemessen.",
+       en="{file}: geographic CRS {source} was reprojected to {target}; distances and areas "
+       "are never measured in degrees.")
+
+
+def utm_epsg_for(bounds: Sequence[float]) -> int:
+    """ETRS89 / UTM zone 32 or 33 for lon/lat bounds (zone 33 east of 12° E).
+
+    Example:
+        >>> utm_epsg_for((12.5, 50.5, 13.5, 51.5)), utm_epsg_for((6.0, 49.0, 8.0, 50.0))
+        (25833, 25832)
+    """
+    lon = (bounds[0] + bounds[2]) / 2
+    return 25833 if lon >= 12.0 else 25832
+
+
+def _number(cell: Any) -> float | None:
+    """A cell as a float; NaN for an empty cell, None for text that is no number."""
+    if cell is None or isinstance(cell, bool):
+        return math.nan if cell is None else None
+    if isinstance(cell, (int, float, np.integer, np.floating)):
+        return float(cell)
+    text = str(cell).strip()
+    if text == "":
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def field_values(cells: Sequence[Any], keys: Sequence[str], field: str, source: str,
+                 dropna: bool, notices: list[Notice]) -> tuple[np.ndarray, np.ndarray]:
+    """The analysed areas of a field: positions kept and their values.
+
+    A cell that is no number is an error naming the key; missing values are an error
+    unless ``dropna`` (then the areas are left out and named in a warning).
+
+    Examples
+    --------
+    >>> field_values([1, 2], ["a", "b"], "v", "t.gpkg", False, [])[1].tolist()
+    [1.0, 2.0]
+    >>> try:
+    ...     field_values([1, None], ["a", "b"], "v", "t.gpkg", False, [])
+    ... except GeosozialError as exc:
+    ...     print(exc.code)
+    ana.missing
+    """
+    values = np.empty(len(cells), dtype=float)
+    for i, cell in enumerate(cells):
+        number = _number(cell)
+        if number is None:
+            raise GeosozialError("ana.not_numeric", file=source, field=field, example=cell,
+                                 key=keys[i])
+        values[i] = number
+    missing = np.isnan(values)
+    if missing.any():
+        named = ", ".join(str(keys[i]) for i in np.flatnonzero(missing)[:20])
+        if not dropna:
+            raise GeosozialError("ana.missing", file=source, field=field,
+                                 n=int(missing.sum()), keys=named)
+        notices.append(Notice("ana.dropped", "warning", file=source, n=int(missing.sum()),
+                              field=field, keys=named))
+    keep = np.flatnonzero(~missing)
+    return keep, values[keep]
+
+
+def check_weights(w: Any, keys: Sequence[str], spec: str, source: str,
+                  notices: list[Notice]) -> None:
+    """No neighbours at all is an error; areas without neighbours are named (info).
+
+    Example:
+        >>> from geosozial.kernel.weights import Weights
+        >>> w = Weights.from_pairs(3, np.array([0]), np.array([1]))
+        >>> n = []
+        >>> check_weights(w, ["a", "b", "c"], "queen", "t.gpkg", n)
+        >>> n[0].params["keys"]
+        'c'
+    """
+    if w.s0 == 0:
+        raise GeosozialError("ana.no_neighbours", file=source, weights=spec)
+    if len(w.islands):
+        named = np.asarray([str(k) for k in keys], dtype=object)[w.islands]
+        notices.append(Notice("ana.islands", "info", file=source, n=len(w.islands),
+                              weights=spec, keys=", ".join(named[:20])))
+
+
+def check_variant(kind: str, neighbour_field: str | None, base_field: str | None,
+                  source: str) -> str | None:
+    """The second field of a LISA variant (bivariate or Empirical Bayes), checked.
+
+    Example:
+        >>> check_variant("lisa", "b", None, "t.gpkg")
+        'b'
+    """
+    if neighbour_field and base_field:
+        raise GeosozialError("ana.variant_both", file=source)
+    second = neighbour_field or base_field
+    if second is not None and kind != "lisa":
+        raise GeosozialError("ana.variant_kind", file=source)
+    return second
+
+
+def kernel_error(exc: Any, source: str, field: str, keys: Sequence[str]) -> GeosozialError:
+    """A kernel error as a message naming file, field and keys.
+
+    Example:
+        >>> from geosozial.kernel.errors import KernelError
+        >>> kernel_error(KernelError("constant", value=3.0), "t.gpkg", "v", []).code
+        'ana.constant'
+    """
+    if exc.code == "constant":
+        return GeosozialError("ana.constant", file=source, field=field,
+                              value=exc.params.get("value"))
+    if exc.code == "negative":
+        named = ", ".join(str(keys[i]) for i in exc.params.get("positions", []))
+        return GeosozialError("ana.negative", file=source, field=field, keys=named)
+    return GeosozialError("ana.kernel", file=source, field=field, problem=str(exc))
