@@ -96,6 +96,7 @@ def test_demo_hot_spot_is_found_around_the_core(demo_2023, tmp_path):
     assert hot_frame.loc[island, "gi_bin"] == 0
 
 
+@pytest.mark.slow
 def test_scatter_plot_png(demo_2023, tmp_path):
     png = tmp_path / "scatter.png"
     assert main(["moran", str(demo_2023), "--layer", "gemeinden", "--field", "sgb2_quote",

@@ -148,3 +148,20 @@ def test_mapping_keys_without_leading_zero_repaired(tmp_path):
 def _aggregate(joined, mapping, counts, indicators=(), **kwargs):
     """The core aggregation through the geopandas door (counts as given)."""
     return aggregate_frame(joined, mapping, counts=counts, indicators=indicators, **kwargs)
+
+
+def test_sozialraum_column_never_clashes_with_a_field_of_another_case():
+    from geosozial.core.columns import Columns
+    from geosozial.core.sozialraum import aggregate_joined
+
+    base = {"key": KEYS, "name": ["A", "B", "C", "D"], "n": [5.0, 6.0, 7.0, 8.0],
+            "n_flag": [""] * 4}
+    same = aggregate_joined(Columns({**base, "Sozialraum": ["Nord", "Nord", "Süd", "Süd"]}),
+                            MAPPING, rule=None)
+    assert [c for c in same.municipalities.columns if c.casefold() == "sozialraum"] == \
+        ["Sozialraum"]
+    other = aggregate_joined(Columns({**base, "Sozialraum": ["x", "x", "y", "y"]}), MAPPING,
+                             rule=None)
+    assert other.municipalities["sozialraum_zuordnung"] == ["Nord", "Nord", "Süd", "Süd"]
+    assert "sozialraum" not in other.municipalities
+    assert any(n.code == "agg.group_column" for n in other.notices)

@@ -101,6 +101,7 @@ def test_real_data_fits_budget_and_keeps_the_coverage(name):
     _assert_no_new_gaps_or_overlaps(original, frame.crs, prep.geojson)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(DATASETS))
 def test_real_data_geojson_is_compact_and_privacy_safe(name):
     frame, prep = _prepared(name)

@@ -33,6 +33,7 @@ def test_demo_writes_every_year(demo_out):
     assert "Seewerder" in printed  # the Sozialraum sum that cannot be computed is named
 
 
+@pytest.mark.slow
 def test_demo_sozialraum_rates_are_ratio_of_member_sums(demo_out):
     out, _ = demo_out
     gem = gpd.read_file(out / "musterkreis_2023.gpkg", layer="gemeinden")
@@ -51,6 +52,7 @@ def test_demo_sozialraum_rates_are_ratio_of_member_sums(demo_out):
     assert row["sgb2_quote"] == pytest.approx(100 * row["sgb2_rlb"] / row["bev_u65"])
 
 
+@pytest.mark.slow
 def test_demo_suppressed_source_cells_stay_suppressed(demo_out):
     out, _ = demo_out
     gem = gpd.read_file(out / "musterkreis_2023.gpkg", layer="gemeinden").set_index("key")
@@ -64,6 +66,7 @@ def test_demo_suppressed_source_cells_stay_suppressed(demo_out):
     assert sr.loc["Sozialraum Musterstadt", "sgb2_nef_u15"] > 0
 
 
+@pytest.mark.slow
 def test_demo_report_lists_kreis_row_and_metadata(demo_out):
     out, _ = demo_out
     report = json.loads((out / "verknuepfungsbericht_2023.json").read_text(encoding="utf-8"))
@@ -97,6 +100,7 @@ def test_project_file_errors_name_the_entry(tmp_path):
     assert "TOML" in str(exc.value)
 
 
+@pytest.mark.slow
 def test_demo_withheld_births_cannot_be_derived(demo_out):
     from test_confidentiality import derivable
 

@@ -181,16 +181,17 @@ def normalize_area_keys(values: Sequence[Any], kind: str | None, *, source: str 
     ...                                     field="AGS")
     >>> keys, notices[0].code
     (['01001000', '14522450'], 'geo.key_repaired')
-    >>> normalize_area_keys([" SR 1 "], None)[0]
-    ['SR 1']
+    >>> normalize_area_keys([" SR 1 ", 7.0], None)[0]
+    ['SR 1', '7']
     """
     keys: list[str] = []
     repaired: list[tuple[Any, str]] = []
     for row, raw in enumerate(values, start=1):
         if raw is None or (isinstance(raw, float) and math.isnan(raw)) or str(raw).strip() == "":
             raise GeosozialError("geo.key_empty", file=source, row=row, key=field)
-        if kind is None:
-            keys.append(str(raw).strip())
+        if kind is None:  # any key field: text, a whole number without ".0"
+            keys.append(str(int(raw)) if isinstance(raw, float) and raw.is_integer()
+                        else str(raw).strip())
             continue
         try:
             key, was_repaired = normalize_key(raw, kind)

@@ -78,6 +78,11 @@ define("map.unknown_key",
 define("map.unassigned",
        de="{n} Gemeinden sind keinem Sozialraum zugeordnet: {keys}. Bitte in {file} ergänzen.",
        en="{n} municipalities belong to no Sozialraum: {keys}. Please add them to {file}.")
+define("agg.group_column",
+       de="Die Gemeinden haben schon ein Feld {column} mit anderen Werten; die Zuordnung "
+       "steht im Feld {renamed}.",
+       en="the municipalities already have a field {column} with other values; the "
+       "assignment is in the field {renamed}.")
 define("agg.not_joined",
        de="{file} enthält keine Wertespalten mit Kennzeichen (Spalte und Spalte_flag); bitte "
        "zuerst 'geosozial join' ausführen.",
@@ -375,8 +380,14 @@ def aggregate_joined(
     rels = column_relations(cols, list(counts), relations, notices) + derived
     result = aggregate(cols, mapping, list(counts), indicators, rule, source=source,
                        protect=protect, relations=rels)
-    if "sozialraum" not in result.municipalities:
-        members = result.municipalities
-        members["sozialraum"] = [mapping.assignment[k] for k in members.texts("key")]
+    members = result.municipalities
+    groups = [mapping.assignment[k] for k in members.texts("key")]
+    same_name = [c for c in members.columns if c.casefold() == "sozialraum"]
+    if not same_name:
+        members["sozialraum"] = groups
+    elif members.texts(same_name[0]) != groups:  # field names ignore case in GeoPackages
+        members["sozialraum_zuordnung"] = groups
+        result.notices.append(Notice("agg.group_column", "info", column=same_name[0],
+                                     renamed="sozialraum_zuordnung"))
     result.notices[:0] = notices
     return result
