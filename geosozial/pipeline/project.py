@@ -39,6 +39,7 @@ from geosozial.geo.areas import Areas, read_areas
 from geosozial.geo.frames import to_columns, with_columns
 from geosozial.geo.gpkg import write_geopackage
 from geosozial.pipeline.maps import MapSettings, write_year_maps
+from geosozial.pipeline.schema import check_project, project_path
 from geosozial.pipeline.steps import aggregate_step, join_step
 
 if sys.version_info >= (3, 11):
@@ -52,6 +53,9 @@ define("project.syntax", de="Projektdatei {file} ist kein gültiges TOML: {error
        en="project file {file} is not valid TOML: {error}")
 define("project.field", de="Projektdatei {file}: Eintrag {field} fehlt oder ist falsch ({hint}).",
        en="project file {file}: entry {field} is missing or wrong ({hint}).")
+define("project.encoding",
+       de="Projektdatei {file} ist nicht in UTF-8 gespeichert; bitte als UTF-8 speichern.",
+       en="project file {file} is not saved as UTF-8; please save it as UTF-8.")
 define("project.min_count",
        de="Projektdatei {file}: [confidentiality] min_count muss eine ganze Zahl ab 1 sein "
        "(angegeben: {value!r}); eine schwächere Regel als auf der Kommandozeile ist nicht "
@@ -129,7 +133,17 @@ def load_project(path: str | Path) -> Project:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise GeosozialError("project.syntax", file=file, error=str(exc)) from exc
+    except UnicodeDecodeError:
+        raise GeosozialError("project.encoding", file=file) from None
+    check_project(data, file)
     proj = _need(data, "project", dict, file, "Abschnitt [project]")
+    outside = bool(proj.get("allow_outside", False))
+    project_path(path.parent, proj["areas"], "project.areas", file, outside)
+    project_path(path.parent, proj["sozialraeume"], "project.sozialraeume", file, outside)
+    for i, t in enumerate(data["tables"]):
+        for year in proj["years"]:
+            project_path(path.parent, t["file"].replace("{year}", str(year)),
+                         f"tables[{i}].file", file, outside)
     tables = []
     seen: dict[str, str] = {}
     for i, t in enumerate(_need(data, "tables", list, file, "Liste [[tables]]")):
