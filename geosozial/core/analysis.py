@@ -60,6 +60,39 @@ define("ana.variant_both",
        en="{file}: bivariate LISA and Empirical Bayes rates cannot be combined; give one.")
 define("ana.kernel", de="{file}, Feld {field}: {problem}", en="{file}, field {field}: {problem}")
 
+define("ana.permutations",
+       de="{file}: --permutations {value} ist nicht möglich; erlaubt sind 0 bis {limit} bei "
+       "{n} Gebieten ({why}). Üblich sind 999 oder 9999.",
+       en="{file}: --permutations {value} is not possible; 0 to {limit} are allowed for {n} "
+       "areas ({why}). 999 or 9999 are usual.")
+define("ana.seed",
+       de="{file}: --seed {value} ist nicht möglich; der Zufallsstartwert ist eine ganze Zahl "
+       "von 0 bis 4294967295.",
+       en="{file}: --seed {value} is not possible; the random seed is a whole number from 0 "
+       "to 4294967295.")
+define("ana.alpha",
+       de="{file}: --alpha {value} ist nicht möglich; das Signifikanzniveau liegt zwischen 0 "
+       "und 1 (ohne beide), z. B. 0,05.",
+       en="{file}: --alpha {value} is not possible; the significance level lies between 0 "
+       "and 1 (exclusive), e.g. 0.05.")
+define("ana.too_few",
+       de="{file}: Feld {field} hat nur {n} Gebiete mit Wert{dropped}; für räumliche "
+       "Statistik braucht es mindestens 3 benachbarte Gebiete.",
+       en="{file}: field {field} has only {n} areas with a value{dropped}; spatial "
+       "statistics need at least 3 neighbouring areas.")
+define("ana.base",
+       de="{file}: die Bezugsbevölkerung {field} muss überall größer als 0 sein; nicht bei "
+       "{keys}.",
+       en="{file}: the population at risk {field} must be greater than 0 everywhere; not for "
+       "{keys}.")
+define("ana.events",
+       de="{file}: Fallzahlen in {field} dürfen nicht negativ sein; negativ bei {keys}.",
+       en="{file}: case counts in {field} must not be negative; negative for {keys}.")
+define("ana.cases_above_base",
+       de="{file}: mehr Fälle ({field}) als Bezugsbevölkerung ({base}) bei {keys}; bitte die "
+       "Felder prüfen.",
+       en="{file}: more cases ({field}) than population at risk ({base}) for {keys}; please "
+       "check the fields.")
 define("geo.invalid_repaired",
        de="{file}: {n} ungültige Geometrien repariert (make_valid): {keys}",
        en="{file}: {n} invalid geometries repaired (make_valid): {keys}")
@@ -168,7 +201,8 @@ def check_variant(kind: str, neighbour_field: str | None, base_field: str | None
     return second
 
 
-def kernel_error(exc: Any, source: str, field: str, keys: Sequence[str]) -> GeosozialError:
+def kernel_error(exc: Any, source: str, field: str, keys: Sequence[str],
+                 base_field: str | None = None) -> GeosozialError:
     """A kernel error as a message naming file, field and keys.
 
     Example:
@@ -179,7 +213,59 @@ def kernel_error(exc: Any, source: str, field: str, keys: Sequence[str]) -> Geos
     if exc.code == "constant":
         return GeosozialError("ana.constant", file=source, field=field,
                               value=exc.params.get("value"))
+    named = ", ".join(str(keys[i]) for i in exc.params.get("positions", [])[:20])
     if exc.code == "negative":
-        named = ", ".join(str(keys[i]) for i in exc.params.get("positions", []))
         return GeosozialError("ana.negative", file=source, field=field, keys=named)
+    if exc.code == "base":
+        return GeosozialError("ana.base", file=source, field=base_field or field, keys=named)
+    if exc.code == "events":
+        return GeosozialError("ana.events", file=source, field=field, keys=named)
     return GeosozialError("ana.kernel", file=source, field=field, problem=str(exc))
+
+
+def check_inference(*, permutations: Any, seed: Any, n: int, k_max: int, local: bool,
+                    source: str, alpha: Any = 0.05) -> None:
+    """Permutations, seed and alpha checked before anything is computed.
+
+    The bound on permutations comes from
+    :func:`geosozial.kernel.inference.max_permutations` (memory for local statistics,
+    time for global ones) and is named in the message with its reason.
+
+    Examples
+    --------
+    >>> check_inference(permutations=999, seed=1, n=53, k_max=8, local=True, source="t")
+    >>> try:
+    ...     check_inference(permutations=10**9, seed=1, n=53, k_max=8, local=True, source="t")
+    ... except GeosozialError as exc:
+    ...     print(exc.code, exc.params["limit"])
+    ana.permutations 1688273
+    """
+    from geosozial.kernel.inference import MEMORY_BUDGET, OPERATIONS_BUDGET, max_permutations
+
+    limit = max_permutations(n, k_max, local=local)
+    if (isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer))
+            or not 0 <= permutations <= limit):
+        why = (f"Speicher für die Ziehungen höchstens {MEMORY_BUDGET // 1024**3} GiB" if local
+               else f"Rechenzeit höchstens {OPERATIONS_BUDGET:.0e} Rechenschritte")
+        raise GeosozialError("ana.permutations", file=source, value=permutations, limit=limit,
+                             n=n, why=why)
+    if (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+            or not 0 <= seed <= 2**32 - 1):
+        raise GeosozialError("ana.seed", file=source, value=seed)
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+        raise GeosozialError("ana.alpha", file=source, value=alpha)
+
+
+def check_count(n: int, field: str, source: str, *, dropped: bool = False) -> None:
+    """At least 3 areas with a value (else no weights, no statistic, a clear message).
+
+    Example:
+        >>> try:
+        ...     check_count(1, "quote", "t.gpkg", dropped=True)
+        ... except GeosozialError as exc:
+        ...     print(exc.text()[:40])
+        t.gpkg: Feld quote hat nur 1 Gebiete mit
+    """
+    if n < 3:
+        raise GeosozialError("ana.too_few", file=source, field=field, n=n,
+                             dropped=" (die übrigen ohne Wert ausgelassen)" if dropped else "")

@@ -46,6 +46,11 @@ define("ind.zero_denominator",
        "nicht berechenbar.",
        en="indicator {indicator}: denominator ({denominator}) is zero for {keys}; the value "
        "cannot be computed.")
+define("ind.share_above_whole",
+       de="Indikator {indicator}: der Zähler ({numerator}) ist größer als der Nenner "
+       "({denominator}) bei {keys} (über 100 %); bitte die Spalten prüfen.",
+       en="indicator {indicator}: the numerator ({numerator}) is larger than the denominator "
+       "({denominator}) for {keys} (over 100 %); please check the columns.")
 define("ind.bad_definition", de="Indikator {indicator}: {problem}",
        en="indicator {indicator}: {problem}")
 define("ind.unknown", de="Unbekannter Indikator {indicator}. Bekannt: {known}",
@@ -72,6 +77,18 @@ class Indicator:
     definition_en: str = ""
     #: variables that are counts (checked for negatives, protected by confidentiality)
     counts: tuple[str, ...] = field(default=())
+
+    @property
+    def is_share(self) -> bool:
+        """A share in % of its denominator (numerator added, unit %): above 100 % is
+        implausible.
+
+        Example:
+            >>> CATALOGUE["sgb2_quote"].is_share, CATALOGUE["jugendquotient"].is_share
+            (True, False)
+        """
+        return self.unit == "%" and self.scale == 100 and all(
+            c > 0 for c in self.numerator.values())
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -279,6 +296,13 @@ def compute_indicator(
         notices.append(Notice("ind.zero_denominator", "warning", indicator=indicator.id,
                               denominator=" + ".join(indicator.denominator),
                               keys=", ".join(zero[:20])))
+    if indicator.is_share:
+        above = [str(keys[i]) for i in np.flatnonzero(values > indicator.scale)]
+        if above:
+            notices.append(Notice("ind.share_above_whole", "warning", indicator=indicator.id,
+                                  numerator=" + ".join(indicator.numerator),
+                                  denominator=" + ".join(indicator.denominator),
+                                  keys=", ".join(above[:20])))
     return values, out_flags, notices
 
 

@@ -34,6 +34,11 @@ define("weights.spec_k",
        "(z. B. knn:5).",
        en="'{spec}': the number of nearest neighbours K must be a whole number of at least 1 "
        "(e.g. knn:5).")
+define("weights.k_too_large",
+       de="'{spec}': bei {n} Gebieten gibt es höchstens {most} nächste Nachbarn; bitte ein "
+       "kleineres K wählen (z. B. knn:6).",
+       en="'{spec}': with {n} areas there are at most {most} nearest neighbours; choose a "
+       "smaller K (e.g. knn:6).")
 define("weights.spec_distance",
        de="'{spec}': Die Entfernung muss eine positive Zahl in Metern sein "
        "(z. B. distance:5000).",
@@ -176,6 +181,9 @@ def weights_from_arrays(
         if points is None:
             raise ValueError("knn and distance weights need one point per area")
         if parsed.method == "knn":
+            if (parsed.k or 1) >= n:
+                raise GeosozialError("weights.k_too_large", spec=str(parsed), n=n,
+                                     most=max(n - 1, 0))
             return knn_weights(points, parsed.k or 1, symmetric=symmetric, ids=ids)
         return distance_band_weights(points, parsed.threshold or 0.0, binary=not parsed.inverse,
                                      alpha=-parsed.power, ids=ids)

@@ -19,7 +19,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geosozial.core.analysis import check_variant, check_weights, kernel_error
+from geosozial.core.analysis import (
+    check_count,
+    check_inference,
+    check_variant,
+    check_weights,
+    kernel_error,
+)
 from geosozial.core.analysis import field_values as core_field_values
 from geosozial.core.messages import GeosozialError, Notice
 from geosozial.core.results import column_names, result_columns
@@ -94,6 +100,10 @@ def field_values(frame: gpd.GeoDataFrame, field_name: str, source: str, dropna: 
     return frame, values
 
 
+def _k_max(w: Weights) -> int:
+    return int(np.diff(w.sparse.indptr).max()) if w.n else 0
+
+
 def _weights(frame: gpd.GeoDataFrame, spec: str, source: str, notices: list[Notice]
              ) -> Weights:
     w = weights_for(frame, spec, ids_column="key" if "key" in frame.columns else None)
@@ -138,10 +148,17 @@ def local_analysis(
     x = _aligned_second(frame, second) if second is not None else None
     if x is not None and len(x) and np.ptp(x) == 0 and neighbour_field:
         raise GeosozialError("ana.constant", file=source, field=second, value=x[0])
+    check_count(len(y), field_name, source, dropped=len(notices) > 0 and dropna)
     w = _weights(frame, weights, source, notices)
     keys = area_keys(frame)
+    check_inference(permutations=permutations, seed=seed, n=w.n, k_max=_k_max(w),
+                    local=True, source=source, alpha=alpha)
     inference = {"permutations": permutations, "seed": seed, "alternative": alternative,
                  "correction": correction, "alpha": alpha}
+    if base_field and x is not None and (y > x).any():
+        named = ", ".join(keys[i] for i in np.flatnonzero(y > x)[:20])
+        notices.append(Notice("ana.cases_above_base", "warning", file=source,
+                              field=field_name, base=base_field, keys=named))
     try:
         if kind == "lisa" and neighbour_field:
             res = local_moran_bv(y, x, w, **inference)
@@ -156,7 +173,7 @@ def local_analysis(
             res = local_g(y, w, permutations=permutations, seed=seed, alternative=alternative,
                           correction=correction, alpha=alpha)
     except KernelError as exc:
-        raise kernel_error(exc, source, field_name, keys) from exc
+        raise kernel_error(exc, source, field_name, keys, base_field) from exc
     out = frame.copy()
     for name, values in result_columns(kind, res).items():
         out[name] = values
@@ -191,8 +208,11 @@ def global_analysis(
     """
     notices: list[Notice] = []
     frame, y = field_values(frame, field_name, source, dropna, notices)
+    check_count(len(y), field_name, source, dropped=len(notices) > 0 and dropna)
     w = _weights(frame, weights, source, notices)
     keys = area_keys(frame)
+    check_inference(permutations=permutations, seed=seed, n=w.n, k_max=_k_max(w),
+                    local=False, source=source)
     try:
         results = global_statistics(y, w, permutations=permutations, seed=seed,
                                     alternative=alternative)

@@ -134,3 +134,31 @@ def generator(seed: int | None) -> np.random.Generator:
         True
     """
     return np.random.Generator(np.random.PCG64(DEFAULT_SEED if seed is None else seed))
+
+
+#: memory the permutation draws of one run may take (bytes)
+MEMORY_BUDGET = 2 * 1024**3
+#: element operations the permutations of one run may take (about a minute here)
+OPERATIONS_BUDGET = 6e9
+
+
+def max_permutations(n: int, k_max: int, *, local: bool) -> int:
+    """The largest number of permutations one run may draw for ``n`` areas.
+
+    Local statistics keep one draw of ``n`` values (up to 512 areas) or ``k_max + 1``
+    values per permutation at once (three arrays of 8 bytes each), which must fit into
+    :data:`MEMORY_BUDGET`; global statistics permute all ``n`` values per permutation,
+    which must fit into :data:`OPERATIONS_BUDGET`.
+
+    Examples
+    --------
+    >>> max_permutations(53, 8, local=True) > 99_999, max_permutations(53, 8, local=False) > 10**7
+    (True, True)
+    >>> max_permutations(10_997, 20, local=False)
+    545603
+    """
+    n = max(int(n), 1)
+    if local:
+        width = n if n <= 512 else int(k_max) + 1
+        return int(MEMORY_BUDGET // (24 * max(width, 1)))
+    return int(OPERATIONS_BUDGET // n)

@@ -1,0 +1,155 @@
+"""Parameters out of range, implausible values and misleading messages (issue "Nothing
+lost, nothing misread"): each a German message naming the parameter, exit 2, nothing
+written, the inputs unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from datasets import grid_areas
+from shapely.geometry import box
+
+import geosozial as gs
+from geosozial.cli import main
+from geosozial.core.messages import GeosozialError
+
+N = 50
+
+
+@pytest.fixture
+def areas(tmp_path):
+    """50 squares in a 5 x 10 block (queen neighbours), with a few fields."""
+    keys = [f"14999{i:03d}" for i in range(1, N + 1)]
+    frame = grid_areas(keys)
+    frame["geometry"] = [box(i % 10 * 1000, i // 10 * 1000, i % 10 * 1000 + 1000,
+                             i // 10 * 1000 + 1000) for i in range(N)]
+    rng = np.random.default_rng(7)
+    frame["quote"] = rng.normal(10, 2, N)
+    frame["konstant"] = 3.0
+    frame["leer"] = np.nan
+    frame["einzeln"] = [np.nan] * (N - 1) + [4.0]
+    frame["faelle"] = rng.integers(1, 30, N).astype(float)
+    frame["bev"] = rng.integers(100, 300, N).astype(float)
+    frame.loc[3, "bev"] = 0.0
+    path = tmp_path / "g.gpkg"
+    frame.to_file(path)
+    return path
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _run(args, capsys, areas, tmp_path):
+    before = _sha(areas)
+    code = main(args)
+    err = capsys.readouterr().err
+    assert _sha(areas) == before
+    assert "Traceback" not in err
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != areas.name]
+    return code, err, leftovers
+
+
+@pytest.mark.parametrize("option, value, named", [
+    ("--seed", "-5", "--seed -5"),
+    ("--permutations", "-1", "--permutations -1"),
+    ("--permutations", "1000000000", "--permutations 1000000000"),
+    ("--alpha", "1.5", "--alpha 1.5"),
+    ("--alpha", "0", "--alpha 0"),
+])
+@pytest.mark.parametrize("command", ["lisa", "hotspots"])
+def test_inference_parameters_out_of_range(areas, tmp_path, capsys, command, option, value,
+                                           named):
+    out = tmp_path / "x.gpkg"
+    code, err, left = _run([command, str(areas), "--key", "AGS", "--field", "quote", option,
+                            value, "--out", str(out)], capsys, areas, tmp_path)
+    assert code == 2 and named in err, err
+    assert left == []
+
+
+@pytest.mark.parametrize("option, value, named", [
+    ("--seed", "-5", "--seed -5"), ("--permutations", "1000000000", "Rechenzeit")])
+def test_moran_parameters_out_of_range_are_refused_before_running(areas, tmp_path, capsys,
+                                                                   option, value, named):
+    code, err, _ = _run(["moran", str(areas), "--key", "AGS", "--field", "quote", option,
+                         value], capsys, areas, tmp_path)
+    assert code == 2 and named in err and value in err, err
+
+
+def test_permutation_bound_names_its_reason(areas, tmp_path, capsys):
+    code, err, _ = _run(["lisa", str(areas), "--key", "AGS", "--field", "quote",
+                         "--permutations", "1000000000", "--out", str(tmp_path / "x.gpkg")],
+                        capsys, areas, tmp_path)
+    assert code == 2 and "GiB" in err and f"bei {N} Gebieten" in err
+
+
+def test_knn_larger_than_the_areas_is_a_german_message(areas, tmp_path, capsys):
+    code, err, left = _run(["lisa", str(areas), "--key", "AGS", "--field", "quote",
+                            "--weights", "knn:500", "--out", str(tmp_path / "x.gpkg")],
+                           capsys, areas, tmp_path)
+    assert code == 2 and "knn:500" in err and f"höchstens {N - 1}" in err and left == []
+    assert "WeightsError" not in err
+
+
+def test_all_missing_with_dropna_names_the_field_not_the_neighbours(areas, tmp_path, capsys):
+    for field in ("leer", "einzeln"):
+        code, err, _ = _run(["lisa", str(areas), "--key", "AGS", "--field", field, "--dropna",
+                             "--out", str(tmp_path / "x.gpkg")], capsys, areas, tmp_path)
+        assert code == 2 and f"Feld {field}" in err and "mindestens 3" in err
+        assert "kein Gebiet hat Nachbarn" not in err
+
+
+def test_constant_field_is_an_error_naming_the_field(areas, tmp_path, capsys):
+    code, err, _ = _run(["lisa", str(areas), "--key", "AGS", "--field", "konstant",
+                         "--out", str(tmp_path / "x.gpkg")], capsys, areas, tmp_path)
+    assert code == 2 and "konstant" in err and "überall gleich" in err
+
+
+def test_zero_population_for_eb_rates_names_field_and_key(areas, tmp_path, capsys):
+    code, err, _ = _run(["lisa", str(areas), "--key", "AGS", "--field", "faelle", "--base",
+                         "bev", "--out", str(tmp_path / "x.gpkg")], capsys, areas, tmp_path)
+    assert code == 2 and "bev" in err and "14999004" in err and "größer als 0" in err
+    assert "population at risk" not in err
+
+
+def test_more_cases_than_population_is_a_warning_naming_keys(areas, tmp_path):
+    frame = gpd.read_file(areas)
+    frame.loc[3, "bev"] = 150.0
+    frame.loc[5, "faelle"] = frame.loc[5, "bev"] + 10
+    r = gs.lisa(frame, "faelle", key="AGS", base="bev")
+    warning = next(n for n in r.notices if n.code == "ana.cases_above_base")
+    assert "14999006" in warning.text() and "bev" in warning.text()
+
+
+def test_a_share_above_100_percent_is_a_warning(tmp_path):
+    from geosozial.core.columns import Columns
+    from geosozial.core.indicators import add_indicator, indicator_from_text
+
+    frame = Columns({"frauen": [60.0, 120.0], "frauen_flag": ["", ""], "bev": [100.0, 100.0],
+                     "bev_flag": ["", ""]})
+    notices = add_indicator(frame, indicator_from_text("fa=frauen/bev*100"), ["a", "b"])
+    assert [n.code for n in notices] == ["ind.share_above_whole"]
+    assert "b" in notices[0].params["keys"] and "a" not in notices[0].params["keys"]
+
+
+def test_api_checks_the_same_ranges(areas):
+    frame = gpd.read_file(areas)
+    for kwargs, code in (({"seed": -1}, "ana.seed"), ({"permutations": 10**9},
+                                                     "ana.permutations"),
+                         ({"alpha": 2.0}, "ana.alpha"), ({"weights": "knn:60"},
+                                                         "weights.k_too_large")):
+        with pytest.raises(GeosozialError) as exc:
+            gs.lisa(frame, "quote", key="AGS", **kwargs)
+        assert exc.value.code == code
+    with pytest.raises(GeosozialError, match="min_count"):
+        gs.join(frame, gs.demo_path("sgb2_2023.csv"), key="AGS", min_count=0)
+
+
+def test_empty_variable_name_is_refused(tmp_path, capsys, areas):
+    code = main(["aggregate", str(areas), str(tmp_path / "m.csv"), "--out",
+                 str(tmp_path / "a.gpkg"), "--var", "=bev"])
+    err = capsys.readouterr().err
+    assert code == 2 and "=bev" in err
