@@ -153,3 +153,38 @@ def test_empty_variable_name_is_refused(tmp_path, capsys, areas):
                  str(tmp_path / "a.gpkg"), "--var", "=bev"])
     err = capsys.readouterr().err
     assert code == 2 and "=bev" in err
+
+
+def test_a_wrong_mapping_file_is_never_echoed(areas, tmp_path, capsys):
+    joined = tmp_path / "j.gpkg"
+    table = tmp_path / "t.csv"
+    table.write_text("AGS;n\n" + "\n".join(f"14999{i:03d};{i}" for i in range(1, N + 1)),
+                     encoding="utf-8")
+    assert main(["join", str(areas), str(table), "--out", str(joined)]) == 0
+    capsys.readouterr()
+    code = main(["aggregate", str(joined), "/etc/passwd", "--out", str(tmp_path / "a.gpkg")])
+    err = capsys.readouterr().err
+    assert code == 2 and "/etc/passwd" in err and "root" not in err and "/bin" not in err
+
+
+def test_points_in_the_first_layer_point_at_the_layer_option(areas, tmp_path, capsys):
+    frame = gpd.read_file(areas)
+    path = tmp_path / "zwei.gpkg"
+    points = frame.copy()
+    points["geometry"] = frame.geometry.centroid
+    points.to_file(path, layer="orte")
+    frame.to_file(path, layer="gemeinden")
+    code = main(["lisa", str(path), "--key", "AGS", "--field", "quote", "--out",
+                 str(tmp_path / "x.gpkg")])
+    err = capsys.readouterr().err
+    assert code == 2 and "orte" in err and "gemeinden" in err and "--layer" in err
+    assert main(["lisa", str(path), "--key", "AGS", "--field", "quote", "--layer", "gemeinden",
+                 "--out", str(tmp_path / "x.gpkg")]) == 0
+
+
+def test_a_single_value_map_names_the_field(areas, tmp_path, capsys):
+    code = main(["map", str(areas), "--key", "AGS", "--field", "konstant", "--out",
+                 str(tmp_path / "k.html")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Feld konstant" in err and "gleich" in err
+    assert not (tmp_path / "k.html").exists()

@@ -154,7 +154,7 @@ def read_mapping(path: str | Path, key_column: str | None = None,
         if len(header) == 2 and key_column is None and group_column is None:
             key_idx, group_idx = 0, 1
         else:
-            raise GeosozialError("map.columns", file=file, columns=", ".join(header))
+            raise GeosozialError("map.columns", file=file, columns=shown_columns(header))
     return mapping_from_rows(
         ((first_line + offset, row[key_idx] if key_idx < len(row) else "",
           row[group_idx] if group_idx < len(row) else "") for offset, row in enumerate(rows)),
@@ -167,6 +167,20 @@ def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def shown_columns(header: Sequence[str]) -> str:
+    """Column names for a message, but never the contents of a file that is no table.
+
+    Example:
+        >>> shown_columns(["AGS", "Name"]), shown_columns(["root:x:0:0:root:/root:/bin/bash"])
+        ("'AGS', 'Name'", '(keine Spaltennamen erkennbar)')
+    """
+    names = [str(h) for h in header]
+    if not names or len(names) > 30 or any(len(h) > 40 or not h.isprintable() or
+                                           h.count(":") > 1 or "/" in h for h in names):
+        return "(keine Spaltennamen erkennbar)"
+    return ", ".join(repr(h) for h in names)
 
 
 def mapping_from_rows(rows: Iterable[tuple[int, object, object]], source: str

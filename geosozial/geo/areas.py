@@ -64,6 +64,11 @@ define("geo.no_crs",
        "die Daten in QGIS mit CRS (z. B. EPSG:25832) neu speichern.",
        en="{file} has no coordinate reference system. Add the .prj file or save the data "
        "again with a CRS (e.g. EPSG:25832) in QGIS.")
+define("geo.not_polygon_layer",
+       de="{problem} Gelesen wurde der erste Layer {layer}; die Datei hat auch {others}: "
+       "mit --layer NAME den Layer mit den Gemeindeflächen wählen.",
+       en="{problem} The first layer {layer} was read; the file also has {others}: choose "
+       "the layer with the municipality polygons with --layer NAME.")
 define("geo.not_polygon",
        de="{file}: Objekt {row} ({key}) ist keine Fläche, sondern {geom_type}.",
        en="{file}: feature {row} ({key}) is not a polygon but {geom_type}.")
@@ -135,7 +140,15 @@ def read_areas(
     frame = frame.drop(columns=[c for c in ("key", "name") if c in frame.columns])
     frame.insert(0, "key", pd.Series(key_values, dtype=object))
     frame.insert(1, "name", names.astype(str).to_numpy())
-    frame = _check_geometries(frame, file, notices)
+    other_layers = next((n.params["others"] for n in notices if n.code == "geo.first_layer"),
+                        "")
+    try:
+        frame = _check_geometries(frame, file, notices)
+    except GeosozialError as exc:
+        if exc.code == "geo.not_polygon" and other_layers:  # point at the layer option
+            raise GeosozialError("geo.not_polygon_layer", problem=exc.text(), layer=layer,
+                                 others=other_layers) from exc
+        raise
     frame = _to_projected(frame, file, notices, crs)
     return Areas(frame=gpd.GeoDataFrame(frame, geometry="geometry"), key_field=key,
                  source=file, notices=notices)

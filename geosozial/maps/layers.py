@@ -56,6 +56,9 @@ ISOLATED_COLOUR = LISA_COLOURS["isolated"]
 _SIG_WORDS = {"de": ("nicht signifikant", "ohne Nachbarn (isoliert)", "Pseudo-p-Wert"),
               "en": ("not significant", "no neighbours (isolated)", "pseudo p-value")}
 
+define("maps.layer.classes", de="Feld {field} ({label}): {problem}",
+       en="field {field} ({label}): {problem}")
+
 
 def choropleth_layer(
     values: Sequence[Any],
@@ -88,7 +91,11 @@ def choropleth_layer(
         ([0, 0, -2, 1], None)
     """
     y, suppressed = _values_and_suppressed(values, flags, id)
-    classification = choropleth_classification(y, scheme=scheme, k=k, breaks=breaks)
+    try:
+        classification = choropleth_classification(y, scheme=scheme, k=k, breaks=breaks)
+    except GeosozialError as exc:  # name the field: "Feld quote: alle Werte sind gleich"
+        raise GeosozialError("maps.layer.classes", field=id, label=label,
+                             problem=exc.text()) from exc
     colours = class_colours(palette_name, classification.k, reverse=reverse)
     labels = classification.labels(lang=lang)
     cls = classification.classes.copy()
