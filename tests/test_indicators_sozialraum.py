@@ -165,3 +165,14 @@ def test_sozialraum_column_never_clashes_with_a_field_of_another_case():
     assert other.municipalities["sozialraum_zuordnung"] == ["Nord", "Nord", "Süd", "Süd"]
     assert "sozialraum" not in other.municipalities
     assert any(n.code == "agg.group_column" for n in other.notices)
+
+
+def test_declared_count_with_fractions_is_a_warning_naming_keys():
+    from geosozial.core.columns import Columns
+    from geosozial.core.sozialraum import aggregate_joined
+
+    c = Columns({"key": KEYS, "name": ["A", "B", "C", "D"], "n": [5.0, 6.5, 7.0, 8.0],
+                 "n_flag": [""] * 4})
+    r = aggregate_joined(c, MAPPING, counts=["n"], rule=None)
+    warning = next(n for n in r.notices if n.code == "agg.fractional_count")
+    assert warning.params["keys"] == "14999002" and "6.5" in warning.text()

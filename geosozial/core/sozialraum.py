@@ -78,6 +78,11 @@ define("map.unknown_key",
 define("map.unassigned",
        de="{n} Gemeinden sind keinem Sozialraum zugeordnet: {keys}. Bitte in {file} ergänzen.",
        en="{n} municipalities belong to no Sozialraum: {keys}. Please add them to {file}.")
+define("agg.fractional_count",
+       de="{variable} wird als Anzahl summiert, hat aber Werte mit Nachkommastellen (z. B. "
+       "{example} bei {keys}); bitte prüfen, ob die richtige Spalte gewählt ist.",
+       en="{variable} is summed as a count but has fractional values (e.g. {example} for "
+       "{keys}); please check that the right column is chosen.")
 define("agg.group_column",
        de="Die Gemeinden haben schon ein Feld {column} mit anderen Werten; die Zuordnung "
        "steht im Feld {renamed}.",
@@ -389,6 +394,15 @@ def aggregate_joined(
     notices: list[Notice] = []
     if counts is None:
         counts = count_columns(cols, cols.texts("key"), notices)
+    else:  # declared counts: say where a value is no whole number
+        for c in counts:
+            values = cols.numbers(c) if c in cols else np.array([])
+            odd = np.flatnonzero(~np.isnan(values) & (values != np.round(values)))
+            if odd.size:
+                keys = cols.texts("key")
+                notices.append(Notice("agg.fractional_count", "warning", variable=c,
+                                      keys=", ".join(keys[i] for i in odd[:20]),
+                                      example=float(values[odd[0]])))
     derived = [(v, list(parts)) for v, parts in (variables or {}).items() if len(parts) > 1
                and v in counts and all(c in counts for c in parts)]
     rels = column_relations(cols, list(counts), relations, notices) + derived
