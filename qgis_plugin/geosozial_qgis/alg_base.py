@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingException,
@@ -50,7 +52,7 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
 
         try:
             return self.compute(parameters, context, feedback)
-        except KernelError as exc:
+        except KernelError as exc:  # outside :func:`kernel_messages` (no field to name)
             raise QgsProcessingException(f"{self.displayName()}: {exc}") from exc
         except GeosozialError as exc:
             raise QgsProcessingException(exc.text("de")) from exc
@@ -162,22 +164,42 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
         return source
 
 
-def build_weights(areas, spec: str, feedback=None):
-    """Kernel weights for the areas (same arrays as the Python path)."""
+def build_weights(areas, spec: str, source: str, feedback=None):
+    """Kernel weights for the areas (same arrays as the Python path), checked by the core
+    (:func:`geosozial.core.analysis.check_weights`: no neighbours at all is an error,
+    areas without neighbours are named); the notices go to the log.
+
+    Duplicate keys are not refused yet (the command line's ``weights.ids_duplicate``
+    lives in ``geosozial.geo.weights``, which QGIS does not load): the weights then carry
+    no ids.
+    """
+    from geosozial.core.analysis import check_weights
     from geosozial.core.weights_spec import parse_weights_spec, weights_from_arrays
 
     parsed = parse_weights_spec(spec)
     ids = areas.keys if len(set(areas.keys)) == len(areas.keys) else None
     if parsed.measures_distance:
-        return weights_from_arrays(parsed, len(areas.keys), ids=ids, points=areas.centroids())
-    return weights_from_arrays(parsed, len(areas.keys), ids=ids, rings=areas.rings())
+        w = weights_from_arrays(parsed, len(areas.keys), ids=ids, points=areas.centroids())
+    else:
+        w = weights_from_arrays(parsed, len(areas.keys), ids=ids, rings=areas.rings())
+    notices: list = []
+    check_weights(w, areas.keys, spec, source, notices)
+    if feedback is not None:
+        log_notices(feedback, notices)
+    return w, notices
 
 
-def log_notes(feedback, notes: list[str], notices=()) -> None:
-    """Plugin notes (one line each), then the core notices (:func:`log_notices`)."""
-    for note in notes:
-        feedback.pushInfo(note)
-    log_notices(feedback, notices)
+@contextmanager
+def kernel_messages(source: str, field: str, keys):
+    """Kernel errors inside the block as the core's message naming file, field and keys
+    (:func:`geosozial.core.analysis.kernel_error`), the command line's text."""
+    from geosozial.core.analysis import kernel_error
+    from geosozial.kernel.errors import KernelError
+
+    try:
+        yield
+    except KernelError as exc:
+        raise kernel_error(exc, source, field, keys) from exc
 
 
 def log_notices(feedback, notices) -> None:

@@ -30,7 +30,7 @@ from qgis.core import (
     QgsSpatialIndex,
 )
 
-from .alg_base import GeosozialAlgorithm, build_weights, log_notes
+from .alg_base import GeosozialAlgorithm, build_weights, kernel_messages, log_notices
 from .compat import FIELD_NUMERIC, SKIP_VALIDITY_CHECKS
 from .qgis_arrays import field_text, polygons, read_areas
 
@@ -109,7 +109,7 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
         areas = read_areas(source, key, fields if kind == "choropleth" else fields[:1],
                            feedback, name_field=name_field, what=source.sourceName(),
                            drop_missing=drop, keep_missing=kind == "choropleth")
-        log_notes(feedback, areas.notes, areas.notices)
+        log_notices(feedback, areas.notices)
         if kind == "choropleth":
             scheme = SCHEMES[self.parameterAsEnum(parameters, "SCHEME", context)]
             k = self.parameterAsInt(parameters, "CLASSES", context)
@@ -117,7 +117,7 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
             note = ""
         else:
             layers, note = self._analysis_layers(parameters, context, feedback, areas,
-                                                 fields[0], kind)
+                                                 fields[0], kind, source.sourceName())
         title = self.parameterAsString(parameters, "TITLE", context) or ", ".join(fields)
         from geosozial.maps.notes import map_date
 
@@ -150,17 +150,18 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
                                  False)
         return {"OUTPUT": path, "SIZE": size, "TOLERANCE": tolerance}
 
-    def _analysis_layers(self, parameters, context, feedback, areas, field, kind):
+    def _analysis_layers(self, parameters, context, feedback, areas, field, kind, source):
         from geosozial.kernel.local import local_g, local_moran
         from geosozial.maps.layers import gi_layer, lisa_layer, significance_layer
-        from geosozial.maps.notes import alternative_text, method_note
+        from geosozial.maps.notes import method_line, method_note
 
-        w = build_weights(areas, self.weights_spec(parameters, context))
+        w, _ = build_weights(areas, self.weights_spec(parameters, context), source, feedback)
         kwargs = self.inference(parameters, context, local=True)
         y = areas.values[field]
         common = {"values": y.tolist(), "value_label": field, "lang": "de"}
+        with kernel_messages(source, field, areas.keys):
+            res = local_moran(y, w, **kwargs) if kind == "lisa" else local_g(y, w, **kwargs)
         if kind == "lisa":
-            res = local_moran(y, w, **kwargs)
             clusters = res.clusters.astype(str).tolist()
             main = lisa_layer(clusters, id="lisa", label=f"{field}: lokale Cluster (LISA)",
                               lisa_i=res.values.tolist(), lisa_z=res.z.tolist(),
@@ -168,13 +169,12 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
             significant = [c in ("HH", "LL", "LH", "HL") for c in clusters]
             isolated = [c == "isolated" for c in clusters]
         else:
-            res = local_g(y, w, **kwargs)
             main = gi_layer(res.bins.tolist(), id="gi", label=f"{field}: Hot Spots (Gi*)",
                             gi_z=res.z.tolist(), gi_p=res.p.tolist(), **common)
             significant = [b != 0 for b in res.bins.tolist()]
             isolated = [bool(w.cardinalities[i] == 0) for i in range(w.n)]
         method = dict(res.method, field=field)
-        note = method_note(method) + ", " + alternative_text(method["alternative"])
+        note = method_line(method)
         main.note = method_note(method)
         sig = significance_layer(res.p.tolist(), significant, id="signifikanz",
                                  label=f"{field}: Signifikanz", isolated=isolated,

@@ -22,40 +22,37 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
-from .alg_base import GeosozialAlgorithm, build_weights, log_notes
+from .alg_base import GeosozialAlgorithm, build_weights, kernel_messages, log_notices
 from .compat import FIELD_NUMERIC, FIELD_TYPES, SOURCE_POLYGON, new_field
 from .qgis_arrays import read_areas
 from .styles import save_default_style, style_layer
 
 
-def _weights_report(w, keys: list[str]) -> str:
-    islands = [keys[i] for i in w.islands]
-    text = f"Nachbarschaft {w.describe('de')}."
-    if islands:
-        text += f" Ohne Nachbarn (Klasse 'isolated', nie signifikant): {', '.join(islands[:20])}"
-    return text
+def _weights_report(w, notices) -> str:
+    """The weights in one line and the core's notices on them (areas without neighbours)."""
+    return " ".join([f"Nachbarschaft {w.describe('de')}.", *(n.text("de") for n in notices)])
 
 
 class _FieldAlgorithm(GeosozialAlgorithm):
     """An algorithm on one numeric field with weights (moran, lisa, hotspots)."""
 
     def field_and_weights(self, parameters, context, feedback, second: str | None = None):
-        """Source, field name, areas, weights spec and weights; notes in the log.
+        """Source, field name, areas, weights spec and weights; notices in the log.
 
-        ``second`` (the neighbour or base field of a LISA variant) is read as well;
-        areas are kept only where both fields have values.
+        ``second`` (the neighbour or base field of a LISA variant) is read first, as the
+        command line does; areas are kept only where both fields have values.
         """
         source = self.source(parameters, context)
         key = self.parameterAsString(parameters, "KEY_FIELD", context)
         field = self.parameterAsString(parameters, "FIELD", context)
-        areas = read_areas(source, key, [field] + ([second] if second else []), feedback,
+        areas = read_areas(source, key, ([second] if second else []) + [field], feedback,
                            what=source.sourceName(),
                            drop_missing=self.parameterAsBool(parameters, "DROP_MISSING",
                                                              context))
-        log_notes(feedback, areas.notes, areas.notices)
+        log_notices(feedback, areas.notices)
         spec = self.weights_spec(parameters, context)
-        w = build_weights(areas, spec)
-        feedback.pushInfo(_weights_report(w, areas.keys))
+        w, _ = build_weights(areas, spec, source.sourceName(), feedback)
+        feedback.pushInfo(f"Nachbarschaft {w.describe('de')}.")
         return source, field, areas, spec, w
 
 
@@ -88,10 +85,11 @@ class WeightsAlgorithm(GeosozialAlgorithm):
         source = self.source(parameters, context)
         key = self.parameterAsString(parameters, "KEY_FIELD", context)
         areas = read_areas(source, key, [], feedback, what=source.sourceName())
-        log_notes(feedback, areas.notes, areas.notices)
-        w = build_weights(areas, self.weights_spec(parameters, context))
-        report = _weights_report(w, areas.keys)
-        feedback.pushInfo(report)
+        log_notices(feedback, areas.notices)
+        w, notices = build_weights(areas, self.weights_spec(parameters, context),
+                                   source.sourceName(), feedback)
+        report = _weights_report(w, notices)
+        feedback.pushInfo(f"Nachbarschaft {w.describe('de')}.")
         out = {"N": w.n, "ISLANDS": len(w.islands), "COMPONENTS": w.components[0],
                "REPORT": report}
         path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
@@ -128,14 +126,15 @@ class MoranAlgorithm(_FieldAlgorithm):
 
     def compute(self, parameters, context, feedback):
         from geosozial.kernel.globals import global_statistics
-        from geosozial.maps.notes import alternative_text, method_note
+        from geosozial.maps.notes import method_line
 
-        _source, field, areas, spec, w = self.field_and_weights(parameters, context, feedback)
+        source, field, areas, spec, w = self.field_and_weights(parameters, context, feedback)
         kwargs = self.inference(parameters, context, local=False)
-        results = global_statistics(areas.values[field], w, **kwargs)
+        with kernel_messages(source.sourceName(), field, areas.keys):
+            results = global_statistics(areas.values[field], w, **kwargs)
         rows = [r.as_row() for r in results]
-        note = method_note({"permutations": kwargs["permutations"], "seed": kwargs["seed"],
-                            "weights": spec}) + ", " + alternative_text(kwargs["alternative"])
+        note = method_line({"permutations": kwargs["permutations"], "seed": kwargs["seed"],
+                            "weights": spec, "alternative": kwargs["alternative"]})
         for r in rows:
             feedback.pushInfo(f"{r['statistic']}: {r['value']:.6f} (E {r['expected']:.6f}, "
                               f"z {r['z']:.3f}, p {r['p']:.4f})")
@@ -196,21 +195,21 @@ class _LocalAlgorithm(_FieldAlgorithm):
         self.addOutput(QgsProcessingOutputString("METHOD", "Methode"))
 
     def variant(self, parameters, context) -> tuple[str | None, str | None]:
-        """(neighbour field, base field) of a LISA variant; at most one of them."""
+        """(neighbour field, base field) of a LISA variant, checked by the core
+        (:func:`geosozial.core.analysis.check_variant`: at most one of them, LISA only)."""
+        from geosozial.core.analysis import check_variant
+
         if self.KIND != "lisa":
             return None, None
         neighbour = self.optional_string(parameters, "NEIGHBOUR_FIELD", context)
         base = self.optional_string(parameters, "BASE_FIELD", context)
-        if neighbour and base:
-            raise QgsProcessingException(
-                "Bivariates LISA (Feld der Nachbarn) und Empirical-Bayes-Raten "
-                "(Bezugsbevölkerung) lassen sich nicht kombinieren; bitte nur eines angeben.")
+        check_variant(self.KIND, neighbour, base, self.source(parameters, context).sourceName())
         return neighbour, base
 
     def compute(self, parameters, context, feedback):
         from geosozial.core.results import RESULT_COLUMNS, result_columns
         from geosozial.kernel.local import local_g, local_moran, local_moran_bv, local_moran_rate
-        from geosozial.maps.notes import alternative_text, method_note
+        from geosozial.maps.notes import method_line
 
         neighbour, base = self.variant(parameters, context)
         source, field, areas, _spec, w = self.field_and_weights(parameters, context, feedback,
@@ -218,17 +217,17 @@ class _LocalAlgorithm(_FieldAlgorithm):
         feedback.setProgress(40)
         kwargs = self.inference(parameters, context, local=True)
         y = areas.values[field]
-        if self.KIND == "lisa":
-            if neighbour:
+        with kernel_messages(source.sourceName(), field, areas.keys):
+            if self.KIND == "lisa" and neighbour:
                 res = local_moran_bv(y, areas.values[neighbour], w, **kwargs)
                 res.method["neighbour_field"] = neighbour
-            elif base:
+            elif self.KIND == "lisa" and base:
                 res = local_moran_rate(y, areas.values[base], w, **kwargs)
                 res.method["base_field"] = base
-            else:
+            elif self.KIND == "lisa":
                 res = local_moran(y, w, **kwargs)
-        else:
-            res = local_g(y, w, **kwargs)
+            else:
+                res = local_g(y, w, **kwargs)
         columns = result_columns(self.KIND, res)
         feedback.setProgress(70)
         fields = QgsFields(source.fields())
@@ -252,7 +251,7 @@ class _LocalAlgorithm(_FieldAlgorithm):
         counts = res.counts()
         feedback.pushInfo("Klassen: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
         method = dict(res.method, field=field)
-        note = method_note(method) + ", " + alternative_text(method["alternative"])
+        note = method_line(method)
         feedback.pushInfo("Methode: " + note)
         self.dest_id, self.note = dest_id, note
         return {"OUTPUT": dest_id, "METHOD": note}

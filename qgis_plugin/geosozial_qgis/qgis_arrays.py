@@ -41,8 +41,8 @@ class Areas:
     values: dict[str, np.ndarray]
     geometries: list[QgsGeometry]
     crs: QgsCoordinateReferenceSystem
-    notes: list[str] = field(default_factory=list)
-    #: core notices (key repairs), logged with :func:`alg_base.log_notices`
+    #: core notices (key repairs, repaired geometries, reprojection, areas left out),
+    #: logged with :func:`alg_base.log_notices`
     notices: list = field(default_factory=list)
 
     def rings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -91,43 +91,53 @@ def polygonal(geom: QgsGeometry) -> QgsGeometry:
 
 
 def metric_crs(crs: QgsCoordinateReferenceSystem, extent) -> QgsCoordinateReferenceSystem:
-    """ETRS89 / UTM 32 or 33 for a geographic CRS (by the extent's centre), else ``crs``."""
+    """ETRS89 / UTM 32 or 33 for a geographic CRS (the core's rule,
+    :func:`geosozial.core.analysis.utm_epsg_for`, on the extent), else ``crs``."""
+    from geosozial.core.analysis import utm_epsg_for
+
     if not crs.isGeographic():
         return crs
-    lon = (extent.xMinimum() + extent.xMaximum()) / 2
-    return QgsCoordinateReferenceSystem("EPSG:25833" if lon >= 12.0 else "EPSG:25832")
+    epsg = utm_epsg_for((extent.xMinimum(), extent.yMinimum(), extent.xMaximum(),
+                         extent.yMaximum()))
+    return QgsCoordinateReferenceSystem(f"EPSG:{epsg}")
 
 
 def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
                name_field: str | None = None, drop_missing: bool = False,
                keep_missing: bool = False, what: str = "") -> Areas:
-    """Read features, keys, values (NULL -> NaN) and metric geometries.
+    """Read features, keys, values and metric geometries.
 
     Keys and names as :func:`read_area_features` reads them (the core's key rule, the
     name from ``name_field`` or :data:`geosozial.core.keys.NAME_FIELDS`; the key when
-    the layer has no name field).
-    Missing values are an error naming the keys, unless ``drop_missing`` (then the
-    areas are left out and named in the log) or ``keep_missing`` (NaN is kept, e.g. for
-    "keine Daten" on a map).
+    the layer has no name field). Values go through the core's rule,
+    :func:`geosozial.core.analysis.field_values`, field by field in the order given (as
+    the command line reads a LISA variant's second field before the analysed one): text
+    that is no number is an error naming key and field, missing values are an error
+    naming the keys unless ``drop_missing`` (then the areas are left out and named);
+    ``keep_missing`` keeps them as NaN (e.g. "keine Daten" on a map). Repaired
+    geometries and the reprojection of a geographic CRS are the core's notices
+    ``geo.invalid_repaired`` and ``geo.reprojected``.
     """
+    from geosozial.core.analysis import field_values
     from geosozial.core.join import key_kind
     from geosozial.core.keys import NAME_FIELDS, normalize_area_keys
-    from geosozial.core.messages import GeosozialError
+    from geosozial.core.messages import GeosozialError, Notice
 
     _define_messages()
     fields = source.fields()
-    for name in [key_field, *value_fields, *([name_field] if name_field else [])]:
+    for name in [key_field, *([name_field] if name_field else [])]:
         if fields.indexOf(name) < 0:
             raise GeosozialError("qgis.no_field", file=what, field=name,
                                  fields=", ".join(f.name() for f in fields))
+    for name in value_fields:
+        if fields.indexOf(name) < 0:
+            raise GeosozialError("ana.no_field", file=what, field=name,
+                                 fields=", ".join(f.name() for f in fields if f.isNumeric()))
     crs = source.sourceCrs()
     target = metric_crs(crs, source.sourceExtent())
     transform = None
-    notes = []
     if target != crs:
         transform = QgsCoordinateTransform(crs, target, QgsProject.instance())
-        notes.append(f"Geografisches KBS {crs.authid()} nach {target.authid()} transformiert "
-                     "(Abstände werden nie in Grad gemessen).")
     name_field = name_field or next((n for n in NAME_FIELDS if fields.indexOf(n) >= 0), None)
     features, raw_keys, names, geometries = [], [], [], []
     cells: dict[str, list] = {f: [] for f in value_fields}
@@ -139,7 +149,7 @@ def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
         raw_keys.append(plain_value(feature[key_field]))
         names.append(field_text(feature[name_field]) if name_field else "")
         for f in value_fields:
-            cells[f].append(feature[f])
+            cells[f].append(plain_value(feature[f]))
         geom = QgsGeometry(feature.geometry())
         if not geom.isEmpty() and not geom.isGeosValid():
             geom = polygonal(geom.makeValid())
@@ -152,28 +162,28 @@ def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
     if not name_field:
         names = list(keys)
     if repaired:
-        notes.append(f"Ungültige Geometrien repariert (makeValid): {len(repaired)} "
-                     f"({', '.join(keys[i] for i in repaired[:20])})")
-    values = {f: np.array([_number(v, f, key, what) for v, key in zip(column, keys, strict=True)],
-                          dtype=float) for f, column in cells.items()}
-    missing = np.zeros(len(features), dtype=bool)
-    for v in values.values():
-        missing |= np.isnan(v)
-    if missing.any() and not keep_missing:
-        named = ", ".join(keys[i] for i in np.flatnonzero(missing)[:20])
-        if not drop_missing:
-            raise QgsProcessingException(
-                f"{what}: {int(missing.sum())} Gebiete ohne Wert in "
-                f"{', '.join(value_fields)} ({named}). Mit 'Gebiete ohne Wert auslassen' "
-                "werden sie ausgelassen und genannt.")
-        notes.append(f"Gebiete ohne Wert ausgelassen: {int(missing.sum())} ({named})")
-        keep = np.flatnonzero(~missing)
-        features = [features[i] for i in keep]
-        keys = [keys[i] for i in keep]
-        names = [names[i] for i in keep]
-        geometries = [geometries[i] for i in keep]
-        values = {f: v[keep] for f, v in values.items()}
-    return Areas(features, keys, names, values, geometries, target, notes, notices)
+        notices.append(Notice("geo.invalid_repaired", "repair", file=what, n=len(repaired),
+                              keys=", ".join(keys[i] for i in repaired[:20])))
+    if transform is not None:
+        notices.append(Notice("geo.reprojected", "repair", file=what, source=crs.authid(),
+                              target=target.authid()))
+    values: dict[str, np.ndarray] = {}
+    for f in value_fields:
+        if keep_missing:
+            kept, known = field_values(cells[f], keys, f, what, True, [])
+            values[f] = np.full(len(keys), math.nan)
+            values[f][kept] = known
+            continue
+        kept, known = field_values(cells[f], keys, f, what, drop_missing, notices)
+        if len(kept) < len(keys):  # left out and named: the other fields follow
+            features = [features[i] for i in kept]
+            keys = [keys[i] for i in kept]
+            names = [names[i] for i in kept]
+            geometries = [geometries[i] for i in kept]
+            cells = {g: [column[i] for i in kept] for g, column in cells.items()}
+            values = {g: v[kept] for g, v in values.items()}
+        values[f] = known
+    return Areas(features, keys, names, values, geometries, target, notices)
 
 
 def _features(source, feedback, share: float):
@@ -195,18 +205,6 @@ def field_text(value) -> str:
     from geosozial.core.columns import as_text
 
     return as_text(plain_value(value))
-
-
-def _number(value, field_name: str, key: str, what: str) -> float:
-    if is_null(value):
-        return math.nan
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    try:
-        return float(str(value).strip()) if str(value).strip() else math.nan
-    except ValueError:
-        raise QgsProcessingException(
-            f"{what}: Feld {field_name} ist keine Zahl ({value!r} bei {key}).") from None
 
 
 # --- layers <-> core tables and columns (the plugin's only job: convert, never decide) ---
