@@ -363,3 +363,22 @@ def test_demo_writes_maps_byte_identical(tmp_path: Path):
             if code == -2:
                 assert value is None
     assert any(-2 in layer["cls"] for layer in data["layers"])
+
+
+def test_hotspot_significance_map_marks_the_real_islands(tmp_path):
+    # the isolated class of the Gi* significance map came from a boolean set {False, True}
+    # and marked the first two areas instead of the area without neighbours
+    from geosozial.geo.analysis import local_analysis
+    from geosozial.geo.areas import read_areas
+    from geosozial.geo.maps import analysis_map
+
+    frame = read_areas(DEMO / "gemeinden.gpkg", key="AGS").frame
+    analysis = local_analysis(frame, "EWZ", kind="gi")
+    islands = sorted(frame["key"].iloc[analysis.weights.islands])
+    assert islands  # the demo has an exclave island
+    built = analysis_map(frame, analysis)
+    layer = next(x for x in built.document.layers if x.kind == "significance")
+    labels = [c.label for c in layer.classes]
+    isolated = labels.index(next(lab for lab in labels if "Nachbarn" in lab or "isol" in lab))
+    marked = sorted(frame["key"][i] for i, c in enumerate(layer.class_of) if c == isolated)
+    assert marked == islands

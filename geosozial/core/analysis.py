@@ -26,9 +26,9 @@ define("ana.no_field", de="{file}: Feld {field} gibt es nicht. Zahlenfelder: {fi
 define("ana.not_numeric", de="{file}: Feld {field} ist keine Zahl (z. B. {example!r} bei {key}).",
        en="{file}: field {field} is not numeric (e.g. {example!r} for {key}).")
 define("ana.missing",
-       de="{file}: Feld {field} hat {n} fehlende Werte ({keys}). Mit --dropna werden diese "
+       de="{file}: Feld {field} hat {n} fehlende Werte ({keys}). Mit {option} werden diese "
        "Gebiete ausgelassen (und hier genannt).",
-       en="{file}: field {field} has {n} missing values ({keys}). With --dropna these areas "
+       en="{file}: field {field} has {n} missing values ({keys}). With {option} these areas "
        "are left out (and named here).")
 define("ana.dropped",
        de="{file}: Gebiete ohne Wert in {field} ausgelassen: {n} ({keys})",
@@ -130,11 +130,13 @@ def _number(cell: Any) -> float | None:
 
 
 def field_values(cells: Sequence[Any], keys: Sequence[str], field: str, source: str,
-                 dropna: bool, notices: list[Notice]) -> tuple[np.ndarray, np.ndarray]:
+                 dropna: bool, notices: list[Notice], *, option: str = "--dropna"
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """The analysed areas of a field: positions kept and their values.
 
     A cell that is no number is an error naming the key; missing values are an error
-    unless ``dropna`` (then the areas are left out and named in a warning).
+    unless ``dropna`` (then the areas are left out and named in a warning); ``option``
+    names the switch that leaves them out (``--dropna``, or the QGIS parameter).
 
     Examples
     --------
@@ -158,7 +160,7 @@ def field_values(cells: Sequence[Any], keys: Sequence[str], field: str, source: 
         named = ", ".join(str(keys[i]) for i in np.flatnonzero(missing)[:20])
         if not dropna:
             raise GeosozialError("ana.missing", file=source, field=field,
-                                 n=int(missing.sum()), keys=named)
+                                 n=int(missing.sum()), keys=named, option=option)
         notices.append(Notice("ana.dropped", "warning", file=source, n=int(missing.sum()),
                               field=field, keys=named))
     keep = np.flatnonzero(~missing)
@@ -269,3 +271,17 @@ def check_count(n: int, field: str, source: str, *, dropped: bool = False) -> No
     if n < 3:
         raise GeosozialError("ana.too_few", file=source, field=field, n=n,
                              dropped=" (die übrigen ohne Wert ausgelassen)" if dropped else "")
+
+
+def check_second_field(x: np.ndarray, field: str, source: str) -> None:
+    """The neighbours' field of a bivariate LISA must vary (named when it does not).
+
+    Example:
+        >>> try:
+        ...     check_second_field(np.array([2.0, 2.0]), "dichte", "t.gpkg")
+        ... except GeosozialError as exc:
+        ...     print(exc.params["field"])
+        dichte
+    """
+    if len(x) and np.ptp(x) == 0:
+        raise GeosozialError("ana.constant", file=source, field=field, value=float(x[0]))

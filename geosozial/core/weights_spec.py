@@ -34,6 +34,10 @@ define("weights.spec_k",
        "(z. B. knn:5).",
        en="'{spec}': the number of nearest neighbours K must be a whole number of at least 1 "
        "(e.g. knn:5).")
+define("weights.ids_duplicate",
+       de="Schlüssel in {column} kommen mehrfach vor: {keys}. Nachbarschaften brauchen "
+       "eindeutige Schlüssel.",
+       en="keys in {column} occur more than once: {keys}. Weights need unique keys.")
 define("weights.k_too_large",
        de="'{spec}': bei {n} Gebieten gibt es höchstens {most} nächste Nachbarn; bitte ein "
        "kleineres K wählen (z. B. knn:6).",
@@ -192,3 +196,24 @@ def weights_from_arrays(
     coords, ring_index, area_of_ring = rings
     return contiguity_weights(coords, ring_index, area_of_ring, n,
                               rook=parsed.method == "rook", tolerance=tolerance, ids=ids)
+
+
+def unique_ids(keys: Sequence[object], column: str) -> tuple[str, ...]:
+    """The area keys as weights ids; duplicates are refused (they name no single area).
+
+    Examples
+    --------
+    >>> unique_ids(["1", 2], "AGS")
+    ('1', '2')
+    >>> try:
+    ...     unique_ids(["1", "1", "2"], "AGS")
+    ... except GeosozialError as exc:
+    ...     print(exc.params["keys"])
+    1
+    """
+    values = [str(k) for k in keys]
+    if len(set(values)) != len(values):
+        seen: set[str] = set()
+        dup = sorted({v for v in values if v in seen or seen.add(v)})
+        raise GeosozialError("weights.ids_duplicate", column=column, keys=", ".join(dup[:10]))
+    return tuple(values)

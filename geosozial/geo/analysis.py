@@ -22,6 +22,7 @@ import pandas as pd
 from geosozial.core.analysis import (
     check_count,
     check_inference,
+    check_second_field,
     check_variant,
     check_weights,
     kernel_error,
@@ -146,8 +147,8 @@ def local_analysis(
         frame, _ = field_values(frame, second, source, dropna, notices)
     frame, y = field_values(frame, field_name, source, dropna, notices)
     x = _aligned_second(frame, second) if second is not None else None
-    if x is not None and len(x) and np.ptp(x) == 0 and neighbour_field:
-        raise GeosozialError("ana.constant", file=source, field=second, value=x[0])
+    if x is not None and neighbour_field:
+        check_second_field(x, neighbour_field, source)
     check_count(len(y), field_name, source, dropped=len(notices) > 0 and dropna)
     w = _weights(frame, weights, source, notices)
     keys = area_keys(frame)

@@ -22,7 +22,13 @@ from geosozial.core.keys import kreis_outline_groups
 from geosozial.core.messages import GeosozialError, define
 from geosozial.geo.mapdoc import BuiltMap, build_map
 from geosozial.maps.html import MapLayer
-from geosozial.maps.layers import choropleth_layer, gi_layer, lisa_layer, significance_layer
+from geosozial.maps.layers import (
+    choropleth_layer,
+    gi_layer,
+    lisa_layer,
+    significance_flags,
+    significance_layer,
+)
 from geosozial.maps.notes import geobasis_text, map_date
 
 define("maps.frames.no_field",
@@ -204,18 +210,17 @@ def analysis_map(frame: Any, analysis: Any, *, title: str = "", lang: str = "de"
                           label=f"{label}: {words['lisa']}", lisa_i=result["lisa_I"].tolist(),
                           lisa_z=result["lisa_z"].tolist(), lisa_p=result["lisa_p"].tolist(),
                           **common)
-        codes = result["lisa_cluster"]
-        significant = codes.isin(["HH", "LL", "LH", "HL"]).tolist()
-        isolated = (codes == "isolated").tolist()
+        significant, isolated = significance_flags("lisa", result["lisa_cluster"].tolist())
         p = result["lisa_p"].tolist()
     else:
         main = gi_layer(result["gi_bin"].tolist(), id="gi", label=f"{label}: {words['gi']}",
                         gi_z=result["gi_z"].tolist(), gi_p=result["gi_p"].tolist(), **common)
-        bins = pd.to_numeric(result["gi_bin"], errors="coerce")
-        significant = (bins.fillna(0) != 0).tolist()
-        islands = set(np.asarray(analysis.result.islands).tolist())
-        positions = _positions(frame, analysis.frame)
-        isolated = [pos in islands if pos is not None else False for pos in positions]
+        mask = np.zeros(len(analysis.frame), dtype=bool)
+        mask[np.asarray(analysis.weights.islands, dtype=np.int64)] = True
+        islands = [bool(mask[pos]) if pos is not None else False
+                   for pos in _positions(frame, analysis.frame)]
+        bins = pd.to_numeric(result["gi_bin"], errors="coerce").tolist()
+        significant, isolated = significance_flags("gi", bins, islands)
         p = result["gi_p"].tolist()
     sig = significance_layer(p, significant, id="signifikanz",
                              label=f"{label}: {words['significance']}", isolated=isolated,

@@ -31,7 +31,12 @@ import numpy as np
 import shapely
 
 from geosozial.core.messages import GeosozialError, define
-from geosozial.core.weights_spec import WeightsSpec, parse_weights_spec, weights_from_arrays
+from geosozial.core.weights_spec import (
+    WeightsSpec,
+    parse_weights_spec,
+    unique_ids,
+    weights_from_arrays,
+)
 from geosozial.kernel.weights import Weights
 
 __all__ = ["WeightsSpec", "parse_weights_spec", "ring_arrays", "weights_for"]
@@ -62,10 +67,6 @@ define("weights.ids_missing",
        de="Die Tabelle hat keine Spalte '{column}' für die Schlüssel. Vorhandene Spalten: "
        "{columns}.",
        en="the table has no column '{column}' for the keys. Columns found: {columns}.")
-define("weights.ids_duplicate",
-       de="Schlüssel in Spalte '{column}' kommen mehrfach vor: {keys}. Nachbarschaften "
-       "brauchen eindeutige Schlüssel.",
-       en="keys in column '{column}' occur more than once: {keys}. Weights need unique keys.")
 define("weights.not_polygon",
        de="Nachbarschaft '{spec}' braucht Flächen; {n} Objekte sind keine (z. B. {keys}: "
        "{geom_type}).",
@@ -158,11 +159,7 @@ def _ids(frame: gpd.GeoDataFrame, column: str | None) -> tuple[str, ...]:
     else:
         raise GeosozialError("weights.ids_missing", column=column,
                              columns=", ".join(map(str, frame.columns)))
-    if len(set(values)) != len(values):
-        seen: set[str] = set()
-        dup = sorted({v for v in values if v in seen or seen.add(v)})
-        raise GeosozialError("weights.ids_duplicate", column=column, keys=", ".join(dup[:10]))
-    return tuple(values)
+    return unique_ids(values, column)
 
 
 def _check_metric_crs(frame: gpd.GeoDataFrame, spec: str) -> None:

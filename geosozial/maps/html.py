@@ -355,6 +355,8 @@ def render_map(doc: MapDocument) -> str:
     keys = [str(v) for v in doc.keys]
     if keys and len(keys) != n:
         raise GeosozialError("maps.html.keys_length", names=n, keys=len(keys))
+    if keys:  # an area without a name is shown by its key (tooltip, table, summary)
+        names = [name or key for name, key in zip(names, keys, strict=True)]
     if not doc.layers:
         raise GeosozialError("maps.html.no_layers")
     seen: set[str] = set()
@@ -394,6 +396,9 @@ def render_map(doc: MapDocument) -> str:
 def write_map(doc: MapDocument, path: str | Path) -> Path:
     """Write the map page of ``doc`` to ``path`` (UTF-8, ``\\n`` line ends); return it.
 
+    ``path`` must end in ``.html`` or ``.htm`` in an existing folder; the page is written
+    atomically (temporary file, then rename; :mod:`geosozial.core.outputs`).
+
     Example:
         >>> import tempfile
         >>> doc = MapDocument(title="Leer", geojson='{"type":"FeatureCollection",'
@@ -403,9 +408,11 @@ def write_map(doc: MapDocument, path: str | Path) -> Path:
         ...     write_map(doc, Path(d) / "karte.html").suffix
         '.html'
     """
+    from geosozial.core.outputs import Output, atomic_write_bytes, check_outputs
+
     path = Path(path)
-    path.write_bytes(render_map(doc).encode("utf-8"))
-    return path
+    check_outputs([Output("path", path, "html")])
+    return atomic_write_bytes(path, render_map(doc).encode("utf-8"))
 
 
 def script_json(obj: Any) -> str:

@@ -321,3 +321,25 @@ def _columns(layer: str, n: int, specs: tuple[tuple[str, Sequence[Any] | None, i
              ) -> list[Column]:
     return [Column(name, _numbers(values, n, layer, name), digits=digits)
             for name, values, digits in specs if values is not None]
+
+
+def significance_flags(kind: str, classes: Sequence[Any], islands: Sequence[bool] | None = None
+                       ) -> tuple[list[bool], list[bool]]:
+    """Which areas the significance map shows as significant and which as isolated.
+
+    ``classes``: LISA clusters or Gi* bins of every map area (None/NaN: left out).
+    Significant: a cluster HH, LL, LH, HL or a bin other than 0 (after correction).
+    Isolated: the LISA class ``isolated``; for Gi* (islands have bin 0) ``islands``.
+
+    Example:
+        >>> significance_flags("lisa", ["HH", "ns", "isolated", None])
+        ([True, False, False, False], [False, False, True, False])
+        >>> significance_flags("gi", [3, 0, 0, float("nan")], [False, False, True, False])
+        ([True, False, False, False], [False, False, True, False])
+    """
+    if kind == "lisa":
+        return ([c in ("HH", "LL", "LH", "HL") for c in classes],
+                [c == "isolated" for c in classes])
+    significant = [c is not None and c == c and c != 0 for c in classes]
+    isolated = [bool(i) for i in islands] if islands is not None else [False] * len(classes)
+    return significant, isolated
