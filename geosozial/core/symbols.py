@@ -51,7 +51,9 @@ FLAG_ZERO_DENOMINATOR = "nenner_null"
 FLAG_NOT_COMPUTABLE = "nicht_berechenbar"
 
 #: symbols that keep a value but qualify it; a result built on them carries the first
-PROVISIONAL_FLAGS = ("p", "s", "r", "()")
+FLAG_ESTIMATED = "geschaetzt"
+FLAG_RECODED = "umgeschluesselt"
+PROVISIONAL_FLAGS = ("p", "s", "r", "()", FLAG_ESTIMATED, FLAG_RECODED)
 
 #: flags of values withheld for confidentiality: GENESIS "." (as read by geosozial),
 #: BA "*", and geosozial's own suppression
@@ -62,6 +64,8 @@ FLAG_LABELS = {
     FLAG_NO_DATA: ("keine Daten", "no data"),
     FLAG_ZERO_DENOMINATOR: ("Nenner null", "zero denominator"),
     FLAG_NOT_COMPUTABLE: ("nicht berechenbar", "not computable"),
+    FLAG_ESTIMATED: ("geschätzt (Gebietsstand umgerechnet)", "estimated (territory converted)"),
+    FLAG_RECODED: ("umgeschlüsselt (Gebietsstand)", "recoded (territory)"),
 }
 
 

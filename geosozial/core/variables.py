@@ -16,7 +16,7 @@ import numpy as np
 
 from geosozial.core.columns import Columns, flag_column, value_columns
 from geosozial.core.messages import GeosozialError, Notice, define
-from geosozial.core.symbols import MISSING_FLAGS
+from geosozial.core.symbols import MISSING_FLAGS, PROVISIONAL_FLAGS
 
 define("var.unknown_column",
        de="Variable {variable}: Spalte {column} fehlt. Vorhandene Spalten: {columns}",
@@ -75,11 +75,11 @@ def combine_flags(flags: Sequence[str]) -> str:
     if "." in flags:
         return "."
     for f in flags:
-        if f in MISSING_FLAGS or f not in ("", "-", "p", "r", "s", "()"):
+        if f in MISSING_FLAGS or f not in ("", "-", *PROVISIONAL_FLAGS):
             return f
     if flags and all(f == "-" for f in flags):
         return "-"
-    for f in ("p", "s", "r", "()"):
+    for f in PROVISIONAL_FLAGS:
         if f in flags:
             return f
     return ""

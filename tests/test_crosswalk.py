@@ -1,0 +1,132 @@
+"""Crosswalks between Gebietsstände: derived from Saxony 2015 and VG5000 2021, read from
+tables, applied to counts (issue "Years on one Gebietsstand")."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from datasets import SACHSEN, VG5000
+
+from geosozial.core.crosswalk import Crosswalk, apply_crosswalk, crosswalk_from_table
+from geosozial.core.messages import GeosozialError
+from geosozial.core.tables.plain import read_plain_csv
+from geosozial.core.tables.table import Table
+from geosozial.geo.areas import read_areas
+from geosozial.geo.crosswalk import derive_crosswalk
+
+VANISHED = {"14521030": "14521035", "14521050": "14521035", "14521470": "14521460",
+            "14523350": "14523450", "14625050": "14625200", "14625540": "14625250",
+            "14729230": "14729140", "14729290": "14729150"}
+
+
+@pytest.fixture(scope="module")
+def saxony():
+    old = read_areas(SACHSEN)
+    new = read_areas(VG5000)
+    new.frame = new.frame[new.frame["key"].str.startswith("14")].reset_index(drop=True)
+    return old, new, derive_crosswalk(old, new, gebietsstand="31.12.2021")
+
+
+@pytest.fixture(scope="module")
+def population_2015():
+    frame = gpd.read_file(SACHSEN)
+    people = [float(d["population"]) for d in frame["destatis"]]
+    return Table.from_records([(k, n, {"bev": (v, "")}) for k, n, v in
+                               zip(frame["AGS"], frame["GEN"], people, strict=True)],
+                              source="sachsen_2015", meta={"Stichtag": "31.12.2015"})
+
+
+def test_vanished_municipalities_are_whole_unit_merges(saxony):
+    old, new, cw = saxony
+    assert len(old.frame) == 426 and len(new.frame) == 419
+    for key, successor in VANISHED.items():
+        assert cw.successors(key) == [(successor, 1.0)], key
+    assert all(s == 1.0 for _, _, s in cw.rows)  # no split: differences are slivers
+    kinds = {c.new: c.kind for c in cw.changes()}
+    assert kinds["14521035"] == "merged_new"
+    assert kinds["14521460"] == "merged_existing"
+    assert sorted(cw.changed_territory()) == sorted(
+        ["14521460", "14523450", "14625200", "14625250", "14729140", "14729150"])
+    report = "\n".join(cw.report())
+    assert "14521030 Aue, 14521050 Bad Schlema → 14521035 Aue-Bad Schlema" in report
+    assert "14521470 Pfaffroda → 14521460 Olbernhau" in report.replace(
+        "14521460 Olbernhau, ", "")
+
+
+def test_generalisation_differences_are_reported_with_their_size(saxony):
+    _, _, cw = saxony
+    noise = next(n for n in cw.notices if n.code == "cw.noise")
+    text = noise.text()
+    assert "Toleranz von 20 %" in text and "km²" in text
+    largest = max(cw.noise.values())
+    assert 0 < largest[0] < 0.2  # every reported difference is below the tolerance
+    assert noise.params["largest"] == f"{largest[0] * 100:.1f}".replace(".", ",")
+
+
+def test_converting_2015_population_keeps_the_total_and_sums_merges(saxony, population_2015):
+    _, new, cw = saxony
+    converted = apply_crosswalk(population_2015, cw, gebietsstand="31.12.2021")
+    assert converted.values["bev"].sum() == population_2015.values["bev"].sum()
+    assert set(converted.keys) == set(new.frame["key"])
+    olbernhau = converted.value("14521460", "bev")
+    assert olbernhau == population_2015.value("14521460", "bev") + \
+        population_2015.value("14521470", "bev")
+    assert converted.flag("14521460", "bev") == "umgeschluesselt"
+    assert converted.flag("14521035", "bev") == "umgeschluesselt"
+    assert converted.flag("14522010", "bev") == ""  # unchanged keeps its own flag
+    assert converted.meta["Gebietsstand"] == "31.12.2021"
+    assert converted.meta["umgerechnet_aus"] == "31.12.2015"
+    assert any(n.code == "cw.converted" and n.params["merged"] == 7
+               for n in converted.notices)
+
+
+def test_splits_are_estimated_and_confidential_parts_stay_confidential():
+    cw = Crosswalk([("a", "a", 1.0), ("b", "a", 0.25), ("b", "c", 0.75), ("d", "c", 1.0)])
+    t = Table.from_records([("a", "", {"n": (10.0, ""), "m": (3.0, "")}),
+                            ("b", "", {"n": (8.0, ""), "m": (math.nan, "geheim")}),
+                            ("d", "", {"n": (1.0, ""), "m": (4.0, "")})], "t.csv")
+    out = apply_crosswalk(t, cw)
+    assert out.values["n"].tolist() == [12.0, 7.0]
+    assert out.flags["n"] == ["geschaetzt", "geschaetzt"]
+    assert math.isnan(out.value("a", "m")) and out.flag("a", "m") == "geheim"
+
+
+def test_rates_are_refused_and_double_counting_is_detected():
+    cw = Crosswalk([("x", "z", 1.0), ("y", "z", 1.0)])
+    rate = Table.from_records([("x", "", {"quote": (12.5, "")})], "q.csv")
+    with pytest.raises(GeosozialError) as exc:
+        apply_crosswalk(rate, cw)
+    assert exc.value.code == "cw.not_count" and "quote" in str(exc.value)
+    both = Table.from_records([("x", "", {"n": (1.0, "")}), ("y", "", {"n": (2.0, "")}),
+                               ("z", "", {"n": (3.0, "")})], "d.csv")
+    with pytest.raises(GeosozialError) as exc:
+        apply_crosswalk(both, cw)
+    assert exc.value.code == "cw.double" and "x, y" in str(exc.value)
+
+
+def test_plain_crosswalk_table_with_numeric_keys(tmp_path):
+    path = tmp_path / "umsteiger.csv"
+    path.write_text("alt;neu;anteil\n1001000;1002000;1\n1003000;1002000;0,5\n"
+                    "1003000;1004000;0,5\n", encoding="utf-8")
+    cw = crosswalk_from_table(read_plain_csv(path, key_column="alt"))
+    assert cw.rows == [("01001000", "01002000", 1.0), ("01003000", "01002000", 0.5),
+                       ("01003000", "01004000", 0.5)]
+    path.write_text("alt;neu;anteil\n1001000;1002000;0,7\n", encoding="utf-8")
+    with pytest.raises(GeosozialError, match=r"0\.7 statt 1"):
+        crosswalk_from_table(read_plain_csv(path, key_column="alt"))
+
+
+def test_kreis_rows_pass_and_unknown_municipalities_are_named():
+    cw = Crosswalk([("14521030", "14521035", 1.0)], new_names={"14521035": "Aue-Bad Schlema"})
+    t = Table.from_records([("14521030", "Aue", {"n": (5.0, "")}),
+                            ("14521", "Erzgebirgskreis", {"n": (50.0, "")}),
+                            ("09162000", "München", {"n": (7.0, "")})], "t.csv")
+    out = apply_crosswalk(t, cw)
+    assert out.keys == ["14521035", "14521", "09162000"]
+    assert out.names[0] == "Aue-Bad Schlema"
+    unknown = next(n for n in out.notices if n.code == "cw.unknown_keys")
+    assert unknown.params["keys"] == "09162000"
+    assert np.array_equal(out.values["n"], [5.0, 50.0, 7.0])
