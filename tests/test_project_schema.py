@@ -101,3 +101,16 @@ def test_project_file_not_utf8_and_toml_errors(tmp_path, capsys):
     project.write_text(BASE + "\n[maps\n", encoding="utf-8")
     assert main(["report", str(project)]) == 2
     assert "TOML" in capsys.readouterr().err
+
+
+def test_a_table_filed_under_the_wrong_year_is_an_error(tmp_path, capsys):
+    # a 2023 file saved as sgb2_2024.csv (its header still says Stichtag 31.12.2023)
+    for f in DEMO.iterdir():
+        if f.name not in ("projekt.toml", "sgb2_2023.csv"):
+            (tmp_path / f.name).symlink_to(f)
+    (tmp_path / "sgb2_2023.csv").write_bytes((DEMO / "sgb2_2022.csv").read_bytes())
+    project = tmp_path / "projekt.toml"
+    project.write_text(BASE, encoding="utf-8")
+    code = main(["report", str(project), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "sgb2_2023.csv" in err and "2023" in err and "31.12.2022" in err

@@ -1,0 +1,76 @@
+"""Which year a table belongs to, and the checks of a yearly data update.
+
+A table filed under year Y whose own Stichtag says another year is an error (a 2023
+file saved as ``sgb2_2024.csv`` must not become 2024); a year whose table has far fewer
+keys than the previous year's is reported.
+
+Example:
+    >>> table_year({"Stichtag": "31.12.2023"}), table_year({"Stand": "11.04.2024"})
+    (2023, None)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from geosozial.core.messages import GeosozialError, Notice, define
+
+define("year.mismatch",
+       de="{file} ist unter dem Jahr {year} eingetragen, die Tabelle selbst nennt aber den "
+       "Stichtag {stichtag} ({found}). Bitte die Datei oder das Jahr prüfen.",
+       en="{file} is filed under the year {year}, but the table itself names the reference "
+       "date {stichtag} ({found}). Please check the file or the year.")
+define("year.fewer_keys",
+       de="{file} ({year}) hat nur {n} Schlüssel, das Vorjahr {previous_year} hatte "
+       "{previous}; fehlen Gemeinden?",
+       en="{file} ({year}) has only {n} keys, the year before ({previous_year}) had "
+       "{previous}; are municipalities missing?")
+
+
+def table_year(meta: Mapping[str, str]) -> int | None:
+    """The year of a table's Stichtag (reference date), if the table names one.
+
+    Examples
+    --------
+    >>> table_year({"Stichtag": "30.06.2019"}), table_year({})
+    (2019, None)
+    """
+    stichtag = str(meta.get("Stichtag", ""))
+    years = re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", stichtag)
+    return int(years[-1]) if years else None
+
+
+def check_table_year(meta: Mapping[str, str], year: int, file: str) -> None:
+    """Refuse a table whose Stichtag names another year than the one it is filed under.
+
+    Examples
+    --------
+    >>> check_table_year({"Stichtag": "31.12.2023"}, 2023, "sgb2_2023.csv")
+    >>> try:
+    ...     check_table_year({"Stichtag": "31.12.2023"}, 2024, "sgb2_2024.csv")
+    ... except GeosozialError as exc:
+    ...     print(exc.params["found"])
+    2023
+    """
+    found = table_year(meta)
+    if found is not None and found != year:
+        raise GeosozialError("year.mismatch", file=file, year=year,
+                             stichtag=meta.get("Stichtag", ""), found=found)
+
+
+def fewer_keys(n: int, previous: int, *, year: int, previous_year: int, file: str,
+               share: float = 0.9) -> list[Notice]:
+    """A warning when a year has fewer than ``share`` of the previous year's keys.
+
+    Examples
+    --------
+    >>> fewer_keys(30, 50, year=2023, previous_year=2022, file="t.csv")[0].code
+    'year.fewer_keys'
+    >>> fewer_keys(49, 50, year=2023, previous_year=2022, file="t.csv")
+    []
+    """
+    if previous and n < share * previous:
+        return [Notice("year.fewer_keys", "warning", file=file, year=year, n=n,
+                       previous_year=previous_year, previous=previous)]
+    return []
