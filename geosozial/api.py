@@ -169,7 +169,8 @@ def read_table(path: str | Path, *, key_column: str | None = None, sheet: str | 
 def join(areas: Any, table: Table | str | Path, *, key: str | None = None,
          columns: Sequence[str] | None = None, min_count: int = 3,
          confidentiality: bool = True,
-         relations: Sequence[str | tuple[str, Sequence[str]]] = ()) -> JoinResult:
+         relations: Sequence[str | tuple[str, Sequence[str]]] = (),
+         crosswalk: Any = None) -> JoinResult:
     """Join an indicator table to areas and withhold small counts, as ``geosozial join``.
 
     Parameters
@@ -188,6 +189,9 @@ def join(areas: Any, table: Table | str | Path, *, key: str | None = None,
         False joins without withholding anything (internal use only).
     relations : sequence
         Sum relations between columns (``"Insgesamt=männlich+weiblich"``).
+    crosswalk : Crosswalk, optional
+        From the table's Gebietsstand to the areas' one: the report names areas whose
+        territory changed under the same key and the successors of unmatched keys.
 
     Returns
     -------
@@ -206,7 +210,14 @@ def join(areas: Any, table: Table | str | Path, *, key: str | None = None,
     prepared = _areas(areas, key)
     if not isinstance(table, Table):
         table = _read_table(table, columns=columns)
-    result = join_step(prepared, table, columns, rule=rule, relations=relations)
+    if crosswalk is None:
+        result = join_step(prepared, table, columns, rule=rule, relations=relations)
+    else:
+        from geosozial.geo.frames import join_frame
+
+        result = join_frame(prepared.frame, table, columns, key_field=prepared.key_field,
+                            source=prepared.source, notices=prepared.notices, rule=rule,
+                            relations=relations, crosswalk=crosswalk)
     frame = result.frame
     if isinstance(areas, gpd.GeoDataFrame):  # no column the caller did not have
         frame = frame.drop(columns=[c for c in ("key", "name") if c not in areas.columns])
@@ -391,7 +402,9 @@ def map(frame: Any, fields: str | Sequence[str], *, out: str | Path | None = Non
     ``k``, ``breaks``, ``palette_name``, ``labels``, ``lang``, ``attribution`` ...).
     Label and unit of an indicator come from the catalogue or, for a frame made by
     :func:`aggregate`, from its definition (custom rates included).
-    Returns the built map (``.html``, ``.write(path)``); with ``out`` it is written.
+    Returns the built map (``.html``, ``.write(path)``); with ``out`` it is written
+    atomically. ``out`` must end in ``.html``/``.htm`` in an existing folder and may not
+    be the file ``frame`` was read from; both are checked before anything is read.
 
     Examples
     --------
@@ -403,6 +416,11 @@ def map(frame: Any, fields: str | Sequence[str], *, out: str | Path | None = Non
 
     from geosozial.geo.maps import field_label, indicator_map, labels_from_metadata
 
+    if out is not None:
+        from geosozial.core.outputs import Output, check_outputs
+
+        check_outputs([Output("out", out, "html")],
+                      [("frame", frame)] if isinstance(frame, (str, Path)) else [])
     prepared = _areas(frame, key)
     names = [fields] if isinstance(fields, str) else list(fields)
     lang = options.get("lang", "de")
@@ -420,7 +438,9 @@ def report(project: str | Path | None = None, out: str | Path = "geosozial_out",
            lang: str = "de") -> Any:
     """Run a project file (``geosozial report projekt.toml``); None runs the demo.
 
-    Returns the run summary (``.files``, ``.years``, ``.text()``).
+    Returns the run summary (``.files``, ``.years``, ``.text()``). The folder ``out`` is
+    created when missing; no written file may be an input of the project, and all files
+    are committed together at the end (see :func:`geosozial.pipeline.project.run_project`).
 
     Examples
     --------

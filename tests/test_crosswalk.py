@@ -130,3 +130,25 @@ def test_kreis_rows_pass_and_unknown_municipalities_are_named():
     unknown = next(n for n in out.notices if n.code == "cw.unknown_keys")
     assert unknown.params["keys"] == "09162000"
     assert np.array_equal(out.values["n"], [5.0, 50.0, 7.0])
+
+
+def test_join_of_2015_table_to_2021_areas_names_the_changed_territories(saxony,
+                                                                       population_2015):
+    import geosozial as gs
+
+    _, new, cw = saxony
+    r = gs.join(new, population_2015, crosswalk=cw, confidentiality=False)
+    changed = {row["key"]: row for row in r.report.territory_changed}
+    assert sorted(changed) == sorted(
+        ["14521460", "14523450", "14625200", "14625250", "14729140", "14729150"])
+    assert changed["14521460"]["absorbed"] == [("14521470", "Pfaffroda")]
+    moved = {row["key"]: row["successor"] for row in r.report.table_only if "successor" in row}
+    assert moved["14521030"] == ("14521035", "Aue-Bad Schlema")
+    assert set(moved) == set(VANISHED)
+    text = r.report.text("de")
+    assert "14521460 Olbernhau: umfasst jetzt 14521470 Pfaffroda" in text
+    assert "Gebietsstand prüfen: gehört jetzt zu 14521035 Aue-Bad Schlema" in text
+    assert any(n.code == "join.gebietsstand" for n in r.report.notices)
+    # without the crosswalk the join cannot see it (the finding of the issue)
+    plain = gs.join(new, population_2015, confidentiality=False)
+    assert plain.report.territory_changed == []

@@ -62,6 +62,13 @@ define("join.no_match",
        "{table_examples}; Geometrien: {area_examples}.",
        en="not a single key of {table} matches {areas} (field {key}). Examples table: "
        "{table_examples}; geometries: {area_examples}.")
+define("join.gebietsstand",
+       de="{file}: die Tabelle hat einen anderen Gebietsstand als die Geometrien: {changed} "
+       "Gemeinden haben bei gleichem Schlüssel ein anderes Gebiet, {moved} Schlüssel gehören "
+       "jetzt zu anderen Gemeinden. Umrechnen mit 'geosozial crosswalk apply'.",
+       en="{file}: the table has another Gebietsstand than the geometries: {changed} "
+       "municipalities have another territory under the same key, {moved} keys now belong "
+       "to other municipalities. Convert with 'geosozial crosswalk apply'.")
 define("join.text_columns",
        de="Textspalten als Merkmale übernommen: {columns}",
        en="text columns carried as attributes: {columns}")
@@ -84,6 +91,7 @@ class JoinReport:
     duplicate_table_keys: list[dict[str, Any]] = field(default_factory=list)
     duplicate_area_keys: list[dict[str, Any]] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    territory_changed: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self, lang: str | None = None) -> dict[str, Any]:
         """The report as JSON-ready data."""
@@ -98,6 +106,7 @@ class JoinReport:
             "geometries_without_data": self.areas_only,
             "duplicate_table_keys": self.duplicate_table_keys,
             "duplicate_area_keys": self.duplicate_area_keys,
+            "territory_changed": self.territory_changed,
             "notices": [n.as_dict(lang) for n in self.notices],
         }
 
@@ -113,9 +122,16 @@ class JoinReport:
         ]
         lines += _section(
             "Tabellenzeilen ohne Geometrie" if de else "table rows without geometry",
-            [f"{r['key']} {r['name']} (Zeile {r['line']}, {r['level']})" if de else
-             f"{r['key']} {r['name']} (line {r['line']}, {r['level']})" for r in self.table_only],
-            limit)
+            [(f"{r['key']} {r['name']} (Zeile {r['line']}, {r['level']})" if de else
+              f"{r['key']} {r['name']} (line {r['line']}, {r['level']})") + _successor(r, de)
+             for r in self.table_only], limit)
+        if self.territory_changed:
+            lines += _section(
+                "Gebiet geändert bei gleichem Schlüssel (Tabelle mit altem Gebietsstand)" if de
+                else "territory changed under the same key (table of an old Gebietsstand)",
+                [f"{r['key']} {r['name']}: " + ("umfasst jetzt " if de else "now includes ")
+                 + ", ".join(f"{k} {n}".strip() for k, n in r["absorbed"])
+                 for r in self.territory_changed], limit)
         lines += _section(
             "Geometrien ohne Daten" if de else "geometries without data",
             [f"{r['key']} {r['name']}" for r in self.areas_only], limit)
@@ -129,6 +145,14 @@ class JoinReport:
             lines.append("  " + ("Hinweise" if de else "notices") + ":")
             lines += [f"    [{n.severity}] {n.text(lang)}" for n in self.notices]
         return "\n".join(lines)
+
+
+def _successor(row: dict[str, Any], de: bool) -> str:
+    if "successor" not in row:
+        return ""
+    key, name = row["successor"]
+    return (f" – Gebietsstand prüfen: gehört jetzt zu {key} {name}".rstrip() if de else
+            f" – check the Gebietsstand: now part of {key} {name}".rstrip())
 
 
 def _section(title: str, items: list[str], limit: int) -> list[str]:
@@ -247,6 +271,7 @@ def join_table(
     areas_source: str = "",
     area_columns: Sequence[str] = (),
     area_notices: Sequence[Notice] = (),
+    crosswalk: Any = None,
 ) -> JoinResult:
     """Join ``table`` to areas by key and report both directions.
 
@@ -266,6 +291,10 @@ def join_table(
         Attribute names the areas already have (clashing table columns get ``tab_``).
     area_notices : sequence of Notice
         What reading the areas reported (carried into the report).
+    crosswalk : Crosswalk, optional
+        From the table's Gebietsstand to the areas' one
+        (:class:`~geosozial.core.crosswalk.Crosswalk`): the report then names areas whose
+        territory changed under the same key and the successors of unmatched keys.
 
     Returns
     -------
@@ -353,13 +382,46 @@ def join_table(
 
     areas_only = [{"key": k, "name": n} for k, n, h in zip(unique, names, hit, strict=True)
                   if not h]
+    changed: list[dict[str, Any]] = []
+    if crosswalk is not None:
+        changed = _territory(crosswalk, unique, names, hit, table_only, areas_only, table)
+        if changed or any("successor" in r for r in table_only):
+            notices.append(Notice("join.gebietsstand", "warning", file=table.source,
+                                  changed=len(changed),
+                                  moved=sum("successor" in r for r in table_only)))
     report = JoinReport(
         table_source=table.source, areas_source=areas_source, key=key_field,
         n_areas=len(unique), n_rows=len(table), matched=int(hit.sum()),
         table_only=table_only, areas_only=areas_only, duplicate_table_keys=dup_table,
-        duplicate_area_keys=dup_areas, notices=notices)
+        duplicate_area_keys=dup_areas, notices=notices, territory_changed=changed)
     return JoinResult(keys=list(unique), rows=list(unique.values()), columns=out,
                       report=report, value_columns=value_out, text_columns=text_out)
+
+
+def _territory(crosswalk: Any, unique: dict[str, list[int]], names: list[str],
+               hit: np.ndarray, table_only: list[dict[str, Any]],
+               areas_only: list[dict[str, Any]], table: Table) -> list[dict[str, Any]]:
+    """Label what the crosswalk explains: changed territory, successors, predecessors."""
+    area_name = dict(zip(unique, names, strict=True))
+    matched = {k for k, h in zip(unique, hit, strict=True) if h}
+    table_name = dict(zip(table.keys, table.names, strict=True))
+    old_name = {**crosswalk.old_names, **table_name}
+    changed = []
+    for change in crosswalk.changes():
+        if change.new in matched and change.new in change.old:
+            absorbed = [(k, old_name.get(k, "")) for k in change.old if k != change.new]
+            changed.append({"key": change.new, "name": area_name.get(change.new, ""),
+                            "absorbed": absorbed})
+    for row in table_only:
+        successors = crosswalk.successors(row["key"])
+        if successors:
+            new = max(successors, key=lambda s: s[1])[0]
+            row["successor"] = (new, area_name.get(new) or crosswalk.new_names.get(new, ""))
+    for row in areas_only:
+        before = crosswalk.predecessors(row["key"])
+        if before:
+            row["predecessors"] = before
+    return changed
 
 
 def _resolve_duplicate_rows(table: Table, keys: Sequence[str | None], columns: list[str],
@@ -402,6 +464,7 @@ def join_protected(
     areas_source: str = "",
     area_columns: Sequence[str] = (),
     area_notices: Sequence[Notice] = (),
+    crosswalk: Any = None,
 ) -> JoinResult:
     """:func:`join_table`, then the confidentiality rule of a joined table.
 
@@ -424,7 +487,7 @@ def join_protected(
     """
     result = join_table(area_keys, area_names, table, columns, key_field=key_field,
                         areas_source=areas_source, area_columns=area_columns,
-                        area_notices=area_notices)
+                        area_notices=area_notices, crosswalk=crosswalk)
     if rule is None:
         return result
     work = Columns({"key": result.keys})

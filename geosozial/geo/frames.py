@@ -116,7 +116,8 @@ class FrameJoin:
 
 def join_frame(frame: gpd.GeoDataFrame, table: Table, columns: Sequence[str] | None = None, *,
                key_field: str = "AGS", source: str = "", notices: Sequence[Any] = (),
-               rule: Any = None, relations: Sequence[Any] = ()) -> FrameJoin:
+               rule: Any = None, relations: Sequence[Any] = (),
+               crosswalk: Any = None) -> FrameJoin:
     """Join ``table`` to the areas of ``frame`` (columns ``key`` and ``name``).
 
     Areas that share a key are merged into one (reported); the result has the area
@@ -138,7 +139,7 @@ def join_frame(frame: gpd.GeoDataFrame, table: Table, columns: Sequence[str] | N
                             rule=rule, relations=relations, key_field=key_field,
                             areas_source=source,
                             area_columns=[*attributes.columns, frame.geometry.name],
-                            area_notices=notices)
+                            area_notices=notices, crosswalk=crosswalk)
     joined = with_columns(frame.iloc[result.first_rows], result.columns,
                           _merged_geometry(frame, result.rows))
     return FrameJoin(joined, result.report, result.value_columns, result.text_columns)
