@@ -152,3 +152,36 @@ def test_join_of_2015_table_to_2021_areas_names_the_changed_territories(saxony,
     # without the crosswalk the join cannot see it (the finding of the issue)
     plain = gs.join(new, population_2015, confidentiality=False)
     assert plain.report.territory_changed == []
+
+
+def test_cli_derive_apply_and_join(tmp_path, capsys):
+    from geosozial.cli import main
+
+    frame = gpd.read_file(SACHSEN)
+    table = tmp_path / "bev2015.csv"
+    table.write_text("AGS;Gemeinde;Einwohner\n" + "\n".join(
+        f"{a};{g};{d['population']}" for a, g, d in zip(frame["AGS"], frame["GEN"],
+                                                        frame["destatis"], strict=True)),
+        encoding="utf-8")
+    cw = tmp_path / "umsteiger.csv"
+    assert main(["crosswalk", "derive", str(SACHSEN), str(VG5000), "--prefix", "14",
+                 "--gebietsstand", "31.12.2021", "--out", str(cw)]) == 0
+    printed = capsys.readouterr().out
+    assert "Änderungen: 7" in printed and "14521035 Aue-Bad Schlema" in printed
+    out = tmp_path / "bev2021.csv"
+    assert main(["crosswalk", "apply", str(table), "--crosswalk", str(cw), "--out", str(out),
+                 "--gebietsstand", "31.12.2021"]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "AGS;Name;Einwohner;Kennzeichen;Gebietsstand"
+    row = next(line for line in lines if line.startswith("14521460;"))
+    assert row.split(";")[2:] == [str(11679), "umgeschluesselt", "31.12.2021"]
+    areas = tmp_path / "sachsen2021.gpkg"
+    vg = gpd.read_file(VG5000)
+    vg[vg["AGS"].str.startswith("14")].to_file(areas)
+    assert main(["join", str(areas), str(out), "--out", str(tmp_path / "j.gpkg"), "--json",
+                 "--no-confidentiality"]) == 0
+    import json
+
+    printed = capsys.readouterr().out
+    report = json.loads(printed[printed.index("{"):printed.rindex("}") + 1])
+    assert report["matched"] == 419 and report["table_rows_without_geometry"] == []

@@ -45,10 +45,10 @@ from geosozial.core.tables.table import Table
 
 #: kinds of change, with their German words
 CHANGE_KINDS = {
-    "merged_existing": "eingegliedert (Schlüssel bleibt)",
-    "merged_new": "zusammengeschlossen (neuer Schlüssel)",
+    "merged_existing": "eingegliedert, Schlüssel bleibt",
+    "merged_new": "zusammengeschlossen, neuer Schlüssel",
     "rekeyed": "neuer Schlüssel",
-    "split": "aufgeteilt",
+    "split": "aufgeteilt (Anteile geschätzt)",
 }
 
 define("cw.shares",
@@ -296,8 +296,13 @@ def crosswalk_from_table(table: Table, *, old_column: str | None = None,
                                  value=share)
         rows.append((old_key, new_key, share))
     check_shares(rows, table.source)
-    return Crosswalk(rows, source=table.source,
-                     old_names=dict(zip(table.keys, table.names, strict=True)))
+    stand = next((v for c, vals in table.texts.items() if c.casefold() == "gebietsstand"
+                  for v in vals if v), "")
+    new_names = dict(zip(news, table.texts.get("name_neu", [""] * len(news)), strict=True))
+    return Crosswalk(rows, source=table.source, gebietsstand=stand,
+                     old_names=dict(zip(table.keys, table.names, strict=True)),
+                     new_names={normalize_key(k, "AGS" if len(k) in (7, 8) else "ARS")[0]: n
+                                for k, n in new_names.items() if k})
 
 
 def apply_crosswalk(table: Table, cw: Crosswalk, columns: Sequence[str] | None = None, *,

@@ -26,6 +26,10 @@ CORRECTION_LABELS = ["FDR (Benjamini-Hochberg)", "Bonferroni", "keine"]
 ALTERNATIVES = ["two-sided", "greater", "less", "folded"]
 ALTERNATIVE_LABELS = ["zweiseitig", "einseitig (größer)", "einseitig (kleiner)",
                       "gefaltet (|z|)"]
+#: the DROP_MISSING parameter's label; the core's message on missing values names it
+#: where the command line names ``--dropna``
+DROP_MISSING_LABEL = "Gebiete ohne Wert auslassen"
+DROP_MISSING_OPTION = f"'{DROP_MISSING_LABEL}'"
 
 
 class GeosozialAlgorithm(QgsProcessingAlgorithm):
@@ -96,7 +100,7 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
                 "ALPHA", "Signifikanzniveau", type=NUMBER_DOUBLE,
                 defaultValue=0.05, minValue=0.0001, maxValue=0.5))
         self.addParameter(QgsProcessingParameterBoolean(
-            "DROP_MISSING", "Gebiete ohne Wert auslassen (werden im Protokoll genannt)",
+            "DROP_MISSING", f"{DROP_MISSING_LABEL} (werden im Protokoll genannt)",
             defaultValue=False))
 
     def add_confidentiality(self) -> None:
@@ -164,20 +168,18 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
         return source
 
 
-def build_weights(areas, spec: str, source: str, feedback=None):
-    """Kernel weights for the areas (same arrays as the Python path), checked by the core
-    (:func:`geosozial.core.analysis.check_weights`: no neighbours at all is an error,
-    areas without neighbours are named); the notices go to the log.
-
-    Duplicate keys are not refused yet (the command line's ``weights.ids_duplicate``
-    lives in ``geosozial.geo.weights``, which QGIS does not load): the weights then carry
-    no ids.
+def build_weights(areas, spec: str, source: str, key_field: str, feedback=None):
+    """Kernel weights for the areas (same arrays as the Python path), checked by the core:
+    duplicate keys are refused naming ``key_field`` and the keys
+    (:func:`geosozial.core.weights_spec.unique_ids`, ``weights.ids_duplicate``), no
+    neighbours at all is an error and areas without neighbours are named
+    (:func:`geosozial.core.analysis.check_weights`); the notices go to the log.
     """
     from geosozial.core.analysis import check_weights
-    from geosozial.core.weights_spec import parse_weights_spec, weights_from_arrays
+    from geosozial.core.weights_spec import parse_weights_spec, unique_ids, weights_from_arrays
 
     parsed = parse_weights_spec(spec)
-    ids = areas.keys if len(set(areas.keys)) == len(areas.keys) else None
+    ids = unique_ids(areas.keys, key_field)
     if parsed.measures_distance:
         w = weights_from_arrays(parsed, len(areas.keys), ids=ids, points=areas.centroids())
     else:

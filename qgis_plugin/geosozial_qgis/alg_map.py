@@ -116,7 +116,7 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
             layers = [_choropleth(f, areas.values[f], scheme, k) for f in fields]
             note = ""
         else:
-            layers, note = self._analysis_layers(parameters, context, feedback, areas,
+            layers, note = self._analysis_layers(parameters, context, feedback, areas, key,
                                                  fields[0], kind, source.sourceName())
         title = self.parameterAsString(parameters, "TITLE", context) or ", ".join(fields)
         from geosozial.maps.notes import map_date
@@ -150,12 +150,19 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
                                  False)
         return {"OUTPUT": path, "SIZE": size, "TOLERANCE": tolerance}
 
-    def _analysis_layers(self, parameters, context, feedback, areas, field, kind, source):
+    def _analysis_layers(self, parameters, context, feedback, areas, key, field, kind,
+                         source):
         from geosozial.kernel.local import local_g, local_moran
-        from geosozial.maps.layers import gi_layer, lisa_layer, significance_layer
+        from geosozial.maps.layers import (
+            gi_layer,
+            lisa_layer,
+            significance_flags,
+            significance_layer,
+        )
         from geosozial.maps.notes import method_line, method_note
 
-        w, _ = build_weights(areas, self.weights_spec(parameters, context), source, feedback)
+        w, _ = build_weights(areas, self.weights_spec(parameters, context), source, key,
+                             feedback)
         kwargs = self.inference(parameters, context, local=True)
         y = areas.values[field]
         common = {"values": y.tolist(), "value_label": field, "lang": "de"}
@@ -166,13 +173,12 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
             main = lisa_layer(clusters, id="lisa", label=f"{field}: lokale Cluster (LISA)",
                               lisa_i=res.values.tolist(), lisa_z=res.z.tolist(),
                               lisa_p=res.p.tolist(), **common)
-            significant = [c in ("HH", "LL", "LH", "HL") for c in clusters]
-            isolated = [c == "isolated" for c in clusters]
+            significant, isolated = significance_flags("lisa", clusters)
         else:
             main = gi_layer(res.bins.tolist(), id="gi", label=f"{field}: Hot Spots (Gi*)",
                             gi_z=res.z.tolist(), gi_p=res.p.tolist(), **common)
-            significant = [b != 0 for b in res.bins.tolist()]
-            isolated = [bool(w.cardinalities[i] == 0) for i in range(w.n)]
+            significant, isolated = significance_flags("gi", res.bins.tolist(),
+                                                       res.islands.tolist())
         method = dict(res.method, field=field)
         note = method_line(method)
         main.note = method_note(method)

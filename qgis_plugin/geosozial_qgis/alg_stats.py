@@ -36,22 +36,30 @@ def _weights_report(w, notices) -> str:
 class _FieldAlgorithm(GeosozialAlgorithm):
     """An algorithm on one numeric field with weights (moran, lisa, hotspots)."""
 
-    def field_and_weights(self, parameters, context, feedback, second: str | None = None):
+    def field_and_weights(self, parameters, context, feedback, neighbour: str | None = None,
+                          base: str | None = None):
         """Source, field name, areas, weights spec and weights; notices in the log.
 
-        ``second`` (the neighbour or base field of a LISA variant) is read first, as the
-        command line does; areas are kept only where both fields have values.
+        The second field of a LISA variant (``neighbour`` or ``base``) is read first, as
+        the command line does; areas are kept only where both fields have values. The
+        neighbours' field must vary (:func:`geosozial.core.analysis.check_second_field`,
+        checked before the weights, as the command line does).
         """
+        from geosozial.core.analysis import check_second_field
+
         source = self.source(parameters, context)
         key = self.parameterAsString(parameters, "KEY_FIELD", context)
         field = self.parameterAsString(parameters, "FIELD", context)
+        second = neighbour or base
         areas = read_areas(source, key, ([second] if second else []) + [field], feedback,
                            what=source.sourceName(),
                            drop_missing=self.parameterAsBool(parameters, "DROP_MISSING",
                                                              context))
         log_notices(feedback, areas.notices)
+        if neighbour:
+            check_second_field(areas.values[neighbour], neighbour, source.sourceName())
         spec = self.weights_spec(parameters, context)
-        w, _ = build_weights(areas, spec, source.sourceName(), feedback)
+        w, _ = build_weights(areas, spec, source.sourceName(), key, feedback)
         feedback.pushInfo(f"Nachbarschaft {w.describe('de')}.")
         return source, field, areas, spec, w
 
@@ -87,7 +95,7 @@ class WeightsAlgorithm(GeosozialAlgorithm):
         areas = read_areas(source, key, [], feedback, what=source.sourceName())
         log_notices(feedback, areas.notices)
         w, notices = build_weights(areas, self.weights_spec(parameters, context),
-                                   source.sourceName(), feedback)
+                                   source.sourceName(), key, feedback)
         report = _weights_report(w, notices)
         feedback.pushInfo(f"Nachbarschaft {w.describe('de')}.")
         out = {"N": w.n, "ISLANDS": len(w.islands), "COMPONENTS": w.components[0],
@@ -213,7 +221,7 @@ class _LocalAlgorithm(_FieldAlgorithm):
 
         neighbour, base = self.variant(parameters, context)
         source, field, areas, _spec, w = self.field_and_weights(parameters, context, feedback,
-                                                                neighbour or base)
+                                                                neighbour, base)
         feedback.setProgress(40)
         kwargs = self.inference(parameters, context, local=True)
         y = areas.values[field]

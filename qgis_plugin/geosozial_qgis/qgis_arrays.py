@@ -108,12 +108,13 @@ def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
     """Read features, keys, values and metric geometries.
 
     Keys and names as :func:`read_area_features` reads them (the core's key rule, the
-    name from ``name_field`` or :data:`geosozial.core.keys.NAME_FIELDS`; the key when
-    the layer has no name field). Values go through the core's rule,
-    :func:`geosozial.core.analysis.field_values`, field by field in the order given (as
-    the command line reads a LISA variant's second field before the analysed one): text
-    that is no number is an error naming key and field, missing values are an error
-    naming the keys unless ``drop_missing`` (then the areas are left out and named);
+    name from ``name_field`` or :data:`geosozial.core.keys.NAME_FIELDS`, "" when the
+    layer has no name field, as the geopandas door: the map shows the key there).
+    Values go through the core's rule, :func:`geosozial.core.analysis.field_values`,
+    field by field in the order given (as the command line reads a LISA variant's
+    second field before the analysed one): text that is no number is an error naming
+    key and field, missing values are an error naming the keys and the DROP_MISSING
+    parameter unless ``drop_missing`` (then the areas are left out and named);
     ``keep_missing`` keeps them as NaN (e.g. "keine Daten" on a map). Repaired
     geometries and the reprojection of a geographic CRS are the core's notices
     ``geo.invalid_repaired`` and ``geo.reprojected``.
@@ -122,6 +123,8 @@ def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
     from geosozial.core.join import key_kind
     from geosozial.core.keys import NAME_FIELDS, normalize_area_keys
     from geosozial.core.messages import GeosozialError, Notice
+
+    from .alg_base import DROP_MISSING_OPTION
 
     _define_messages()
     fields = source.fields()
@@ -159,8 +162,6 @@ def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
         geometries.append(geom)
     keys, notices = normalize_area_keys(raw_keys, key_kind(key_field), source=what,
                                         field=key_field)
-    if not name_field:
-        names = list(keys)
     if repaired:
         notices.append(Notice("geo.invalid_repaired", "repair", file=what, n=len(repaired),
                               keys=", ".join(keys[i] for i in repaired[:20])))
@@ -174,7 +175,8 @@ def read_areas(source, key_field: str, value_fields: list[str], feedback, *,
             values[f] = np.full(len(keys), math.nan)
             values[f][kept] = known
             continue
-        kept, known = field_values(cells[f], keys, f, what, drop_missing, notices)
+        kept, known = field_values(cells[f], keys, f, what, drop_missing, notices,
+                                   option=DROP_MISSING_OPTION)
         if len(kept) < len(keys):  # left out and named: the other fields follow
             features = [features[i] for i in kept]
             keys = [keys[i] for i in kept]

@@ -58,7 +58,9 @@ def log_feedback():
 
 def core_text(code: str, **params) -> str:
     """A core message in German, as the command line prints it (``Fehler: `` left off)."""
-    import geosozial.core.analysis  # noqa: F401  (defines the ana.* and geo.* messages)
+    # imported for the messages they define (ana.*, geo.*, weights.*)
+    import geosozial.core.analysis
+    import geosozial.core.weights_spec  # noqa: F401
     from geosozial.core.messages import render
 
     return render(code, params, "de")
@@ -549,6 +551,39 @@ def test_numeric_area_keys_are_repaired_by_the_core_rule(qgis_app, tmp_path):
     assert note.startswith("[repair] zahlen") and "→ 01051" in note
 
 
+def map_data(page: str) -> dict:
+    return json.loads(re.search(r'id="gs-data">(.*?)</script>', page, re.S).group(1))
+
+
+def test_htmlmap_without_name_field_shows_the_keys(run, tmp_path):
+    """No name field: names are "" (as the geopandas door reads them) and the map shows
+    the key in tooltip and table (:func:`geosozial.maps.html.render_map`)."""
+    bare = str(tmp_path / "ohne_namen.gpkg")
+    run("native:retainfields", {"INPUT": DEMO_LAYER, "FIELDS": ["AGS", "EWZ"],
+                                "OUTPUT": bare})
+    out = tmp_path / "karte.html"
+    run("geosozial:htmlmap", {"INPUT": bare, "KEY_FIELD": "AGS", "FIELD": ["EWZ"],
+                              "OUTPUT": str(out)})
+    data = map_data(out.read_text(encoding="utf-8"))
+    keys = sorted(str(f["AGS"]) for f in features(bare))
+    assert sorted(data["keys"]) == keys and "14999040" in keys
+    assert data["names"] == data["keys"]  # tooltip name, table column and summary
+
+
+def test_htmlmap_hotspots_mark_islands_as_isolated(run, tmp_path):
+    """Gi*: islands have bin 0 and are shown as isolated on the significance map, by the
+    core's rule (:func:`geosozial.maps.layers.significance_flags`)."""
+    out = tmp_path / "karte.html"
+    run("geosozial:htmlmap", {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "FIELD": ["EWZ"],
+                              "KIND": 2, "OUTPUT": str(out)})
+    data = map_data(out.read_text(encoding="utf-8"))
+    sig = next(layer for layer in data["layers"] if layer["id"] == "signifikanz")
+    isolated = [c["label"] for c in sig["classes"]].index("ohne Nachbarn (isoliert)")
+    island = data["keys"].index("14999410")
+    assert sig["cls"][island] == isolated
+    assert sig["cls"].count(isolated) == 1 == sig["classes"][isolated]["count"]
+
+
 def test_htmlmap_basemap_only_on_request(run, tmp_path):
     plain, tiles = tmp_path / "ohne.html", tmp_path / "mit.html"
     common = {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "FIELD": ["EWZ"]}
@@ -602,8 +637,10 @@ def test_missing_values_are_an_error_naming_the_keys_or_left_out_and_named(qgis_
     areas = with_field(run, tmp_path, "luecke", 0,
                        "CASE WHEN \"AGS\" IN ('14999030', '14999060') THEN NULL "
                        "ELSE \"EWZ\" END")
+    # the command line names --dropna, the plugin its DROP_MISSING parameter
     assert lisa_error(run, tmp_path, areas, "luecke") == core_text(
-        "ana.missing", file="werte", field="luecke", n=2, keys="14999030, 14999060")
+        "ana.missing", file="werte", field="luecke", n=2, keys="14999030, 14999060",
+        option="'Gebiete ohne Wert auslassen'")
     log = log_feedback()  # --dropna / DROP_MISSING: left out and named (a warning)
     processing.run("geosozial:lisa", {"INPUT": areas, "KEY_FIELD": "AGS", "FIELD": "luecke",
                                       "DROP_MISSING": True,
@@ -622,19 +659,27 @@ def test_a_constant_field_gets_the_command_lines_kernel_message(run, tmp_path):
     assert message.startswith("werte: Feld konstant ist überall gleich (7.0); ")
 
 
-@pytest.mark.xfail(strict=True, reason="weights.ids_duplicate is defined in geosozial.geo."
-                   "weights only, which QGIS does not load; the plugin cannot refuse with "
-                   "the command line's message until the core defines it")
+def test_a_constant_neighbours_field_is_named(run, tmp_path):
+    """Bivariate LISA: the neighbours' field, not the analysed one, is named
+    (:func:`geosozial.core.analysis.check_second_field`, as ``geosozial lisa --field EWZ
+    --neighbour-field konstant``)."""
+    areas = with_field(run, tmp_path, "konstant", 0, "7")
+    message = lisa_error(run, tmp_path, areas, "EWZ", NEIGHBOUR_FIELD="konstant")
+    assert message == core_text("ana.constant", file="werte", field="konstant", value=7.0)
+
+
 def test_duplicate_keys_are_refused_for_weights(run, tmp_path):
-    """``geosozial lisa`` refuses areas whose key occurs twice ("Schlüssel in Spalte 'key'
-    kommen mehrfach vor: 14999080. Nachbarschaften brauchen eindeutige Schlüssel.")."""
+    """``geosozial lisa`` refuses areas whose key occurs twice ("Schlüssel in ... kommen
+    mehrfach vor: 14999080. Nachbarschaften brauchen eindeutige Schlüssel."); the plugin
+    names the key field."""
     once = str(tmp_path / "einmal.gpkg")
     run("native:extractbyexpression", {"INPUT": DEMO_LAYER,
                                        "EXPRESSION": "\"AGS\" = '14999080'", "OUTPUT": once})
     twice = str(tmp_path / "doppelt.gpkg")
     run("native:mergevectorlayers", {"LAYERS": [DEMO_LAYER, once], "OUTPUT": twice})
     message = lisa_error(run, tmp_path, twice, "EWZ")
-    assert "kommen mehrfach vor: 14999080" in message
+    assert message == core_text("weights.ids_duplicate", column="AGS", keys="14999080")
+    assert "AGS" in message and "kommen mehrfach vor: 14999080" in message
 
 
 def test_weights_checks_and_reprojection_are_core_notices(qgis_app, run, tmp_path):

@@ -1,0 +1,139 @@
+"""CLI command ``crosswalk``: derive a crosswalk from two geometry editions, apply one.
+
+Example:
+    >>> from geosozial.cli import main
+    >>> main(["crosswalk", "derive", "gemeinden_2015.gpkg", "VG5000_GEM.shp",
+    ...       "--out", "umsteiger.csv"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from geosozial.cli.common import Texts, print_notices, print_written
+
+
+def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
+    """Register ``crosswalk derive`` and ``crosswalk apply`` on the subparsers ``sub``."""
+    p = sub.add_parser("crosswalk", parents=[common],
+                       help=t("Umsteigeschlüssel zwischen Gebietsständen ableiten oder anwenden",
+                              "derive or apply a crosswalk between Gebietsstände"))
+    steps = p.add_subparsers(dest="step", metavar=t("SCHRITT", "STEP"), required=True)
+    d = steps.add_parser("derive", parents=[common],
+                         help=t("aus zwei Geometrie-Ständen ableiten (Verschneidung)",
+                                "derive from two geometry editions (overlay)"))
+    d.add_argument("old", metavar=t("ALT", "OLD"), help=t("Gemeinden des alten Stands",
+                                                          "municipalities, old edition"))
+    d.add_argument("new", metavar=t("NEU", "NEW"), help=t("Gemeinden des neuen Stands",
+                                                          "municipalities, new edition"))
+    d.add_argument("--key", default="AGS", help=t("Schlüsselfeld (Standard AGS)",
+                                                  "key field (default AGS)"))
+    d.add_argument("--prefix", help=t("nur Schlüssel mit diesem Anfang (z. B. 14 für Sachsen)",
+                                      "only keys starting with this (e.g. 14 for Saxony)"))
+    d.add_argument("--tolerance", type=float, default=0.2,
+                   help=t("Flächenanteile darunter gelten als Generalisierungsunterschied "
+                          "(Standard 0.2)", "area shares below this count as differences of "
+                          "generalisation (default 0.2)"))
+    d.add_argument("--gebietsstand", default="", help=t("Gebietsstand des neuen Stands, z. B. "
+                                                        "31.12.2021", "Gebietsstand of the new "
+                                                        "edition, e.g. 31.12.2021"))
+    d.add_argument("--out", required=True, help=t("Umsteigeschlüssel (CSV alt;neu;anteil)",
+                                                  "crosswalk (CSV alt;neu;anteil)"))
+    d.set_defaults(func=cmd_derive)
+    a = steps.add_parser("apply", parents=[common],
+                         help=t("Zählwerte einer Tabelle auf den neuen Gebietsstand umrechnen",
+                                "convert the counts of a table to the new Gebietsstand"))
+    a.add_argument("table", metavar=t("TABELLE", "TABLE"),
+                   help=t("Indikatortabelle (CSV/XLSX)", "indicator table (CSV/XLSX)"))
+    a.add_argument("--crosswalk", required=True, help=t("Umsteigeschlüssel alt;neu;anteil",
+                                                        "crosswalk alt;neu;anteil"))
+    a.add_argument("--columns", nargs="+", metavar=t("SPALTE", "COLUMN"),
+                   help=t("nur diese Zählwerte", "only these counts"))
+    a.add_argument("--gebietsstand", default="", help=t("Ziel-Gebietsstand, z. B. 31.12.2021",
+                                                        "target Gebietsstand, e.g. 31.12.2021"))
+    a.add_argument("--out", required=True, help=t("umgerechnete Tabelle (CSV)",
+                                                  "converted table (CSV)"))
+    a.set_defaults(func=cmd_apply)
+
+
+def crosswalk_csv(rows: list[tuple[str, str, float]], old_names: dict[str, str],
+                  new_names: dict[str, str], gebietsstand: str) -> str:
+    """The crosswalk as CSV text (``;``, German decimal comma), names for the reader.
+
+    Example:
+        >>> print(crosswalk_csv([("1", "2", 0.5)], {"1": "A"}, {"2": "B"}, "31.12.2021"))
+        alt;name_alt;neu;name_neu;anteil;gebietsstand
+        1;A;2;B;0,5;31.12.2021
+        <BLANKLINE>
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer.writerow(["alt", "name_alt", "neu", "name_neu", "anteil", "gebietsstand"])
+    for old, new, share in rows:
+        writer.writerow([old, old_names.get(old, ""), new, new_names.get(new, ""),
+                         _decimal(share), gebietsstand])
+    return buffer.getvalue()
+
+
+def _decimal(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def _cell(value: float, flag: str) -> str:
+    """A value as the official tables write it: the symbol where there is no number."""
+    if value != value:
+        return flag if flag in (".", "x", "/", "...", "*") else "."
+    return _decimal(value)
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    """``geosozial crosswalk derive``: overlay two editions, report every change."""
+    from geosozial.geo.areas import read_areas
+    from geosozial.geo.crosswalk import derive_crosswalk
+
+    old = read_areas(args.old, key=args.key)
+    new = read_areas(args.new, key=args.key)
+    if args.prefix:
+        for areas in (old, new):
+            areas.frame = areas.frame[areas.frame["key"].str.startswith(args.prefix)] \
+                .reset_index(drop=True)
+    cw = derive_crosswalk(old, new, tolerance=args.tolerance, gebietsstand=args.gebietsstand)
+    print_notices(old.notices + new.notices + cw.notices, args.lang)
+    de = args.lang == "de"
+    lines = cw.report(args.lang)
+    print(("Änderungen: " if de else "changes: ") + str(len(lines)))
+    for line in lines:
+        print("  " + line)
+    text = crosswalk_csv(cw.rows, cw.old_names, cw.new_names, cw.gebietsstand)
+    Path(args.out).write_text(text, encoding="utf-8")
+    print_written(args.out, args.lang)
+    return 0
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    """``geosozial crosswalk apply``: counts onto the new Gebietsstand, as CSV."""
+    from geosozial.core.crosswalk import apply_crosswalk, crosswalk_from_table
+    from geosozial.core.tables.plain import read_plain_csv
+    from geosozial.core.tables.read import read_table
+
+    cw = crosswalk_from_table(read_plain_csv(args.crosswalk, key_column="alt"))
+    table = read_table(args.table, columns=args.columns)
+    converted = apply_crosswalk(table, cw, args.columns, gebietsstand=args.gebietsstand)
+    print_notices(converted.notices, args.lang)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    stand = converted.meta.get("Gebietsstand", "")
+    columns = converted.value_columns
+    writer.writerow(["AGS", "Name", *columns, "Kennzeichen", "Gebietsstand"])
+    for i, key in enumerate(converted.keys):
+        cells = [_cell(converted.values[c][i], converted.flags[c][i]) for c in columns]
+        marks = sorted({converted.flags[c][i] for c in columns} & {"umgeschluesselt",
+                                                                   "geschaetzt"})
+        writer.writerow([key, converted.names[i], *cells, ", ".join(marks), stand])
+    Path(args.out).write_text(buffer.getvalue(), encoding="utf-8")
+    print_written(args.out, args.lang)
+    return 0
