@@ -85,10 +85,12 @@ def test_every_command_has_german_help(command):
 
 def test_input_error_exit_code_and_message(tmp_path, capsys):
     missing = tmp_path / "gibtsnicht.gpkg"
-    code = main(["join", str(missing), str(tmp_path / "t.csv"), "--out", str(tmp_path / "o")])
+    code = main(["join", str(missing), str(tmp_path / "t.csv"), "--out",
+                 str(tmp_path / "o.gpkg")])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("Fehler:") and "gibtsnicht.gpkg" in err
-    code = main(["join", str(missing), str(tmp_path / "t.csv"), "--out", "o", "--lang", "en"])
+    code = main(["join", str(missing), str(tmp_path / "t.csv"), "--out", "o.gpkg",
+                 "--lang", "en"])
     assert capsys.readouterr().err.startswith("error:") and code == 2
 
 

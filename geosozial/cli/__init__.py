@@ -5,9 +5,16 @@ subcommands with ``set_defaults(func=...)``.
 - :mod:`geosozial.cli.stats`: ``moran``, ``lisa``, ``hotspots``
 - :mod:`geosozial.cli.maps`: ``map``
 - :mod:`geosozial.cli.project`: ``report``, ``demo``
+- :mod:`geosozial.cli.crosswalk`: ``crosswalk derive``, ``crosswalk apply``
 - :mod:`geosozial.cli.catalogue`: ``indicators``
 
 Messages are German by default; ``--lang en`` switches to English.
+
+Exit codes: 0 done; 2 an input problem (a message naming file, line, key, field or
+parameter); 1 an unexpected internal error (a short message and the path of a log file
+in the system temp folder, ``geosozial-fehler-<Zeitstempel>-….log``, that holds the
+traceback); 130 interrupted (Ctrl-C: one line, no traceback; outputs are written
+atomically, so every previous output is left as it was).
 
 Example:
     >>> main(["indicators", "--lang", "en"])  # doctest: +SKIP
@@ -16,8 +23,10 @@ Example:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from geosozial import __version__
 from geosozial.core.messages import GeosozialError, set_language
@@ -34,6 +43,87 @@ def _file_error(exc: BaseException, lang: str) -> str:
     if lang == "de":
         return f"Datei kann nicht gelesen oder geschrieben werden ({text})"
     return f"cannot read or write file ({text})"
+
+
+#: exit code after Ctrl-C (128 + SIGINT, as shells report it)
+EXIT_INTERRUPTED = 130
+
+INTERRUPTED = {"de": "abgebrochen", "en": "interrupted"}
+
+
+def _interrupted(lang: str) -> int:
+    """One line on stderr, no traceback; exit code 130."""
+    try:
+        print(INTERRUPTED.get(lang, INTERRUPTED["de"]), file=sys.stderr)
+    except (OSError, ValueError):  # stderr already closed
+        pass
+    return EXIT_INTERRUPTED
+
+
+def write_error_log(exc: BaseException, argv: Sequence[str]) -> Path | None:
+    """Write the full traceback of an unexpected error into a new log file.
+
+    Parameters
+    ----------
+    exc : BaseException
+        The error.
+    argv : sequence of str
+        The command line (recorded with the version, Python and platform).
+
+    Returns
+    -------
+    Path or None
+        ``geosozial-fehler-<YYYYmmdd-HHMMSS>-<random>.log`` in the system temp folder
+        (readable by the user only), or None if it cannot be written.
+
+    Examples
+    --------
+    >>> try:
+    ...     1 / 0
+    ... except ZeroDivisionError as exc:
+    ...     log = write_error_log(exc, ["join"])
+    >>> log.name.startswith("geosozial-fehler-"), "ZeroDivisionError" in log.read_text()
+    (True, True)
+    >>> log.unlink()
+    """
+    import platform
+    import tempfile
+    import time
+    import traceback
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    text = (f"geosozial {__version__}\nPython {sys.version}\n{platform.platform()}\n"
+            f"Befehl: geosozial {' '.join(argv)}\nOrdner: {os.getcwd()}\n\n"
+            + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"geosozial-fehler-{stamp}-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError:
+        return None
+    return Path(name)
+
+
+def _internal_error(exc: BaseException, argv: Sequence[str], lang: str) -> int:
+    """A short message naming the log file with the traceback; exit code 1."""
+    log = write_error_log(exc, argv)
+    first = (str(exc).strip().splitlines() or [""])[0]
+    what = type(exc).__name__ + (f": {first[:200]}" if first else "")
+    if log is None:  # no log file possible: the traceback is the only record left
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    if lang == "en":
+        print(f"error: internal error in geosozial ({what}). This is a bug, not a problem "
+              f"of your input. The full traceback is in {log}; please send that file with "
+              "a bug report." if log else f"error: internal error in geosozial ({what}).",
+              file=sys.stderr)
+    else:
+        print(f"Fehler: interner Fehler in geosozial ({what}). Das ist ein Programmfehler, "
+              f"kein Fehler Ihrer Eingaben. Der vollständige Ablauf steht in {log}; bitte "
+              "diese Datei mit der Fehlermeldung einsenden." if log else
+              f"Fehler: interner Fehler in geosozial ({what}).", file=sys.stderr)
+    return 1
 
 
 def _lang(argv: Sequence[str]) -> str:
@@ -55,7 +145,7 @@ def build_parser(lang: str = "de") -> argparse.ArgumentParser:
     def t(de: str, en: str) -> str:
         return en if lang == "en" else de
 
-    from geosozial.cli import catalogue, maps, project, stats, tables
+    from geosozial.cli import catalogue, crosswalk, maps, project, stats, tables
     from geosozial.cli.common import parent_parsers
     from geosozial.cli.german import use_language
 
@@ -72,12 +162,14 @@ def build_parser(lang: str = "de") -> argparse.ArgumentParser:
     stats.add_parsers(sub, t, common)
     maps.add_parsers(sub, t, common)
     project.add_parsers(sub, t, common)
+    crosswalk.add_parsers(sub, t, common)
     catalogue.add_parsers(sub, t, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (2 for input errors, with a clear message).
+    """Run the CLI; returns the exit code (2 for input errors, with a clear message;
+    1 for an internal error, with the path of the log file; 130 after Ctrl-C).
 
     Example:
         >>> main(["indicators"])  # doctest: +SKIP
@@ -87,6 +179,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang = _lang(argv)
     if lang not in ("de", "en"):
         lang = "de"
+    # GDAL would write a .aux.xml beside an input GeoPackage with dataset metadata it
+    # merely reads; a run of geosozial adds no file to the folders of its inputs
+    pam = os.environ.get("GDAL_PAM_ENABLED")
+    if pam is None:
+        os.environ["GDAL_PAM_ENABLED"] = "NO"
+    try:
+        return _run(argv, lang)
+    except KeyboardInterrupt:
+        return _interrupted(lang)
+    except Exception as exc:  # a bug outside the command itself (parser, set-up)
+        return _internal_error(exc, argv, lang)
+    finally:
+        if pam is None:
+            os.environ.pop("GDAL_PAM_ENABLED", None)
+
+
+def _run(argv: list[str], lang: str) -> int:
     parser = build_parser(lang)
     args = parser.parse_args(argv)
     args.lang = lang  # --lang may stand before or after the command
@@ -100,9 +209,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(("Fehler: " if args.lang == "de" else "error: ") + exc.text(args.lang),
               file=sys.stderr)
         return 2
-    except (OSError, RuntimeError, ValueError) as exc:  # file system, GDAL, bad values
-        if type(exc).__name__ not in FILE_ERRORS and not isinstance(exc, OSError):
-            raise
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        if not (isinstance(exc, OSError) or type(exc).__name__ in FILE_ERRORS):
+            return _internal_error(exc, argv, args.lang)
         print(("Fehler: " if args.lang == "de" else "error: ") + _file_error(exc, args.lang),
               file=sys.stderr)
         return 2

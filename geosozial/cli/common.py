@@ -1,5 +1,12 @@
 """Pieces every command group shares: parent parsers, the confidentiality rule, output.
 
+Outputs: every command checks all its outputs before it reads or writes anything
+(:func:`outputs_of`), writes them inside one :class:`~geosozial.core.outputs.OutputSet`
+(committed together when the command is done) and only then prints ``geschrieben:``.
+Rules: an output file (``--out``, ``--html``, ``--png``, ``--plot``) needs an existing
+folder and the extension of its format (``.gpkg``, ``.html``/``.htm``, ``.png``); output
+folders (``report --out DIR``, ``demo --out DIR``) are created when missing.
+
 Example:
     >>> common, conf = parent_parsers(lambda de, en: de)
     >>> conf.parse_args(["--min-count", "4"]).min_count
@@ -14,6 +21,7 @@ from pathlib import Path
 
 from geosozial.core.confidentiality import ConfidentialityRule
 from geosozial.core.messages import GeosozialError, Notice, define
+from geosozial.core.outputs import Output, OutputSet
 
 Texts = Callable[[str, str], str]
 
@@ -63,3 +71,61 @@ def print_notices(notices: Sequence[Notice], lang: str) -> None:
 def print_written(path: str | Path, lang: str) -> None:
     """``geschrieben: PATH`` (``written:`` in English)."""
     print(("geschrieben: " if lang == "de" else "written: ") + str(path))
+
+
+def label(args: argparse.Namespace, de: str, en: str) -> str:
+    """``de`` or ``en`` by the command's language (for names of inputs in messages).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (its ``lang``).
+    de, en : str
+        The German and the English text.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> label(argparse.Namespace(lang="en"), "FLAECHEN", "AREAS")
+    'AREAS'
+    """
+    return en if getattr(args, "lang", "de") == "en" else de
+
+
+def outputs_of(inputs: Sequence[tuple[str, str | Path | None]],
+               outputs: Sequence[tuple[str, str | Path | None, str]]) -> OutputSet:
+    """The outputs of a command, checked before anything is read or written.
+
+    Parameters
+    ----------
+    inputs : sequence of (str, path)
+        The command's inputs: the name shown (``FLAECHEN``) and the path.
+    outputs : sequence of (str, path or None, str)
+        Option, path (None: not given) and format (``gpkg``, ``html``, ``png``).
+
+    Returns
+    -------
+    OutputSet
+        Protecting ``inputs``, with ``outputs`` planned; write inside ``with``.
+
+    Raises
+    ------
+    GeosozialError
+        (exit 2) if an output is an input, repeats another output, lacks its format's
+        extension or lies in a missing or unwritable folder.
+
+    Examples
+    --------
+    >>> outputs_of([("TABELLE", "t.csv")], [("--out", "t.csv", "gpkg")])
+    Traceback (most recent call last):
+    ...
+    geosozial.core.messages.GeosozialError: --out t.csv ist zugleich die Eingabe
+    TABELLE t.csv ...
+    """
+    outputs_set = OutputSet(inputs)
+    outputs_set.check([Output(option, path, kind) for option, path, kind in outputs
+                       if path is not None])
+    return outputs_set

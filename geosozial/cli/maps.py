@@ -144,7 +144,9 @@ def map_options(args: argparse.Namespace, frame: Any) -> dict[str, Any]:
 
 def write_outputs(built: Any, html: str | None, png: str | None, lang: str,
                   png_layer: int = 0) -> list[Path]:
-    """Write the HTML and/or PNG of ``built``; print notices and what was written."""
+    """Write the HTML and/or PNG of ``built`` (atomically, inside the command's
+    :class:`~geosozial.core.outputs.OutputSet`); print the notices. The command prints
+    ``geschrieben:`` once its outputs are in place."""
     from geosozial.geo.png import map_png
 
     for n in built.notices:  # rendered in the language set for the command
@@ -155,8 +157,6 @@ def write_outputs(built: Any, html: str | None, png: str | None, lang: str,
         written.append(built.write(html))
     if png:
         written.append(map_png(built, png, layer=png_layer))
-    for path in written:
-        print(("geschrieben: " if lang == "de" else "written: ") + str(path))
     return written
 
 
@@ -174,29 +174,42 @@ def stored_labels(path: str, lang: str) -> dict[str, tuple[str, str]]:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    """``geosozial map``: choropleth of one or more fields as HTML (and PNG)."""
+    """``geosozial map``: choropleth of one or more fields as HTML (and PNG).
+
+    ``--out`` (``.html``/``.htm``) and ``--png`` (``.png``) are checked before the areas
+    are read and committed together at the end.
+    """
+    from geosozial.cli.common import label, outputs_of, print_written
     from geosozial.geo.areas import read_areas
     from geosozial.geo.maps import field_label, indicator_map, numeric_field
 
     if not args.out and not args.png:
         raise GeosozialError("cli.maps.no_output")
-    areas = read_areas(args.areas, key=args.key, layer=args.layer)
-    for field in args.field:  # every field checked before anything is written
-        numeric_field(areas.frame, field, str(args.areas))
-    for n in areas.notices:
-        print(f"[{n.severity}] {n.text(args.lang)}")
-    options = map_options(args, areas.frame)
-    labels = stored_labels(args.areas, args.lang)
-    for option, given in (("label", args.label), ("unit", args.unit)):
-        if given and len(given) != len(args.field):
-            raise GeosozialError("cli.maps.label_count", option=option, given=len(given),
-                                 n=len(args.field))
-    for i, f in enumerate(args.field):
-        label, unit = labels.get(f, field_label(f, args.lang))
-        labels[f] = (args.label[i] if args.label else label, args.unit[i] if args.unit else unit)
-    title = args.title or ", ".join(labels[f][0] for f in args.field)
-    built = indicator_map(areas.frame, args.field, title=title, scheme=args.scheme, k=args.k,
-                          breaks=parse_breaks(args.breaks), palette_name=args.palette,
-                          labels=labels, source=options.pop("source", ""), **options)
-    write_outputs(built, args.out, args.png, args.lang)
+    outputs = outputs_of([(label(args, "FLAECHEN", "AREAS"), args.areas)],
+                         [("--out", args.out, "html"), ("--png", args.png, "png")])
+    with outputs:
+        areas = read_areas(args.areas, key=args.key, layer=args.layer)
+        for field in args.field:  # every field checked before anything is written
+            numeric_field(areas.frame, field, str(args.areas))
+        for n in areas.notices:
+            print(f"[{n.severity}] {n.text(args.lang)}")
+        options = map_options(args, areas.frame)
+        labels = stored_labels(args.areas, args.lang)
+        for option, given in (("label", args.label), ("unit", args.unit)):
+            if given and len(given) != len(args.field):
+                raise GeosozialError("cli.maps.label_count", option=option, given=len(given),
+                                     n=len(args.field))
+        for i, f in enumerate(args.field):
+            label_, unit = labels.get(f, field_label(f, args.lang))
+            labels[f] = (args.label[i] if args.label else label_,
+                         args.unit[i] if args.unit else unit)
+        title = args.title or ", ".join(labels[f][0] for f in args.field)
+        built = indicator_map(areas.frame, args.field, title=title, scheme=args.scheme,
+                              k=args.k, breaks=parse_breaks(args.breaks),
+                              palette_name=args.palette, labels=labels,
+                              source=options.pop("source", ""), **options)
+        write_outputs(built, args.out, args.png, args.lang)
+    for path in (args.out, args.png):
+        if path:
+            print_written(Path(path), args.lang)
     return 0

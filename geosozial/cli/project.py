@@ -1,5 +1,8 @@
 """CLI commands for projects: ``report`` (a project file) and ``demo`` (the bundled one).
 
+The output folder (``--out``) is created when missing; no file the run writes may be an
+input of the project, and all of them are committed together at the end of the run.
+
 Example:
     >>> from geosozial.cli import main
     >>> main(["report", "projekt.toml", "--out", "bericht"])  # doctest: +SKIP
@@ -29,8 +32,9 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
     p.add_argument("project", metavar=t("PROJEKT", "PROJECT"),
                    help=t("Projektdatei (TOML)", "project file (TOML)"))
     p.add_argument("--out", help=t("Ausgabeordner (Standard: Ordner 'ausgabe' neben der "
-                                   "Projektdatei)", "output folder (default: folder 'ausgabe' "
-                                   "next to the project file)"))
+                                   "Projektdatei; wird angelegt, wenn er fehlt)",
+                                   "output folder (default: folder 'ausgabe' next to the "
+                                   "project file; created when missing)"))
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("demo", parents=[common],
@@ -42,8 +46,9 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
                            "Runs the bundled fictional Musterkreis demo like 'geosozial "
                            "report': joins, aggregates to Sozialräume and writes GeoPackages, "
                            "reports and maps."))
-    p.add_argument("--out", default="demo_out", help=t("Ausgabeordner (Standard demo_out)",
-                                                       "output folder (default demo_out)"))
+    p.add_argument("--out", default="demo_out",
+                   help=t("Ausgabeordner (Standard demo_out; wird angelegt, wenn er fehlt)",
+                          "output folder (default demo_out; created when missing)"))
     p.set_defaults(func=cmd_demo)
 
 
@@ -53,7 +58,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     project = Path(args.project)
     out = Path(args.out) if args.out else project.parent / "ausgabe"
-    print(run_project(project, out, lang=args.lang).text(args.lang))
+    print(run_project(project, out, lang=args.lang, out_parameter="--out").text(args.lang))
     return 0
 
 
@@ -62,5 +67,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from geosozial.pipeline.demo import demo_project
     from geosozial.pipeline.project import run_project
 
-    print(run_project(demo_project(), Path(args.out), lang=args.lang).text(args.lang))
+    print(run_project(demo_project(), Path(args.out), lang=args.lang,
+                      out_parameter="--out").text(args.lang))
     return 0

@@ -107,19 +107,24 @@ def _print_notices(notices, lang: str) -> None:
 
 def cmd_moran(args: argparse.Namespace) -> int:
     """``geosozial moran``: Moran's I, Geary's C, General G as a table or JSON."""
+    from geosozial.cli.common import label, outputs_of
     from geosozial.geo.analysis import global_analysis
 
-    areas = _read(args)
-    analysis = global_analysis(areas.frame, args.field, weights=args.weights,
-                               permutations=args.permutations, seed=args.seed,
-                               alternative=args.alternative, dropna=args.dropna,
-                               source=str(args.areas))
-    rows = [r.as_row() for r in analysis.result]
-    if args.plot:
-        from geosozial.maps.scatter import moran_scatter_png
+    outputs = outputs_of([(label(args, "FLAECHEN", "AREAS"), args.areas)],
+                         [("--plot", args.plot, "png")])
+    with outputs:
+        areas = _read(args)
+        analysis = global_analysis(areas.frame, args.field, weights=args.weights,
+                                   permutations=args.permutations, seed=args.seed,
+                                   alternative=args.alternative, dropna=args.dropna,
+                                   source=str(args.areas))
+        if args.plot:
+            from geosozial.maps.scatter import moran_scatter_png
 
-        _, y = _values(analysis)
-        moran_scatter_png(y, analysis.weights, args.plot, title=args.field, lang=args.lang)
+            _, y = _values(analysis)
+            moran_scatter_png(y, analysis.weights, args.plot, title=args.field,
+                              lang=args.lang)
+    rows = [r.as_row() for r in analysis.result]
     if args.json:
         print(json.dumps({"field": args.field, "statistics": rows,
                           "notices": [n.as_dict(args.lang) for n in
@@ -151,7 +156,12 @@ def _values(analysis):
 
 
 def cmd_local(args: argparse.Namespace, kind: str) -> int:
-    """``geosozial lisa`` / ``geosozial hotspots``: result columns into a GeoPackage."""
+    """``geosozial lisa`` / ``geosozial hotspots``: result columns into a GeoPackage.
+
+    ``--out``, ``--plot``, ``--html`` and ``--png`` are all checked before the areas are
+    read and committed together when the command is done.
+    """
+    from geosozial.cli.common import label, outputs_of, print_written
     from geosozial.cli.maps import map_options, write_outputs
     from geosozial.core.messages import GeosozialError
     from geosozial.geo.analysis import local_analysis
@@ -159,41 +169,49 @@ def cmd_local(args: argparse.Namespace, kind: str) -> int:
 
     if not (args.out or args.html or args.png):
         raise GeosozialError("cli.stats.no_output")
-    areas = _read(args)
-    options = map_options(args, areas.frame) if (args.html or args.png) else {}
-    analysis = local_analysis(areas.frame, args.field, kind=kind, weights=args.weights,
-                              permutations=args.permutations, seed=args.seed,
-                              correction=args.correction, alpha=args.alpha,
-                              alternative=args.alternative, dropna=args.dropna,
-                              source=str(args.areas),
-                              neighbour_field=getattr(args, "neighbour_field", None),
-                              base_field=getattr(args, "base", None))
-    method = analysis.method()
-    counts = analysis.result.counts()
-    if args.out:
-        write_geopackage(args.out, {"lisa" if kind == "lisa" else "hotspots": analysis.frame}, {
-            "geosozial_version": __version__, "quelle": str(args.areas), "feld": args.field,
-            "methode": method, "methode_text": method_note(method, "de"), "klassen": counts,
-            "hinweise": [n.as_dict() for n in areas.notices + analysis.notices],
-        })
-    if kind == "lisa" and getattr(args, "plot", None):
-        from geosozial.maps.scatter import moran_scatter_png
+    plot = getattr(args, "plot", None) if kind == "lisa" else None
+    outputs = outputs_of([(label(args, "FLAECHEN", "AREAS"), args.areas)],
+                         [("--out", args.out, "gpkg"), ("--plot", plot, "png"),
+                          ("--html", args.html, "html"), ("--png", args.png, "png")])
+    with outputs:
+        areas = _read(args)
+        options = map_options(args, areas.frame) if (args.html or args.png) else {}
+        analysis = local_analysis(areas.frame, args.field, kind=kind, weights=args.weights,
+                                  permutations=args.permutations, seed=args.seed,
+                                  correction=args.correction, alpha=args.alpha,
+                                  alternative=args.alternative, dropna=args.dropna,
+                                  source=str(args.areas),
+                                  neighbour_field=getattr(args, "neighbour_field", None),
+                                  base_field=getattr(args, "base", None))
+        method = analysis.method()
+        counts = analysis.result.counts()
+        if args.out:
+            write_geopackage(args.out, {"lisa" if kind == "lisa" else "hotspots":
+                                        analysis.frame}, {
+                "geosozial_version": __version__, "quelle": str(args.areas),
+                "feld": args.field, "methode": method,
+                "methode_text": method_note(method, "de"), "klassen": counts,
+                "hinweise": [n.as_dict() for n in areas.notices + analysis.notices],
+            })
+        if plot:
+            from geosozial.maps.scatter import moran_scatter_png
 
-        _, y = _values(analysis)
-        moran_scatter_png(y, analysis.weights, args.plot, title=args.field, lang=args.lang,
-                          note=method_note(method, args.lang))
-    _print_notices(areas.notices + analysis.notices, args.lang)
-    de = args.lang == "de"
-    print(analysis.weights.describe(args.lang))
-    print(("Klassen: " if de else "classes: ") + ", ".join(f"{k}: {v}" for k, v in
-                                                         sorted(counts.items())))
-    print(("Methode: " if de else "method: ") + method_line(method, args.lang))
-    if args.out:
-        print(("geschrieben: " if de else "written: ") + str(Path(args.out)))
-    if args.html or args.png:
-        from geosozial.geo.maps import analysis_map
+            _, y = _values(analysis)
+            moran_scatter_png(y, analysis.weights, plot, title=args.field, lang=args.lang,
+                              note=method_note(method, args.lang))
+        _print_notices(areas.notices + analysis.notices, args.lang)
+        de = args.lang == "de"
+        print(analysis.weights.describe(args.lang))
+        print(("Klassen: " if de else "classes: ") + ", ".join(f"{k}: {v}" for k, v in
+                                                             sorted(counts.items())))
+        print(("Methode: " if de else "method: ") + method_line(method, args.lang))
+        if args.html or args.png:
+            from geosozial.geo.maps import analysis_map
 
-        built = analysis_map(areas.frame, analysis, title=args.title or "",
-                             source=options.pop("source", ""), **options)
-        write_outputs(built, args.html, args.png, args.lang)
+            built = analysis_map(areas.frame, analysis, title=args.title or "",
+                                 source=options.pop("source", ""), **options)
+            write_outputs(built, args.html, args.png, args.lang)
+    for path in (args.out, plot, args.html, args.png):
+        if path:
+            print_written(Path(path), args.lang)
     return 0

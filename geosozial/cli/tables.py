@@ -11,7 +11,7 @@ import argparse
 import json
 from typing import Any
 
-from geosozial.cli.common import Texts, print_notices, print_written, rule
+from geosozial.cli.common import Texts, label, outputs_of, print_notices, print_written, rule
 from geosozial.core.indicators import indicators_from_specs
 from geosozial.core.variables import parse_variables
 
@@ -83,12 +83,23 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser,
 
 
 def cmd_join(args: argparse.Namespace) -> int:
-    """``geosozial join``: join, protect, write, print the two-way report."""
-    from geosozial.pipeline.steps import join_files
+    """``geosozial join``: join, protect, write, print the two-way report.
 
-    result = join_files(args.areas, args.table, args.key, args.out, columns=args.columns,
-                        rule=rule(args), sheet=args.sheet, table_key_column=args.table_key,
-                        layer=args.layer, relations=args.relation)
+    The GeoPackage and its ``.report.json`` are checked before anything is read and
+    appear together (or, on an error or Ctrl-C, neither; a previous pair stays).
+    """
+    from geosozial.pipeline.steps import join_files, report_path
+
+    outputs = outputs_of(
+        [(label(args, "FLAECHEN", "AREAS"), args.areas),
+         (label(args, "TABELLE", "TABLE"), args.table)],
+        [("--out", args.out, "gpkg"),
+         (label(args, "--out (Bericht)", "--out (report)"), report_path(args.out), "json")])
+    with outputs:
+        result = join_files(args.areas, args.table, args.key, args.out, columns=args.columns,
+                            rule=rule(args), sheet=args.sheet,
+                            table_key_column=args.table_key, layer=args.layer,
+                            relations=args.relation)
     if args.json:
         print(json.dumps(result.report.as_dict(args.lang), ensure_ascii=False, indent=2))
     else:
@@ -101,10 +112,15 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     """``geosozial aggregate``: Sozialraum sums, rates and confidentiality."""
     from geosozial.pipeline.steps import aggregate_files
 
+    outputs = outputs_of(
+        [(label(args, "VERKNUEPFT", "JOINED"), args.joined),
+         (label(args, "ZUORDNUNG", "MAPPING"), args.mapping)],
+        [("--out", args.out, "gpkg")])
     indicators = indicators_from_specs(args.indicator, args.label, args.unit)
-    run = aggregate_files(args.joined, args.mapping, args.out,
-                          variables=parse_variables(args.var), indicators=indicators,
-                          rule=rule(args), relations=args.relation)
+    with outputs:
+        run = aggregate_files(args.joined, args.mapping, args.out,
+                              variables=parse_variables(args.var), indicators=indicators,
+                              rule=rule(args), relations=args.relation)
     regions = run.sozialraeume
     de = args.lang == "de"
     print("Sozialräume: " + str(len(regions)))

@@ -1,7 +1,10 @@
 """Write results: GeoPackage layers with metadata, and the confidentiality pass.
 
 Every export path protects its counts first with
-:func:`geosozial.core.protect.protect_frames`.
+:func:`geosozial.core.protect.protect_frames`. GeoPackages are written atomically
+(:mod:`geosozial.core.outputs`): pyogrio writes a temporary ``.gpkg`` in the target
+folder, which is renamed onto the target only when complete; the previous file is never
+deleted first, and no ``-journal``/``-wal``/``-shm`` file is left behind.
 
 Example:
     >>> write_geopackage("out.gpkg", {"gemeinden": frame}, {"quelle": "x"})  # doctest: +SKIP
@@ -10,12 +13,15 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pyogrio
+
+from geosozial.core.outputs import Output, atomic_path, check_outputs
 
 #: fixed timestamp so that the same inputs give the same GeoPackage
 GPKG_DATE = "2000-01-01T00:00:00Z"
@@ -35,28 +41,38 @@ def _plain_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def write_geopackage(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame],
                      metadata: Mapping[str, Any] | None = None) -> Path:
-    """Write ``layers`` into a new GeoPackage (an existing file is replaced).
+    """Write ``layers`` into a new GeoPackage that replaces ``path`` atomically.
 
-    ``metadata`` is stored as GeoPackage dataset metadata (key/value).
+    ``metadata`` is stored as GeoPackage dataset metadata (key/value). The path must end
+    in ``.gpkg`` and lie in an existing, writable folder (checked before anything is
+    written, see :func:`geosozial.core.outputs.check_outputs`). The layers go into a
+    temporary GeoPackage beside ``path``; only when all are written is it renamed onto
+    ``path`` (inside an :class:`~geosozial.core.outputs.OutputSet`: when the set ends).
+    On any error or Ctrl-C the temporary file is removed and a previous ``path`` stays
+    as it was.
 
     Example:
         >>> write_geopackage("x.gpkg", {"gemeinden": frame})  # doctest: +SKIP
+        >>> write_geopackage("x.csv", {})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        geosozial.core.messages.GeosozialError: path x.csv: ... muss daher auf .gpkg enden.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        path.unlink()
+    check_outputs([Output("path", path, "gpkg")])
     meta = {str(k): (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
             for k, v in (metadata or {}).items()}
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
-    try:
-        for i, (name, frame) in enumerate(layers.items()):
-            pyogrio.write_dataframe(
-                _plain_columns(frame), path, layer=name, driver="GPKG",
-                promote_to_multi=True, append=i > 0,
-                dataset_metadata=meta if i == 0 and meta else None)
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+    options = {"OGR_CURRENT_DATE": GPKG_DATE, "OGR_SQLITE_JOURNAL": "DELETE"}
+    with atomic_path(path) as tmp:
+        pyogrio.set_gdal_config_options(options)
+        try:
+            for i, (name, frame) in enumerate(layers.items()):
+                pyogrio.write_dataframe(
+                    _plain_columns(frame), tmp, layer=name, driver="GPKG",
+                    promote_to_multi=True, append=i > 0,
+                    dataset_metadata=meta if i == 0 and meta else None)
+        finally:
+            pyogrio.set_gdal_config_options({k: None for k in options})
     return path
 
 
@@ -67,6 +83,33 @@ def read_metadata(path: str | Path) -> dict[str, str]:
         >>> read_metadata("x.gpkg")["quelle"]  # doctest: +SKIP
         'x'
     """
-    first_layer = pyogrio.list_layers(path)[0][0]
-    info = pyogrio.read_info(path, layer=first_layer)
+    with no_side_files():
+        first_layer = pyogrio.list_layers(path)[0][0]
+        info = pyogrio.read_info(path, layer=first_layer)
     return dict(info.get("dataset_metadata") or {})
+
+
+@contextmanager
+def no_side_files() -> Iterator[None]:
+    """Read GDAL datasets without writing beside them.
+
+    GDAL (3.12) writes a ``.aux.xml`` (PAM) file beside a GeoPackage with dataset
+    metadata whenever it is merely read; inside this block PAM is off, so reading an
+    input never adds a file to its folder. (The CLI switches PAM off for the whole run.)
+
+    Yields
+    ------
+    None
+
+    Examples
+    --------
+    >>> with no_side_files():
+    ...     pyogrio.get_gdal_config_option("GDAL_PAM_ENABLED") in ("NO", False)
+    True
+    """
+    previous = pyogrio.get_gdal_config_option("GDAL_PAM_ENABLED")
+    pyogrio.set_gdal_config_options({"GDAL_PAM_ENABLED": "NO"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"GDAL_PAM_ENABLED": previous})

@@ -77,10 +77,16 @@ class BuiltMap:
         return len(self.html.encode("utf-8"))
 
     def write(self, path: str | Path) -> Path:
-        """Write the page (UTF-8) to ``path`` and return the path."""
+        """Write the page (UTF-8) to ``path`` atomically and return the path.
+
+        ``path`` must end in ``.html``/``.htm`` in an existing folder (checked first);
+        see :mod:`geosozial.core.outputs`.
+        """
+        from geosozial.core.outputs import Output, atomic_write_bytes, check_outputs
+
         path = Path(path)
-        path.write_bytes(self.html.encode("utf-8"))
-        return path
+        check_outputs([Output("path", path, "html")])
+        return atomic_write_bytes(path, self.html.encode("utf-8"))
 
 
 def build_map(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from geosozial.core.outputs import Output, atomic_path, check_outputs
 from geosozial.maps.html import TEXTS
 from geosozial.maps.palettes import NO_DATA, SUPPRESSED
 
@@ -32,6 +33,10 @@ def map_png(built: BuiltMap, path: str | Path, *, layer: int | str = 0,
             dpi: int = DPI) -> Path:
     """Write the PNG of one layer of ``built`` (index or id) to ``path``.
 
+    ``path`` must end in ``.png`` in an existing folder (checked first); the image is
+    saved to a temporary file beside it and renamed into place (atomically, see
+    :mod:`geosozial.core.outputs`).
+
     Example:
         >>> from shapely.geometry import box
         >>> from geosozial.geo.mapdoc import build_map
@@ -44,6 +49,8 @@ def map_png(built: BuiltMap, path: str | Path, *, layer: int | str = 0,
         ...     map_png(built, Path(d) / "k.png").stat().st_size > 1000
         True
     """
+    path = Path(path)
+    check_outputs([Output("path", path, "png")])
     import matplotlib
 
     matplotlib.use("Agg")
@@ -109,10 +116,12 @@ def map_png(built: BuiltMap, path: str | Path, *, layer: int | str = 0,
         foot.append(f"{text['date']}: {doc.date}")
     fig.text(0.02, 0.17, "\n".join(_wrap(line, 110) for line in foot), fontsize=7,
              va="top", color="#333333")
-    path = Path(path)
-    fig.savefig(path, format="png", metadata={"Software": "geosozial"}, bbox_inches="tight",
-                pad_inches=0.25)
-    plt.close(fig)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", metadata={"Software": "geosozial"},
+                        bbox_inches="tight", pad_inches=0.25)
+    finally:
+        plt.close(fig)
     return path
 
 

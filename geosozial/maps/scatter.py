@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from geosozial.core.number_format import number_text
+from geosozial.core.outputs import Output, atomic_path, check_outputs
 from geosozial.kernel.weights import Weights
 
 LABELS = {
@@ -35,8 +36,12 @@ def moran_scatter_png(y: np.ndarray, w: Weights, path: str | Path, *, title: str
                       lang: str = "de", note: str = "") -> Path:
     """Write the Moran scatter plot of ``y`` (row-standardised lag) to ``path``.
 
-    The slope of the regression line is Moran's I; each quadrant is labelled.
+    The slope of the regression line is Moran's I; each quadrant is labelled. ``path``
+    must end in ``.png`` in an existing folder (checked first); the image is written to
+    a temporary file and renamed into place (:mod:`geosozial.core.outputs`).
     """
+    path = Path(path)
+    check_outputs([Output("path", path, "png")])
     import matplotlib
 
     matplotlib.use("Agg")
@@ -83,7 +88,9 @@ def moran_scatter_png(y: np.ndarray, w: Weights, path: str | Path, *, title: str
     if footer:
         fig.text(0.01, 0.005, " · ".join(footer), fontsize=7, color="#444444")
     fig.tight_layout(rect=(0, 0.02, 1, 1))
-    path = Path(path)
-    fig.savefig(path, format="png", metadata={"Software": "geosozial"})
-    plt.close(fig)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", metadata={"Software": "geosozial"})
+    finally:
+        plt.close(fig)
     return path

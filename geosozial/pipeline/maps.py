@@ -9,6 +9,11 @@ Per year the run writes
 - ``lisa_<indicator>_<year>.html`` and ``hotspots_<indicator>_<year>.html`` for each
   indicator listed under ``[maps] analyse`` (default: the first indicator).
 
+Every file is written atomically and, inside a project run, committed with all other
+outputs of the run (:class:`geosozial.core.outputs.OutputSet`);
+:func:`map_file_names` lists the names beforehand so that the run can check them before
+the first file is written.
+
 Example:
     >>> write_year_maps(project, result, 2023, Path("demo_out"))  # doctest: +SKIP
 """
@@ -63,6 +68,36 @@ class MapSettings:
         known = {k: v for k, v in spec.items() if k in cls.__dataclass_fields__}
         extra = {k: v for k, v in spec.items() if k not in cls.__dataclass_fields__}
         return cls(**known, extra=extra)
+
+
+def map_file_names(indicator_ids: list[str], analyse: list[str] | None, year: int
+                   ) -> list[tuple[str, str]]:
+    """The names and formats of every map file :func:`write_year_maps` may write.
+
+    Parameters
+    ----------
+    indicator_ids : list of str
+        The project's indicators.
+    analyse : list of str or None
+        The ``[maps] analyse`` list; None analyses the first indicator.
+    year : int
+
+    Returns
+    -------
+    list of (str, str)
+        File name and format (``html``, ``png``), for the check before the first output.
+
+    Examples
+    --------
+    >>> [name for name, _ in map_file_names(["sgb2_quote"], None, 2023)][-2:]
+    ['lisa_sgb2_quote_2023.html', 'hotspots_sgb2_quote_2023.html']
+    """
+    analysed = list(analyse) if isinstance(analyse, list) else indicator_ids[:1]
+    names = [(f"karte_gemeinden_{year}.html", "html"), (f"karte_gemeinden_{year}.png", "png"),
+             (f"karte_sozialraeume_{year}.html", "html")]
+    names += [(f"{stem}_{indicator}_{year}.html", "html") for indicator in analysed
+              for stem in ("lisa", "hotspots")]
+    return names
 
 
 def write_year_maps(project: Any, municipalities: gpd.GeoDataFrame,

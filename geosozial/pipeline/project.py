@@ -32,13 +32,15 @@ from geosozial.core.indicators import (
 )
 from geosozial.core.join import JoinReport
 from geosozial.core.messages import GeosozialError, Notice, define, get_language
+from geosozial.core.outputs import Output, OutputSet, atomic_write_text, check_outputs
 from geosozial.core.sozialraum import read_mapping
 from geosozial.core.tables.read import read_table
 from geosozial.core.variables import derive_variables
+from geosozial.core.years import check_table_year
 from geosozial.geo.areas import Areas, read_areas
 from geosozial.geo.frames import to_columns, with_columns
 from geosozial.geo.gpkg import write_geopackage
-from geosozial.pipeline.maps import MapSettings, write_year_maps
+from geosozial.pipeline.maps import MapSettings, map_file_names, write_year_maps
 from geosozial.pipeline.schema import check_project, project_path
 from geosozial.pipeline.steps import aggregate_step, join_step
 
@@ -296,6 +298,7 @@ def _join_year(project: Project, areas: Areas, year: int
     for spec in project.tables:
         table_path = project.root / spec.file.format(year=year)
         table = read_table(table_path, key_column=spec.key_column, sheet=spec.sheet)
+        check_table_year(table.meta, year, str(table_path))
         columns = list(dict.fromkeys(c for cols in spec.variables.values() for c in cols))
         result = join_step(areas, table, columns, rule=None)
         renamed = dict(zip(columns, result.value_columns, strict=True))
@@ -309,18 +312,78 @@ def _join_year(project: Project, areas: Areas, year: int
     return with_columns(areas.frame, combined), reports, variables
 
 
-def run_project(path: str | Path, out: Path, lang: str | None = None) -> RunSummary:
+def project_inputs(project: Project) -> list[tuple[str, Path]]:
+    """Every input file of a project run (no output may replace one).
+
+    Parameters
+    ----------
+    project : Project
+
+    Returns
+    -------
+    list of (str, Path)
+        The project file, the areas, the Sozialraum mapping and each year's tables,
+        each named by its entry in the project file.
+
+    Examples
+    --------
+    >>> from geosozial.pipeline.demo import demo_project
+    >>> [name for name, _ in project_inputs(load_project(demo_project()))][:3]
+    ['PROJEKT', 'project.areas', 'project.sozialraeume']
+    """
+    inputs = [("PROJEKT" if get_language() == "de" else "PROJECT", Path(project.source)),
+              ("project.areas", project.root / project.areas),
+              ("project.sozialraeume", project.root / project.sozialraeume)]
+    for i, spec in enumerate(project.tables):
+        for year in project.years:
+            inputs.append((f"tables[{i}].file ({year})",
+                           project.root / spec.file.format(year=year)))
+    return inputs
+
+
+def _planned_outputs(project: Project, out: Path, stem: str, parameter: str) -> list[Output]:
+    """Every file a run may write into ``out``, checked before the first is written."""
+    ids = [i.id for i in project.indicators]
+    planned = []
+    for year in project.years:
+        planned += [Output(parameter, out / f"{stem}_{year}.gpkg", "gpkg"),
+                    Output(parameter, out / f"verknuepfungsbericht_{year}.txt", "txt"),
+                    Output(parameter, out / f"verknuepfungsbericht_{year}.json", "json")]
+        planned += [Output(parameter, out / name, kind)
+                    for name, kind in map_file_names(ids, project.maps.analyse, year)]
+    return planned
+
+
+def run_project(path: str | Path, out: Path, lang: str | None = None, *,
+                out_parameter: str = "out") -> RunSummary:
     """Run every year of a project: join, aggregate, protect, write GeoPackages and reports.
+
+    The output folder ``out`` is created if missing. Before anything is computed, every
+    file the run may write is checked (:func:`geosozial.core.outputs.check_outputs`):
+    none may be an input of the project (``out`` may be the project folder, but then no
+    written name may equal an input file); ``out_parameter`` names ``out`` in messages.
+    All outputs of the run are committed together at the end (an
+    :class:`~geosozial.core.outputs.OutputSet`): an error or Ctrl-C leaves the previous
+    outputs of every year as they were.
 
     Example:
         >>> run_project(demo_project(), Path("demo_out"))  # doctest: +SKIP
     """
     project = load_project(path)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    stem = Path(project.source).parent.name or "projekt"
+    with OutputSet(project_inputs(project)) as outputs:
+        planned = _planned_outputs(project, out, stem, out_parameter)
+        check_outputs(planned, outputs.inputs, place=False)  # before the folder is made
+        outputs.folder(out_parameter, out)
+        outputs.check(planned)
+        summary = _run_years(project, out, stem, lang)
+    return summary
+
+
+def _run_years(project: Project, out: Path, stem: str, lang: str | None) -> RunSummary:
     areas = read_areas(project.root / project.areas, key=project.key, layer=project.layer)
     mapping = read_mapping(project.root / project.sozialraeume)
-    stem = Path(project.source).parent.name or "projekt"
     years, files = [], []
     for year in project.years:
         joined, reports, variables = _join_year(project, areas, year)
@@ -339,14 +402,12 @@ def run_project(path: str | Path, out: Path, lang: str | None = None) -> RunSumm
             "verknuepfungsberichte": [r.as_dict() for r in reports],
             "quelle": project.attribution,
         })
-        report_txt = out / f"verknuepfungsbericht_{year}.txt"
-        report_txt.write_text("\n\n".join(r.text(lang) for r in reports) + "\n",
-                              encoding="utf-8")
-        report_json = out / f"verknuepfungsbericht_{year}.json"
-        report_json.write_text(json.dumps(
+        report_txt = atomic_write_text(out / f"verknuepfungsbericht_{year}.txt",
+                                       "\n\n".join(r.text(lang) for r in reports) + "\n")
+        report_json = atomic_write_text(out / f"verknuepfungsbericht_{year}.json", json.dumps(
             {"jahr": year, "berichte": [r.as_dict(lang) for r in reports],
              "hinweise": [n.as_dict(lang) for n in result.notices]},
-            ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            ensure_ascii=False, indent=2) + "\n")
         files += [gpkg, report_txt, report_json]
         map_files, map_notices = write_year_maps(
             project, result.municipalities, result.sozialraeume, mapping.assignment, year, out,

@@ -23,6 +23,7 @@ from geosozial.core.columns import value_columns
 from geosozial.core.confidentiality import DEFAULT_RULE, ConfidentialityRule
 from geosozial.core.indicators import Indicator
 from geosozial.core.messages import GeosozialError, define
+from geosozial.core.outputs import Output, OutputSet, atomic_write_text, check_outputs
 from geosozial.core.sozialraum import SozialraumMapping, read_mapping
 from geosozial.core.tables.read import read_table
 from geosozial.core.tables.table import Table
@@ -33,7 +34,7 @@ from geosozial.geo.frames import (
     aggregate_frame,
     join_frame,
 )
-from geosozial.geo.gpkg import write_geopackage
+from geosozial.geo.gpkg import no_side_files, write_geopackage
 
 define("wf.no_key", de="{file} hat keine Spalte 'key'; bitte eine Datei von 'geosozial join' "
        "verwenden.", en="{file} has no column 'key'; use a file written by 'geosozial join'.")
@@ -76,9 +77,18 @@ def join_files(
     columns: those declared in ``relations`` (``"Insgesamt=männlich+weiblich"``) and
     those the GENESIS labels suggest, each checked against the data.
 
+    Both files are checked before anything is read (neither may be an input, ``out`` must
+    end in ``.gpkg`` in an existing folder) and appear together: the report is renamed
+    into place right after the GeoPackage, and if that fails the previous GeoPackage is
+    restored (:class:`~geosozial.core.outputs.OutputSet`).
+
     Example:
         >>> r = join_files("g.shp", "t.csv", "AGS", "x.gpkg")  # doctest: +SKIP
     """
+    inputs = [("areas_path", areas_path), ("table_path", table_path)]
+    if out is not None:
+        check_outputs([Output("out", out, "gpkg"), Output("out", report_path(out), "json")],
+                      inputs)
     areas = read_areas(areas_path, key=key, layer=layer)
     table = read_table(table_path, key_column=table_key_column, sheet=sheet,
                        columns=list(columns) if columns else None)
@@ -86,21 +96,42 @@ def join_files(
                        relations=relations)
     if out is not None:
         report = result.report.as_dict()
-        write_geopackage(out, {"gemeinden": result.frame}, {
-            "geosozial_version": __version__,
-            "schritt": "join",
-            "geheimhaltung": rule.describe() if rule else "keine",
-            "verknuepfungsbericht": report,
-        })
-        write_report(Path(out), report)
+        with OutputSet(inputs):  # the GeoPackage first, then its report; both or neither
+            write_geopackage(out, {"gemeinden": result.frame}, {
+                "geosozial_version": __version__,
+                "schritt": "join",
+                "geheimhaltung": rule.describe() if rule else "keine",
+                "verknuepfungsbericht": report,
+            })
+            write_report(Path(out), report)
     return result
 
 
+def report_path(out: str | Path) -> Path:
+    """The join report beside a joined GeoPackage.
+
+    Parameters
+    ----------
+    out : str or Path
+        The GeoPackage written by :func:`join_files`.
+
+    Returns
+    -------
+    Path
+        ``name.report.json`` in the same folder.
+
+    Examples
+    --------
+    >>> report_path("daten/verknuepft.gpkg").as_posix()
+    'daten/verknuepft.report.json'
+    """
+    return Path(out).with_suffix(".report.json")
+
+
 def write_report(out: Path, report: Mapping[str, object]) -> Path:
-    """Write ``report`` as JSON next to ``out`` (``name.report.json``)."""
-    path = out.with_suffix(".report.json")
-    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return path
+    """Write ``report`` as JSON next to ``out`` (``name.report.json``), atomically."""
+    return atomic_write_text(report_path(out),
+                             json.dumps(report, ensure_ascii=False, indent=2) + "\n")
 
 
 def aggregate_step(
@@ -135,7 +166,8 @@ def read_joined(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     Example:
         >>> frame = read_joined("verknuepft.gpkg")  # doctest: +SKIP
     """
-    joined = gpd.read_file(path, layer=layer)
+    with no_side_files():
+        joined = gpd.read_file(path, layer=layer)
     if "key" not in joined.columns:
         raise GeosozialError("wf.no_key", file=str(path))
     joined["key"] = joined["key"].astype(str)
@@ -158,23 +190,29 @@ def aggregate_files(
 ) -> FrameAggregate:
     """Aggregate a joined GeoPackage to Sozialräume and optionally write both levels.
 
+    ``out`` is checked before anything is read (not an input, ``.gpkg``, existing folder).
+
     Example:
         >>> run = aggregate_files("joined.gpkg", "sozialraeume.csv", "sr.gpkg")  # doctest: +SKIP
     """
+    inputs = [("joined_path", joined_path), ("mapping_path", mapping_path)]
+    if out is not None:
+        check_outputs([Output("out", out, "gpkg")], inputs)
     joined = read_joined(joined_path, layer)
     mapping = read_mapping(mapping_path)
     result = aggregate_step(joined, mapping, variables=variables, indicators=indicators,
                             rule=rule, relations=relations, source=str(joined_path))
     if out is not None:
-        write_geopackage(out, {"gemeinden": result.municipalities,
-                               "sozialraeume": result.sozialraeume}, {
-            "geosozial_version": __version__,
-            "schritt": "aggregate",
-            "geheimhaltung": rule.describe() if rule else "keine",
-            "zuordnung": str(mapping_path),
-            "indikatoren": {i.id: i.as_dict() for i in indicators},
-            "hinweise": [n.as_dict() for n in result.notices],
-        })
+        with OutputSet(inputs):
+            write_geopackage(out, {"gemeinden": result.municipalities,
+                                   "sozialraeume": result.sozialraeume}, {
+                "geosozial_version": __version__,
+                "schritt": "aggregate",
+                "geheimhaltung": rule.describe() if rule else "keine",
+                "zuordnung": str(mapping_path),
+                "indikatoren": {i.id: i.as_dict() for i in indicators},
+                "hinweise": [n.as_dict() for n in result.notices],
+            })
     return result
 
 
