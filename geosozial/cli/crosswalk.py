@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-from pathlib import Path
 from typing import Any
 
-from geosozial.cli.common import Texts, print_notices, print_written
+from geosozial.cli.common import Texts, label, outputs_of, print_notices, print_written
+from geosozial.core.outputs import atomic_write_text
 
 
 def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
@@ -95,6 +95,8 @@ def cmd_derive(args: argparse.Namespace) -> int:
     from geosozial.geo.areas import read_areas
     from geosozial.geo.crosswalk import derive_crosswalk
 
+    outputs = outputs_of([(label(args, "ALT", "OLD"), args.old),
+                          (label(args, "NEU", "NEW"), args.new)], [("--out", args.out, "csv")])
     old = read_areas(args.old, key=args.key)
     new = read_areas(args.new, key=args.key)
     if args.prefix:
@@ -109,7 +111,8 @@ def cmd_derive(args: argparse.Namespace) -> int:
     for line in lines:
         print("  " + line)
     text = crosswalk_csv(cw.rows, cw.old_names, cw.new_names, cw.gebietsstand)
-    Path(args.out).write_text(text, encoding="utf-8")
+    with outputs:
+        atomic_write_text(args.out, text)
     print_written(args.out, args.lang)
     return 0
 
@@ -120,6 +123,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
     from geosozial.core.tables.plain import read_plain_csv
     from geosozial.core.tables.read import read_table
 
+    outputs = outputs_of([(label(args, "TABELLE", "TABLE"), args.table),
+                          ("--crosswalk", args.crosswalk)], [("--out", args.out, "csv")])
     cw = crosswalk_from_table(read_plain_csv(args.crosswalk, key_column="alt"))
     table = read_table(args.table, columns=args.columns)
     converted = apply_crosswalk(table, cw, args.columns, gebietsstand=args.gebietsstand)
@@ -134,6 +139,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         marks = sorted({converted.flags[c][i] for c in columns} & {"umgeschluesselt",
                                                                    "geschaetzt"})
         writer.writerow([key, converted.names[i], *cells, ", ".join(marks), stand])
-    Path(args.out).write_text(buffer.getvalue(), encoding="utf-8")
+    with outputs:
+        atomic_write_text(args.out, buffer.getvalue())
     print_written(args.out, args.lang)
     return 0
