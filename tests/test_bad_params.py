@@ -188,3 +188,21 @@ def test_a_single_value_map_names_the_field(areas, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "Feld konstant" in err and "gleich" in err
     assert not (tmp_path / "k.html").exists()
+
+
+def test_german_number_input_in_every_numeric_option(areas, tmp_path, capsys):
+    out = tmp_path / "x.gpkg"
+    assert main(["lisa", str(areas), "--key", "AGS", "--field", "quote", "--alpha", "0,1",
+                 "--permutations", "1.999", "--out", str(out)]) == 0
+    meta = __import__("geosozial.geo.gpkg", fromlist=["x"]).read_metadata(out)
+    assert '"alpha": 0.1' in meta["methode"] and '"permutations": 1999' in meta["methode"]
+    html = tmp_path / "k.html"
+    assert main(["map", str(areas), "--key", "AGS", "--field", "quote", "--tolerance", "2,5",
+                 "--scheme", "manual", "--breaks", "9;10,5;12", "--out", str(html)]) == 0
+    assert "10,5" in html.read_text(encoding="utf-8")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_code:  # argparse's own error: exit 2
+        main(["lisa", str(areas), "--key", "AGS", "--field", "quote", "--alpha", "0,1x",
+              "--out", str(out)])
+    err = capsys.readouterr().err
+    assert exit_code.value.code == 2 and "'0,1x' ist keine Zahl" in err and "--alpha" in err

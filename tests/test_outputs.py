@@ -593,3 +593,21 @@ def test_sigint_while_reading_and_joining(tmp_path):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and err == "abgebrochen\n"
     assert snapshot(tmp_path) == before
+
+
+def test_geopackages_are_version_1_2_for_qgis_322(tmp_path):
+    # QGIS 3.22 warns "user_version=10400 (v1.4.0) may only be partially supported"
+    import sqlite3
+
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geosozial.geo.gpkg import write_geopackage
+
+    path = tmp_path / "x.gpkg"
+    frame = gpd.GeoDataFrame({"key": ["1"]}, geometry=[box(0, 0, 1, 1)], crs=25833)
+    write_geopackage(path, {"a": frame, "b": frame}, {"quelle": "test"})
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 10200
+        assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
+    assert len(gpd.read_file(path, layer="b")) == 1

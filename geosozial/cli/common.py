@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -29,6 +30,52 @@ define("cli.min_count", de="--min-count muss mindestens 1 sein (angegeben: {valu
        en="--min-count must be at least 1 (given: {value}).")
 
 
+def number(text: str) -> float:
+    """An argparse type: a number written the German way (``0,05``) or plainly (``0.05``).
+
+    Examples
+    --------
+    >>> number("0,05"), number("0.05"), number("2.500,5"), number("-1")
+    (0.05, 0.05, 2500.5, -1.0)
+    """
+    from geosozial.core.symbols import UnknownSymbol, parse_number
+
+    value = text.strip()
+    try:
+        if "," in value or value.count(".") > 1:
+            return parse_number(value, decimal=",")
+        return float(value)
+    except (UnknownSymbol, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} ist keine Zahl (z. B. 0,05 oder 0.05)" if _german() else
+            f"{text!r} is not a number (e.g. 0.05)") from None
+
+
+def whole(text: str) -> int:
+    """An argparse type: a whole number, German thousands dots allowed (``9.999``).
+
+    Examples
+    --------
+    >>> whole("999"), whole("9.999"), whole("-5")
+    (999, 9999, -5)
+    """
+    value = text.strip().replace("\u00a0", "")
+    if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", value):
+        value = value.replace(".", "")
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} ist keine ganze Zahl (z. B. 999)" if _german() else
+            f"{text!r} is not a whole number (e.g. 999)") from None
+
+
+def _german() -> bool:
+    from geosozial.core.messages import get_language
+
+    return get_language() == "de"
+
+
 def parent_parsers(t: Texts) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     """``common`` (``--lang``) and ``conf`` (``--min-count``, ``--no-confidentiality``,
     ``--relation``) for the subcommands."""
@@ -36,7 +83,7 @@ def parent_parsers(t: Texts) -> tuple[argparse.ArgumentParser, argparse.Argument
     common.add_argument("--lang", choices=("de", "en"), default="de",
                         help=t("Sprache der Meldungen (de, en)", "message language (de, en)"))
     conf = argparse.ArgumentParser(add_help=False)
-    conf.add_argument("--min-count", type=int, default=3, metavar="N",
+    conf.add_argument("--min-count", type=whole, default=3, metavar="N",
                       help=t("Fallzahlen 1 bis N-1 werden geheim gehalten (Standard 3)",
                              "counts 1 to N-1 are suppressed (default 3)"))
     conf.add_argument("--no-confidentiality", action="store_true",

@@ -13,7 +13,7 @@ import csv
 import io
 from typing import Any
 
-from geosozial.cli.common import Texts, label, outputs_of, print_notices, print_written
+from geosozial.cli.common import Texts, label, number, outputs_of, print_notices, print_written
 from geosozial.core.outputs import atomic_write_text
 
 
@@ -34,7 +34,7 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
                                                   "key field (default AGS)"))
     d.add_argument("--prefix", help=t("nur Schlüssel mit diesem Anfang (z. B. 14 für Sachsen)",
                                       "only keys starting with this (e.g. 14 for Saxony)"))
-    d.add_argument("--tolerance", type=float, default=0.2,
+    d.add_argument("--tolerance", type=number, default=0.2,
                    help=t("Flächenanteile darunter gelten als Generalisierungsunterschied "
                           "(Standard 0.2)", "area shares below this count as differences of "
                           "generalisation (default 0.2)"))

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from geosozial.cli.common import number, whole
 from geosozial.core.messages import GeosozialError, define
 
 define("cli.maps.breaks",
-       de="--breaks: {value!r} ist keine Liste von Zahlen (Beispiel: --breaks 10,20,30).",
-       en="--breaks: {value!r} is not a list of numbers (example: --breaks 10,20,30).")
+       de="--breaks: {value!r} ist keine Liste von Zahlen (Beispiel: --breaks \"10;20,5;30\").",
+       en="--breaks: {value!r} is not a list of numbers (example: --breaks \"10;20.5;30\").")
 define("cli.maps.no_output",
        de="Bitte --out KARTE.html und/oder --png KARTE.png angeben.",
        en="give --out MAP.html and/or --png MAP.png.")
@@ -55,11 +56,11 @@ def add_map_options(parser: argparse.ArgumentParser, t: Callable[[str, str], str
     parser.add_argument("--date", help=t("Datum in der Karte (Standard: heute oder "
                                          "SOURCE_DATE_EPOCH)",
                                          "date shown (default: today or SOURCE_DATE_EPOCH)"))
-    parser.add_argument("--tolerance", type=float,
+    parser.add_argument("--tolerance", type=number,
                         help=t("Vereinfachungstoleranz in Metern (Standard: passend zum "
                                "Größenbudget)", "simplification tolerance in metres (default: "
                                "chosen to meet the size budget)"))
-    parser.add_argument("--max-bytes", type=int,
+    parser.add_argument("--max-bytes", type=whole,
                         help=t("Größenbudget der HTML-Datei in Bytes",
                                "size budget of the HTML file in bytes"))
 
@@ -84,11 +85,13 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
                    choices=("quantiles", "natural_breaks", "equal_interval", "manual"),
                    help=t("Klassifikation (Standard quantiles)", "classification (default "
                           "quantiles)"))
-    p.add_argument("--k", type=int, default=5, help=t("Anzahl Klassen (Standard 5)",
+    p.add_argument("--k", type=whole, default=5, help=t("Anzahl Klassen (Standard 5)",
                                                       "number of classes (default 5)"))
     p.add_argument("--breaks", help=t("feste Klassengrenzen für --scheme manual, z. B. "
-                                      "10,20,30", "class breaks for --scheme manual, e.g. "
-                                      "10,20,30"))
+                                      "\"10;20,5;30\" (Semikolon trennt, Komma ist das "
+                                      "Dezimalzeichen)",
+                                      "class breaks for --scheme manual, e.g. \"10;20.5;30\" "
+                                      "(semicolons separate)"))
     p.add_argument("--label", action="append", default=[],
                    help=t("Beschriftung je --field (Standard: Katalog oder Angaben von "
                           "'geosozial aggregate' in der Datei)", "label per --field (default: "

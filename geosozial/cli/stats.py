@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from geosozial import __version__
+from geosozial.cli.common import number, whole
 from geosozial.core.messages import define
 from geosozial.core.number_format import german
 from geosozial.maps.notes import alternative_text, method_line, method_note
@@ -40,9 +41,9 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
     stats.add_argument("--weights", default="queen",
                        help=t("Nachbarschaft: queen, rook, knn:K, distance:METER",
                               "weights: queen, rook, knn:K, distance:METRES"))
-    stats.add_argument("--permutations", type=int, default=999,
+    stats.add_argument("--permutations", type=whole, default=999,
                        help=t("Permutationen (Standard 999)", "permutations (default 999)"))
-    stats.add_argument("--seed", type=int, default=12345,
+    stats.add_argument("--seed", type=whole, default=12345,
                        help=t("Zufallsstartwert (Standard 12345)", "random seed (default 12345)"))
     stats.add_argument("--alternative", default="two-sided",
                        choices=("two-sided", "greater", "less", "folded"),
@@ -60,7 +61,7 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
     local.add_argument("--correction", default="fdr", choices=("fdr", "bonferroni", "none"),
                        help=t("Korrektur für multiples Testen (Standard fdr)",
                               "multiple-testing correction (default fdr)"))
-    local.add_argument("--alpha", type=float, default=0.05,
+    local.add_argument("--alpha", type=number, default=0.05,
                        help=t("Signifikanzniveau (Standard 0,05)", "significance level "
                               "(default 0.05)"))
 

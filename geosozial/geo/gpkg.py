@@ -23,6 +23,9 @@ import pyogrio
 
 from geosozial.core.outputs import Output, atomic_path, check_outputs
 
+#: GeoPackage version written: QGIS 3.22 warns about 1.4 ("may only be partially
+#: supported"); 1.2 is read without complaint by QGIS 3.22 to 4.x
+GPKG_VERSION = "1.2"
 #: fixed timestamp so that the same inputs give the same GeoPackage
 GPKG_DATE = "2000-01-01T00:00:00Z"
 
@@ -70,7 +73,8 @@ def write_geopackage(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame],
                 pyogrio.write_dataframe(
                     _plain_columns(frame), tmp, layer=name, driver="GPKG",
                     promote_to_multi=True, append=i > 0,
-                    dataset_metadata=meta if i == 0 and meta else None)
+                    dataset_metadata=meta if i == 0 and meta else None,
+                    dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None)
         finally:
             pyogrio.set_gdal_config_options({k: None for k in options})
     return path
