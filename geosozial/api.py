@@ -105,7 +105,8 @@ class AnalysisResult:
 
 
 def read_areas(path: str | Path, key: str = "AGS", *, layer: str | None = None,
-               name_field: str | None = None, crs: str | int | None = None) -> Areas:
+               name_field: str | None = None, crs: str | int | None = None,
+               kreis: str | Sequence[str] | None = None) -> Areas:
     """Read municipality polygons (GeoPackage, Shapefile, GeoJSON) keyed by AGS/ARS.
 
     Parameters
@@ -117,6 +118,8 @@ def read_areas(path: str | Path, key: str = "AGS", *, layer: str | None = None,
     layer, name_field, crs : optional
         The layer of a multi-layer file, the name field (default ``GEN``, ``name``, ...),
         a CRS to project to (default: keep a projected CRS, geographic to ETRS89/UTM).
+    kreis : str or sequence of str, optional
+        Only the areas of these Kreise (``"14522"``; reported in the notices).
 
     Returns
     -------
@@ -130,7 +133,7 @@ def read_areas(path: str | Path, key: str = "AGS", *, layer: str | None = None,
     >>> len(areas.frame), areas.frame.crs.to_epsg()
     (50, 25833)
     """
-    return _read_areas(path, key=key, layer=layer, name_field=name_field, crs=crs)
+    return _read_areas(path, key=key, layer=layer, name_field=name_field, crs=crs, kreis=kreis)
 
 
 def read_table(path: str | Path, *, key_column: str | None = None, sheet: str | int | None = None,

@@ -267,3 +267,42 @@ def test_python_map_of_a_custom_rate_shows_its_label(ms, tmp_path):
     built = gs.map(regions.municipalities, "frauenanteil", out=tmp_path / "k.html")
     page = (tmp_path / "k.html").read_text(encoding="utf-8")
     assert built.html == page and "Frauenanteil" in page
+
+
+def test_kreis_filter_in_join_aggregate_statistics_and_map(tmp_path, capsys):
+    # an all-Saxony join with a Mittelsachsen mapping: "366 Gemeinden sind keinem
+    # Sozialraum zugeordnet" before; --kreis 14522 restricts every step
+    vg = gpd.read_file(VG5000)
+    saxony = vg[vg["AGS"].str.startswith("14")].reset_index(drop=True)
+    saxony["f"] = saxony.area / 1e6
+    areas = tmp_path / "sachsen.gpkg"
+    saxony.to_file(areas)
+    table = tmp_path / "t.csv"
+    table.write_text("AGS;n\n" + "\n".join(f"{a};{10 + i % 40}" for i, a in
+                                            enumerate(saxony["AGS"])) + "\n", encoding="utf-8")
+    ms = saxony[saxony["AGS"].str.startswith("14522")]
+    mapping = tmp_path / "sr.csv"
+    mapping.write_text("AGS;Sozialraum\n" + "\n".join(
+        f"{a};{'Nord' if i < 20 else 'Süd'}" for i, a in enumerate(ms["AGS"])) + "\n",
+        encoding="utf-8")
+    joined = tmp_path / "j.gpkg"
+    assert main(["join", str(areas), str(table), "--out", str(joined)]) == 0
+    assert main(["aggregate", str(joined), str(mapping), "--out", str(tmp_path / "a.gpkg")]) == 2
+    assert "keinem Sozialraum zugeordnet" in capsys.readouterr().err
+    assert main(["aggregate", str(joined), str(mapping), "--kreis", "14522", "--out",
+                 str(tmp_path / "a.gpkg")]) == 0
+    assert "nur Kreis 14522: 53 von 419" in capsys.readouterr().out
+    assert len(gpd.read_file(tmp_path / "a.gpkg", layer="gemeinden")) == 53
+    assert main(["join", str(areas), str(table), "--kreis", "14522", "--out",
+                 str(tmp_path / "k.gpkg")]) == 0
+    assert len(gpd.read_file(tmp_path / "k.gpkg")) == 53
+    assert main(["lisa", str(areas), "--field", "f", "--kreis", "14522", "--out",
+                 str(tmp_path / "l.gpkg")]) == 0
+    assert len(gpd.read_file(tmp_path / "l.gpkg")) == 53
+    assert main(["map", str(joined), "--key", "key", "--field", "n", "--kreis", "14522",
+                 "--out", str(tmp_path / "m.html")]) == 0
+    capsys.readouterr()
+    assert main(["map", str(joined), "--key", "key", "--field", "n", "--kreis", "1452",
+                 "--out", str(tmp_path / "m2.html")]) == 2
+    assert "fünfstelliger" in capsys.readouterr().err
+    assert len(gs.read_areas(areas, kreis="14522").frame) == 53

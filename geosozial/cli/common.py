@@ -97,6 +97,18 @@ def parent_parsers(t: Texts) -> tuple[argparse.ArgumentParser, argparse.Argument
     return common, conf
 
 
+def kreis_parser(t: Texts) -> argparse.ArgumentParser:
+    """``--kreis 14522[,14521]``: only the areas of these Kreise (join, aggregate,
+    statistics, maps)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--kreis", metavar=t("KREIS", "KREIS"),
+                        help=t("nur die Gemeinden dieser Kreise (fünfstelliger Schlüssel, "
+                               "mehrere mit Komma), z. B. 14522",
+                               "only the municipalities of these Kreise (five-digit key, "
+                               "several with commas), e.g. 14522"))
+    return parser
+
+
 def rule(args: argparse.Namespace) -> ConfidentialityRule | None:
     """The confidentiality rule of ``--min-count`` / ``--no-confidentiality``.
 

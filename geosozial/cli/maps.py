@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from geosozial.cli.common import number, whole
+from geosozial.cli.common import kreis_parser, number, whole
 from geosozial.core.messages import GeosozialError, define
 
 define("cli.maps.breaks",
@@ -68,7 +68,7 @@ def add_map_options(parser: argparse.ArgumentParser, t: Callable[[str, str], str
 def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.ArgumentParser
                 ) -> None:
     """Register ``map`` on the subparsers ``sub``."""
-    p = sub.add_parser("map", parents=[common],
+    p = sub.add_parser("map", parents=[common, kreis_parser(t)],
                        help=t("Choroplethenkarte als eigenständige HTML-Datei",
                               "choropleth map as a self-contained HTML file"))
     p.add_argument("areas", metavar=t("FLAECHEN", "AREAS"),
@@ -191,7 +191,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     outputs = outputs_of([(label(args, "FLAECHEN", "AREAS"), args.areas)],
                          [("--out", args.out, "html"), ("--png", args.png, "png")])
     with outputs:
-        areas = read_areas(args.areas, key=args.key, layer=args.layer)
+        areas = read_areas(args.areas, key=args.key, layer=args.layer, kreis=args.kreis)
         for field in args.field:  # every field checked before anything is written
             numeric_field(areas.frame, field, str(args.areas))
         for n in areas.notices:

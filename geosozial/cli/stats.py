@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from geosozial import __version__
-from geosozial.cli.common import number, whole
+from geosozial.cli.common import kreis_parser, number, whole
 from geosozial.core.messages import define
 from geosozial.core.number_format import german
 from geosozial.maps.notes import alternative_text, method_line, method_note
@@ -29,7 +29,7 @@ define("cli.stats.no_output",
 def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.ArgumentParser
                 ) -> None:
     """Register ``moran``, ``lisa`` and ``hotspots`` on the subparsers ``sub``."""
-    stats = argparse.ArgumentParser(add_help=False)
+    stats = argparse.ArgumentParser(add_help=False, parents=[kreis_parser(t)])
     stats.add_argument("areas", metavar=t("FLAECHEN", "AREAS"),
                        help=t("GeoPackage, Shapefile oder GeoJSON", "GeoPackage, Shapefile or "
                               "GeoJSON"))
@@ -98,7 +98,7 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
 def _read(args: argparse.Namespace):
     from geosozial.geo.areas import read_areas
 
-    return read_areas(args.areas, key=args.key, layer=args.layer)
+    return read_areas(args.areas, key=args.key, layer=args.layer, kreis=args.kreis)
 
 
 def _print_notices(notices, lang: str) -> None:

@@ -11,7 +11,15 @@ import argparse
 import json
 from typing import Any
 
-from geosozial.cli.common import Texts, label, outputs_of, print_notices, print_written, rule
+from geosozial.cli.common import (
+    Texts,
+    kreis_parser,
+    label,
+    outputs_of,
+    print_notices,
+    print_written,
+    rule,
+)
 from geosozial.core.indicators import indicators_from_specs
 from geosozial.core.variables import parse_variables
 
@@ -19,7 +27,8 @@ from geosozial.core.variables import parse_variables
 def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser,
                 conf: argparse.ArgumentParser) -> None:
     """Register ``join`` and ``aggregate`` on the subparsers ``sub``."""
-    p = sub.add_parser("join", parents=[common, conf],
+    kreis = kreis_parser(t)
+    p = sub.add_parser("join", parents=[common, conf, kreis],
                        help=t("Tabelle an Gemeindeflächen anfügen", "join a table to areas"),
                        description=t(
                            "Fügt eine Indikatortabelle (GENESIS/Regionalstatistik-CSV, XLSX "
@@ -50,7 +59,7 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser,
                    help=t("Bericht als JSON ausgeben", "print the report as JSON"))
     p.set_defaults(func=cmd_join)
 
-    p = sub.add_parser("aggregate", parents=[common, conf],
+    p = sub.add_parser("aggregate", parents=[common, conf, kreis],
                        help=t("Gemeinden zu Sozialräumen zusammenfassen",
                               "aggregate municipalities to Sozialräume"),
                        description=t(
@@ -99,7 +108,7 @@ def cmd_join(args: argparse.Namespace) -> int:
         result = join_files(args.areas, args.table, args.key, args.out, columns=args.columns,
                             rule=rule(args), sheet=args.sheet,
                             table_key_column=args.table_key, layer=args.layer,
-                            relations=args.relation)
+                            relations=args.relation, kreis=args.kreis)
     if args.json:
         print(json.dumps(result.report.as_dict(args.lang), ensure_ascii=False, indent=2))
     else:
@@ -120,7 +129,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     with outputs:
         run = aggregate_files(args.joined, args.mapping, args.out,
                               variables=parse_variables(args.var), indicators=indicators,
-                              rule=rule(args), relations=args.relation)
+                              rule=rule(args), relations=args.relation, kreis=args.kreis)
     regions = run.sozialraeume
     de = args.lang == "de"
     print("Sozialräume: " + str(len(regions)))

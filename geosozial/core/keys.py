@@ -30,6 +30,15 @@ LEVEL_LENGTHS = (2, 3, 5, 8, 9, 12)
 LAENDER = {f"{i:02d}" for i in range(1, 17)}
 #: fields that hold the municipality name in area layers (VG250/VG5000: GEN), in order
 NAME_FIELDS = ("GEN", "NAME", "name", "Name", "GEMEINDE", "Gemeinde", "gen")
+#: invisible characters removed from key cells: byte-order mark, zero-width space,
+#: non-joiner and joiner, left-to-right and right-to-left marks, word joiner, soft hyphen
+INVISIBLE_CHARACTERS = "\ufeff\u200b\u200c\u200d\u200e\u200f\u2060\u00ad"
+#: non-breaking spaces (no-break, narrow no-break, figure space)
+NO_BREAK_SPACES = "\u00a0\u202f\u2007"
+_REMOVE_INVISIBLE = {ord(c): None for c in INVISIBLE_CHARACTERS}
+_REMOVE_NO_BREAK = {ord(c): None for c in NO_BREAK_SPACES}
+_NO_BREAK_TO_SPACE = {ord(c): " " for c in NO_BREAK_SPACES}
+_HIDDEN = re.compile(f"[{INVISIBLE_CHARACTERS}{NO_BREAK_SPACES}]")
 
 define(
     "key.sci",
@@ -61,6 +70,40 @@ define(
 )
 
 
+def has_hidden_characters(text: str) -> bool:
+    """True if ``text`` holds a BOM, a zero-width character or a non-breaking space.
+
+    Example:
+        >>> has_hidden_characters("\ufeff14522450"), has_hidden_characters("14522450")
+        (True, False)
+    """
+    return _HIDDEN.search(text) is not None
+
+
+def clean_key_text(text: str) -> str:
+    """A key cell without invisible characters and non-breaking spaces, stripped.
+
+    BOM, zero-width characters, direction marks, word joiner and soft hyphen
+    (:data:`INVISIBLE_CHARACTERS`) are removed wherever they are; non-breaking spaces
+    (:data:`NO_BREAK_SPACES`) are removed if the rest is digits (``14522\u00a0450``)
+    and become plain spaces otherwise (``SR\u00a0Nord``).
+
+    Examples
+    --------
+    >>> clean_key_text("\ufeff14522450"), clean_key_text(" 14522\u00a0450\u200b ")
+    ('14522450', '14522450')
+    >>> clean_key_text("SR\u00a0Nord")
+    'SR Nord'
+    """
+    if not _HIDDEN.search(text):
+        return text.strip()
+    text = text.translate(_REMOVE_INVISIBLE)
+    digits = text.translate(_REMOVE_NO_BREAK).strip()
+    if digits.isdecimal():
+        return digits
+    return text.translate(_NO_BREAK_TO_SPACE).strip()
+
+
 def _digits_from_number(value: object, kind: str) -> tuple[str, bool]:
     """Return (digit string, was_number) for numbers and number-looking strings."""
     if isinstance(value, bool):
@@ -71,9 +114,10 @@ def _digits_from_number(value: object, kind: str) -> tuple[str, bool]:
         if math.isnan(value) or value != int(value):
             raise GeosozialError("key.fraction", value=value, kind=kind)
         return str(int(value)), True
-    text = str(value).strip().replace("\u00a0", "")
+    raw = str(value).strip()
+    text = clean_key_text(raw).replace(" ", "") if has_hidden_characters(raw) else raw
     if re.fullmatch(r"\d+", text):
-        return text, False
+        return text, text != raw
     m = re.fullmatch(r"(\d+)[.,]0+", text)
     if m:
         return m.group(1), True
@@ -206,3 +250,52 @@ def normalize_area_keys(values: Sequence[Any], kind: str | None, *, source: str 
         notices.append(Notice("geo.key_repaired", "repair", file=source, n=len(repaired),
                               key=field, example_from=repaired[0][0], example_to=repaired[0][1]))
     return keys, notices
+
+
+define("key.kreis",
+       de="--kreis {value!r}: erwartet wird ein fünfstelliger Kreisschlüssel (z. B. 14522) oder "
+       "mehrere, durch Komma getrennt.",
+       en="--kreis {value!r}: a five-digit Kreis key (e.g. 14522) or several, separated by "
+       "commas, is expected.")
+define("key.kreis_empty",
+       de="{file}: kein Gebiet liegt im Kreis {kreise} (Schlüssel beginnen z. B. mit {examples}).",
+       en="{file}: no area lies in the Kreis {kreise} (keys start e.g. with {examples}).")
+define("key.kreis_applied",
+       de="{file}: nur Kreis {kreise}: {kept} von {total} Gebieten.",
+       en="{file}: only Kreis {kreise}: {kept} of {total} areas.")
+
+
+def parse_kreise(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Kreis keys from ``--kreis 14522`` or ``"14522,14521"`` (five digits each).
+
+    Examples
+    --------
+    >>> parse_kreise("14522, 14521"), parse_kreise(None)
+    (('14522', '14521'), ())
+    """
+    if value is None or value == "" or value == ():
+        return ()
+    parts = value.split(",") if isinstance(value, str) else [str(v) for v in value]
+    out = tuple(p.strip() for p in parts if p.strip())
+    for p in out:
+        if len(p) != 5 or not p.isdigit() or p[:2] not in LAENDER:
+            raise GeosozialError("key.kreis", value=value if isinstance(value, str) else p)
+    return out
+
+
+def kreis_mask(keys: Sequence[str], kreise: Sequence[str], source: str = ""
+               ) -> tuple[list[bool], list[Notice]]:
+    """Which areas lie in the Kreise (AGS/ARS starting with the Kreis key).
+
+    Examples
+    --------
+    >>> kreis_mask(["14522010", "14521020"], ["14522"], "g.gpkg")[0]
+    [True, False]
+    """
+    keep = [str(k)[:5] in kreise for k in keys]
+    if not any(keep):
+        raise GeosozialError("key.kreis_empty", file=source, kreise=", ".join(kreise),
+                             examples=", ".join(sorted({str(k)[:5] for k in keys})[:5]))
+    notice = Notice("key.kreis_applied", "info", file=source, kreise=", ".join(kreise),
+                    kept=sum(keep), total=len(keep))
+    return keep, [notice]

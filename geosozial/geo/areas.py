@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,9 @@ from geosozial.core.keys import (
     KEY_LENGTHS,
     NAME_FIELDS,
     ags_from_ars,
+    kreis_mask,
     normalize_area_keys,
+    parse_kreise,
 )
 from geosozial.core.messages import GeosozialError, Notice, define
 
@@ -100,11 +103,13 @@ def read_areas(
     layer: str | None = None,
     name_field: str | None = None,
     crs: str | int | None = None,
+    kreis: str | Sequence[str] | None = None,
 ) -> Areas:
     """Read municipality polygons keyed by ``key`` (``AGS``, ``ARS`` or any field name).
 
     ``crs`` forces the analysis CRS (e.g. ``25833``); otherwise a projected source CRS is
-    kept and a geographic one becomes EPSG:25832/25833 by longitude.
+    kept and a geographic one becomes EPSG:25832/25833 by longitude. ``kreis`` (``"14522"``
+    or several) keeps only the areas of those Kreise (reported).
 
     Example:
         >>> a = read_areas("../shared/data/vg5000_gem_2021/VG5000_GEM.shp")  # doctest: +SKIP
@@ -131,6 +136,12 @@ def read_areas(
     frame = _filter_vg250_land(frame, file, notices)
     key_values = _read_keys(frame, key, file, notices)
     frame = frame.reset_index(drop=True)
+    kreise = parse_kreise(kreis)
+    if kreise:  # only these Kreise (keys starting with the Kreis key)
+        keep, kreis_notices = kreis_mask(key_values, kreise, file)
+        notices.extend(kreis_notices)
+        frame = frame[keep].reset_index(drop=True)
+        key_values = [k for k, inside in zip(key_values, keep, strict=True) if inside]
     name_col = name_field or next((f for f in NAME_FIELDS if f in frame.columns), None)
     if name_col:
         names = pd.Series(frame[name_col].astype(object).where(frame[name_col].notna(), ""),

@@ -100,6 +100,7 @@ class Project:
     relations: list[tuple[str, list[str]]]
     layer: str | None = None
     attribution: str = ""
+    kreis: str = ""
     maps: MapSettings = field(default_factory=MapSettings)
 
 
@@ -175,7 +176,7 @@ def load_project(path: str | Path) -> Project:
         years=[int(y) for y in _need(proj, "project.years", list, file, "Liste von Jahren")],
         tables=tables, indicators=indicators, rule=rule,
         protect=conf.get("variables"), relations=relations, layer=proj.get("layer"),
-        attribution=str(proj.get("attribution", "")),
+        attribution=str(proj.get("attribution", "")), kreis=str(proj.get("kreis", "")),
         maps=_map_settings(data.get("maps", {}), file))
 
 
@@ -382,7 +383,8 @@ def run_project(path: str | Path, out: Path, lang: str | None = None, *,
 
 
 def _run_years(project: Project, out: Path, stem: str, lang: str | None) -> RunSummary:
-    areas = read_areas(project.root / project.areas, key=project.key, layer=project.layer)
+    areas = read_areas(project.root / project.areas, key=project.key, layer=project.layer,
+                       kreis=project.kreis or None)
     mapping = read_mapping(project.root / project.sozialraeume)
     years, files = [], []
     for year in project.years:

@@ -103,6 +103,7 @@ SCHEMA: dict[str, dict[str, tuple[Check, bool, str]]] = {
         "years": (_years, True, "Liste verschiedener Jahre, z. B. [2021, 2022]"),
         "attribution": (_text, False, "Quellenvermerk (Text)"),
         "allow_outside": (_bool, False, "true oder false"),
+        "kreis": (_text, False, "Kreisschlüssel, z. B. \"14522\" (mehrere mit Komma)"),
     },
     "confidentiality": {
         "enabled": (_bool, False, "true oder false"),

@@ -22,7 +22,8 @@ from geosozial import __version__
 from geosozial.core.columns import value_columns
 from geosozial.core.confidentiality import DEFAULT_RULE, ConfidentialityRule
 from geosozial.core.indicators import Indicator
-from geosozial.core.messages import GeosozialError, define
+from geosozial.core.keys import kreis_mask, parse_kreise
+from geosozial.core.messages import GeosozialError, Notice, define
 from geosozial.core.outputs import Output, OutputSet, atomic_write_text, check_outputs
 from geosozial.core.sozialraum import SozialraumMapping, read_mapping
 from geosozial.core.tables.read import read_table
@@ -68,6 +69,7 @@ def join_files(
     table_key_column: str | None = None,
     layer: str | None = None,
     relations: Sequence[str] = (),
+    kreis: str | Sequence[str] | None = None,
 ) -> FrameJoin:
     """Read areas and a table, join them, protect counts and optionally write a GeoPackage.
 
@@ -89,7 +91,7 @@ def join_files(
     if out is not None:
         check_outputs([Output("out", out, "gpkg"), Output("out", report_path(out), "json")],
                       inputs)
-    areas = read_areas(areas_path, key=key, layer=layer)
+    areas = read_areas(areas_path, key=key, layer=layer, kreis=kreis)
     table = read_table(table_path, key_column=table_key_column, sheet=sheet,
                        columns=list(columns) if columns else None)
     result = join_step(areas, table, list(columns) if columns else None, rule=rule,
@@ -187,6 +189,7 @@ def aggregate_files(
     rule: ConfidentialityRule | None = DEFAULT_RULE,
     layer: str | None = None,
     relations: Sequence[str] = (),
+    kreis: str | Sequence[str] | None = None,
 ) -> FrameAggregate:
     """Aggregate a joined GeoPackage to Sozialräume and optionally write both levels.
 
@@ -199,9 +202,15 @@ def aggregate_files(
     if out is not None:
         check_outputs([Output("out", out, "gpkg")], inputs)
     joined = read_joined(joined_path, layer)
+    notices: list[Notice] = []
+    kreise = parse_kreise(kreis)
+    if kreise:  # only these Kreise: a Sozialraum mapping of one Kreis on an all-Land join
+        keep, notices = kreis_mask(joined["key"].tolist(), kreise, str(joined_path))
+        joined = joined[keep].reset_index(drop=True)
     mapping = read_mapping(mapping_path)
     result = aggregate_step(joined, mapping, variables=variables, indicators=indicators,
                             rule=rule, relations=relations, source=str(joined_path))
+    result.result.notices[:0] = notices
     if out is not None:
         with OutputSet(inputs):
             write_geopackage(out, {"gemeinden": result.municipalities,
