@@ -147,7 +147,47 @@ def cmd_moran(args: argparse.Namespace) -> int:
     print(("Methode: " if de else "method: ") + method_line(
         {"permutations": first.permutations, "seed": first.seed, "weights": first.weights,
          "alternative": first.alternative}, args.lang))
+    print(moran_reading(rows[0], args.lang))
     return 0
+
+
+def moran_reading(row: dict[str, Any], lang: str = "de", alpha: float = 0.05) -> str:
+    """One plain sentence about Moran's I for GIS staff.
+
+    Example:
+        >>> moran_reading({"value": 0.0977, "expected": -0.002, "p": 0.001})
+        "Ähnliche Werte liegen räumlich beieinander (Moran's I = 0,098; p = 0,001)."
+    """
+    value, p = row["value"], row["p"]
+    numbers = f"(Moran's I = {german(value, 3, lang)}; p = {german(p, 3, lang)})"
+    if p is None or p != p or p > alpha:
+        return (f"Kein räumliches Muster nachweisbar {numbers}." if lang == "de" else
+                f"No spatial pattern can be shown {numbers}.")
+    if value > row["expected"]:
+        return (f"Ähnliche Werte liegen räumlich beieinander {numbers}." if lang == "de" else
+                f"Similar values lie close together {numbers}.")
+    return (f"Benachbarte Gebiete unterscheiden sich stärker als zufällig {numbers}."
+            if lang == "de" else f"Neighbouring areas differ more than by chance {numbers}.")
+
+
+def class_counts_text(kind: str, counts: dict[str, int], lang: str = "de") -> str:
+    """Class counts with the class names, not codes: ``Hot Spot 99 %: 5, ...``.
+
+    Example:
+        >>> class_counts_text("gi", {"0": 413, "3": 5})
+        'Hot Spot 99 %: 5, nicht signifikant: 413'
+        >>> class_counts_text("lisa", {"HH": 2, "ns": 50})
+        'Hoch-Hoch (HH): 2, nicht signifikant: 50'
+    """
+    from geosozial.maps.palettes import gi_label, lisa_label
+
+    if kind == "gi":
+        order = sorted(counts, key=lambda b: -int(b))
+        return ", ".join(f"{gi_label(int(b), lang)}: {counts[b]}" for b in order)
+    order = [c for c in ("HH", "LL", "LH", "HL", "ns", "isolated") if c in counts]
+    order += [c for c in counts if c not in order]
+    return ", ".join(f"{lisa_label(c, lang) if c in order[:6] else c}: {counts[c]}"
+                     for c in order)
 
 
 def _values(analysis):
@@ -203,8 +243,7 @@ def cmd_local(args: argparse.Namespace, kind: str) -> int:
         _print_notices(areas.notices + analysis.notices, args.lang)
         de = args.lang == "de"
         print(analysis.weights.describe(args.lang))
-        print(("Klassen: " if de else "classes: ") + ", ".join(f"{k}: {v}" for k, v in
-                                                             sorted(counts.items())))
+        print(("Klassen: " if de else "classes: ") + class_counts_text(kind, counts, args.lang))
         print(("Methode: " if de else "method: ") + method_line(method, args.lang))
         if args.html or args.png:
             from geosozial.geo.maps import analysis_map

@@ -76,8 +76,10 @@ define("map.unknown_key",
        en="{file}, line {line}: municipality {key} ({group}) does not exist in the geometries. "
        "Check the territorial status (mergers, reorganisations).")
 define("map.unassigned",
-       de="{n} Gemeinden sind keinem Sozialraum zugeordnet: {keys}. Bitte in {file} ergänzen.",
-       en="{n} municipalities belong to no Sozialraum: {keys}. Please add them to {file}.")
+       de="{what} keinem Sozialraum zugeordnet: {keys}. Bitte in {file} ergänzen (oder mit "
+       "--kreis auf einen Kreis beschränken).",
+       en="{what_en} to no Sozialraum: {keys}. Please add them to {file} (or restrict to one "
+       "Kreis with --kreis).")
 define("agg.fractional_count",
        de="{variable} wird als Anzahl summiert, hat aber Werte mit Nachkommastellen (z. B. "
        "{example} bei {keys}); bitte prüfen, ob die richtige Spalte gewählt ist.",
@@ -128,6 +130,7 @@ def read_mapping(path: str | Path, key_column: str | None = None,
     file = str(path)
     if not path.exists():
         raise GeosozialError("map.missing", file=file)
+    decoding_notices: list[Notice] = []
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from geosozial.core.tables.plain import cell_text, xlsx_sheets
 
@@ -140,11 +143,10 @@ def read_mapping(path: str | Path, key_column: str | None = None,
         rows = [r for _, r in filled[1:]]
         first_line = filled[0][0] + 1
     else:
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252")
+        from geosozial.core.tables.textfile import read_table_file
+
+        decoded = read_table_file(path)  # one decoder for all tables: BOM, UTF-16, cp1252
+        text, decoding_notices = decoded.text, decoded.notices
         sample = text[:4096]
         delimiter = ";" if sample.count(";") >= sample.count(",") else ","
         if "\t" in sample and sample.count("\t") > sample.count(delimiter):
@@ -160,10 +162,12 @@ def read_mapping(path: str | Path, key_column: str | None = None,
             key_idx, group_idx = 0, 1
         else:
             raise GeosozialError("map.columns", file=file, columns=shown_columns(header))
-    return mapping_from_rows(
+    mapping = mapping_from_rows(
         ((first_line + offset, row[key_idx] if key_idx < len(row) else "",
           row[group_idx] if group_idx < len(row) else "") for offset, row in enumerate(rows)),
         file)
+    mapping.notices[:0] = decoding_notices
+    return mapping
 
 
 def _text(value: object) -> str:
@@ -272,7 +276,11 @@ def check_mapping(mapping: SozialraumMapping, keys: Sequence[str],
     missing = [k for k in keys if k not in mapping.assignment]
     if missing:
         shown = ", ".join(f"{k} {label.get(k, '')}".strip() for k in missing[:20])
-        raise GeosozialError("map.unassigned", n=len(missing), keys=shown, file=mapping.source)
+        n = len(missing)
+        raise GeosozialError("map.unassigned", n=n, keys=shown, file=mapping.source,
+                             what="1 Gemeinde ist" if n == 1 else f"{n} Gemeinden sind",
+                             what_en="1 municipality belongs" if n == 1 else
+                             f"{n} municipalities belong")
 
 
 @dataclass
