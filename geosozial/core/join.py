@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,9 +27,17 @@ from typing import Any
 import numpy as np
 
 from geosozial.core.columns import Columns, flag_column
-from geosozial.core.keys import KEY_LENGTHS, ags_from_ars, key_level, normalize_key
+from geosozial.core.keys import (
+    KEY_LENGTHS,
+    ags_from_ars,
+    clean_key_text,
+    has_hidden_characters,
+    key_level,
+    normalize_key,
+)
 from geosozial.core.messages import GeosozialError, Notice, define, get_language
 from geosozial.core.protect import protect_joined
+from geosozial.core.tables.cells import paused_gc
 from geosozial.core.tables.table import Table
 
 define("join.dup_conflict",
@@ -195,6 +204,7 @@ def table_keys_for(table: Table, kind: str | None,
 
     Rows of another level (Kreis or Land totals) keep their digits, match no area and
     are reported with their level name; keys that are no digits at all get ``None``.
+    BOM, zero-width characters and non-breaking spaces are removed from keys (a repair).
 
     Example:
         >>> from geosozial.core.tables.table import Table
@@ -202,28 +212,38 @@ def table_keys_for(table: Table, kind: str | None,
         >>> table_keys_for(t, "AGS", [])
         (['01001000', '14522'], ['Gemeinde', 'Kreis'])
     """
+    raw_keys = table.keys
+    if kind is not None and _all_full_keys(raw_keys, KEY_LENGTHS[kind]):
+        # every key already has the kind's length and only digits: nothing to repair
+        return list(raw_keys), ["Gemeinde" if kind == "AGS" else "Regionalschlüssel"] * len(
+            raw_keys)
     keys: list[str | None] = []
     levels: list[str] = []
     repaired: list[tuple[int, str, str]] = []
     from_ars = 0
-    for raw, line in zip(table.keys, table.lines, strict=True):
+    for raw, line in zip(raw_keys, table.lines, strict=True):
         text = str(raw).strip()
+        if has_hidden_characters(text):
+            cleaned = clean_key_text(text)
+            if cleaned != text:
+                repaired.append((line, text, cleaned))
+            text = cleaned
         if kind is None:
             keys.append(text)
             levels.append("")
             continue
         length = KEY_LENGTHS[kind]
-        if kind == "AGS" and re.fullmatch(r"\d{12}", text):
+        if kind == "AGS" and len(text) == 12 and text.isdecimal():
             keys.append(ags_from_ars(text))
             levels.append("Gemeinde")
             from_ars += 1
             continue
-        digits = re.fullmatch(r"\d+", text) is not None
+        digits = text.isdecimal()
         if digits and len(text) == length:
             keys.append(text)
             levels.append("Gemeinde" if kind == "AGS" else "Regionalschlüssel")
             continue
-        numeric = not digits and re.fullmatch(r"[+]?\d+([.,]\d+)?([eE][+]?\d+)?", text)
+        numeric = not digits and _NUMERIC_KEY.fullmatch(text)
         if not (numeric or (digits and len(text) == length - 1)):
             keys.append(text if digits else None)
             levels.append(key_level(text))
@@ -250,6 +270,18 @@ def table_keys_for(table: Table, kind: str | None,
     return keys, levels
 
 
+_NUMERIC_KEY = re.compile(r"[+]?\d+([.,]\d+)?([eE][+]?\d+)?")
+
+
+def _all_full_keys(keys: Sequence[object], length: int) -> bool:
+    """True if every key is a text of exactly ``length`` decimal digits."""
+    if not keys or set(map(type, keys)) != {str}:
+        return False
+    if set(map(len, keys)) != {length}:  # type: ignore[arg-type]
+        return False
+    return "".join(keys).isdecimal()  # type: ignore[arg-type]
+
+
 def key_kind(key_field: str) -> str | None:
     """``"AGS"`` or ``"ARS"`` when the area key field is one of them, else None.
 
@@ -261,6 +293,7 @@ def key_kind(key_field: str) -> str | None:
     return key_field.upper() if key_field.upper() in KEY_LENGTHS else None
 
 
+@paused_gc()  # millions of report entries and no cycles: the collector would only slow it
 def join_table(
     area_keys: Sequence[str],
     area_names: Sequence[str],
@@ -335,14 +368,25 @@ def join_table(
 
     keep, dup_table = _resolve_duplicate_rows(table, keys, columns, notices)
     by_key: dict[str, int] = {}
-    table_only = []
-    for i in np.flatnonzero(keep):
-        k = keys[i]
-        if k is not None and k in unique:
-            by_key[k] = int(i)
-        else:
-            table_only.append({"key": table.keys[i], "name": table.names[i],
-                               "line": int(table.lines[i]), "level": levels[i] or "Gemeinde"})
+    if keep is None:  # every key once: look the areas up in the table, not row by row
+        position = dict(zip(keys, range(len(keys)), strict=True))
+        by_key = {k: position[k] for k in unique if k in position}
+        del position
+        rest = np.ones(len(keys), dtype=bool)
+        rest[list(by_key.values())] = False
+        alone = np.flatnonzero(rest).tolist()
+    else:
+        alone = []
+        for i in np.flatnonzero(keep).tolist():
+            k = keys[i]
+            if k is not None and k in unique:
+                by_key[k] = i
+            else:
+                alone.append(i)
+    tkeys, tnames, tlines = table.keys, table.names, table.lines
+    table_only = [{"key": tkeys[i], "name": tnames[i], "line": int(tlines[i]),
+                   "level": levels[i] or "Gemeinde"} for i in alone]
+    del alone
     if not by_key and len(table):
         raise GeosozialError(
             "join.no_match", table=table.source, areas=areas_source, key=key_field,
@@ -425,17 +469,24 @@ def _territory(crosswalk: Any, unique: dict[str, list[int]], names: list[str],
 
 
 def _resolve_duplicate_rows(table: Table, keys: Sequence[str | None], columns: list[str],
-                            notices: list[Notice]) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """One duplicate policy: identical rows are kept once (reported), others refused."""
-    keep = np.ones(len(keys), dtype=bool)
+                            notices: list[Notice]
+                            ) -> tuple[np.ndarray | None, list[dict[str, Any]]]:
+    """One duplicate policy: identical rows are kept once (reported), others refused.
+
+    Returns the rows to keep (None: all) and the duplicate keys with their lines.
+    """
+    present = [k for k in keys if k is not None] if None in keys else keys
+    if len(set(present)) == len(present):
+        return None, []
+    counts = Counter(present)
+    repeated = {k for k, n in counts.items() if n > 1}
     groups: dict[str, list[int]] = {}
     for i, k in enumerate(keys):
-        if k is not None:
+        if k in repeated:
             groups.setdefault(k, []).append(i)
+    keep = np.ones(len(keys), dtype=bool)
     info = []
     for key, rows in groups.items():
-        if len(rows) < 2:
-            continue
         lines = [int(table.lines[i]) for i in rows]
         first = rows[0]
         for i in rows[1:]:

@@ -32,28 +32,34 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from geosozial.core.messages import GeosozialError, Notice, define
 from geosozial.core.symbols import UnknownSymbol, parse_cell
+from geosozial.core.tables.cells import (
+    check_decimal,
+    column_evidence,
+    decide_decimal,
+    parse_value,
+)
 from geosozial.core.tables.plain import (
     DELIMITERS,
     KeyRepairs,
     cell_text,
-    decode_bytes,
+    csv_rows,
     duplicate_key_notice,
-    parse_value,
     pick_sheet,
-    read_text,
     split_lines,
-    xlsx_sheets,
+    table_errors,
 )
 from geosozial.core.tables.table import Table
+from geosozial.core.tables.textfile import Decoded, decode_table_bytes, read_table_file
+from geosozial.core.tables.xlsx import check_formulas, read_workbook
 
 FOOTER_MARKS = ("_____", "Stand:", "©")
 Row = tuple[int, list[object]]
@@ -109,6 +115,11 @@ define(
     "Zeilen unterscheiden sich nur in Codes oder Einheit.",
     en="file {file}, line {line}: key {key!r} already has column {column!r}; the rows differ "
     "only in codes or unit.",
+)
+define(
+    "genesis.flat_no_csv",
+    de="Datei {file} ist ein ZIP-Archiv ohne CSV-Datei (Inhalt: {members}).",
+    en="file {file} is a ZIP archive without a CSV file (contents: {members}).",
 )
 define(
     "genesis.flat_quality",
@@ -236,8 +247,14 @@ def footer_meta(texts: Sequence[str]) -> dict[str, str]:
 
 
 def _parse_grid(rows: list[Row], footer: list[str], *, source: str, strict_width: bool,
-                meta: dict[str, str], notices: list[Notice]) -> Table:
-    """Title lines, header rows, blocks and data rows -> Table (footer already split off)."""
+                meta: dict[str, str], notices: list[Notice],
+                decimal: str | None = None) -> Table:
+    """Title lines, header rows, blocks and data rows -> Table (footer already split off).
+
+    The decimal mark of each value column is ``decimal`` or decided by evidence with the
+    German default of GENESIS exports (an ambiguous ``1.560`` next to dot decimals is
+    refused, see :func:`~geosozial.core.tables.cells.decide_decimal`).
+    """
     start = 0
     while start < len(rows) and not any(_texts(rows[start][1])[1:]):
         start += 1
@@ -260,8 +277,8 @@ def _parse_grid(rows: list[Row], footer: list[str], *, source: str, strict_width
 
     repairs = KeyRepairs(source)
     block: str | None = None
-    parsed = []
-    empty: list[tuple[int, str]] = []
+    collected = []
+    problem: GeosozialError | None = None
     for line, cells in rows[end:]:
         texts = _texts(cells)
         if not any(texts):
@@ -270,20 +287,37 @@ def _parse_grid(rows: list[Row], footer: list[str], *, source: str, strict_width
             block = texts[0]
             continue
         if (strict_width and len(cells) != width) or any(texts[width:]):
-            raise GeosozialError("table.field_count", file=source, line=line,
-                                 found=len(cells), expected=width)
+            problem = GeosozialError("table.field_count", file=source, line=line,
+                                     found=len(cells), expected=width)
+            break
         if not texts[0]:
-            raise GeosozialError("table.missing_key", file=source, line=line)
+            problem = GeosozialError("table.missing_key", file=source, line=line)
+            break
         cells = list(cells) + [None] * (width - len(cells))
-        row_labels = [repairs.key(cells[0]), *texts[1:first]]
+        collected.append((block, line, [repairs.key(cells[0], line), *texts[1:first]],
+                          cells[first:width]))
+    lines = [line for _, line, _, _ in collected]
+    evidence = [column_evidence([c[3][k] for c in collected]) for k in range(len(labels))]
+    marks = [decide_decimal(label, evidence[k],
+                            [(labels[j], evidence[j]) for j in range(len(labels)) if j != k],
+                            None, decimal, source=source, lines=lines).decimal
+             for k, label in enumerate(labels)]
+    parsed = []
+    empty: list[tuple[int, str]] = []
+    for b, line, row_labels, value_cells in collected:
         values = {}
-        for label, cell in zip(labels, cells[first:width], strict=True):
+        for label, cell, mark in zip(labels, value_cells, marks, strict=True):
             if not cell_text(cell):
                 empty.append((line, label))
-            values[label] = parse_value(cell, source=source, line=line, column=label)
-        parsed.append((block, line, row_labels, values))
+            values[label] = parse_value(cell, source=source, line=line, column=label,
+                                        decimal=mark)
+        parsed.append((b, line, row_labels, values))
+    if problem is not None:
+        raise problem
     if not parsed:
         raise GeosozialError("table.no_rows", file=source)
+    if set(marks) == {"."}:
+        info["decimal"] = "."
 
     per_block = Counter((b, labels_[0]) for b, _, labels_, _ in parsed)
     composite = first > 1 and any(n > 1 for n in per_block.values())
@@ -325,14 +359,8 @@ def _parse_grid(rows: list[Row], footer: list[str], *, source: str, strict_width
 # --------------------------------------------------------------------------- classic CSV
 
 
-def _csv_rows(lines: list[str], delimiter: str, offset: int) -> list[Row]:
-    reader = csv.reader((line + "\n" for line in lines), delimiter=delimiter)
-    out: list[Row] = []
-    done = 0
-    for cells in reader:
-        out.append((offset + done + 1, list(cells)))
-        done = reader.line_num
-    return out
+def _csv_rows(lines: list[str], delimiter: str, offset: int, source: str = "") -> list[Row]:
+    return csv_rows(lines, delimiter, offset, source)  # type: ignore[return-value]
 
 
 def _classic_delimiter(lines: list[str], source: str) -> str:
@@ -348,38 +376,44 @@ def _classic_delimiter(lines: list[str], source: str) -> str:
     return ";"
 
 
-def read_genesis_csv(path: str | Path, *, encoding: str | None = None) -> Table:
+@table_errors
+def read_genesis_csv(path: str | Path, *, encoding: str | None = None,
+                     decimal: str | None = None) -> Table:
     """Read a classic GENESIS / Regionalstatistik CSV export (``;``, header rows ``;;...``).
 
-    Encoding: UTF-8 if the bytes decode, else cp1252/Latin-1 (or ``encoding``). Values and
-    symbols become value + flag (``-`` is 0.0 with flag ``-``; ``.`` is NaN with flag
-    ``.``). Replacement characters (U+FFFD) from an upstream encoding accident give a
-    warning. ``meta`` holds ``table``, ``title``, ``Stichtag``, ``Stand``, ``copyright``,
-    ``note``, ``encoding``. See the module docstring for labels and keys.
+    Encoding by evidence (:mod:`geosozial.core.tables.textfile`: UTF-8, UTF-16, else
+    cp1252/Latin-1) or ``encoding``. Values and symbols become value + flag (``-`` is 0.0
+    with flag ``-``; ``.`` is NaN with flag ``.``); the decimal mark is the German comma
+    unless a column's evidence or ``decimal`` (``","``/``"."``) says otherwise.
+    Replacement characters (U+FFFD) from an upstream encoding accident give a warning.
+    ``meta`` holds ``table``, ``title``, ``Stichtag``, ``Stand``, ``copyright``, ``note``,
+    ``encoding``. See the module docstring for labels and keys.
 
     Example:
         >>> t = read_genesis_csv("regionalstatistik_12411-02-03-5-B.csv")  # doctest: +SKIP
         >>> t.meta["Stand"], t.value("01001", "Insgesamt | Insgesamt")  # doctest: +SKIP
         ('24.11.2020 / 09:48:13', 89504.0)
     """
+    decimal = check_decimal(decimal)
     source = str(path)
-    text, used = read_text(path, encoding)
+    decoded = read_table_file(path, encoding)
+    text = decoded.text
     lines = split_lines(text)
     if not "".join(lines).strip():
         raise GeosozialError("table.empty", file=source)
     delimiter = _classic_delimiter(lines, source)
     cut = next((k for k, line in enumerate(lines) if k > 0 and is_footer_text(line)), len(lines))
-    rows = _csv_rows(lines[:cut], delimiter, 0)
+    rows = _csv_rows(lines[:cut], delimiter, 0, source)
     footer = [" ".join(c.strip() for c in cells if c.strip())
-              for _, cells in _csv_rows(lines[cut:], delimiter, cut)]
-    notices = []
-    damaged = text.count("\ufffd")
+              for _, cells in _csv_rows(lines[cut:], delimiter, cut, source)]
+    notices = list(decoded.notices)
+    damaged = text.count("\ufffd") - decoded.replaced
     if damaged:
         notices.append(Notice("genesis.replacement", severity="warning", file=source,
                               count=damaged))
-    meta = {"layout": "genesis-csv", "encoding": used}
+    meta = {"layout": "genesis-csv", "encoding": decoded.encoding}
     return _parse_grid(rows, footer, source=source, strict_width=True, meta=meta,
-                       notices=notices)
+                       notices=notices, decimal=decimal)
 
 
 # --------------------------------------------------------------------------- XLSX
@@ -390,28 +424,39 @@ def _numeric_cells(rows: list[Row]) -> int:
                for _, cells in rows for c in cells)
 
 
-def read_genesis_xlsx(path: str | Path, *, sheet: str | int | None = None) -> Table:
+@table_errors
+def read_genesis_xlsx(path: str | Path, *, sheet: str | int | None = None,
+                      decimal: str | None = None) -> Table:
     """Read a GENESIS / Regionalstatistik XLSX export (data, metadata and footnote sheets).
 
     The data sheet is ``sheet`` or the sheet with the most numbers; title lines of the
     other sheets fill ``meta["title"]``, footer lines ``Stand``/``copyright``/``note``.
     Names are stripped of their indentation. Numeric key cells become text only where the
-    leading zero is unambiguous (otherwise kept, with a warning).
+    leading zero is unambiguous (otherwise kept, with a warning). Text cells with numbers
+    follow ``decimal`` as in :func:`read_genesis_csv`. Formula cells without a stored
+    value in the data sheet are an error naming them.
 
     Example:
         >>> t = read_genesis_xlsx("regionalstatistik_13111-01-03-4.xlsx")  # doctest: +SKIP
         >>> t.value("DG", "30.06.2019 | Insgesamt")  # doctest: +SKIP
         33407262.0
     """
+    decimal = check_decimal(decimal)
     source = str(path)
-    sheets = xlsx_sheets(path)
+    uncached: dict[str, list[str]] = {}
+    sheets = read_workbook(path, uncached=uncached)
     if sheet is not None:
         data_name = pick_sheet(sheets, sheet, source)
     else:
+        if not sheets:
+            raise GeosozialError("genesis.no_data_sheet", file=source, sheets="")
         data_name = max(sheets, key=lambda n: _numeric_cells(sheets[n]))
-        if not _numeric_cells(sheets[data_name]):
+        if not _numeric_cells(sheets[data_name]) and not uncached:
             raise GeosozialError("genesis.no_data_sheet", file=source,
                                  sheets=", ".join(sheets))
+        if not _numeric_cells(sheets[data_name]):
+            data_name = next(iter(uncached))
+    check_formulas(uncached.get(data_name, []), data_name, source)
     rows = sheets[data_name]
     cut = next((k for k, (_, c) in enumerate(rows) if k > 0 and c and is_footer_text(
         cell_text(c[0]))), len(rows))
@@ -434,7 +479,7 @@ def read_genesis_xlsx(path: str | Path, *, sheet: str | int | None = None) -> Ta
     if titles:
         meta["title"] = "\n".join(titles)
     table = _parse_grid(rows[:cut], footer, source=source, strict_width=False, meta={},
-                        notices=[])
+                        notices=[], decimal=decimal)
     table.meta = {**meta, **table.meta}
     return table
 
@@ -500,14 +545,23 @@ def _flat_measures(names: list[str]) -> list[tuple[int, int | None, str, str]]:
     return out
 
 
-def _flat_text(path: str | Path, encoding: str | None) -> tuple[str, str]:
+def _flat_text(path: str | Path, encoding: str | None) -> Decoded:
     if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            member = next(n for n in archive.namelist() if n.lower().endswith(".csv"))
-            return decode_bytes(archive.read(member), encoding, f"{path}:{member}")
-    return read_text(path, encoding)
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+                member = next((n for n in names if n.lower().endswith(".csv")), None)
+                if member is None:
+                    raise GeosozialError("genesis.flat_no_csv", file=str(path),
+                                         members=", ".join(names[:5]) or "-")
+                return decode_table_bytes(archive.read(member), encoding, f"{path}:{member}")
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError,
+                OSError) as exc:
+            raise GeosozialError("table.not_xlsx", file=str(path)) from exc
+    return read_table_file(path, encoding)
 
 
+@table_errors
 def read_genesis_flat(path: str | Path, *, encoding: str | None = None,
                       key_variable: str | None = None, decimal: str | None = None) -> Table:
     """Read a GENESIS flat-file CSV (ffcsv, also zipped) and pivot it to one row per area.
@@ -528,14 +582,16 @@ def read_genesis_flat(path: str | Path, *, encoding: str | None = None,
         >>> t.value("01001", "männlich")  # doctest: +SKIP
         44599.0
     """
+    decimal = check_decimal(decimal)
     source = str(path)
-    text, used = _flat_text(path, encoding)
+    decoded = _flat_text(path, encoding)
+    text, used = decoded.text, decoded.encoding
     lines = split_lines(text)
     if not "".join(lines).strip():
         raise GeosozialError("table.empty", file=source)
     first = next(i for i, line in enumerate(lines) if line.strip())
     delimiter = max(DELIMITERS, key=lambda d: lines[first].count(d))
-    rows = _csv_rows(lines[first:], delimiter, first)
+    rows = _csv_rows(lines[first:], delimiter, first, source)
     header = [c.strip() for c in rows[0][1]]
     names = [flat_column_name(c) for c in header]
     slots = sorted({int(m.group(1)) for n in names if (m := _VARIABLE.match(n))})
@@ -622,7 +678,7 @@ def read_genesis_flat(path: str | Path, *, encoding: str | None = None,
         meta["unit"] = units.pop()
     if common:
         meta["header_common"] = " | ".join(common)
-    notices: list[Notice] = []
+    notices: list[Notice] = list(decoded.notices)
     if unknown:
         notices.append(Notice("genesis.flat_quality", severity="info", file=source,
                               codes=", ".join(f"{k!r} ({n})" for k, n in unknown.items())))

@@ -28,9 +28,14 @@ One deliberate difference: where openpyxl would silently drop cell values becaus
 reader keeps them and pads to the extent of the data instead.
 
 A file that is no ZIP archive (a renamed CSV or XLS file, an empty file), has no workbook
-part or contains broken XML raises :class:`~geosozial.core.messages.GeosozialError` with
-code ``table.not_xlsx``. :func:`write_minimal_xlsx` writes small workbooks for tests and
-examples.
+part, is encrypted or contains broken XML raises
+:class:`~geosozial.core.messages.GeosozialError` with code ``table.not_xlsx``.
+
+Formula cells without a cached value (``<f>`` without ``<v>``: the file was written by a
+program that does not calculate, and never opened in Excel or LibreOffice) are ``None``
+like openpyxl gives them; ``read_workbook(path, uncached={})`` collects their cell
+references per sheet, and :func:`check_formulas` turns them into an error naming them.
+:func:`write_minimal_xlsx` writes small workbooks for tests and examples.
 
 Examples
 --------
@@ -63,7 +68,7 @@ from xml.etree import ElementTree as ET
 
 from geosozial.core.messages import GeosozialError, define
 
-__all__ = ["read_workbook", "sheet_names", "write_minimal_xlsx"]
+__all__ = ["check_formulas", "read_workbook", "sheet_names", "write_minimal_xlsx"]
 
 define(
     "table.not_xlsx",
@@ -73,7 +78,23 @@ define(
     "Please save it as XLSX or CSV.",
 )
 
+define(
+    "table.formula_uncached",
+    de="Datei {file}, Tabellenblatt {sheet!r}: {count} Formelzelle(n) ohne gespeicherten Wert "
+    "(z. B. {cells}). Die Datei wurde von einem Programm geschrieben, das Formeln nicht "
+    "berechnet; die Werte wären alle leer. Bitte die Datei einmal in Excel oder LibreOffice "
+    "öffnen und speichern.",
+    en="file {file}, sheet {sheet!r}: {count} formula cell(s) without a stored value (e.g. "
+    "{cells}). The file was written by a program that does not calculate formulas; all these "
+    "values would be empty. Please open the file once in Excel or LibreOffice and save it.",
+)
+
 Rows = list[tuple[int, list[object]]]
+
+#: everything a damaged or hostile package can raise while it is read
+_BROKEN = (ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError,
+           IndexError, OverflowError, NotImplementedError, RuntimeError, TypeError,
+           AttributeError, OSError)
 
 _MAIN_NS = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -130,7 +151,8 @@ class _Corrupt(Exception):
     """Internal: the package is damaged; turned into ``table.not_xlsx``."""
 
 
-def read_workbook(path: str | Path) -> dict[str, Rows]:
+def read_workbook(path: str | Path, *,
+                  uncached: dict[str, list[str]] | None = None) -> dict[str, Rows]:
     """Every worksheet in workbook order as ``{sheet title: [(row number, cell values)]}``.
 
     Row numbers are 1-based and start at row 1; the values are those of openpyxl's
@@ -142,6 +164,9 @@ def read_workbook(path: str | Path) -> dict[str, Rows]:
     ----------
     path : str or Path
         The ``.xlsx`` (or ``.xlsm``) file.
+    uncached : dict, optional
+        If given, filled with ``{sheet title: [cell reference, ...]}`` of the formula cells
+        without a cached value (sheets without such cells are left out).
 
     Returns
     -------
@@ -166,10 +191,45 @@ def read_workbook(path: str | Path) -> dict[str, Rows]:
     with _open(path) as archive:
         try:
             book = _Book(archive)
-            return {title: book.rows(member) for title, member in book.sheets}
-        except (_Corrupt, ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError, KeyError,
-                ValueError, IndexError, OverflowError, NotImplementedError) as exc:
+            out = {}
+            for title, member in book.sheets:
+                found: list[str] = []
+                out[title] = book.rows(member, found if uncached is not None else None)
+                if found and uncached is not None:
+                    uncached[title] = found
+            return out
+        except (_Corrupt, *_BROKEN) as exc:
             raise GeosozialError("table.not_xlsx", file=str(path)) from exc
+
+
+def check_formulas(cells: Sequence[str], sheet: str, source: str) -> None:
+    """Refuse a sheet with formula cells without a cached value, naming some of them.
+
+    Parameters
+    ----------
+    cells : sequence of str
+        The references (``C5``) collected by :func:`read_workbook` for ``sheet``.
+    sheet : str
+        The sheet title.
+    source : str
+        The file name.
+
+    Raises
+    ------
+    GeosozialError
+        ``table.formula_uncached`` with the count and up to five references.
+
+    Examples
+    --------
+    >>> check_formulas([], "Daten", "t.xlsx")
+    >>> check_formulas(["C5", "C6"], "Daten", "t.xlsx")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    geosozial.core.messages.GeosozialError: Datei t.xlsx, Tabellenblatt 'Daten': 2 ...
+    """
+    if cells:
+        shown = ", ".join(cells[:5]) + (", …" if len(cells) > 5 else "")
+        raise GeosozialError("table.formula_uncached", file=source, sheet=sheet,
+                             count=len(cells), cells=shown)
 
 
 def sheet_names(path: str | Path) -> list[str]:
@@ -204,8 +264,7 @@ def sheet_names(path: str | Path) -> list[str]:
     with _open(path) as archive:
         try:
             return [title for title, _ in _Book(archive, cells=False).sheets]
-        except (_Corrupt, ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError, KeyError,
-                ValueError, IndexError, OverflowError, NotImplementedError) as exc:
+        except (_Corrupt, *_BROKEN) as exc:
             raise GeosozialError("table.not_xlsx", file=str(path)) from exc
 
 
@@ -213,7 +272,8 @@ def _open(path: str | Path) -> zipfile.ZipFile:
     """The ZIP archive at ``path``; ``table.not_xlsx`` if it is none."""
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError,
+            RuntimeError) as exc:
         raise GeosozialError("table.not_xlsx", file=str(path)) from exc
 
 
@@ -355,8 +415,9 @@ class _Book:
                 durations.add(idx)
         return dates, durations
 
-    def rows(self, member: str) -> Rows:
-        """The rows of the worksheet part ``member``."""
+    def rows(self, member: str, uncached: list[str] | None = None) -> Rows:
+        """The rows of the worksheet part ``member`` (``uncached`` collects formula cells
+        without a cached value)."""
         row_tags = {prefix + "row" for prefix in _PREFIXES}
         dimension_tags = {prefix + "dimension" for prefix in _PREFIXES}
         data_tags = {prefix + "sheetData" for prefix in _PREFIXES}
@@ -370,7 +431,8 @@ class _Book:
                 if tag in row_tags:
                     ref = el.get("r")
                     row_counter = row_counter + 1 if ref is None else _row_number(ref)
-                    values, beyond = self._row_values(el, tag[:-3], max_col)
+                    values, beyond = self._row_values(el, tag[:-3], max_col, row_counter,
+                                                      uncached)
                     parsed.append((row_counter, values))
                     lossy = lossy or beyond
                     el.clear()
@@ -382,13 +444,16 @@ class _Book:
                         before_data = False
         return _assemble(parsed, max_col, max_row, lossy)
 
-    def _row_values(self, row: ET.Element, prefix: str,
-                    max_col: int | None) -> tuple[list[object], bool]:
+    def _row_values(self, row: ET.Element, prefix: str, max_col: int | None,
+                    number: int = 0,
+                    uncached: list[str] | None = None) -> tuple[list[object], bool]:
         """The values of a ``<row>``, padded to ``max_col`` (without: to its last cell).
 
         The flag is True if a value lies beyond that width (openpyxl would drop it).
+        ``uncached`` collects the references of formula cells without ``<v>``.
         """
         cell_tag, value_tag, inline_tag = prefix + "c", prefix + "v", prefix + "is"
+        formula_tag = prefix + "f"
         columns = _COLUMNS
         shared = self.shared
         date_styles = self.date_styles
@@ -409,6 +474,9 @@ class _Book:
             if kind is None or kind == "n":
                 text = cell.findtext(value_tag)
                 if not text:
+                    if (uncached is not None and cell.find(value_tag) is None
+                            and cell.find(formula_tag) is not None):
+                        uncached.append(ref or f"{_letters(column)}{number}")
                     continue
                 try:  # openpyxl: int unless written with "." or an exponent
                     value: object = (float(text) if "." in text or "E" in text or "e" in text
@@ -436,6 +504,9 @@ class _Book:
             else:
                 text = cell.findtext(value_tag)
                 if not text:
+                    if (uncached is not None and cell.find(value_tag) is None
+                            and cell.find(formula_tag) is not None):
+                        uncached.append(ref or f"{_letters(column)}{number}")
                     continue
                 if kind == "b":
                     value = _boolean(text)
