@@ -137,7 +137,8 @@ def read_areas(path: str | Path, key: str = "AGS", *, layer: str | None = None,
 
 
 def read_table(path: str | Path, *, key_column: str | None = None, sheet: str | int | None = None,
-               encoding: str | None = None, columns: Sequence[str] | None = None) -> Table:
+               encoding: str | None = None, columns: Sequence[str] | None = None,
+               decimal: str | None = None) -> Table:
     """Read an indicator table: GENESIS/Regionalstatistik CSV or XLSX, plain CSV/XLSX.
 
     Parameters
@@ -151,6 +152,9 @@ def read_table(path: str | Path, *, key_column: str | None = None, sheet: str | 
         Overrides the detected encoding of a CSV.
     columns : sequence of str, optional
         The value columns of a plain table; the other columns are text attributes.
+    decimal : str, optional
+        ``","`` or ``"."`` where the table's decimal mark is ambiguous (decided per
+        column by default; an ambiguous column is refused with a message).
 
     Returns
     -------
@@ -163,7 +167,7 @@ def read_table(path: str | Path, *, key_column: str | None = None, sheet: str | 
     ('genesis-csv', '14999')
     """
     return _read_table(path, key_column=key_column, sheet=sheet, encoding=encoding,
-                       columns=columns)
+                       columns=columns, decimal=decimal)
 
 
 # --- join and aggregate ------------------------------------------------------------------

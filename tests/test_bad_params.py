@@ -206,3 +206,16 @@ def test_german_number_input_in_every_numeric_option(areas, tmp_path, capsys):
               "--out", str(out)])
     err = capsys.readouterr().err
     assert exit_code.value.code == 2 and "'0,1x' ist keine Zahl" in err and "--alpha" in err
+
+
+def test_decimal_option_settles_an_ambiguous_column(areas, tmp_path, capsys):
+    table = tmp_path / "t.csv"
+    rows = [f"14999{i:03d};1.560;8.1" for i in range(1, N + 1)]
+    table.write_text("AGS;Einwohner;Quote\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "j.gpkg"
+    assert main(["join", str(areas), str(table), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Einwohner" in err and "--decimal" in err and not out.exists()
+    assert main(["join", str(areas), str(table), "--out", str(out), "--decimal", ".",
+                 "--no-confidentiality"]) == 0
+    assert gpd.read_file(out)["Einwohner"].iloc[0] == 1.56

@@ -54,6 +54,9 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser,
                    help=t("Schlüsselspalte der Tabelle (sonst erkannt)",
                           "key column of the table (detected otherwise)"))
     p.add_argument("--sheet", help=t("Tabellenblatt (XLSX)", "sheet (XLSX)"))
+    p.add_argument("--decimal", choices=(",", "."),
+                   help=t("Dezimalzeichen der Tabelle, wenn es nicht eindeutig ist (, oder .)",
+                          "decimal mark of the table when it is ambiguous (, or .)"))
     p.add_argument("--layer", help=t("Layer der Flächendatei", "layer of the area file"))
     p.add_argument("--json", action="store_true",
                    help=t("Bericht als JSON ausgeben", "print the report as JSON"))
@@ -108,7 +111,8 @@ def cmd_join(args: argparse.Namespace) -> int:
         result = join_files(args.areas, args.table, args.key, args.out, columns=args.columns,
                             rule=rule(args), sheet=args.sheet,
                             table_key_column=args.table_key, layer=args.layer,
-                            relations=args.relation, kreis=args.kreis)
+                            relations=args.relation, kreis=args.kreis,
+                            decimal=args.decimal)
     if args.json:
         print(json.dumps(result.report.as_dict(args.lang), ensure_ascii=False, indent=2))
     else:

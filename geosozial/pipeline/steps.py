@@ -70,6 +70,7 @@ def join_files(
     layer: str | None = None,
     relations: Sequence[str] = (),
     kreis: str | Sequence[str] | None = None,
+    decimal: str | None = None,
 ) -> FrameJoin:
     """Read areas and a table, join them, protect counts and optionally write a GeoPackage.
 
@@ -93,7 +94,7 @@ def join_files(
                       inputs)
     areas = read_areas(areas_path, key=key, layer=layer, kreis=kreis)
     table = read_table(table_path, key_column=table_key_column, sheet=sheet,
-                       columns=list(columns) if columns else None)
+                       columns=list(columns) if columns else None, decimal=decimal)
     result = join_step(areas, table, list(columns) if columns else None, rule=rule,
                        relations=relations)
     if out is not None:
