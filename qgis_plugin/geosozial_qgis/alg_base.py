@@ -150,7 +150,9 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
             return f"distance:{self.parameterAsDouble(parameters, 'DISTANCE', context):g}"
         return method
 
-    def inference(self, parameters, context, local: bool) -> dict:
+    def inference(self, parameters, context, local: bool, w=None, source: str = "") -> dict:
+        """Permutations, seed, alternative (and correction, alpha), checked with the core's
+        rule (:func:`geosozial.core.analysis.check_inference`) once the weights exist."""
         out = {"permutations": self.parameterAsInt(parameters, "PERMUTATIONS", context),
                "seed": self.parameterAsInt(parameters, "SEED", context),
                "alternative": ALTERNATIVES[self.parameterAsEnum(parameters, "ALTERNATIVE",
@@ -159,6 +161,15 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
             out["correction"] = CORRECTIONS[self.parameterAsEnum(parameters, "CORRECTION",
                                                                   context)]
             out["alpha"] = self.parameterAsDouble(parameters, "ALPHA", context)
+        if w is not None:
+            import numpy as np
+
+            from geosozial.core.analysis import check_inference
+
+            k_max = int(np.diff(w.sparse.indptr).max()) if w.n else 0
+            check_inference(permutations=out["permutations"], seed=out["seed"], n=w.n,
+                            k_max=k_max, local=local, source=source,
+                            alpha=out.get("alpha", 0.05))
         return out
 
     def source(self, parameters, context):

@@ -14,7 +14,6 @@ values, flags and report of ``geosozial join``, and ``geosozial:aggregate`` thos
 from __future__ import annotations
 
 import json
-import os
 
 from qgis.core import (
     QgsFeature,
@@ -68,13 +67,11 @@ def _given(parameters, name: str) -> bool:
 
 
 def _write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to a temporary file next to ``path``, then rename it."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    temporary = f"{path}.tmp-{os.getpid()}"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    """Write ``text`` atomically (the core's rule: temporary file, then rename)."""
+    from geosozial.core.outputs import atomic_write_text, check_outputs
+
+    check_outputs([("REPORT", path, "json" if path.lower().endswith(".json") else "txt")])
+    atomic_write_text(path, text)
 
 
 def _sink(algorithm, parameters, name, context, columns, names, geometry_type, crs,

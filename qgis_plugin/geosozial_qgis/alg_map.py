@@ -141,8 +141,10 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
         doc.geojson, doc.outlines = geojson, outlines
         page = render_map(doc)
         path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
-        with open(path, "wb") as handle:
-            handle.write(page.encode("utf-8"))
+        from geosozial.core.outputs import atomic_write_bytes, check_outputs
+
+        check_outputs([("OUTPUT", path, "html")])
+        atomic_write_bytes(path, page.encode("utf-8"))
         size = len(page.encode("utf-8"))
         feedback.pushInfo(f"Karte: {size} Bytes (Budget {budget}), Toleranz {tolerance:.0f} m")
         if size > budget:
@@ -163,7 +165,7 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
 
         w, _ = build_weights(areas, self.weights_spec(parameters, context), source, key,
                              feedback)
-        kwargs = self.inference(parameters, context, local=True)
+        kwargs = self.inference(parameters, context, local=True, w=w, source=str(source))
         y = areas.values[field]
         common = {"values": y.tolist(), "value_label": field, "lang": "de"}
         with kernel_messages(source, field, areas.keys):

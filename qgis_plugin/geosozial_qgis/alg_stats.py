@@ -137,7 +137,8 @@ class MoranAlgorithm(_FieldAlgorithm):
         from geosozial.maps.notes import method_line
 
         source, field, areas, spec, w = self.field_and_weights(parameters, context, feedback)
-        kwargs = self.inference(parameters, context, local=False)
+        kwargs = self.inference(parameters, context, local=False, w=w,
+                                source=source.sourceName())
         with kernel_messages(source.sourceName(), field, areas.keys):
             results = global_statistics(areas.values[field], w, **kwargs)
         rows = [r.as_row() for r in results]
@@ -152,8 +153,10 @@ class MoranAlgorithm(_FieldAlgorithm):
                "JSON": json.dumps({"field": field, "statistics": rows}, ensure_ascii=False)}
         path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         if path:
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(_summary_html(field, rows, note))
+            from geosozial.core.outputs import atomic_write_text, check_outputs
+
+            check_outputs([("OUTPUT", path, "html")])
+            atomic_write_text(path, _summary_html(field, rows, note))
             out["OUTPUT"] = path
         return out
 
@@ -223,7 +226,8 @@ class _LocalAlgorithm(_FieldAlgorithm):
         source, field, areas, _spec, w = self.field_and_weights(parameters, context, feedback,
                                                                 neighbour, base)
         feedback.setProgress(40)
-        kwargs = self.inference(parameters, context, local=True)
+        kwargs = self.inference(parameters, context, local=True, w=w,
+                                source=source.sourceName())
         y = areas.values[field]
         with kernel_messages(source.sourceName(), field, areas.keys):
             if self.KIND == "lisa" and neighbour:
