@@ -21,6 +21,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -41,6 +42,9 @@ from .qgis_arrays import (
     read_area_features,
 )
 
+DECIMALS = [None, ",", "."]
+DECIMAL_LABELS = ["automatisch (je Spalte, wie geosozial join)", "Komma (1.234,5)",
+                  "Punkt (1234.5)"]
 TABLE_FILTER = ("Tabellen (*.csv *.CSV *.txt *.xlsx *.XLSX *.xlsm *.zip);;"
                 "Alle Dateien (*.*)")
 MAPPING_FILTER = "Zuordnungstabellen (*.csv *.CSV *.txt *.xlsx *.XLSX *.xlsm);;Alle Dateien (*.*)"
@@ -116,6 +120,9 @@ class JoinAlgorithm(GeosozialAlgorithm):
             optional=True, fileFilter=TABLE_FILTER))
         self.addParameter(QgsProcessingParameterString(
             "SHEET", "Tabellenblatt (nur XLSX; leer: das erste)", optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            "DECIMAL", "Dezimalzeichen der Tabelle (nur nötig, wenn es nicht eindeutig ist)",
+            options=DECIMAL_LABELS, defaultValue=0))
         self.addParameter(QgsProcessingParameterFeatureSource(
             "TABLE", "oder: Tabelle als geladener Layer", [SOURCE_ANY], optional=True))
         self.addParameter(QgsProcessingParameterField(
@@ -154,7 +161,7 @@ class JoinAlgorithm(GeosozialAlgorithm):
             path = self.parameterAsFile(parameters, "TABLE_FILE", context)
             return read_table(path, key_column=key_column,
                               sheet=self.optional_string(parameters, "SHEET", context),
-                              columns=columns)
+                              columns=columns, decimal=self.decimal(parameters, context))
         source = self.parameterAsSource(parameters, "TABLE", context)
         if source is None:
             raise QgsProcessingException("Tabelle fehlt oder kann nicht gelesen werden.")
@@ -162,7 +169,12 @@ class JoinAlgorithm(GeosozialAlgorithm):
         skip: tuple[str, ...] = ()
         if layer is not None:  # provider keys (fid of a GeoPackage) are no table column
             skip = tuple(layer.fields().at(i).name() for i in layer.primaryKeyAttributes())
-        return layer_table(source, key_column=key_column, columns=columns, skip_fields=skip)
+        return layer_table(source, key_column=key_column, columns=columns, skip_fields=skip,
+                           decimal=self.decimal(parameters, context))
+
+    def decimal(self, parameters, context) -> str | None:
+        """The DECIMAL parameter: None (decided per column, as the CLI), "," or "."."""
+        return DECIMALS[self.parameterAsEnum(parameters, "DECIMAL", context)]
 
     def compute(self, parameters, context, feedback):
         from geosozial.core.join import join_protected

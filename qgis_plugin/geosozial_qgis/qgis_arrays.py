@@ -280,7 +280,8 @@ def read_area_features(source, key_field: str, name_field: str | None, feedback=
 
 
 def layer_table(source, *, key_column: str | None = None, columns: list[str] | None = None,
-                skip_fields: tuple[str, ...] = (), what: str | None = None):
+                skip_fields: tuple[str, ...] = (), what: str | None = None,
+                decimal: str | None = None):
     """A loaded table layer as the core :class:`~geosozial.core.tables.table.Table`.
 
     The layer goes through the same rule as a plain CSV or XLSX file
@@ -288,9 +289,10 @@ def layer_table(source, *, key_column: str | None = None, columns: list[str] | N
     one row per feature (line = feature number + 1, the line of a CSV with one header
     row), so key repair, official symbols, text attribute columns and the duplicate-key
     notice are exactly those of the file. ``skip_fields`` are provider fields that are no
-    column of the data (the ``fid`` of a GeoPackage table).
+    column of the data (the ``fid`` of a GeoPackage table); ``decimal`` None decides the
+    decimal mark per column as for a file.
     """
-    from geosozial.core.tables.plain import build_plain_table, sniff_decimal
+    from geosozial.core.tables.plain import build_plain_table
 
     fields = [f.name() for f in source.fields()]
     keep = [i for i, name in enumerate(fields) if name not in skip_fields]
@@ -299,7 +301,6 @@ def layer_table(source, *, key_column: str | None = None, columns: list[str] | N
     for n, feature in enumerate(source.getFeatures(QgsFeatureRequest(), SKIP_VALIDITY_CHECKS)):
         attributes = feature.attributes()
         rows.append((n + 2, [plain_value(attributes[i]) for i in keep]))
-    decimal = sniff_decimal(c for _, cells in rows for c in cells if isinstance(c, str))
     return build_plain_table(header, rows, source=what or source.sourceName(),
                              key_column=key_column or None, decimal=decimal,
                              strict_width=False, meta={"layout": "layer"},
