@@ -25,9 +25,12 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import sparse
 
+from geosozial.kernel.errors import KernelError
 from geosozial.kernel.inference import check_alternative, generator
 
 
@@ -43,7 +46,11 @@ def draws(n: int, size: int, permutations: int, seed: int | None) -> np.ndarray:
         >>> d.shape, all(len(set(r)) == 4 for r in d.tolist())
         ((5, 4), True)
     """
-    rng = generator(seed)
+    return _draw_rows(generator(seed), n, size, permutations)
+
+
+def _draw_rows(rng: np.random.Generator, n: int, size: int, permutations: int) -> np.ndarray:
+    """The body of :func:`draws` on a given generator (the first batch of every run)."""
     size = min(size, n)
     if n <= 512 or 4 * size * size > n:
         keys = rng.random((permutations, n))
@@ -248,3 +255,589 @@ def _refold(values, w, observed, tol, card, uniform, weight, prefix, vals, count
         ge = int((lag >= observed[i] - tol[i]).sum()) + int(d_ge[i])
         le = int((lag <= observed[i] + tol[i]).sum()) + int(d_le[i])
         counts[i] = min(ge, le, permutations)
+
+
+# ---------------------------------------------------------------------------------------
+# Linear statistics of permuted neighbour sums, fixed and sequential (Besag & Clifford)
+# ---------------------------------------------------------------------------------------
+
+#: bounds of the sub-blocks in which the first batch is looked at: most areas have seen
+#: their h extreme draws long before the end of the first batch
+_FIRST_BOUNDS = (64, 256)
+#: element budget of one matrix of null values (rows x draws)
+_CELLS = 1 << 22
+#: rows x draws evaluated at once draw by draw (stays in cache)
+_CHUNK = 1 << 17
+#: up to this many rows of one neighbourhood size are compared draw by draw, more sort
+_FEW = 8
+
+
+@dataclass
+class Sequential:
+    """Outcome of a sequential permutation run, one entry per observation.
+
+    ``extreme`` the extreme draws seen (``h`` for areas that stopped), ``draws`` the
+    draws made (0 for islands), ``stopped`` whether the area saw ``h`` extreme draws,
+    ``p`` = ``h / draws`` if stopped, ``(extreme + 1) / (draws + 1)`` otherwise (NaN for
+    islands), ``max_draws`` the maximum.
+    """
+
+    extreme: np.ndarray
+    draws: np.ndarray
+    stopped: np.ndarray
+    p: np.ndarray
+    h: int
+    max_draws: int
+
+
+@dataclass
+class _Block:
+    """One batch of draws: ids (width x draws) and per field the values and prefix sums."""
+
+    ids: np.ndarray
+    vals: list[np.ndarray]
+    prefix: list[np.ndarray]
+
+    @property
+    def size(self) -> int:
+        return int(self.ids.shape[1])
+
+    def part(self, start: int, stop: int) -> _Block:
+        return _Block(self.ids[:, start:stop], [v[:, start:stop] for v in self.vals],
+                      [c[:, start:stop] for c in self.prefix])
+
+
+def _more_draws(rng: np.random.Generator, n: int, size: int, count: int) -> np.ndarray:
+    """``count`` ordered samples of ``size`` distinct indices in ``range(n)`` (columns).
+
+    Uniform integer draws with columns containing a repeat drawn again while that is
+    cheap (acceptance at least 0.1), otherwise the first ``size`` of random orderings.
+    Both are exact uniform samples without replacement; only the seed decides them.
+    """
+    size = min(size, n)
+    accept = float(np.prod(1.0 - np.arange(size) / n))
+    if accept < 0.1:
+        out = np.empty((size, count), dtype=np.int64)
+        step = max(1, _CELLS // max(n, 1))
+        for start in range(0, count, step):
+            stop = min(count, start + step)
+            keys = rng.random((stop - start, n))
+            out[:, start:stop] = np.argsort(keys, axis=1, kind="stable")[:, :size].T
+        return out
+    out = rng.integers(0, n, size=(size, count), dtype=np.int64)
+    small = np.int16 if n <= np.iinfo(np.int16).max else np.int32
+    cols = None
+    while True:
+        sub = (out if cols is None else out[:, cols]).astype(small)
+        if size <= 40:
+            bad = np.zeros(sub.shape[1], dtype=bool)
+            for a in range(size - 1):
+                for b in range(a + 1, size):
+                    bad |= sub[a] == sub[b]
+        else:
+            bad = (np.diff(np.sort(sub, axis=0), axis=0) == 0).any(axis=0)
+        cols = np.flatnonzero(bad) if cols is None else cols[bad]
+        if not cols.size:
+            return out
+        out[:, cols] = rng.integers(0, n, size=(size, cols.size), dtype=np.int64)
+
+
+class _Linear:
+    """The null statistic ``T_i = sum_f coef[i, f] * sum_j w_ij F_f[J_j]`` per observation.
+
+    ``J`` are the conditional draws (the first ``k_i`` values of a draw, skipping ``i``
+    itself). Rows with one common weight and one field are evaluated on the plain sum
+    ``S`` of the drawn values (thresholds divided by the coefficient), which allows
+    counting by sorting; every other row on ``T``. A draw is extreme for row ``i`` when
+    its value is ``>= hi_i`` or ``<= lo_i``.
+    """
+
+    def __init__(self, fields: np.ndarray, w: sparse.csr_array, coef: np.ndarray,
+                 observed: np.ndarray, alternative: str,
+                 center: np.ndarray | None = None) -> None:
+        check_alternative(alternative)
+        self.fields = np.atleast_2d(np.asarray(fields, dtype=float))
+        m, n = self.fields.shape
+        self.n, self.m = n, m
+        self.w = sparse.csr_array(w)
+        self.coef = np.asarray(coef, dtype=float).reshape(n, m)
+        observed = np.asarray(observed, dtype=float)
+        self.card = np.diff(self.w.indptr)
+        self.k_max = int(self.card.max()) if n else 0
+        self.uniform, self.weight = _uniform_rows(self.w)
+        rowsum = np.asarray(self.w.sum(axis=1)).ravel()
+        if center is None:
+            others = (self.fields.sum(axis=1)[:, None] - self.fields) / max(n - 1, 1)
+            center = (self.coef * (rowsum[None, :] * others).T).sum(axis=1)
+        self.center = np.asarray(center, dtype=float)
+        tol = 1e-12 * (np.maximum(np.abs(observed), np.abs(self.center)) + 1.0)
+        hi, lo = _thresholds(observed, self.center, tol, alternative)
+        self.rows = np.flatnonzero(self.card > 0)
+        self.sspace = self.uniform & (self.card > 0) & (m == 1)
+        # rows on S: T = a S with a = coef * weight; divide the thresholds by a
+        a = self.coef[:, 0] * self.weight if m == 1 else np.ones(n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            up, down = hi / a, lo / a
+        pos, neg, zero = self.sspace & (a > 0), self.sspace & (a < 0), self.sspace & (a == 0)
+        hi, lo = hi.copy(), lo.copy()
+        hi[pos], lo[pos] = up[pos], down[pos]
+        hi[neg], lo[neg] = down[neg], up[neg]
+        const = (0.0 >= hi[zero]) | (0.0 <= lo[zero])  # T is 0 in every draw
+        hi[zero] = np.where(const, -np.inf, np.inf)
+        lo[zero] = -np.inf
+        self.hi, self.lo = hi, lo
+        self.tw = self.coef * self.weight[:, None]  # uniform rows: coefficient per sum
+        self._general = {}
+        for k in np.unique(self.card[~self.uniform & (self.card > 0)]):
+            rows = np.flatnonzero(~self.uniform & (self.card == k))
+            starts = self.w.indptr[rows]
+            weights = self.w.data[starts[:, None] + np.arange(k)[None, :]]
+            self._general[int(k)] = (rows, weights)
+
+    # -- draws ------------------------------------------------------------------------
+    def block(self, ids: np.ndarray) -> _Block:
+        """A batch from draws as columns (width x count)."""
+        ids = np.ascontiguousarray(ids)
+        vals = [np.take(f, ids) for f in self.fields]
+        prefix = []
+        for v in vals:
+            c = np.empty_like(v)
+            c[0] = v[0]
+            for j in range(1, v.shape[0]):
+                np.add(c[j - 1], v[j], out=c[j])
+            prefix.append(c)
+        return _Block(ids, vals, prefix)
+
+    # -- null values ------------------------------------------------------------------
+    def _hits(self, rows: np.ndarray, blk: _Block) -> tuple[np.ndarray, ...]:
+        """(position in rows, draw, position in the draw) where a row drew itself."""
+        active = np.zeros(self.n, dtype=bool)
+        active[rows] = True
+        width = min(int(self.card[rows].max()), blk.ids.shape[0])
+        q, p = np.nonzero(np.take(active, blk.ids[:width]))
+        obs = blk.ids[q, p]
+        keep = q < self.card[obs]
+        loc = np.full(self.n, -1, dtype=np.int64)
+        loc[rows] = np.arange(len(rows))
+        return loc[obs[keep]], p[keep], q[keep]
+
+    @staticmethod
+    def _subset(hits: tuple[np.ndarray, ...], sel: np.ndarray, total: int
+                ) -> tuple[np.ndarray, ...]:
+        """The hits of the rows at positions ``sel``, renumbered within ``sel``."""
+        inv = np.full(total, -1, dtype=np.int64)
+        inv[sel] = np.arange(len(sel))
+        r, p, q = hits
+        new = inv[r]
+        keep = new >= 0
+        return new[keep], p[keep], q[keep]
+
+    def values(self, rows: np.ndarray, blk: _Block,
+               hits: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
+        """Null values of ``rows`` (S or T as the row is evaluated) for every draw."""
+        out = np.empty((len(rows), blk.size))
+        k = self.card[rows]
+        uni = self.uniform[rows]
+        srows = self.sspace[rows]
+        if srows.all():
+            out[:] = blk.prefix[0][k - 1]
+        elif srows.any():
+            idx = np.flatnonzero(srows)
+            out[idx] = blk.prefix[0][k[idx] - 1]
+        trows = uni & ~srows
+        if trows.any():
+            idx = np.flatnonzero(trows)
+            acc = self.tw[rows[idx], 0][:, None] * blk.prefix[0][k[idx] - 1]
+            for f in range(1, self.m):
+                acc += self.tw[rows[idx], f][:, None] * blk.prefix[f][k[idx] - 1]
+            out[idx] = acc
+        if not uni.all():
+            for kk, (grows, weights) in self._general.items():
+                sel = np.flatnonzero((~uni) & (k == kk))
+                if not sel.size:
+                    continue
+                wsel = weights[np.searchsorted(grows, rows[sel])]
+                acc = np.zeros((len(sel), blk.size))
+                for f in range(self.m):
+                    cw = self.coef[rows[sel], f][:, None] * wsel
+                    for j in range(kk):
+                        acc += cw[:, j][:, None] * blk.vals[f][j][None, :]
+                out[sel] = acc
+        r, p, q = self._hits(rows, blk) if hits is None else hits
+        if r.size:
+            out[r, p] = self._hit_values(rows[r], p, q, blk)
+        return out
+
+    def _hit_values(self, obs: np.ndarray, p: np.ndarray, q: np.ndarray,
+                    blk: _Block) -> np.ndarray:
+        """Null values of draws that contained the observation itself (it is skipped)."""
+        k = self.card[obs]
+        out = np.zeros(len(obs))
+        uni = self.uniform[obs]
+        if uni.any():
+            i, pu, ku = obs[uni], p[uni], k[uni]
+            if self.m == 1:
+                out[uni] = blk.prefix[0][ku, pu] - self.fields[0][i]
+            else:
+                acc = np.zeros(len(i))
+                for f in range(self.m):
+                    acc += self.tw[i, f] * (blk.prefix[f][ku, pu] - self.fields[f][i])
+                out[uni] = acc
+        gen = np.flatnonzero(~uni)
+        for kk in np.unique(k[gen]):
+            kk = int(kk)
+            sel = gen[k[gen] == kk]
+            grows, weights = self._general[kk]
+            wsel = weights[np.searchsorted(grows, obs[sel])]
+            j = np.arange(kk)[None, :]
+            take = j + (j >= q[sel][:, None])  # skip the position of the row itself
+            acc = np.zeros(len(sel))
+            for f in range(self.m):
+                acc += self.coef[obs[sel], f] * (blk.vals[f][take, p[sel][:, None]]
+                                                 * wsel).sum(axis=1)
+            out[sel] = acc
+        return out
+
+    def extreme(self, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Which null values are at least as extreme as the observed ones."""
+        return (values >= self.hi[rows, None]) | (values <= self.lo[rows, None])
+
+    # -- counting ---------------------------------------------------------------------
+    def _group_values(self, part: np.ndarray, kind: int, k: int, blk: _Block) -> np.ndarray:
+        """Null values of rows of one kind (0 on S, 1 one weight, 2 unequal) and one k."""
+        if kind == 0:
+            return np.repeat(blk.prefix[0][k - 1][None, :], len(part), axis=0)
+        if kind == 2:
+            return self.values(part, blk, (np.zeros(0, np.int64),) * 3)
+        tw = self.tw[part]
+        out = np.multiply(tw[:, 0][:, None], blk.prefix[0][k - 1][None, :])
+        for f in range(1, self.m):
+            col = tw[:, f]
+            if (col == col[0]).all():  # one coefficient for the whole group: one add
+                out += col[0] * blk.prefix[f][k - 1]
+            else:
+                out += col[:, None] * blk.prefix[f][k - 1][None, :]
+        return out
+
+    def _direct(self, rows: np.ndarray, blk: _Block, need: np.ndarray | None,
+                hits: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Counts and (with ``need``) the position of the need-th extreme draw, or -1.
+
+        Rows are taken in groups of one kind and one neighbourhood size, in chunks that
+        stay in cache; the shared sums of a group are broadcast, not gathered per row.
+        """
+        counts = np.zeros(len(rows), dtype=np.int64)
+        where = np.full(len(rows), -1, dtype=np.int64)
+        kind = np.where(self.sspace[rows], 0, np.where(self.uniform[rows], 1, 2))
+        key = kind * (self.k_max + 1) + self.card[rows]
+        order = np.argsort(key, kind="stable")
+        cuts = np.flatnonzero(np.diff(key[order])) + 1
+        step = max(1, _CHUNK // max(blk.size, 1))
+        r_all, p_all, q_all = hits
+        for group in np.split(order, cuts):
+            gk, gkind = int(self.card[rows[group[0]]]), int(kind[group[0]])
+            for start in range(0, len(group), step):
+                sel = group[start:start + step]
+                part = rows[sel]
+                vals = self._group_values(part, gkind, gk, blk)
+                r, p, q = self._subset((r_all, p_all, q_all), sel, len(rows))
+                if r.size:
+                    vals[r, p] = self._hit_values(part[r], p, q, blk)
+                hit = vals >= self.hi[part, None]
+                hit |= vals <= self.lo[part, None]
+                c = np.count_nonzero(hit, axis=1)
+                counts[sel] = c
+                if need is not None:
+                    wanted = need[sel]
+                    cross = np.flatnonzero(c >= wanted)
+                    if cross.size:
+                        cum = np.cumsum(hit[cross], axis=1, dtype=np.int32)
+                        where[sel[cross]] = np.argmax(cum >= wanted[cross, None], axis=1)
+        return counts, where
+
+    def _tally(self, rows: np.ndarray, blk: _Block, need: np.ndarray | None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Extreme counts of ``rows`` over ``blk`` and, with ``need``, where each row saw
+        its ``need``-th extreme draw (-1: not in this block).
+
+        Rows on S are counted by sorting the block's sums once per neighbourhood size
+        (a searchsorted per row), draws that contained the row itself corrected after;
+        the positions of rows that reach ``need`` come from the sorted order (the union
+        of both tails, corrected, smallest ``need`` draw indices). Other rows are
+        evaluated draw by draw.
+        """
+        size = blk.size
+        counts = np.zeros(len(rows), dtype=np.int64)
+        where = np.full(len(rows), -1, dtype=np.int64)
+        hits = self._hits(rows, blk)
+        s_pos = np.flatnonzero(self.sspace[rows])
+        t_pos = np.flatnonzero(~self.sspace[rows])
+        if t_pos.size:
+            sub = self._subset(hits, t_pos, len(rows))
+            c, wpos = self._direct(rows[t_pos], blk, None if need is None else need[t_pos], sub)
+            counts[t_pos], where[t_pos] = c, wpos
+        if not s_pos.size:
+            return counts, where
+        srows = rows[s_pos]
+        k = self.card[srows]
+        hi, lo = self.hi[srows], self.lo[srows]
+        r, p, _ = self._subset(hits, s_pos, len(rows))
+        if r.size:  # draws that contained the row itself: the row skips itself
+            kr = k[r]
+            old = blk.prefix[0][kr - 1, p]
+            new = blk.prefix[0][kr, p] - self.fields[0][srows[r]]
+            before = (old >= hi[r]) | (old <= lo[r])
+            after = (new >= hi[r]) | (new <= lo[r])
+        s_counts = np.zeros(len(srows), dtype=np.int64)
+        s_where = np.full(len(srows), -1, dtype=np.int64)
+        groups = []
+        for kk in np.unique(k):
+            kk = int(kk)
+            sel = np.flatnonzero(k == kk)
+            s_null = blk.prefix[0][kk - 1]
+            if len(sel) <= _FEW:
+                ordered = None
+                s_counts[sel] = self._compare(s_null, hi[sel], lo[sel]).sum(axis=1)
+            else:
+                ordered = np.sort(s_null)
+                s_counts[sel] = (size - np.searchsorted(ordered, hi[sel], side="left")
+                                 + np.searchsorted(ordered, lo[sel], side="right"))
+            groups.append((kk, sel, s_null, ordered))
+        if r.size:
+            np.add.at(s_counts, r, after.astype(np.int64) - before.astype(np.int64))
+        counts[s_pos] = s_counts
+        if need is None:
+            return counts, where
+        s_need = need[s_pos]
+        crossing = s_counts >= s_need
+        if not crossing.any():
+            return counts, where
+        fix = np.zeros(len(srows), dtype=bool)
+        if r.size:
+            changed = before != after
+            fix[r[changed]] = True
+        for _kk, sel, s_null, _ordered in groups:
+            cross = sel[crossing[sel]]
+            if not cross.size:
+                continue
+            if len(cross) <= _FEW:
+                mask = self._compare(s_null, hi[cross], lo[cross])
+                if fix[cross].any():
+                    loc = np.full(len(srows), -1, dtype=np.int64)
+                    loc[cross] = np.arange(len(cross))
+                    mine = (loc[r] >= 0) & changed
+                    mask[loc[r[mine]], p[mine]] = after[mine]
+                cum = np.cumsum(mask, axis=1, dtype=np.int32)
+                s_where[cross] = np.argmax(cum >= s_need[cross, None], axis=1)
+                continue
+            # many rows: the extreme draws as keys row * size + draw from the sorted order
+            order = np.argsort(s_null)
+            ordered = s_null[order]
+            c_hi = size - np.searchsorted(ordered, hi[cross], side="left")
+            c_lo = np.searchsorted(ordered, lo[cross], side="right")
+            keys = np.concatenate([_ranges_keys(order, cross, np.zeros_like(c_lo), c_lo, size),
+                                   _ranges_keys(order, cross, size - c_hi, c_hi, size)])
+            if fix[cross].any():
+                inside = np.zeros(len(srows), dtype=bool)
+                inside[cross] = True
+                mine = inside[r] & changed
+                drop = r[mine & before] * size + p[mine & before]
+                add = r[mine & after] * size + p[mine & after]
+                if drop.size:
+                    keys = keys[~np.isin(keys, drop)]
+                keys = np.concatenate([keys, add])
+            keys.sort()
+            start = np.searchsorted(keys, cross * size, side="left")
+            s_where[cross] = keys[start + s_need[cross] - 1] - cross * size
+        where[s_pos] = s_where
+        return counts, where
+
+    @staticmethod
+    def _compare(s_null: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+        """Extreme flags of a few rows against one shared row of sums."""
+        return (s_null[None, :] >= hi[:, None]) | (s_null[None, :] <= lo[:, None])
+
+    def counts(self, rows: np.ndarray, blk: _Block) -> np.ndarray:
+        """Extreme counts of ``rows`` over every draw of ``blk``."""
+        return self._tally(rows, blk, None)[0]
+
+    def step(self, rows: np.ndarray, blk: _Block, need: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """Counts over ``blk`` and the position of the ``need``-th extreme draw (or -1)."""
+        return self._tally(rows, blk, need)
+
+
+def _ranges_keys(order: np.ndarray, rows: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+                 size: int) -> np.ndarray:
+    """Keys ``row * size + order[start:start + length]`` for every row, concatenated."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    idx = np.arange(total) - np.repeat(offsets, lengths) + np.repeat(starts, lengths)
+    return np.repeat(rows, lengths) * size + order[idx]
+
+
+def _thresholds(observed: np.ndarray, center: np.ndarray, tol: np.ndarray, alternative: str
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(hi, lo): a null value is extreme when ``>= hi`` or ``<= lo``.
+
+    ``folded`` takes the tail on the side of the null expectation where the observed
+    value lies (decided before drawing, as GeoDa decides local Geary's tail).
+    """
+    n = len(observed)
+    inf = np.full(n, np.inf)
+    if alternative == "greater":
+        return observed - tol, -inf
+    if alternative == "less":
+        return inf, observed + tol
+    if alternative == "folded":
+        upper = observed >= center
+        return np.where(upper, observed - tol, np.inf), np.where(upper, -np.inf, observed + tol)
+    d = np.abs(observed - center) - tol
+    every = d <= 0
+    return np.where(every, -np.inf, center + d), np.where(every, -np.inf, center - d)
+
+
+def linear_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarray,
+                    observed: np.ndarray, alternative: str, permutations: int,
+                    seed: int | None, center: np.ndarray | None = None) -> np.ndarray:
+    """Fixed-count conditional permutation for a statistic linear in neighbour sums.
+
+    The statistic of observation ``i`` is ``sum_f coef[i, f] * sum_j w_ij fields[f, j]``
+    (plus a constant that does not take part in the permutation); ``observed`` and
+    ``center`` (default: its null expectation) are given without that constant. The
+    draws are those of :func:`lag_extremes` for the same seed. Returns the extreme counts
+    (0 for observations without neighbours).
+
+    Parameters
+    ----------
+    fields : numpy.ndarray
+        ``m x n`` values that are permuted together.
+    w : scipy.sparse.csr_array
+        Neighbour weights (no diagonal).
+    coef : numpy.ndarray
+        ``n x m`` coefficients.
+    observed : numpy.ndarray
+        Observed statistic without its constant part.
+    alternative : str
+        ``two-sided``, ``greater``, ``less`` or ``folded`` (the tail on the observed
+        side of the null expectation).
+    permutations : int
+        Number of draws.
+    seed : int or None
+        Seed.
+    center : numpy.ndarray, optional
+        Null expectation (two-sided and folded alternatives).
+
+    Returns
+    -------
+    numpy.ndarray
+        Extreme counts per observation.
+
+    Examples
+    --------
+    >>> w = sparse.csr_array(np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]], dtype=float))
+    >>> v = np.array([1.0, 2.0, 3.0])
+    >>> linear_extremes(v, w, np.ones((3, 1)), w @ v, "greater", 99, seed=1).tolist()
+    [99, 99, 99]
+    """
+    eng = _Linear(fields, w, coef, observed, alternative, center)
+    counts = np.zeros(eng.n, dtype=np.int64)
+    if eng.k_max == 0 or permutations == 0 or not eng.rows.size:
+        return counts
+    ids = draws(eng.n, eng.k_max + 1, permutations, seed)
+    blk = eng.block(ids.T)
+    counts[eng.rows] = eng.counts(eng.rows, blk)
+    return counts
+
+
+def sequential_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarray,
+                        observed: np.ndarray, alternative: str, *, seed: int | None,
+                        h: int, max_draws: int, batch: int = 999,
+                        center: np.ndarray | None = None) -> Sequential:
+    """Sequential Monte Carlo p-values (Besag & Clifford 1991) by conditional permutation.
+
+    Every observation draws until it has seen ``h`` draws at least as extreme as the
+    observed statistic, or until ``max_draws``: ``p = h / L`` when it stopped after
+    ``L`` draws, ``(g + 1) / (max_draws + 1)`` otherwise (``g < h`` extreme draws).
+    These p-values are valid (Besag & Clifford 1991, Biometrika 78(2), 301-304): under
+    the null ``P(p <= u) <= u`` at every reachable ``u``.
+
+    Draws come in batches shared by all observations still drawing. The first batch
+    is exactly the draws of the fixed path with ``permutations=batch`` (and the same
+    seed); it is looked at in sub-blocks (64, 256, ``batch``) so that unremarkable
+    observations stop after a few dozen draws. Later batches grow (doubling, at most
+    65,536 draws) and are only as wide as the largest neighbourhood still drawing. Only
+    the seed and the data decide the draws: no clock, no threads. Statistic as in
+    :func:`linear_extremes`.
+
+    Parameters
+    ----------
+    fields, w, coef, observed, alternative, center
+        As :func:`linear_extremes`.
+    seed : int or None
+        Seed.
+    h : int
+        Extreme draws after which an observation stops.
+    max_draws : int
+        Largest number of draws of one observation.
+    batch : int
+        Size of the first batch.
+
+    Returns
+    -------
+    Sequential
+        Extreme counts, draws per observation, stopped flags and p-values.
+
+    Examples
+    --------
+    >>> w = sparse.csr_array(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=float))
+    >>> v = np.array([1.0, 2.0, 3.0])
+    >>> r = sequential_extremes(v, w, np.ones((3, 1)), w @ v, "two-sided", seed=1, h=5,
+    ...                         max_draws=999)
+    >>> r.draws.tolist(), r.p.tolist()
+    ([5, 5, 5], [1.0, 1.0, 1.0])
+    """
+    if h < 1:
+        raise KernelError("h", "h must be at least 1", h=h)
+    eng = _Linear(fields, w, coef, observed, alternative, center)
+    n = eng.n
+    extreme = np.zeros(n, dtype=np.int64)
+    used = np.zeros(n, dtype=np.int64)
+    stopped = np.zeros(n, dtype=bool)
+    active = eng.rows.copy()
+    rng = generator(seed)
+    done, chunk, first = 0, int(batch), True
+    while active.size and done < max_draws:
+        size = min(chunk, max_draws - done)
+        if first:
+            ids = _draw_rows(rng, n, eng.k_max + 1, size).T
+        else:
+            ids = _more_draws(rng, n, int(eng.card[active].max()) + 1, size)
+        blk = eng.block(ids)
+        bounds = [b for b in _FIRST_BOUNDS if b < size] if first else []
+        start = 0
+        for stop in [*bounds, size]:
+            part = blk.part(start, stop) if (start, stop) != (0, size) else blk
+            count, where = eng.step(active, part, h - extreme[active])
+            cross = where >= 0
+            extreme[active] += count
+            stop_rows = active[cross]
+            extreme[stop_rows] = h
+            used[stop_rows] = done + start + where[cross] + 1
+            stopped[stop_rows] = True
+            active = active[~cross]
+            start = stop
+            if not active.size:
+                break
+        done += size
+        width = int(eng.card[active].max()) + 1 if active.size else 1
+        chunk = int(min(2 * chunk, max(batch, min(65_536, 8_000_000 // (width * (eng.m + 2))))))
+        first = False
+    used[active] = done
+    p = np.full(n, np.nan)
+    rows = eng.rows
+    p[rows] = np.where(stopped[rows], h / np.maximum(used[rows], 1),
+                       (extreme[rows] + 1.0) / (used[rows] + 1.0))
+    return Sequential(extreme, used, stopped, np.minimum(p, 1.0), int(h), int(max_draws))

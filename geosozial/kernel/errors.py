@@ -1,4 +1,4 @@
-"""Errors of the kernel: a code plus parameters; the front doors render them in German.
+"""Errors and warnings of the kernel: a code plus parameters; the front doors render them.
 
 Example:
     >>> e = KernelError("constant", field="x")
@@ -18,3 +18,34 @@ class KernelError(ValueError):
         self.code = code
         self.params = params
         super().__init__(message or f"{code}: {params}")
+
+
+class KernelWarning:
+    """A warning as data: a code plus parameters; the front doors render it in German.
+
+    Codes: ``few_areas`` (n, minimum), ``unreachable`` (min_p, needed, correction,
+    alpha, permutations, sequential, and for FDR areas_needed), ``small_bases`` (min,
+    max, ratio, rule).
+
+    Example:
+        >>> w = KernelWarning("few_areas", n=7, minimum=30)
+        >>> w.code, w.params["n"], w.as_dict()["code"]
+        ('few_areas', 7, 'few_areas')
+    """
+
+    __slots__ = ("code", "params")
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"code": ..., **params}``, JSON-ready."""
+        return {"code": self.code, **self.params}
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, KernelWarning) and self.code == other.code
+                and self.params == other.params)
+
+    def __repr__(self) -> str:
+        return f"KernelWarning({self.code!r}, {self.params!r})"

@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,10 +27,11 @@ from geosozial.kernel.inference import (
     check_alternative,
     extreme_counts,
     generator,
+    inference_warnings,
     normal_p,
     pseudo_p,
 )
-from geosozial.kernel.local import eb_rates
+from geosozial.kernel.local import base_warnings, eb_rates
 from geosozial.kernel.weights import Weights
 
 
@@ -40,7 +41,8 @@ class GlobalResult:
 
     ``z``/``p`` are the headline numbers: the randomisation z-score and the
     permutation p (normal p if ``permutations == 0``); the other fields keep every
-    moment. ``as_row`` gives the table row of DESIGN.md.
+    moment. ``as_row`` gives the table row of DESIGN.md; ``warnings`` holds
+    ``few_areas`` (fewer than 30 areas) as data for the front doors.
     """
 
     statistic: str
@@ -61,6 +63,8 @@ class GlobalResult:
     weights: str
     transform: str
     correction: str = "none"
+    #: warnings as data (``few_areas``), each ``{"code": ..., **params}``
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def as_row(self) -> dict[str, Any]:
         """statistic, value, expected, z, p, permutations, seed, weights, correction."""
@@ -106,10 +110,12 @@ def _finish(name: str, value: float, expected: float, vn: float, vr: float,
         count = extreme_counts(sims[None, :], np.array([value]), np.array([expected]),
                                alternative)[0]
         p_sim = float(pseudo_p(np.array([count]), permutations)[0])
+    notes = [x.as_dict() for x in inference_warnings(w.n, w.n, "none", 0.05, 0,
+                                                      sequential=False)]
     return GlobalResult(name, float(value), float(expected), float(vn), float(vr),
                         float(zn), float(zr), pn, pr, p_sim, float(zr),
                         p_sim if p_sim is not None else pr, int(permutations), seed,
-                        alternative, w.kind, transform)
+                        alternative, w.kind, transform, warnings=notes)
 
 
 def _prepare(y, w: Weights, transform: str, alternative: str) -> tuple[np.ndarray, Weights]:
@@ -157,6 +163,8 @@ def moran_rate(events: np.ndarray, base: np.ndarray, w: Weights, **kwargs: Any
                ) -> GlobalResult:
     """Moran's I of EB-standardised rates (Assunção–Reis), as esda ``Moran_Rate``.
 
+    ``warnings`` gets ``small_bases`` where :func:`~.local.base_warnings` gives one.
+
     Example:
         >>> w = Weights.from_pairs(4, np.array([0, 1, 2]), np.array([1, 2, 3]))
         >>> moran_rate([1, 2, 8, 9], [100, 100, 100, 100], w, permutations=0).statistic
@@ -164,6 +172,7 @@ def moran_rate(events: np.ndarray, base: np.ndarray, w: Weights, **kwargs: Any
     """
     result = moran(eb_rates(events, base), w, **kwargs)
     result.statistic = "moran_rate"
+    result.warnings += [x.as_dict() for x in base_warnings(base)]
     return result
 
 

@@ -4,6 +4,13 @@ pseudo p = (extreme + 1) / (permutations + 1), never above 1. ``alternative`` is
 ``two-sided`` (default: at least as far from the null expectation, either side),
 ``greater``, ``less`` or ``folded`` (the smaller tail, as esda/GeoDa report it).
 
+Local statistics default to ``permutations="auto"``: sequential Monte Carlo p-values
+(Besag & Clifford 1991, Biometrika 78(2), 301-304; see :mod:`.crand`) with a maximum
+chosen by :func:`auto_permutations` so that the smallest reachable p lies well below
+what the multiple-testing correction needs. :func:`q_values` gives the
+Benjamini-Hochberg adjusted p, :func:`significance_levels` the corrected levels
+0.05 / 0.01 / 0.001, :func:`inference_warnings` the warnings a statistician would give.
+
 Example:
     >>> import numpy as np
     >>> pseudo_p(np.array([0, 999]), 999).tolist()
@@ -15,15 +22,29 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.special import ndtr
 
-from geosozial.kernel.errors import KernelError
+from geosozial.kernel.errors import KernelError, KernelWarning
 
 ALTERNATIVES = ("two-sided", "greater", "less", "folded")
 CORRECTIONS = ("fdr", "bonferroni", "none")
 DEFAULT_PERMUTATIONS = 999
 DEFAULT_SEED = 12345
+#: the default of the local statistics: sequential p-values with an automatic maximum
+DEFAULT_LOCAL_PERMUTATIONS = "auto"
+#: sequential stopping: an area stops once it has seen this many extreme draws
+DEFAULT_H = 20
+#: draws per batch; the first batch is exactly the draws of ``permutations=BATCH``
+BATCH = 999
+#: the smallest reachable p, 1 / (max + 1), lies this many times below the level needed
+AUTO_MARGIN = 10
+#: LISA significance levels (``level`` 1, 2, 3), each after the correction
+LEVELS = (0.05, 0.01, 0.001)
+#: fewer areas than this: a warning (``few_areas``)
+FEW_AREAS = 30
 
 
 def check_alternative(alternative: str) -> str:
@@ -37,6 +58,33 @@ def check_alternative(alternative: str) -> str:
         raise KernelError("alternative", f"alternative must be one of {ALTERNATIVES}",
                           alternative=alternative)
     return alternative
+
+
+def check_permutations(permutations: Any) -> int | str:
+    """``"auto"`` or a count >= 0; anything else is an error.
+
+    Parameters
+    ----------
+    permutations : int or str
+        The value given.
+
+    Returns
+    -------
+    int or str
+        ``"auto"`` or the count.
+
+    Examples
+    --------
+    >>> check_permutations("AUTO"), check_permutations(999)
+    ('auto', 999)
+    """
+    if isinstance(permutations, str) and permutations.strip().lower() == "auto":
+        return "auto"
+    if (isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer))
+            or permutations < 0):
+        raise KernelError("permutations", "permutations must be 'auto' or a count >= 0",
+                          permutations=permutations)
+    return int(permutations)
 
 
 def pseudo_p(extreme: np.ndarray, permutations: int) -> np.ndarray:
@@ -142,13 +190,33 @@ MEMORY_BUDGET = 2 * 1024**3
 OPERATIONS_BUDGET = 6e9
 
 
-def max_permutations(n: int, k_max: int, *, local: bool) -> int:
+def max_permutations(n: int, k_max: int, *, local: bool, sequential: bool = False) -> int:
     """The largest number of permutations one run may draw for ``n`` areas.
 
     Local statistics keep one draw of ``n`` values (up to 512 areas) or ``k_max + 1``
     values per permutation at once (three arrays of 8 bytes each), which must fit into
     :data:`MEMORY_BUDGET`; global statistics permute all ``n`` values per permutation,
-    which must fit into :data:`OPERATIONS_BUDGET`.
+    which must fit into :data:`OPERATIONS_BUDGET`. A sequential run
+    (``sequential=True``, ``permutations="auto"``) draws in batches, so memory is no
+    bound; time is: each draw costs about ``8 (k_max + 1)`` element operations (draw,
+    duplicate check, gathers, prefix sums) while any area is still drawing, which must
+    fit into :data:`OPERATIONS_BUDGET`.
+
+    Parameters
+    ----------
+    n : int
+        Number of areas.
+    k_max : int
+        Largest number of neighbours.
+    local : bool
+        Local (conditional permutation) or global statistic.
+    sequential : bool
+        The bound of the maximum of a sequential run (local statistics only).
+
+    Returns
+    -------
+    int
+        The bound.
 
     Examples
     --------
@@ -156,9 +224,211 @@ def max_permutations(n: int, k_max: int, *, local: bool) -> int:
     (True, True)
     >>> max_permutations(10_997, 20, local=False)
     545603
+    >>> max_permutations(10_997, 31, local=True, sequential=True)
+    23437500
     """
     n = max(int(n), 1)
+    if local and sequential:
+        return int(OPERATIONS_BUDGET // (8 * (max(int(k_max), 0) + 1)))
     if local:
         width = n if n <= 512 else int(k_max) + 1
         return int(MEMORY_BUDGET // (24 * max(width, 1)))
     return int(OPERATIONS_BUDGET // n)
+
+
+def needed_p(n_tests: int, correction: str, alpha: float) -> float:
+    """The p-value a single extreme area needs to be significant after the correction.
+
+    ``alpha / n`` for Bonferroni and, as the worst case (one discovery), for
+    Benjamini-Hochberg; ``alpha`` without correction.
+
+    Parameters
+    ----------
+    n_tests : int
+        Number of tests (areas with neighbours).
+    correction : str
+        ``fdr``, ``bonferroni`` or ``none``.
+    alpha : float
+        Level.
+
+    Returns
+    -------
+    float
+        The p-value needed.
+
+    Examples
+    --------
+    >>> round(needed_p(419, "fdr", 0.05), 8), needed_p(419, "none", 0.05)
+    (0.00011933, 0.05)
+    """
+    if correction not in CORRECTIONS:
+        raise KernelError("correction", f"correction must be one of {CORRECTIONS}",
+                          correction=correction)
+    return alpha if correction == "none" else alpha / max(int(n_tests), 1)
+
+
+def auto_permutations(n_tests: int, k_max: int, correction: str = "fdr", alpha: float = 0.05,
+                      *, batch: int = BATCH, margin: float = AUTO_MARGIN) -> tuple[int, bool]:
+    """The maximum number of draws of ``permutations="auto"`` and whether a bound cut it.
+
+    The smallest reachable p, ``1 / (max + 1)``, must lie ``margin`` times below what
+    one extreme area needs (:func:`needed_p`): ``max + 1 >= margin / needed``, rounded
+    up to a multiple of ``batch`` (at least one batch), and bounded by
+    :func:`max_permutations` (``sequential=True``).
+
+    Parameters
+    ----------
+    n_tests : int
+        Number of tests (areas with neighbours).
+    k_max : int
+        Largest number of neighbours.
+    correction : str
+        ``fdr`` (default), ``bonferroni`` or ``none``.
+    alpha : float
+        Level of the correction.
+    batch : int
+        Draws per batch.
+    margin : float
+        How far below the needed level the smallest reachable p lies.
+
+    Returns
+    -------
+    tuple of (int, bool)
+        The maximum and whether the time bound reduced it.
+
+    Examples
+    --------
+    >>> auto_permutations(419, 18)
+    (83916, False)
+    >>> auto_permutations(10_997, 31)
+    (2199798, False)
+    >>> auto_permutations(53, 8, "none")
+    (999, False)
+    """
+    need = needed_p(n_tests, correction, alpha)
+    target = int(np.ceil(margin / need - 1.0 - 1e-9))
+    wanted = max(batch, int(np.ceil(target / batch)) * batch)
+    bound = max_permutations(n_tests, k_max, local=True, sequential=True)
+    if wanted > bound:
+        return max(batch, (bound // batch) * batch), True
+    return wanted, False
+
+
+def q_values(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values); NaN stays NaN.
+
+    ``q_(i) = min_{j >= i} m p_(j) / j`` over the sorted valid p-values (step-up,
+    monotone in p, capped at 1). An area is significant under FDR at level alpha
+    exactly when ``q <= alpha``.
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        p-values, NaN for areas without a test (islands).
+
+    Returns
+    -------
+    numpy.ndarray
+        q-values, NaN where p is NaN.
+
+    Examples
+    --------
+    >>> q_values(np.array([0.01, 0.04, 0.03, np.nan, 0.5])).round(4).tolist()
+    [0.04, 0.0533, 0.0533, nan, 0.5]
+    """
+    p = np.asarray(p, dtype=float)
+    q = np.full(p.shape, np.nan)
+    valid = np.flatnonzero(~np.isnan(p))
+    m = len(valid)
+    if m == 0:
+        return q
+    order = valid[np.argsort(p[valid], kind="stable")]
+    scaled = p[order] * m / np.arange(1, m + 1)
+    q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    return q
+
+
+def significance_levels(p: np.ndarray, correction: str = "fdr",
+                        levels: tuple[float, ...] = LEVELS) -> np.ndarray:
+    """Significance level per area: 0 not significant, 1, 2, 3 for 0.05, 0.01, 0.001.
+
+    Each level is corrected on its own (Benjamini-Hochberg at 0.01 is not the FDR
+    threshold at 0.05 divided by 5), as GeoDa's significance map does for
+    uncorrected p and as the Gi* bins do.
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        p-values (NaN: never significant).
+    correction : str
+        ``fdr``, ``bonferroni`` or ``none``.
+    levels : tuple of float
+        Decreasing levels; level ``k`` means significant at ``levels[k - 1]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer levels 0..len(levels).
+
+    Examples
+    --------
+    >>> significance_levels(np.array([0.0004, 0.004, 0.04, 0.4]), "none").tolist()
+    [3, 2, 1, 0]
+    """
+    out = np.zeros(np.shape(p), dtype=np.int64)
+    for k, level in enumerate(levels, start=1):
+        significant, _ = correct(p, correction, level)
+        out[significant] = k
+    return out
+
+
+def inference_warnings(n: int, n_tests: int, correction: str, alpha: float,
+                       max_draws: int, *, sequential: bool) -> list[KernelWarning]:
+    """Warnings about a set-up whose answer cannot be trusted or cannot be "significant".
+
+    ``few_areas``: fewer than :data:`FEW_AREAS` areas (a map of a handful of areas
+    has little to say about clustering). ``unreachable``: the smallest reachable p,
+    ``1 / (max_draws + 1)``, is above what one extreme area needs after the correction
+    (:func:`needed_p`); with Benjamini-Hochberg ``areas_needed`` says how many areas
+    must be extreme together before any can be significant (more than ``n_tests``:
+    none can).
+
+    Parameters
+    ----------
+    n : int
+        Number of areas.
+    n_tests : int
+        Areas with neighbours (tests).
+    correction, alpha
+        The correction and its level.
+    max_draws : int
+        Permutations (fixed) or the maximum of a sequential run (0: normal p).
+    sequential : bool
+        Whether the draws are sequential (named in the warning).
+
+    Returns
+    -------
+    list of KernelWarning
+        Possibly empty.
+
+    Examples
+    --------
+    >>> [w.code for w in inference_warnings(419, 419, "fdr", 0.05, 999, sequential=False)]
+    ['unreachable']
+    >>> inference_warnings(7, 7, "fdr", 0.05, 999, sequential=False)[0].params["n"]
+    7
+    """
+    out: list[KernelWarning] = []
+    if n < FEW_AREAS:
+        out.append(KernelWarning("few_areas", n=int(n), minimum=FEW_AREAS))
+    if max_draws > 0 and n_tests > 0:
+        min_p = 1.0 / (max_draws + 1.0)
+        need = needed_p(n_tests, correction, alpha)
+        if min_p > need:
+            params = {"min_p": min_p, "needed": need, "correction": correction,
+                      "alpha": alpha, "permutations": int(max_draws),
+                      "sequential": bool(sequential)}
+            if correction == "fdr":
+                params["areas_needed"] = int(np.ceil(min_p * n_tests / alpha - 1e-9))
+            out.append(KernelWarning("unreachable", **params))
+    return out

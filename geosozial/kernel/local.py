@@ -5,6 +5,16 @@ Values match esda (``Moran_Local``, ``G_Local``, ``Moran_Local_BV``,
 alternative named, multiple testing corrected (Benjamini–Hochberg by default), islands
 in their own class ``isolated`` and never significant.
 
+``permutations="auto"`` (the default) gives sequential Monte Carlo p-values (Besag &
+Clifford 1991, "Sequential Monte Carlo p-values", Biometrika 78(2), 301-304): each
+area draws until it has seen ``h`` extreme values (default 20) or reaches a maximum
+chosen so that the correction can be passed (:func:`~.inference.auto_permutations`):
+``p = h / L`` after ``L`` draws, ``(g + 1) / (max + 1)`` at the maximum. Unremarkable
+areas stop after a few dozen draws; only candidates draw to the maximum. An integer
+gives today's fixed pseudo p = (extreme + 1) / (permutations + 1), bit for bit. Every
+result carries BH q-values (``q``), corrected significance levels (``level``), the
+draws per area (``draws``) and warnings as data (``warnings``).
+
 Example:
     >>> import numpy as np
     >>> from geosozial.kernel.weights import Weights
@@ -13,6 +23,9 @@ Example:
     >>> r = local_moran(np.arange(10.0), w, permutations=99, seed=1)
     >>> r.clusters[:2].tolist(), r.method["permutations"]
     (['ns', 'ns'], 99)
+    >>> r = local_moran(np.arange(10.0), w, seed=1)
+    >>> r.method["permutations"], r.method["sequential"], [x.code for x in r.warnings]
+    ('auto', True, ['few_areas'])
 """
 
 from __future__ import annotations
@@ -24,17 +37,27 @@ import numpy as np
 from scipy import sparse
 
 from geosozial.kernel.checks import check_values, check_weights
-from geosozial.kernel.crand import lag_extremes
-from geosozial.kernel.errors import KernelError
+from geosozial.kernel.crand import lag_extremes, sequential_extremes
+from geosozial.kernel.errors import KernelError, KernelWarning
 from geosozial.kernel.inference import (
-    DEFAULT_PERMUTATIONS,
+    BATCH,
+    DEFAULT_H,
+    DEFAULT_LOCAL_PERMUTATIONS,
     DEFAULT_SEED,
+    auto_permutations,
     check_alternative,
+    check_permutations,
     correct,
+    inference_warnings,
     normal_p,
     pseudo_p,
+    q_values,
+    significance_levels,
 )
 from geosozial.kernel.weights import Weights
+
+#: ``permutations`` of the local statistics: a fixed count or ``"auto"``
+Permutations = int | str
 
 LISA_CLASSES = ("HH", "LL", "LH", "HL", "ns", "isolated")
 GI_LEVELS = (0.01, 0.05, 0.10)  # bins 3, 2, 1 (99 / 95 / 90 % confidence)
@@ -45,9 +68,14 @@ class LocalResult:
     """One local statistic per observation, with the method that produced it.
 
     ``values`` the statistic (local I or G), ``z`` its analytic z-score, ``p`` the
-    p-value (permutation pseudo p, or normal if ``permutations == 0``), ``lag`` the
-    spatial lag used for the quadrant, ``significant`` after correction,
+    p-value (sequential or fixed permutation p, or normal if ``permutations == 0``),
+    ``lag`` the spatial lag used for the quadrant, ``significant`` after correction,
     ``clusters`` (LISA classes) or ``bins`` (Gi* bins -3..3), ``islands`` a mask.
+    ``q`` the Benjamini-Hochberg adjusted p (NaN for islands), ``level`` the
+    significance level after the correction (0 not significant, 1 / 2 / 3 for
+    0.05 / 0.01 / 0.001, each corrected), ``draws`` the permutations each area used
+    (0 for islands and normal p), ``warnings`` :class:`~.errors.KernelWarning` s
+    (``few_areas``, ``unreachable``, ``small_bases``).
     """
 
     statistic: str
@@ -62,6 +90,10 @@ class LocalResult:
     clusters: np.ndarray | None = None
     bins: np.ndarray | None = None
     simulations: np.ndarray | None = field(default=None, repr=False)
+    q: np.ndarray | None = None
+    level: np.ndarray | None = None
+    draws: np.ndarray | None = None
+    warnings: list[KernelWarning] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Number of observations per class (LISA) or bin (Gi*)."""
@@ -70,11 +102,79 @@ class LocalResult:
         return {str(k): int(c) for k, c in zip(keys, n, strict=True)}
 
 
-def _method(name: str, w: Weights, permutations: int, seed: int | None, alternative: str,
-            correction: str, alpha: float, transform: str) -> dict[str, Any]:
+def _method(name: str, w: Weights, permutations: int | str, seed: int | None,
+            alternative: str, correction: str, alpha: float, transform: str
+            ) -> dict[str, Any]:
     return {"statistic": name, "weights": w.kind, "transform": transform,
-            "permutations": int(permutations), "seed": seed, "alternative": alternative,
+            "permutations": permutations if isinstance(permutations, str) else int(permutations),
+            "seed": seed, "alternative": alternative,
             "correction": correction, "alpha": alpha, "islands": len(w.islands)}
+
+
+@dataclass
+class _Plan:
+    """How p-values are made: fixed count, sequential with a maximum, or normal."""
+
+    requested: int | str
+    sequential: bool
+    draws: int  # fixed count or the sequential maximum (0: normal p)
+    h: int | None
+    limited: bool = False
+
+
+def _plan(permutations: Any, w: Weights, correction: str, alpha: float, h: int,
+          max_permutations: int | None, n_tests: int | None = None) -> _Plan:
+    requested = check_permutations(permutations)
+    if requested != "auto":
+        return _Plan(requested, False, int(requested), None)
+    if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
+        raise KernelError("h", "h must be a whole number >= 1", h=h)
+    card = w.cardinalities
+    if n_tests is None:
+        n_tests = int((card > 0).sum())
+    k_max = int(card.max()) if len(card) else 0
+    if max_permutations is not None:
+        if (isinstance(max_permutations, bool)
+                or not isinstance(max_permutations, (int, np.integer)) or max_permutations < 1):
+            raise KernelError("max_permutations", "max_permutations must be a count >= 1",
+                              max_permutations=max_permutations)
+        return _Plan("auto", True, int(max_permutations), int(h))
+    draws, limited = auto_permutations(n_tests, k_max, correction, alpha)
+    return _Plan("auto", True, draws, int(h), limited)
+
+
+def _sequential_p(plan: _Plan, fields: np.ndarray, wmat: sparse.csr_array, coef: np.ndarray,
+                  observed: np.ndarray, alternative: str, seed: int | None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    res = sequential_extremes(fields, wmat, coef, observed, alternative, seed=seed,
+                              h=int(plan.h or DEFAULT_H), max_draws=plan.draws, batch=BATCH)
+    return res.p, res.draws
+
+
+def _finish(result: LocalResult, plan: _Plan, draws: np.ndarray | None, n: int,
+            untested: np.ndarray | None = None) -> LocalResult:
+    """q-values, levels, draws, warnings and the method record of a local result."""
+    correction, alpha = result.method["correction"], result.method["alpha"]
+    untested = result.islands if untested is None else untested
+    result.q = q_values(result.p)
+    result.level = significance_levels(result.p, correction)
+    if draws is None:
+        draws = np.where(untested, 0, plan.draws if plan.draws > 0 else 0)
+    result.draws = np.asarray(draws, dtype=np.int64)
+    n_tests = int((~untested).sum())
+    result.warnings = inference_warnings(n, n_tests, correction, alpha, plan.draws,
+                                         sequential=plan.sequential) + result.warnings
+    method = result.method
+    method["sequential"] = plan.sequential
+    if plan.sequential:
+        method.update({"permutations": "auto", "h": plan.h, "max_permutations": plan.draws,
+                       "batch": BATCH, "limited": plan.limited,
+                       "draws_total": int(result.draws.sum()),
+                       "draws_max": int(result.draws.max()) if len(result.draws) else 0})
+    if plan.draws > 0:
+        method["min_p"] = 1.0 / (plan.draws + 1.0)
+    method["warnings"] = [x.as_dict() for x in result.warnings]
+    return result
 
 
 def _signed_counts(values: np.ndarray, wmat: sparse.csr_array, lag: np.ndarray,
@@ -111,11 +211,14 @@ def lisa_classes(z: np.ndarray, lag: np.ndarray, significant: np.ndarray,
 
 
 def _local_moran_core(zx: np.ndarray, zy: np.ndarray, w: Weights, name: str,
-                      permutations: int, seed: int | None, alternative: str,
+                      permutations: Permutations, seed: int | None, alternative: str,
                       correction: str, alpha: float, transform: str,
-                      keep_simulations: bool) -> LocalResult:
+                      keep_simulations: bool, h: int = DEFAULT_H,
+                      max_permutations: int | None = None) -> LocalResult:
     n = len(zx)
+    correct(np.array([0.5]), correction, alpha)  # names a wrong correction or alpha early
     wt = w.transformed(transform)
+    plan = _plan(permutations, wt, correction, alpha, h, max_permutations)
     wmat = wt.sparse
     lag = wmat @ zy
     den = (zx * zx).sum()
@@ -132,7 +235,12 @@ def _local_moran_core(zx: np.ndarray, zy: np.ndarray, w: Weights, name: str,
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(islands, np.nan, (values - ei) / np.sqrt(vi))
     sims = None
-    if permutations > 0:
+    draws = None
+    if plan.sequential:
+        coef = ((n - 1) * zx / den)[:, None]
+        p, draws = _sequential_p(plan, zy[None, :], wmat, coef, values, alternative, seed)
+    elif plan.draws > 0:
+        permutations = plan.draws
         counts, sims = _signed_counts(zy, wmat, lag, np.sign(zx), alternative, permutations,
                                       seed, keep_simulations)
         p = pseudo_p(counts, permutations)
@@ -142,40 +250,81 @@ def _local_moran_core(zx: np.ndarray, zy: np.ndarray, w: Weights, name: str,
         p = normal_p(z, alternative)
     p = np.where(islands, np.nan, p)
     significant, threshold = correct(p, correction, alpha)
-    return LocalResult(
+    result = LocalResult(
         statistic=name, values=values, z=z, p=p, lag=lag, significant=significant,
         threshold=threshold, islands=islands,
-        method=_method(name, w, permutations, seed, alternative, correction, alpha, transform),
+        method=_method(name, w, plan.requested, seed, alternative, correction, alpha,
+                       transform),
         clusters=lisa_classes(zx, lag, significant, islands), simulations=sims)
+    return _finish(result, plan, draws, n)
 
 
 def local_moran(
     y: np.ndarray,
     w: Weights,
     *,
-    permutations: int = DEFAULT_PERMUTATIONS,
+    permutations: Permutations = DEFAULT_LOCAL_PERMUTATIONS,
     seed: int | None = DEFAULT_SEED,
     alternative: str = "two-sided",
     correction: str = "fdr",
     alpha: float = 0.05,
     transform: str = "R",
     keep_simulations: bool = False,
+    h: int = DEFAULT_H,
+    max_permutations: int | None = None,
 ) -> LocalResult:
     """Local Moran's I_i = (n-1) z_i (W z)_i / sum(z²) with z standardised (as esda).
 
-    Example:
-        >>> from geosozial.kernel.weights import Weights
-        >>> w = Weights.from_pairs(4, np.array([0, 1, 2]), np.array([1, 2, 3]))
-        >>> r = local_moran(np.array([1.0, 2.0, 8.0, 9.0]), w, permutations=0)
-        >>> np.round(r.values, 4).tolist()
-        [0.72, 0.09, 0.09, 0.72]
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Values, one per area (no missing values, not constant).
+    w : Weights
+        Spatial weights.
+    permutations : int or "auto"
+        ``"auto"`` (default): sequential p-values with an automatic maximum; an
+        integer: that many conditional permutations (today's pseudo p); 0: normal p.
+    seed : int or None
+        Seed of the draws (recorded in ``method``).
+    alternative : str
+        ``two-sided`` (default), ``greater``, ``less`` or ``folded``.
+    correction : str
+        ``fdr`` (Benjamini-Hochberg, default), ``bonferroni`` or ``none``.
+    alpha : float
+        Level of the correction.
+    transform : str
+        Weights transform, ``R`` (row-standardised, default), ``B`` or ``V``.
+    keep_simulations : bool
+        Keep the n x P permuted statistics (fixed permutations only).
+    h : int
+        Sequential: extreme draws after which an area stops (default 20).
+    max_permutations : int, optional
+        Sequential: the maximum number of draws instead of the automatic one.
+
+    Returns
+    -------
+    LocalResult
+        Values, z, p, q, level, clusters (HH, LL, LH, HL, ns, isolated), draws,
+        warnings and the method record.
+
+    Examples
+    --------
+    >>> from geosozial.kernel.weights import Weights
+    >>> w = Weights.from_pairs(4, np.array([0, 1, 2]), np.array([1, 2, 3]))
+    >>> r = local_moran(np.array([1.0, 2.0, 8.0, 9.0]), w, permutations=0)
+    >>> np.round(r.values, 4).tolist()
+    [0.72, 0.09, 0.09, 0.72]
+    >>> r = local_moran(np.array([1.0, 2.0, 8.0, 9.0]), w)
+    >>> r.method["sequential"], r.method["max_permutations"], r.draws.tolist()
+    (True, 999, [47, 31, 28, 95])
     """
     check_alternative(alternative)
     y = check_values(y)
     check_weights(w, len(y))
     z = (y - y.mean()) / y.std()
     return _local_moran_core(z, z, w, "local_moran", permutations, seed, alternative,
-                             correction, alpha, transform, keep_simulations)
+                             correction, alpha, transform, keep_simulations, h,
+                             max_permutations)
 
 
 def local_moran_bv(
@@ -183,22 +332,39 @@ def local_moran_bv(
     y: np.ndarray,
     w: Weights,
     *,
-    permutations: int = DEFAULT_PERMUTATIONS,
+    permutations: Permutations = DEFAULT_LOCAL_PERMUTATIONS,
     seed: int | None = DEFAULT_SEED,
     alternative: str = "two-sided",
     correction: str = "fdr",
     alpha: float = 0.05,
     transform: str = "R",
+    h: int = DEFAULT_H,
+    max_permutations: int | None = None,
 ) -> LocalResult:
     """Bivariate local Moran: x at i against the lag of y (esda ``Moran_Local_BV``).
 
-    Example:
-        >>> from geosozial.kernel.weights import Weights
-        >>> w = Weights.from_pairs(4, np.array([0, 1, 2]), np.array([1, 2, 3]))
-        >>> r = local_moran_bv(np.array([1.0, 2, 8, 9]), np.array([2.0, 1, 9, 8]), w,
-        ...                    permutations=0)
-        >>> r.statistic
-        'local_moran_bv'
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        The field at the area and the field whose neighbour lag is taken.
+    w : Weights
+        Spatial weights.
+    permutations, seed, alternative, correction, alpha, transform, h, max_permutations
+        As :func:`local_moran`.
+
+    Returns
+    -------
+    LocalResult
+        As :func:`local_moran`.
+
+    Examples
+    --------
+    >>> from geosozial.kernel.weights import Weights
+    >>> w = Weights.from_pairs(4, np.array([0, 1, 2]), np.array([1, 2, 3]))
+    >>> r = local_moran_bv(np.array([1.0, 2, 8, 9]), np.array([2.0, 1, 9, 8]), w,
+    ...                    permutations=0)
+    >>> r.statistic
+    'local_moran_bv'
     """
     check_alternative(alternative)
     x, y = check_values(x, "x"), check_values(y, "y")
@@ -206,7 +372,7 @@ def local_moran_bv(
     zx = (x - x.mean()) / x.std()
     zy = (y - y.mean()) / y.std()
     return _local_moran_core(zx, zy, w, "local_moran_bv", permutations, seed, alternative,
-                             correction, alpha, transform, False)
+                             correction, alpha, transform, False, h, max_permutations)
 
 
 def eb_rates(events: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -236,20 +402,84 @@ def eb_rates(events: np.ndarray, base: np.ndarray) -> np.ndarray:
     return (r - b_mean) / np.sqrt(v)
 
 
+#: ``small_bases``: a base below this many persons ...
+SMALL_BASE = 100
+#: ... or a largest base more than this many times the smallest
+BASE_RATIO = 100
+
+
+def base_warnings(base: np.ndarray) -> list[KernelWarning]:
+    """``small_bases`` when rates rest on small or very unequal populations at risk.
+
+    Rule: the smallest base is below :data:`SMALL_BASE` (100: one case moves such a
+    rate by a percentage point or more) or the largest is more than
+    :data:`BASE_RATIO` (100) times the smallest (the rates of the small areas are far
+    noisier than those of the large ones, so their extremes dominate a plain LISA).
+    Empirical-Bayes rates (:func:`local_moran_rate`) shrink the noisy rates; the warning
+    stays on them as a reminder that their extremes remain uncertain.
+
+    Parameters
+    ----------
+    base : numpy.ndarray
+        Population at risk per area (positive).
+
+    Returns
+    -------
+    list of KernelWarning
+        Empty or one ``small_bases`` warning (min, max, ratio, rule).
+
+    Examples
+    --------
+    >>> base_warnings(np.array([50.0, 2000.0]))[0].params["min"]
+    50.0
+    >>> base_warnings(np.array([500.0, 2000.0]))
+    []
+    """
+    b = np.asarray(base, dtype=float)
+    b = b[np.isfinite(b)]
+    if not b.size or b.min() <= 0:
+        return []
+    low, high = float(b.min()), float(b.max())
+    if low < SMALL_BASE or high / low > BASE_RATIO:
+        return [KernelWarning("small_bases", min=low, max=high, ratio=high / low,
+                              rule=f"min < {SMALL_BASE} or max/min > {BASE_RATIO}")]
+    return []
+
+
 def local_moran_rate(events: np.ndarray, base: np.ndarray, w: Weights, **kwargs: Any
                      ) -> LocalResult:
     """Local Moran of EB-standardised rates (esda ``Moran_Local_Rate``, adjusted).
 
-    Example:
-        >>> from geosozial.kernel.weights import Weights
-        >>> w = Weights.from_pairs(4, np.array([0, 1, 2]), np.array([1, 2, 3]))
-        >>> local_moran_rate([1, 2, 8, 9], [100, 100, 100, 100], w,
-        ...                  permutations=0).statistic
-        'local_moran_rate'
+    Parameters
+    ----------
+    events, base : numpy.ndarray
+        Case counts and population at risk per area.
+    w : Weights
+        Spatial weights.
+    **kwargs
+        As :func:`local_moran` (``permutations``, ``seed``, ...).
+
+    Returns
+    -------
+    LocalResult
+        As :func:`local_moran`, with a ``small_bases`` warning where
+        :func:`base_warnings` gives one.
+
+    Examples
+    --------
+    >>> from geosozial.kernel.weights import Weights
+    >>> w = Weights.from_pairs(4, np.array([0, 1, 2]), np.array([1, 2, 3]))
+    >>> r = local_moran_rate([1, 2, 8, 9], [100, 100, 100, 100], w, permutations=0)
+    >>> r.statistic, [x.code for x in r.warnings]
+    ('local_moran_rate', ['few_areas'])
     """
     result = local_moran(eb_rates(events, base), w, **kwargs)
     result.statistic = "local_moran_rate"
     result.method["statistic"] = "local_moran_rate"
+    extra = base_warnings(base)
+    if extra:
+        result.warnings = result.warnings + extra
+        result.method["warnings"] = [x.as_dict() for x in result.warnings]
     return result
 
 
@@ -275,13 +505,15 @@ def local_g(
     w: Weights,
     *,
     star: bool = True,
-    permutations: int = DEFAULT_PERMUTATIONS,
+    permutations: Permutations = DEFAULT_LOCAL_PERMUTATIONS,
     seed: int | None = DEFAULT_SEED,
     alternative: str = "two-sided",
     correction: str = "fdr",
     alpha: float = 0.05,
     transform: str = "B",
     keep_simulations: bool = False,
+    h: int = DEFAULT_H,
+    max_permutations: int | None = None,
 ) -> LocalResult:
     """Getis-Ord Gi* (``star=True``: the area itself counts, weight 1 before the
     transform) or Gi; analytic z as esda ``G_Local``, permutation p, bins -3..3.
@@ -291,12 +523,33 @@ def local_g(
     treats every row as a single neighbour and understates z, so ``R`` is only offered
     for comparison. The permutation p is the same for both.
 
-    Example:
-        >>> from geosozial.kernel.weights import Weights
-        >>> w = Weights.from_pairs(4, np.array([0, 1, 2]), np.array([1, 2, 3]))
-        >>> r = local_g(np.array([1.0, 2, 8, 9]), w, permutations=0)
-        >>> r.statistic, r.bins.tolist()
-        ('gi_star', [0, 0, 0, 0])
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Values >= 0, one per area.
+    w : Weights
+        Spatial weights.
+    star : bool
+        Gi* (default) or Gi.
+    permutations, seed, alternative, correction, alpha, keep_simulations, h, max_permutations
+        As :func:`local_moran`.
+    transform : str
+        ``B`` (default) or ``R``.
+
+    Returns
+    -------
+    LocalResult
+        Values, z, p, q, level, bins -3..3 (each level corrected), draws, warnings.
+
+    Examples
+    --------
+    >>> from geosozial.kernel.weights import Weights
+    >>> w = Weights.from_pairs(4, np.array([0, 1, 2]), np.array([1, 2, 3]))
+    >>> r = local_g(np.array([1.0, 2, 8, 9]), w, permutations=0)
+    >>> r.statistic, r.bins.tolist()
+    ('gi_star', [0, 0, 0, 0])
+    >>> local_g(np.array([1.0, 2, 8, 9]), w).method["sequential"]
+    True
     """
     check_alternative(alternative)
     y = check_values(y)
@@ -307,8 +560,10 @@ def local_g(
     if transform not in ("R", "B"):
         raise KernelError("transform", "Gi/Gi* use binary (B) or row-standardised (R) weights",
                           transform=transform)
+    correct(np.array([0.5]), correction, alpha)
     n = len(y)
     base = w.binary().sparse
+    plan = _plan(permutations, w, correction, alpha, h, max_permutations)
     islands = np.diff(base.indptr) == 0
     full = base + sparse.identity(n, format="csr") if star else base
     rows = np.asarray(full.sum(axis=1)).ravel()
@@ -331,7 +586,12 @@ def local_g(
     lag = neighbours @ y
     name = "gi_star" if star else "gi"
     sims = None
-    if permutations > 0:
+    draws = None
+    if plan.sequential:
+        p, draws = _sequential_p(plan, y[None, :], neighbours, np.ones((n, 1)), lag,
+                                 alternative, seed)
+    elif plan.draws > 0:
+        permutations = plan.draws
         counts, sims = lag_extremes(y, neighbours, lag, alternative, permutations, seed,
                                     keep_simulations)
         p = pseudo_p(counts, permutations)
@@ -342,8 +602,10 @@ def local_g(
         p = normal_p(z, alternative)
     p = np.where(islands, np.nan, p)
     significant, threshold = correct(p, correction, alpha)
-    return LocalResult(
+    result = LocalResult(
         statistic=name, values=stat, z=z, p=p, lag=lag, significant=significant,
         threshold=threshold, islands=islands,
-        method=_method(name, w, permutations, seed, alternative, correction, alpha, transform),
+        method=_method(name, w, plan.requested, seed, alternative, correction, alpha,
+                       transform),
         bins=gi_bins(z, p, correction, islands), simulations=sims)
+    return _finish(result, plan, draws, n)
