@@ -44,6 +44,14 @@ def _landratsamt_table(folder, frame):
     return path
 
 
+def _mapping(folder, keys, groups):
+    """A mapping file AGS;Sozialraum."""
+    path = folder / "sr.csv"
+    path.write_text("AGS;Sozialraum\n" + "\n".join(
+        f"{a};{g}" for a, g in zip(keys, groups, strict=True)) + "\n", encoding="utf-8")
+    return path
+
+
 def _same(a: pd.Series, b: pd.Series) -> bool:
     x = a.to_numpy(dtype=float)
     y = b.to_numpy(dtype=float)
@@ -155,11 +163,8 @@ def test_lisa_without_a_key_gives_a_message_not_a_keyerror(ms):
 def test_aggregate_python_equals_cli_with_custom_rate(ms, tmp_path, capsys):
     path, frame = ms
     table = _landratsamt_table(tmp_path, frame)
-    mapping = tmp_path / "sr.csv"
     groups = ["Nord" if i < 20 else "Mitte" if i < 40 else "Süd" for i in range(53)]
-    mapping.write_text("AGS;Sozialraum\n" + "\n".join(
-        f"{a};{g}" for a, g in zip(frame["AGS"], groups, strict=True)) + "\n",
-        encoding="utf-8")
+    mapping = _mapping(tmp_path, frame["AGS"], groups)
     joined = tmp_path / "j.gpkg"
     assert main(["join", str(path), str(table), "--out", str(joined),
                  "--no-confidentiality"]) == 0
@@ -225,10 +230,7 @@ def test_report_command_runs_the_project_and_equals_demo(tmp_path):
 def test_map_shows_label_and_unit_of_a_custom_rate(ms, tmp_path):
     path, frame = ms
     table = _landratsamt_table(tmp_path, frame)
-    mapping = tmp_path / "sr.csv"
-    mapping.write_text("AGS;Sozialraum\n" + "\n".join(
-        f"{a};{'Nord' if i < 26 else 'Süd'}" for i, a in enumerate(frame["AGS"])) + "\n",
-        encoding="utf-8")
+    mapping = _mapping(tmp_path, frame["AGS"], ["Nord" if i < 26 else "Süd" for i in range(53)])
     joined = tmp_path / "j.gpkg"
     assert main(["join", str(path), str(table), "--out", str(joined),
                  "--no-confidentiality"]) == 0
@@ -258,10 +260,7 @@ def test_local_analysis_on_a_frame_without_key_column(ms):
 def test_python_map_of_a_custom_rate_shows_its_label(ms, tmp_path):
     path, frame = ms
     table = _landratsamt_table(tmp_path, frame)
-    mapping = tmp_path / "sr.csv"
-    mapping.write_text("AGS;Sozialraum\n" + "\n".join(
-        f"{a};{'Nord' if i < 26 else 'Süd'}" for i, a in enumerate(frame["AGS"])) + "\n",
-        encoding="utf-8")
+    mapping = _mapping(tmp_path, frame["AGS"], ["Nord" if i < 26 else "Süd" for i in range(53)])
     regions = gs.aggregate(gs.join(path, table, confidentiality=False), mapping,
                            indicators=[_rate()], key="AGS")
     built = gs.map(regions.municipalities, "frauenanteil", out=tmp_path / "k.html")
@@ -281,10 +280,7 @@ def test_kreis_filter_in_join_aggregate_statistics_and_map(tmp_path, capsys):
     table.write_text("AGS;n\n" + "\n".join(f"{a};{10 + i % 40}" for i, a in
                                             enumerate(saxony["AGS"])) + "\n", encoding="utf-8")
     ms = saxony[saxony["AGS"].str.startswith("14522")]
-    mapping = tmp_path / "sr.csv"
-    mapping.write_text("AGS;Sozialraum\n" + "\n".join(
-        f"{a};{'Nord' if i < 20 else 'Süd'}" for i, a in enumerate(ms["AGS"])) + "\n",
-        encoding="utf-8")
+    mapping = _mapping(tmp_path, ms["AGS"], ["Nord" if i < 20 else "Süd" for i in range(len(ms))])
     joined = tmp_path / "j.gpkg"
     assert main(["join", str(areas), str(table), "--out", str(joined)]) == 0
     assert main(["aggregate", str(joined), str(mapping), "--out", str(tmp_path / "a.gpkg")]) == 2

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from geosozial.core.columns import Columns, flag_column, value_columns
+from geosozial.core.columns import Columns, as_text, flag_column, value_columns
 from geosozial.core.confidentiality import DEFAULT_RULE, ConfidentialityRule
 from geosozial.core.indicators import (
     FLAG_NOT_COMPUTABLE,
@@ -171,11 +171,7 @@ def read_mapping(path: str | Path, key_column: str | None = None,
 
 
 def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    return as_text(value).strip()
 
 
 def shown_columns(header: Sequence[str]) -> str:

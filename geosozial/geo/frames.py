@@ -25,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geosozial.core.columns import Columns, flag_column, value_columns
+from geosozial.core.columns import Columns, as_text, flag_column, value_columns
 from geosozial.core.join import JoinReport, join_protected
 from geosozial.core.sozialraum import AggregateResult, SozialraumMapping, aggregate_joined
 from geosozial.core.tables.table import Table
@@ -57,11 +57,8 @@ def to_columns(frame: pd.DataFrame) -> Columns:
 
 
 def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    """:func:`geosozial.core.columns.as_text`, and pandas' NA as empty text."""
+    return "" if value is pd.NA else as_text(value)
 
 
 def from_columns(columns: Columns, geometry: Any, crs: Any) -> gpd.GeoDataFrame:
