@@ -309,9 +309,11 @@ def weights(frame: Any, spec: str = "queen", *, key: str | None = None) -> Weigh
 
 
 def moran(frame: Any, field: str, *, key: str | None = None, weights: str = "queen",
-          permutations: int = 999, seed: int = 12345, alternative: str = "two-sided",
-          dropna: bool = False) -> AnalysisResult:
+          permutations: int | str = "auto", seed: int = 12345,
+          alternative: str = "two-sided", dropna: bool = False) -> AnalysisResult:
     """Global Moran's I, Geary's C and (for values >= 0) General G, as ``geosozial moran``.
+
+    ``permutations="auto"`` is 999 for these global statistics (one test each).
 
     Returns
     -------
@@ -336,32 +338,49 @@ def moran(frame: Any, field: str, *, key: str | None = None, weights: str = "que
 
 
 def lisa(frame: Any, field: str, *, key: str | None = None, weights: str = "queen",
-         permutations: int = 999, seed: int = 12345, alternative: str = "two-sided",
-         correction: str = "fdr", alpha: float = 0.05, dropna: bool = False,
-         neighbour_field: str | None = None, base: str | None = None) -> AnalysisResult:
-    """Local Moran's I (LISA) with cluster classes, as ``geosozial lisa``.
+         statistic: str = "moran", permutations: int | str = "auto", seed: int = 12345,
+         alternative: str | None = None, correction: str = "fdr", alpha: float = 0.05,
+         dropna: bool = False, neighbour_field: str | None = None, base: str | None = None,
+         fields: Sequence[str] = (), quantiles: int | None = None,
+         quantile: int | None = None) -> AnalysisResult:
+    """A local statistic with its classes, as ``geosozial lisa``.
 
-    ``neighbour_field`` gives the bivariate LISA, ``base`` the LISA of Empirical-Bayes
-    rates (``field`` case counts, ``base`` population at risk).
+    ``statistic``: ``moran`` (LISA, default; ``neighbour_field`` gives the bivariate
+    LISA, ``base`` the LISA of Empirical-Bayes rates with ``field`` case counts and
+    ``base`` the population at risk), ``geary`` (local Geary; with ``fields`` the
+    multivariate local Geary over ``field`` and ``fields``), ``quantile`` (quantile
+    LISA of class ``quantile`` of ``quantiles``, default the highest) or ``joincount``
+    (local join counts of a 0/1 field). ``permutations="auto"`` (default): sequential
+    p-values with as many draws as the correction needs; a number gives that many.
 
     Returns
     -------
     AnalysisResult
-        ``.frame``: the areas with ``lisa_I``, ``lisa_z``, ``lisa_p``, ``lisa_cluster``.
+        ``.frame``: the areas with the result columns (``lisa_I``, ``lisa_z``,
+        ``lisa_p``, ``lisa_q``, ``lisa_cluster``; ``geary_*``; ``jc_*``),
+        ``.notices`` with the warnings (few areas, unreachable correction, small bases).
 
     Examples
     --------
     >>> r = lisa(read_areas(demo_path("gemeinden.gpkg")).frame, "EWZ")
-    >>> sorted(r.classes), r.method["correction"]
-    (['isolated', 'ns'], 'fdr')
+    >>> sorted(r.classes), r.method["correction"], r.method["sequential"]
+    (['HH', 'isolated', 'ns'], 'fdr', True)
+    >>> r = lisa(read_areas(demo_path("gemeinden.gpkg")).frame, "EWZ", statistic="geary")
+    >>> [c for c in r.frame.columns if c.startswith("geary_")]
+    ['geary_c', 'geary_z', 'geary_p', 'geary_q', 'geary_cluster']
     """
-    return _local(frame, field, "lisa", key=key, weights=weights, permutations=permutations,
-                  seed=seed, alternative=alternative, correction=correction, alpha=alpha,
-                  dropna=dropna, neighbour_field=neighbour_field, base_field=base)
+    if statistic == "quantile" and quantiles is not None and quantile is None:
+        quantile = quantiles
+    return _local(frame, field, "lisa", key=key, weights=weights, statistic=statistic,
+                  permutations=permutations, seed=seed, alternative=alternative,
+                  correction=correction, alpha=alpha, dropna=dropna,
+                  neighbour_field=neighbour_field, base_field=base, fields=list(fields),
+                  quantiles=quantiles, quantile=quantile)
 
 
 def hotspots(frame: Any, field: str, *, key: str | None = None, weights: str = "queen",
-             permutations: int = 999, seed: int = 12345, alternative: str = "two-sided",
+             permutations: int | str = "auto", seed: int = 12345,
+             alternative: str = "two-sided",
              correction: str = "fdr", alpha: float = 0.05,
              dropna: bool = False) -> AnalysisResult:
     """Getis-Ord Gi* hot and cold spots with bins -3..3, as ``geosozial hotspots``.
@@ -379,13 +398,13 @@ def hotspots(frame: Any, field: str, *, key: str | None = None, weights: str = "
 
 def _local(frame: Any, field: str, kind: str, *, key: str | None,
            **options: Any) -> AnalysisResult:
+    from geosozial.core.results import column_names
     from geosozial.geo.analysis import local_analysis
 
     prepared = _areas(frame, key)
     analysis = local_analysis(prepared.frame, field, kind=kind, source=prepared.source,
                               **options)
-    columns = ["lisa_I", "lisa_z", "lisa_p", "lisa_cluster"] if kind == "lisa" else [
-        "gi_z", "gi_p", "gi_bin"]
+    columns = column_names(analysis.kind)
     original = _original(frame)
     rows = _positions(prepared.frame, analysis.frame)
     out = original.iloc[rows].copy().reset_index(drop=True)

@@ -138,8 +138,9 @@ def test_lisa_on_a_plain_geodataframe_equals_the_cli(ms, tmp_path):
     cli = gpd.read_file(tmp_path / "l.gpkg")
     assert np.allclose(r.frame["lisa_I"], cli["lisa_I"], atol=1e-12)
     assert r.frame["lisa_p"].tolist() == cli["lisa_p"].tolist()
+    assert r.frame["lisa_q"].tolist() == cli["lisa_q"].tolist()
     assert r.frame["lisa_cluster"].tolist() == cli["lisa_cluster"].tolist()
-    assert r.method["permutations"] == 999 and r.method["seed"] == 12345
+    assert r.method["permutations"] == "auto" and r.method["seed"] == 12345
     # the index as key, and the other statistics on the same frame
     indexed = plain.set_index("AGS")
     assert gs.lisa(indexed, "dichte").frame["lisa_cluster"].tolist() == \

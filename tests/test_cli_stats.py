@@ -42,17 +42,20 @@ def test_lisa_writes_result_columns_and_method(mittelsachsen, tmp_path, capsys):
     assert "Seed 7" in printed and "FDR 5 %" in printed
     result = gpd.read_file(out)
     assert len(result) == 53
-    assert {"lisa_I", "lisa_z", "lisa_p", "lisa_cluster"} <= set(result.columns)
+    assert {"lisa_I", "lisa_z", "lisa_p", "lisa_q", "lisa_cluster"} <= set(result.columns)
     assert set(result["lisa_cluster"]) <= {"HH", "LL", "LH", "HL", "ns", "isolated"}
     meta = pyogrio.read_info(out)["dataset_metadata"]
     method = json.loads(meta["methode"])
-    assert method["seed"] == 7 and method["permutations"] == 999
+    # the default is sequential ("auto"), its maximum recorded and named in the note
+    assert method["seed"] == 7 and method["permutations"] == "auto" and method["sequential"]
+    assert f"höchstens {method['max_permutations']:,}".replace(",", ".") in printed
     assert method["correction"] == "fdr" and method["alternative"] == "two-sided"
     # parity: the file holds exactly what the kernel gives for the same seed
     areas = read_areas(mittelsachsen)
     w = weights_for(areas.frame, "queen")
-    direct = local_moran(areas.frame["flaeche"].to_numpy(), w, seed=7, permutations=999)
+    direct = local_moran(areas.frame["flaeche"].to_numpy(), w, seed=7)
     np.testing.assert_array_equal(result["lisa_p"].to_numpy(), direct.p)
+    np.testing.assert_array_equal(result["lisa_q"].to_numpy(), direct.q)
     np.testing.assert_allclose(result["lisa_I"].to_numpy(), direct.values, atol=1e-12)
 
 

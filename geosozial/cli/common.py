@@ -70,6 +70,24 @@ def whole(text: str) -> int:
             f"{text!r} is not a whole number (e.g. 999)") from None
 
 
+def permutations(text: str) -> int | str:
+    """An argparse type: ``auto`` or a whole number of permutations.
+
+    Examples
+    --------
+    >>> permutations("auto"), permutations("99.999")
+    ('auto', 99999)
+    """
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return whole(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: bitte auto oder eine ganze Zahl (z. B. 9999)" if _german() else
+            f"{text!r}: give auto or a whole number (e.g. 9999)") from None
+
+
 def _german() -> bool:
     from geosozial.core.messages import get_language
 

@@ -14,12 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from geosozial import __version__
-from geosozial.cli.common import kreis_parser, number, whole
+from geosozial.cli.common import kreis_parser, number, permutations, whole
 from geosozial.core.messages import define
 from geosozial.core.number_format import german
 from geosozial.maps.notes import alternative_text, method_line, method_note
+from geosozial.maps.palettes import class_counts_text
 
-__all__ = ["add_parsers", "alternative_text", "cmd_local", "cmd_moran", "method_note"]
+__all__ = ["add_parsers", "alternative_text", "class_counts_text", "cmd_local", "cmd_moran",
+           "method_note"]
+
+#: the GeoPackage layer each statistic writes
+LAYER_NAMES = {"moran": "lisa", "gi": "hotspots", "geary": "geary", "quantile": "quantil_lisa",
+               "joincount": "join_counts"}
 
 define("cli.stats.no_output",
        de="Bitte --out ERGEBNIS.gpkg, --html KARTE.html oder --png KARTE.png angeben.",
@@ -41,14 +47,19 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
     stats.add_argument("--weights", default="queen",
                        help=t("Nachbarschaft: queen, rook, knn:K, distance:METER",
                               "weights: queen, rook, knn:K, distance:METRES"))
-    stats.add_argument("--permutations", type=whole, default=999,
-                       help=t("Permutationen (Standard 999)", "permutations (default 999)"))
+    stats.add_argument("--permutations", type=permutations, default="auto",
+                       help=t("Permutationen: auto (Standard; lokal sequenziell so viele, wie "
+                              "die Korrektur braucht, global 999) oder eine Zahl, z. B. 9999",
+                              "permutations: auto (default; local statistics draw "
+                              "sequentially as many as the correction needs, global 999) or "
+                              "a number, e.g. 9999"))
     stats.add_argument("--seed", type=whole, default=12345,
                        help=t("Zufallsstartwert (Standard 12345)", "random seed (default 12345)"))
-    stats.add_argument("--alternative", default="two-sided",
+    stats.add_argument("--alternative", default=None,
                        choices=("two-sided", "greater", "less", "folded"),
-                       help=t("Alternativhypothese (Standard two-sided)",
-                              "alternative hypothesis (default two-sided)"))
+                       help=t("Alternativhypothese (Standard two-sided; Join Counts und "
+                              "Quantil-LISA greater)", "alternative hypothesis (default "
+                              "two-sided; join counts and quantile LISA greater)"))
     stats.add_argument("--dropna", action="store_true",
                        help=t("Gebiete ohne Wert auslassen (werden genannt)",
                               "leave out areas without a value (they are named)"))
@@ -88,6 +99,25 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
                       help=t("--field sind Fallzahlen, dieses Feld die Bezugsbevölkerung: LISA "
                              "der Empirical-Bayes-Raten", "--field are case counts, this field "
                              "the population at risk: LISA of Empirical Bayes rates"))
+    lisa.add_argument("--statistic", default="moran",
+                      choices=("moran", "geary", "quantile", "joincount"),
+                      help=t("lokale Statistik: moran (LISA, Standard), geary (lokales Geary; "
+                             "mit --fields multivariat), quantile (Quantil-LISA mit "
+                             "--quantiles/--quantile), joincount (0/1-Feld)",
+                             "local statistic: moran (LISA, default), geary (local Geary; "
+                             "multivariate with --fields), quantile (quantile LISA with "
+                             "--quantiles/--quantile), joincount (0/1 field)"))
+    lisa.add_argument("--fields", metavar=t("FELD;FELD", "FIELD;FIELD"),
+                      help=t("multivariates lokales Geary: weitere Felder neben --field, mit "
+                             "; getrennt", "multivariate local Geary: further fields beside "
+                             "--field, separated by ;"))
+    lisa.add_argument("--quantiles", type=whole, metavar="K",
+                      help=t("Quantil-LISA: Anzahl Quantilklassen (z. B. 5)",
+                             "quantile LISA: number of quantile classes (e.g. 5)"))
+    lisa.add_argument("--quantile", type=whole, metavar="Q",
+                      help=t("Quantil-LISA: untersuchte Klasse, 1 = niedrigste bis K = höchste "
+                             "(Standard K)", "quantile LISA: the class studied, 1 = lowest "
+                             "to K = highest (default K)"))
     lisa.set_defaults(func=lambda a: cmd_local(a, "lisa"))
     hot = sub.add_parser("hotspots", parents=[common, stats, local],
                          help=t("Hot Spots und Cold Spots (Getis-Ord Gi*)",
@@ -117,7 +147,8 @@ def cmd_moran(args: argparse.Namespace) -> int:
         areas = _read(args)
         analysis = global_analysis(areas.frame, args.field, weights=args.weights,
                                    permutations=args.permutations, seed=args.seed,
-                                   alternative=args.alternative, dropna=args.dropna,
+                                   alternative=args.alternative or "two-sided",
+                                   dropna=args.dropna,
                                    source=str(args.areas))
         if args.plot:
             from geosozial.maps.scatter import moran_scatter_png
@@ -135,14 +166,16 @@ def cmd_moran(args: argparse.Namespace) -> int:
     _print_notices(areas.notices + analysis.notices, args.lang)
     de = args.lang == "de"
     print(("Feld" if de else "field") + f": {args.field}, " + analysis.weights.describe(
-        args.lang))
-    header = ("Statistik", "Wert", "Erwartung", "z", "p") if de else (
-        "statistic", "value", "expected", "z", "p")
-    print(f"{header[0]:<12}{header[1]:>12}{header[2]:>12}{header[3]:>10}{header[4]:>10}")
+        args.lang, transform=False))
+    header = ("Statistik", "Wert", "Erwartung", "z", "p", "Gewichte") if de else (
+        "statistic", "value", "expected", "z", "p", "weights")
+    print(f"{header[0]:<12}{header[1]:>12}{header[2]:>12}{header[3]:>10}{header[4]:>10}  "
+          f"{header[5]}")
     for r in rows:
         cells = [german(r["value"], 6, args.lang), german(r["expected"], 6, args.lang),
                  german(r["z"], 3, args.lang), german(r["p"], 4, args.lang)]
-        print(f"{r['statistic']:<12}{cells[0]:>12}{cells[1]:>12}{cells[2]:>10}{cells[3]:>10}")
+        print(f"{r['statistic']:<12}{cells[0]:>12}{cells[1]:>12}{cells[2]:>10}{cells[3]:>10}  "
+              f"{r['weights']}")
     first = analysis.result[0]
     print(("Methode: " if de else "method: ") + method_line(
         {"permutations": first.permutations, "seed": first.seed, "weights": first.weights,
@@ -168,26 +201,6 @@ def moran_reading(row: dict[str, Any], lang: str = "de", alpha: float = 0.05) ->
                 f"Similar values lie close together {numbers}.")
     return (f"Benachbarte Gebiete unterscheiden sich stärker als zufällig {numbers}."
             if lang == "de" else f"Neighbouring areas differ more than by chance {numbers}.")
-
-
-def class_counts_text(kind: str, counts: dict[str, int], lang: str = "de") -> str:
-    """Class counts with the class names, not codes: ``Hot Spot 99 %: 5, ...``.
-
-    Example:
-        >>> class_counts_text("gi", {"0": 413, "3": 5})
-        'Hot Spot 99 %: 5, nicht signifikant: 413'
-        >>> class_counts_text("lisa", {"HH": 2, "ns": 50})
-        'Hoch-Hoch (HH): 2, nicht signifikant: 50'
-    """
-    from geosozial.maps.palettes import gi_label, lisa_label
-
-    if kind == "gi":
-        order = sorted(counts, key=lambda b: -int(b))
-        return ", ".join(f"{gi_label(int(b), lang)}: {counts[b]}" for b in order)
-    order = [c for c in ("HH", "LL", "LH", "HL", "ns", "isolated") if c in counts]
-    order += [c for c in counts if c not in order]
-    return ", ".join(f"{lisa_label(c, lang) if c in order[:6] else c}: {counts[c]}"
-                     for c in order)
 
 
 def _values(analysis):
@@ -217,18 +230,26 @@ def cmd_local(args: argparse.Namespace, kind: str) -> int:
     with outputs:
         areas = _read(args)
         options = map_options(args, areas.frame) if (args.html or args.png) else {}
-        analysis = local_analysis(areas.frame, args.field, kind=kind, weights=args.weights,
-                                  permutations=args.permutations, seed=args.seed,
-                                  correction=args.correction, alpha=args.alpha,
-                                  alternative=args.alternative, dropna=args.dropna,
-                                  source=str(args.areas),
+        statistic = getattr(args, "statistic", None) or ("gi" if kind == "gi" else "moran")
+        quantiles = getattr(args, "quantiles", None)
+        quantile = getattr(args, "quantile", None)
+        if statistic == "quantile" and quantiles is not None and quantile is None:
+            quantile = quantiles
+        fields = [f.strip() for f in (getattr(args, "fields", None) or "").split(";")
+                  if f.strip()]
+        analysis = local_analysis(areas.frame, args.field, statistic=statistic,
+                                  weights=args.weights, permutations=args.permutations,
+                                  seed=args.seed, correction=args.correction,
+                                  alpha=args.alpha, alternative=args.alternative,
+                                  dropna=args.dropna, source=str(args.areas),
                                   neighbour_field=getattr(args, "neighbour_field", None),
-                                  base_field=getattr(args, "base", None))
+                                  base_field=getattr(args, "base", None), fields=fields,
+                                  quantiles=quantiles, quantile=quantile)
+        kind = analysis.kind
         method = analysis.method()
         counts = analysis.result.counts()
         if args.out:
-            write_geopackage(args.out, {"lisa" if kind == "lisa" else "hotspots":
-                                        analysis.frame}, {
+            write_geopackage(args.out, {LAYER_NAMES[statistic]: analysis.frame}, {
                 "geosozial_version": __version__, "quelle": str(args.areas),
                 "feld": args.field, "methode": method,
                 "methode_text": method_note(method, "de"), "klassen": counts,
@@ -242,7 +263,8 @@ def cmd_local(args: argparse.Namespace, kind: str) -> int:
                               note=method_note(method, args.lang))
         _print_notices(areas.notices + analysis.notices, args.lang)
         de = args.lang == "de"
-        print(analysis.weights.describe(args.lang))
+        print(analysis.weights.describe(args.lang, transform=False)
+              + f" ({'Gewichte' if de else 'weights'} {method.get('transform', '')})")
         print(("Klassen: " if de else "classes: ") + class_counts_text(kind, counts, args.lang))
         print(("Methode: " if de else "method: ") + method_line(method, args.lang))
         if args.html or args.png:

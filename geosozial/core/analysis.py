@@ -61,10 +61,10 @@ define("ana.variant_both",
 define("ana.kernel", de="{file}, Feld {field}: {problem}", en="{file}, field {field}: {problem}")
 
 define("ana.permutations",
-       de="{file}: --permutations {value} ist nicht möglich; erlaubt sind 0 bis {limit} bei "
-       "{n} Gebieten ({why}). Üblich sind 999 oder 9999.",
-       en="{file}: --permutations {value} is not possible; 0 to {limit} are allowed for {n} "
-       "areas ({why}). 999 or 9999 are usual.")
+       de="{file}: --permutations {value} ist nicht möglich; erlaubt sind auto (Standard: "
+       "so viele, wie die Korrektur braucht) oder 0 bis {limit} bei {n} Gebieten ({why}).",
+       en="{file}: --permutations {value} is not possible; allowed are auto (default: as "
+       "many as the correction needs) or 0 to {limit} for {n} areas ({why}).")
 define("ana.seed",
        de="{file}: --seed {value} ist nicht möglich; der Zufallsstartwert ist eine ganze Zahl "
        "von 0 bis 4294967295.",
@@ -229,13 +229,15 @@ def check_inference(*, permutations: Any, seed: Any, n: int, k_max: int, local: 
                     source: str, alpha: Any = 0.05) -> None:
     """Permutations, seed and alpha checked before anything is computed.
 
-    The bound on permutations comes from
+    ``permutations`` is ``"auto"`` (sequential p-values, the default of every door; the
+    kernel bounds its maximum by time) or a whole number. The bound on a number comes from
     :func:`geosozial.kernel.inference.max_permutations` (memory for local statistics,
     time for global ones) and is named in the message with its reason.
 
     Examples
     --------
     >>> check_inference(permutations=999, seed=1, n=53, k_max=8, local=True, source="t")
+    >>> check_inference(permutations="auto", seed=1, n=53, k_max=8, local=True, source="t")
     >>> try:
     ...     check_inference(permutations=10**9, seed=1, n=53, k_max=8, local=True, source="t")
     ... except GeosozialError as exc:
@@ -245,7 +247,9 @@ def check_inference(*, permutations: Any, seed: Any, n: int, k_max: int, local: 
     from geosozial.kernel.inference import MEMORY_BUDGET, OPERATIONS_BUDGET, max_permutations
 
     limit = max_permutations(n, k_max, local=local)
-    if (isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer))
+    if isinstance(permutations, str) and permutations.strip().lower() == "auto":
+        pass
+    elif (isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer))
             or not 0 <= permutations <= limit):
         why = (f"Speicher für die Ziehungen höchstens {MEMORY_BUDGET // 1024**3} GiB" if local
                else f"Rechenzeit höchstens {OPERATIONS_BUDGET:.0e} Rechenschritte")

@@ -1,9 +1,11 @@
 """The geopandas front door to the kernel: areas + field -> weights -> statistics.
 
 Turns a GeoDataFrame column into the arrays the kernel takes, reports every dropped
-value, renders kernel errors in German (or English), and attaches the result columns
-of DESIGN.md (``lisa_I``, ``lisa_z``, ``lisa_p``, ``lisa_cluster``; ``gi_z``,
-``gi_p``, ``gi_bin``) plus a method record for metadata and map notes.
+value, renders kernel errors and warnings in German (or English), and attaches the
+result columns of DESIGN.md (``lisa_I``, ``lisa_z``, ``lisa_p``, ``lisa_q``,
+``lisa_cluster``; ``gi_z``, ``gi_p``, ``gi_q``, ``gi_bin``; local Geary and join
+counts as :mod:`geosozial.core.results` names them) plus a method record for metadata
+and map notes.
 
 Example:
     >>> res = local_analysis(frame, "sgb2_quote", kind="lisa")  # doctest: +SKIP
@@ -12,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,18 +31,21 @@ from geosozial.core.analysis import (
     kernel_error,
 )
 from geosozial.core.analysis import field_values as core_field_values
+from geosozial.core.local_stats import (
+    base_hint,
+    check_binary,
+    check_options,
+    check_statistic,
+    kind_of,
+    run_local,
+    warning_notices,
+)
 from geosozial.core.messages import GeosozialError, Notice
 from geosozial.core.results import column_names, result_columns
 from geosozial.geo.weights import weights_for
 from geosozial.kernel.errors import KernelError
 from geosozial.kernel.globals import GlobalResult, global_statistics
-from geosozial.kernel.local import (
-    LocalResult,
-    local_g,
-    local_moran,
-    local_moran_bv,
-    local_moran_rate,
-)
+from geosozial.kernel.local import LocalResult
 from geosozial.kernel.weights import Weights
 
 LISA_COLUMNS = column_names("lisa")
@@ -55,6 +61,7 @@ class Analysis:
     weights: Weights
     field_name: str
     notices: list[Notice] = field(default_factory=list)
+    kind: str = "lisa"
 
     def method(self) -> dict[str, Any]:
         """The method record (statistic, weights, permutations, seed, correction, ...)."""
@@ -117,71 +124,88 @@ def local_analysis(
     field_name: str,
     *,
     kind: str = "lisa",
+    statistic: str | None = None,
     weights: str = "queen",
-    permutations: int = 999,
+    permutations: int | str = "auto",
     seed: int = 12345,
     correction: str = "fdr",
     alpha: float = 0.05,
-    alternative: str = "two-sided",
+    alternative: str | None = None,
     dropna: bool = False,
     source: str = "",
     neighbour_field: str | None = None,
     base_field: str | None = None,
+    fields: Sequence[str] = (),
+    quantiles: int | None = None,
+    quantile: int | None = None,
 ) -> Analysis:
-    """LISA (``kind="lisa"``) or Gi* hot spots (``kind="gi"``) on a field of ``frame``.
+    """A local statistic on a field of ``frame``: LISA, Gi*, local Geary, quantile LISA
+    or local join counts.
 
     ``frame`` needs a ``key`` column (as :func:`~geosozial.geo.areas.read_areas`
-    gives). Result columns are appended; rows dropped for missing values are named.
-    LISA variants: ``neighbour_field`` gives the bivariate LISA (``field_name`` at the
-    area against the neighbours' mean of ``neighbour_field``, esda ``Moran_Local_BV``);
-    ``base_field`` treats ``field_name`` as case counts and ``base_field`` as the
-    population at risk and analyses Empirical-Bayes rates (esda ``Moran_Local_Rate``).
+    gives). Result columns are appended (:mod:`geosozial.core.results`); rows dropped
+    for missing values are named; the kernel's warnings become notices
+    (:func:`geosozial.core.local_stats.warning_notices`). ``statistic`` is ``moran``
+    (default for ``kind="lisa"``), ``gi`` (``kind="gi"``), ``geary``, ``quantile`` or
+    ``joincount``. LISA variants: ``neighbour_field`` gives the bivariate LISA
+    (``field_name`` at the area against the neighbours' mean of ``neighbour_field``,
+    esda ``Moran_Local_BV``); ``base_field`` treats ``field_name`` as case counts and
+    ``base_field`` as the population at risk and analyses Empirical-Bayes rates (esda
+    ``Moran_Local_Rate``). ``fields`` adds further fields to a multivariate local
+    Geary; ``quantiles``/``quantile`` are k and q of the quantile LISA.
+    ``permutations="auto"`` (default) gives sequential p-values.
 
     Example:
         >>> a = local_analysis(frame, "quote", kind="gi")  # doctest: +SKIP
         >>> a.frame["gi_bin"].value_counts()  # doctest: +SKIP
     """
     notices: list[Notice] = []
-    second = check_variant(kind, neighbour_field, base_field, source)
-    if second is not None:  # both fields checked; rows kept only where both have values
-        frame, _ = field_values(frame, second, source, dropna, notices)
+    statistic = check_statistic(statistic or ("gi" if kind == "gi" else "moran"), source)
+    kind = kind_of(statistic)
+    more_fields = [f for f in fields if f != field_name]
+    check_options(statistic, source, neighbour_field=neighbour_field, base_field=base_field,
+                  fields=more_fields, quantiles=quantiles, quantile=quantile)
+    second = check_variant("lisa" if statistic == "moran" else kind, neighbour_field,
+                           base_field, source)
+    for extra in ([second] if second is not None else []) + more_fields:
+        frame, _ = field_values(frame, extra, source, dropna, notices)  # rows with all fields
     frame, y = field_values(frame, field_name, source, dropna, notices)
     x = _aligned_second(frame, second) if second is not None else None
     if x is not None and neighbour_field:
         check_second_field(x, neighbour_field, source)
+    more = [_aligned_second(frame, f) for f in more_fields]
     check_count(len(y), field_name, source, dropped=len(notices) > 0 and dropna)
-    w = _weights(frame, weights, source, notices)
     keys = area_keys(frame)
+    if statistic == "joincount":
+        check_binary(y, keys, field_name, source)
+    if statistic == "quantile":
+        check_options(statistic, source, quantiles=quantiles, quantile=quantile, n=len(y))
+    w = _weights(frame, weights, source, notices)
     check_inference(permutations=permutations, seed=seed, n=w.n, k_max=_k_max(w),
                     local=True, source=source, alpha=alpha)
-    inference = {"permutations": permutations, "seed": seed, "alternative": alternative,
-                 "correction": correction, "alpha": alpha}
     if base_field and x is not None and (y > x).any():
         named = ", ".join(keys[i] for i in np.flatnonzero(y > x)[:20])
         notices.append(Notice("ana.cases_above_base", "warning", file=source,
                               field=field_name, base=base_field, keys=named))
     try:
-        if kind == "lisa" and neighbour_field:
-            res = local_moran_bv(y, x, w, **inference)
-            res.method["neighbour_field"] = neighbour_field
-        elif kind == "lisa" and base_field:
-            res = local_moran_rate(y, x, w, **inference)
-            res.method["base_field"] = base_field
-        elif kind == "lisa":
-            res = local_moran(y, w, permutations=permutations, seed=seed,
-                              alternative=alternative, correction=correction, alpha=alpha)
-        else:
-            res = local_g(y, w, permutations=permutations, seed=seed, alternative=alternative,
-                          correction=correction, alpha=alpha)
+        res = run_local(statistic, y, w, second=x, neighbour_field=neighbour_field,
+                        base_field=base_field, more=more, fields=[field_name, *more_fields],
+                        quantiles=quantiles, quantile=quantile, permutations=permutations,
+                        seed=seed, alternative=alternative, correction=correction,
+                        alpha=alpha)
     except KernelError as exc:
         raise kernel_error(exc, source, field_name, keys, base_field) from exc
+    notices += warning_notices(res, source, field_name, base_field=base_field)
+    if statistic in ("moran", "gi") and not base_field and not neighbour_field:
+        notices += base_hint(field_name, {c: frame[c].tolist() for c in frame.columns
+                                          if c != "geometry"}, source)
     out = frame.copy()
     for name, values in result_columns(kind, res).items():
         out[name] = values
     geometry = out.pop("geometry")
     out["geometry"] = geometry
     return Analysis(gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs), res, w,
-                    field_name, notices)
+                    field_name, notices, kind)
 
 
 def _aligned_second(frame: gpd.GeoDataFrame, field_name: str) -> np.ndarray:
@@ -194,7 +218,7 @@ def global_analysis(
     field_name: str,
     *,
     weights: str = "queen",
-    permutations: int = 999,
+    permutations: int | str = "auto",
     seed: int = 12345,
     alternative: str = "two-sided",
     dropna: bool = False,
@@ -219,4 +243,5 @@ def global_analysis(
                                     alternative=alternative)
     except KernelError as exc:
         raise kernel_error(exc, source, field_name, keys) from exc
-    return Analysis(frame, results, w, field_name, notices)
+    notices += warning_notices(results[0], source, field_name)
+    return Analysis(frame, results, w, field_name, notices, "global")

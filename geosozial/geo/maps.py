@@ -20,10 +20,12 @@ import pandas as pd
 
 from geosozial.core.keys import kreis_outline_groups
 from geosozial.core.messages import GeosozialError, define
+from geosozial.core.results import RESULT_COLUMNS, ROLES, adjusted_p, result_kind
 from geosozial.geo.mapdoc import BuiltMap, build_map
 from geosozial.maps.html import MapLayer
 from geosozial.maps.layers import (
     choropleth_layer,
+    class_layer,
     gi_layer,
     lisa_layer,
     significance_flags,
@@ -40,11 +42,17 @@ define("maps.frames.not_numeric",
 
 _KIND_TEXT = {
     "de": {"lisa": "lokale Cluster (LISA)", "gi": "Hot Spots (Gi*)",
-           "significance": "Signifikanz", "lisa_title": "Lokale Cluster",
-           "gi_title": "Hot Spots und Cold Spots"},
+           "geary": "lokales Geary", "joincount": "lokale Join Counts",
+           "quantile": "Quantil-LISA", "significance": "Signifikanz",
+           "lisa_title": "Lokale Cluster", "gi_title": "Hot Spots und Cold Spots",
+           "geary_title": "Lokales Geary", "joincount_title": "Lokale Join Counts",
+           "quantile_title": "Quantil-LISA"},
     "en": {"lisa": "local clusters (LISA)", "gi": "hot spots (Gi*)",
-           "significance": "significance", "lisa_title": "Local clusters",
-           "gi_title": "Hot spots and cold spots"},
+           "geary": "local Geary", "joincount": "local join counts",
+           "quantile": "quantile LISA", "significance": "significance",
+           "lisa_title": "Local clusters", "gi_title": "Hot spots and cold spots",
+           "geary_title": "Local Geary", "joincount_title": "Local join counts",
+           "quantile_title": "Quantile LISA"},
 }
 
 
@@ -196,7 +204,7 @@ def analysis_map(frame: Any, analysis: Any, *, title: str = "", lang: str = "de"
     from geosozial.maps.notes import method_line, method_note
 
     method = analysis.method()
-    kind = "lisa" if "lisa_cluster" in analysis.frame.columns else "gi"
+    kind = result_kind(analysis.frame.columns) or "lisa"
     field = analysis.field_name
     result = _aligned(frame, analysis.frame)
     label, unit = label or field_label(field, lang)
@@ -205,29 +213,47 @@ def analysis_map(frame: Any, analysis: Any, *, title: str = "", lang: str = "de"
     note = method_note(method, lang)
     common = {"values": values, "unit": unit, "note": note, "lang": lang,
               "value_label": label}
+    _, p_col, q_col, class_col = ROLES[kind]
+    name = "quantile" if method.get("statistic") == "quantile_lisa" else kind
+    levels: tuple[float, ...] = (0.001, 0.01, 0.05)
     if kind == "lisa":
         main = lisa_layer(result["lisa_cluster"].tolist(), id="lisa",
                           label=f"{label}: {words['lisa']}", lisa_i=result["lisa_I"].tolist(),
                           lisa_z=result["lisa_z"].tolist(), lisa_p=result["lisa_p"].tolist(),
-                          **common)
+                          lisa_q=result["lisa_q"].tolist(), **common)
         significant, isolated = significance_flags("lisa", result["lisa_cluster"].tolist())
-        p = result["lisa_p"].tolist()
-    else:
+    elif kind == "gi":
         main = gi_layer(result["gi_bin"].tolist(), id="gi", label=f"{label}: {words['gi']}",
-                        gi_z=result["gi_z"].tolist(), gi_p=result["gi_p"].tolist(), **common)
+                        gi_z=result["gi_z"].tolist(), gi_p=result["gi_p"].tolist(),
+                        gi_q=result["gi_q"].tolist(), **common)
         mask = np.zeros(len(analysis.frame), dtype=bool)
         mask[np.asarray(analysis.weights.islands, dtype=np.int64)] = True
         islands = [bool(mask[pos]) if pos is not None else False
                    for pos in _positions(frame, analysis.frame)]
         bins = pd.to_numeric(result["gi_bin"], errors="coerce").tolist()
         significant, isolated = significance_flags("gi", bins, islands)
-        p = result["gi_p"].tolist()
+        levels = (0.001, 0.01, 0.05, 0.10)
+    else:
+        columns = [(c, result[c].tolist(), 4 if c.endswith(("_p", "_q")) else 3)
+                   for c, _ in RESULT_COLUMNS[kind] if c != class_col]
+        clusters = [c if isinstance(c, str) else None for c in result[class_col].tolist()]
+        main = class_layer(kind, clusters, id=name, label=f"{label}: {words[name]}",
+                           columns=columns, multivariate=len(method.get("fields") or ()) > 1,
+                           **common)
+        significant, isolated = significance_flags("lisa", [
+            "HH" if c not in (None, "ns", "isolated") else c for c in clusters])
+    correction = method.get("correction", "fdr")
+    if method.get("alpha", 0.05) > 0.05 and 0.10 not in levels:
+        levels = (*levels, 0.10)
+    p = adjusted_p(pd.to_numeric(result[p_col], errors="coerce").to_numpy(dtype=float),
+                   pd.to_numeric(result[q_col], errors="coerce").to_numpy(dtype=float),
+                   correction).tolist()
     sig = significance_layer(p, significant, id="signifikanz",
                              label=f"{label}: {words['significance']}", isolated=isolated,
-                             note=note, lang=lang)
+                             note=note, lang=lang, correction=correction, levels=levels)
     value_layer = field_layer(frame, field, label=label, unit=unit, scheme=scheme, k=k,
                               palette_name=palette_name, lang=lang, source=source)
-    heading = title or f"{words[kind + '_title']}: {label}"
+    heading = title or f"{words[name + '_title']}: {label}"
     options.setdefault("method_note", method_line(method, lang))
     return _build(frame, [main, sig, value_layer], title=heading,
                   outline_groups=outline_groups, lang=lang, source=source, **options)

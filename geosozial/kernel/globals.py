@@ -25,6 +25,7 @@ from geosozial.kernel.inference import (
     DEFAULT_PERMUTATIONS,
     DEFAULT_SEED,
     check_alternative,
+    check_permutations,
     extreme_counts,
     generator,
     inference_warnings,
@@ -287,7 +288,7 @@ def general_g(y: np.ndarray, w: Weights, *, permutations: int = DEFAULT_PERMUTAT
                    seed, alternative, w, "B")
 
 
-def global_statistics(y: np.ndarray, w: Weights, *, permutations: int = 999,
+def global_statistics(y: np.ndarray, w: Weights, *, permutations: int | str = 999,
                       seed: int | None = 12345, alternative: str = "two-sided"
                       ) -> list[GlobalResult]:
     """The global statistics every door reports: Moran's I, Geary's C and, when all
@@ -301,7 +302,9 @@ def global_statistics(y: np.ndarray, w: Weights, *, permutations: int = 999,
         Spatial weights (Moran and General G use them row-standardised / binary as
         their functions define).
     permutations, seed, alternative
-        Permutation inference, as for :func:`moran`.
+        Permutation inference, as for :func:`moran`; ``"auto"`` (the front doors'
+        default, shared with the local statistics) is :data:`DEFAULT_PERMUTATIONS`
+        (999): a global statistic is one test, so p down to 0.001 needs no more.
 
     Returns
     -------
@@ -314,6 +317,9 @@ def global_statistics(y: np.ndarray, w: Weights, *, permutations: int = 999,
     >>> [r.statistic for r in global_statistics(np.array([1.0, 2, 3, 5]), w, permutations=9)]
     ['moran', 'geary', 'general_g']
     """
+    permutations = check_permutations(permutations)
+    if permutations == "auto":
+        permutations = DEFAULT_PERMUTATIONS
     kwargs = {"permutations": permutations, "seed": seed, "alternative": alternative}
     results = [moran(y, w, **kwargs), geary(y, w, **kwargs)]
     if (np.asarray(y, dtype=float) >= 0).all():

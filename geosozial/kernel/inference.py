@@ -427,7 +427,7 @@ def inference_warnings(n: int, n_tests: int, correction: str, alpha: float,
         if min_p > need:
             params = {"min_p": min_p, "needed": need, "correction": correction,
                       "alpha": alpha, "permutations": int(max_draws),
-                      "sequential": bool(sequential)}
+                      "sequential": bool(sequential), "n_tests": int(n_tests)}
             if correction == "fdr":
                 params["areas_needed"] = int(np.ceil(min_p * n_tests / alpha - 1e-9))
             out.append(KernelWarning("unreachable", **params))

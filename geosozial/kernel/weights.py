@@ -152,19 +152,26 @@ class Weights:
         ids = tuple(self.ids[i] for i in idx) if self.ids is not None else None
         return Weights(sparse.csr_array(m), self.kind, self.transform, ids, dict(self.meta))
 
-    def describe(self, lang: str = "de") -> str:
-        """One line: kind, transform, islands and components.
+    def describe(self, lang: str = "de", *, transform: bool = True) -> str:
+        """One line: kind, transform (unless ``transform=False``, when each statistic
+        names the transform it uses), islands and components.
 
         Example:
-            >>> Weights.from_pairs(3, np.array([0]), np.array([1]), kind="queen").describe()
+            >>> w = Weights.from_pairs(3, np.array([0]), np.array([1]), kind="queen")
+            >>> w.describe()
             'queen (B): 3 Gebiete, 1 ohne Nachbarn, 2 Zusammenhangskomponenten'
+            >>> w.describe(transform=False)[:16]
+            'queen: 3 Gebiete'
         """
         n_comp, _ = self.components
+        name = f"{self.kind} ({self.transform})" if transform else self.kind
         if lang == "en":
-            return (f"{self.kind} ({self.transform}): {self.n} areas, {len(self.islands)} "
-                    f"without neighbours, {n_comp} connected components")
-        return (f"{self.kind} ({self.transform}): {self.n} Gebiete, {len(self.islands)} ohne "
-                f"Nachbarn, {n_comp} Zusammenhangskomponenten")
+            return (f"{name}: {self.n} areas, {len(self.islands)} "
+                    f"without neighbours, {n_comp} connected "
+                    f"{'component' if n_comp == 1 else 'components'}")
+        return (f"{name}: {self.n} Gebiete, {len(self.islands)} ohne "
+                f"Nachbarn, {n_comp} "
+                f"{'Zusammenhangskomponente' if n_comp == 1 else 'Zusammenhangskomponenten'}")
 
     def __repr__(self) -> str:
         return (f"Weights(kind={self.kind!r}, transform={self.transform!r}, n={self.n}, "

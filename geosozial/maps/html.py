@@ -117,7 +117,7 @@ define("maps.html.value",
        en="layer {layer}: {what} at position {index} is not a number: {value!r}.")
 
 #: Map kinds and what they show.
-KINDS = ("choropleth", "lisa", "gi", "significance")
+KINDS = ("choropleth", "lisa", "gi", "geary", "joincount", "significance")
 
 
 #: basemap.de Web Raster (BKG), WMTS in Web Mercator; only with ``basemap`` switched on.
@@ -185,8 +185,10 @@ TEXTS: dict[str, dict[str, Any]] = {
                      "(BSD-2-Clause-Lizenz, Lizenztext im Quelltext dieser Datei).",
         "noscript": "Karte, Legende und Datentabelle brauchen JavaScript.",
         "kind": {"choropleth": "Klassen", "lisa": "Lokale Cluster (LISA)",
-                 "gi": "Hot Spots und Cold Spots (Gi*)", "significance": "Signifikanz"},
+                 "gi": "Hot Spots und Cold Spots (Gi*)", "geary": "Lokales Geary",
+                 "joincount": "Lokale Join Counts", "significance": "Signifikanz"},
         "class_heading": {"choropleth": "Klasse", "lisa": "Cluster", "gi": "Gi*-Klasse",
+                          "geary": "Geary-Klasse", "joincount": "Klasse",
                           "significance": "Signifikanz"},
     },
     "en": {
@@ -223,8 +225,10 @@ TEXTS: dict[str, dict[str, Any]] = {
                      "(BSD 2-Clause licence, licence text in the source of this file).",
         "noscript": "The map, legend and data table need JavaScript.",
         "kind": {"choropleth": "Classes", "lisa": "Local clusters (LISA)",
-                 "gi": "Hot spots and cold spots (Gi*)", "significance": "Significance"},
+                 "gi": "Hot spots and cold spots (Gi*)", "geary": "Local Geary",
+                 "joincount": "Local join counts", "significance": "Significance"},
         "class_heading": {"choropleth": "Class", "lisa": "Cluster", "gi": "Gi* class",
+                          "geary": "Geary class", "joincount": "Class",
                           "significance": "Significance"},
     },
 }

@@ -26,10 +26,15 @@ from geosozial.core.symbols import CONFIDENTIAL_FLAGS, flag_text
 from geosozial.maps.classify import Classification, classify
 from geosozial.maps.html import Column, LegendClass, MapLayer
 from geosozial.maps.palettes import (
+    GEARY_CLASSES,
+    GEARY_COLOURS,
     GI_BINS,
     GI_COLOURS,
+    JOIN_CLASSES,
+    JOIN_COLOURS,
     LISA_CLASSES,
     LISA_COLOURS,
+    class_label,
     gi_label,
     lisa_label,
     palette,
@@ -50,11 +55,22 @@ define("maps.layers.length",
 
 #: Significance classes: upper p limit, colour (ColorBrewer Greens), label.
 SIGNIFICANCE_LEVELS = ((0.001, "#006d2c"), (0.01, "#31a354"), (0.05, "#a1d99b"))
+#: ... and the 90 % level of the Gi* bins (or an alpha above 0.05)
+LEVEL_010 = (0.10, "#e5f5e0")
 NOT_SIGNIFICANT_COLOUR = LISA_COLOURS["ns"]
 ISOLATED_COLOUR = LISA_COLOURS["isolated"]
 
 _SIG_WORDS = {"de": ("nicht signifikant", "ohne Nachbarn (isoliert)", "Pseudo-p-Wert"),
               "en": ("not significant", "no neighbours (isolated)", "pseudo p-value")}
+#: correction -> (symbol in the legend, value label) per language
+_SIG_MEASURE = {
+    "de": {"fdr": ("q", "q-Wert (FDR-korrigiertes p)"),
+           "bonferroni": ("p·n", "p-Wert × Anzahl Tests (Bonferroni)"),
+           "none": ("p", "Pseudo-p-Wert (unkorrigiert)")},
+    "en": {"fdr": ("q", "q-value (FDR-adjusted p)"),
+           "bonferroni": ("p·n", "p-value × number of tests (Bonferroni)"),
+           "none": ("p", "pseudo p-value (uncorrected)")},
+}
 
 define("maps.layer.classes", de="Feld {field} ({label}): {problem}",
        en="field {field} ({label}): {problem}")
@@ -143,6 +159,7 @@ def lisa_layer(
     lisa_i: Sequence[Any] | None = None,
     lisa_z: Sequence[Any] | None = None,
     lisa_p: Sequence[Any] | None = None,
+    lisa_q: Sequence[Any] | None = None,
     unit: str = "",
     digits: int = 1,
     note: str = "",
@@ -153,7 +170,7 @@ def lisa_layer(
 
     ``clusters`` holds the ``lisa_cluster`` codes; None or "" (area not analysed) is
     "keine Daten". ``values`` (the analysed field) and the result columns go into
-    tooltip and table.
+    tooltip and table, the q-value (``lisa_q``) beside the class.
 
     Example:
         >>> layer = lisa_layer(["HH", "ns", None], id="l", label="Cluster")
@@ -171,7 +188,7 @@ def lisa_layer(
             raise GeosozialError("maps.layers.cluster", layer=id, value=code, index=i,
                                  known=", ".join(LISA_CLASSES))
     columns = _columns(id, n, (("lisa_I", lisa_i, 3), ("lisa_z", lisa_z, 2),
-                               ("lisa_p", lisa_p, 3)))
+                               ("lisa_p", lisa_p, 4), ("lisa_q", lisa_q, 4)))
     columns.append(Column("lisa_cluster", [None if c < 0 else LISA_CLASSES[c] for c in cls]))
     return MapLayer(id=id, label=label, unit=unit, kind="lisa",
                     classes=[LegendClass(lisa_label(c, lang), LISA_COLOURS[c])
@@ -188,6 +205,7 @@ def gi_layer(
     values: Sequence[Any] | None = None,
     gi_z: Sequence[Any] | None = None,
     gi_p: Sequence[Any] | None = None,
+    gi_q: Sequence[Any] | None = None,
     unit: str = "",
     digits: int = 1,
     note: str = "",
@@ -211,12 +229,67 @@ def gi_layer(
         if b not in GI_BINS:
             raise GeosozialError("maps.layers.bin", layer=id, value=value, index=i)
         cls.append(GI_BINS.index(b))
-    columns = _columns(id, n, (("gi_z", gi_z, 2), ("gi_p", gi_p, 3)))
+    columns = _columns(id, n, (("gi_z", gi_z, 2), ("gi_p", gi_p, 4), ("gi_q", gi_q, 4)))
     columns.append(Column("gi_bin", [None if c < 0 else GI_BINS[c] for c in cls], digits=0))
     return MapLayer(id=id, label=label, unit=unit, kind="gi",
                     classes=[LegendClass(gi_label(b, lang), GI_COLOURS[b]) for b in GI_BINS],
                     class_of=cls, values=_numbers(values, n, id, "values"), digits=digits,
                     columns=columns, note=note, value_label=value_label)
+
+
+def class_layer(
+    kind: str,
+    clusters: Sequence[Any],
+    *,
+    id: str,
+    label: str,
+    columns: Sequence[tuple[str, Sequence[Any] | None, int]] = (),
+    values: Sequence[Any] | None = None,
+    unit: str = "",
+    digits: int = 1,
+    note: str = "",
+    value_label: str = "",
+    lang: str = "de",
+    multivariate: bool = False,
+) -> MapLayer:
+    """A local Geary (``kind="geary"``) or join-count / quantile LISA
+    (``kind="joincount"``) layer in GeoDa's colours.
+
+    ``clusters`` holds the class codes of :mod:`geosozial.kernel.local_more`
+    (``High-High``, ..., ``Negative``; ``cluster``; ``ns``, ``isolated``); None or ""
+    is "keine Daten". ``columns`` are (name, values, digits) of the result columns
+    (``geary_c``, ``geary_q``, ...), shown in tooltip and table before the class. The
+    legend lists the classes of the statistic (the multivariate local Geary,
+    ``multivariate=True``, has Positive / Negative only) and ``isolated`` if it occurs.
+
+    Example:
+        >>> layer = class_layer("joincount", ["cluster", "ns", None], id="j", label="JC")
+        >>> [c.label for c in layer.classes], list(layer.class_of)
+        (['Cluster (Häufung)', 'nicht signifikant'], [0, 1, -1])
+    """
+    known, colours = ((GEARY_CLASSES, GEARY_COLOURS) if kind == "geary"
+                      else (JOIN_CLASSES, JOIN_COLOURS))
+    present = {c for c in clusters if isinstance(c, str) and c}
+    for i, code in enumerate(clusters):
+        if isinstance(code, str) and code and code not in known:
+            raise GeosozialError("maps.layers.cluster", layer=id, value=code, index=i,
+                                 known=", ".join(known))
+    if kind == "geary" and (multivariate or "Positive" in present):
+        wanted = ("Positive", "Negative", "ns")
+    elif kind == "geary":
+        wanted = ("High-High", "Low-Low", "Other positive", "Negative", "ns")
+    else:
+        wanted = ("cluster", "ns")
+    shown = [c for c in known if c in wanted or c in present]
+    n = len(clusters)
+    cls = [shown.index(c) if isinstance(c, str) and c in shown else -1 for c in clusters]
+    cols = _columns(id, n, tuple(columns))
+    cols.append(Column(f"{'geary' if kind == 'geary' else 'jc'}_cluster",
+                       [None if c < 0 else shown[c] for c in cls]))
+    return MapLayer(id=id, label=label, unit=unit, kind=kind,
+                    classes=[LegendClass(class_label(c, lang), colours[c]) for c in shown],
+                    class_of=cls, values=_numbers(values, n, id, "values"), digits=digits,
+                    columns=cols, note=note, value_label=value_label)
 
 
 def significance_layer(
@@ -228,13 +301,18 @@ def significance_layer(
     isolated: Sequence[bool] | None = None,
     note: str = "",
     lang: str = "de",
+    correction: str = "none",
+    levels: Sequence[float] = (0.001, 0.01, 0.05),
 ) -> MapLayer:
-    """A significance map: pseudo p of the areas that are significant after correction.
+    """A significance map: the corrected p of the areas that are significant.
 
-    ``significant`` comes from the corrected result (a LISA cluster other than ns and
-    isolated, a Gi* bin other than 0), so the map never shows more than the cluster map:
-    areas with a small raw p that did not survive FDR or Bonferroni are "nicht
-    signifikant". Classes p ≤ 0,001, p ≤ 0,01, p ≤ 0,05 (ColorBrewer Greens).
+    ``p`` is the p that the correction compares with alpha
+    (:func:`geosozial.core.results.adjusted_p`: the q-value under FDR, ``p·n`` under
+    Bonferroni, the pseudo p without correction), so that an area in class
+    "q ≤ 0,01" is significant at 0,01 after the correction. ``significant`` comes from
+    the corrected result (a cluster other than ns and isolated, a Gi* bin other than 0),
+    so the map never shows more than the cluster map. Classes at ``levels`` (default
+    0,001 / 0,01 / 0,05; add 0,1 for the Gi* 90 % bins), ColorBrewer Greens.
 
     Example:
         >>> layer = significance_layer([0.0005, 0.03, 0.04, None], [True, True, False, False],
@@ -247,33 +325,37 @@ def significance_layer(
     sig = _booleans(significant, n, id, "significant")
     iso = _booleans(isolated, n, id, "isolated") if isolated is not None else [False] * n
     words = _SIG_WORDS["en" if lang == "en" else "de"]
-    classes = [LegendClass(_p_label(limit, lang), colour)
-               for limit, colour in SIGNIFICANCE_LEVELS]
+    symbol, value_label = _SIG_MEASURE["en" if lang == "en" else "de"].get(
+        correction, _SIG_MEASURE["de"]["none"])
+    palette_of = dict((*SIGNIFICANCE_LEVELS, LEVEL_010))
+    limits = sorted(float(v) for v in levels)
+    classes = [LegendClass(_p_label(limit, lang, symbol), palette_of.get(limit, "#a1d99b"))
+               for limit in limits]
     classes.append(LegendClass(words[0], NOT_SIGNIFICANT_COLOUR))
     if any(iso):
         classes.append(LegendClass(words[1], ISOLATED_COLOUR))
     cls = []
     for value, s, alone in zip(ps, sig, iso, strict=True):
         if alone:
-            cls.append(len(SIGNIFICANCE_LEVELS) + 1)
+            cls.append(len(limits) + 1)
         elif value is None:
             cls.append(-1)
         elif not s:
-            cls.append(len(SIGNIFICANCE_LEVELS))
+            cls.append(len(limits))
         else:
-            level = next((j for j, (limit, _) in enumerate(SIGNIFICANCE_LEVELS)
-                          if value <= limit), len(SIGNIFICANCE_LEVELS) - 1)
+            level = next((j for j, limit in enumerate(limits) if value <= limit),
+                         len(limits) - 1)
             cls.append(level)
     return MapLayer(id=id, label=label, unit="", kind="significance", classes=classes,
-                    class_of=cls, values=ps, digits=3, note=note, value_label=words[2])
+                    class_of=cls, values=ps, digits=4, note=note, value_label=value_label)
 
 
 # --- internals -------------------------------------------------------------------------
 
 
-def _p_label(limit: float, lang: str) -> str:
+def _p_label(limit: float, lang: str, symbol: str = "p") -> str:
     text = f"{limit:g}"
-    return f"p ≤ {text.replace('.', ',') if lang != 'en' else text}"
+    return f"{symbol} ≤ {text.replace('.', ',') if lang != 'en' else text}"
 
 
 def _values_and_suppressed(values: Sequence[Any], flags: Sequence[str] | None, layer: str

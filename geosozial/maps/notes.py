@@ -23,6 +23,10 @@ def method_note(method: dict[str, Any], lang: str = "de") -> str:
         >>> method_note({"permutations": 999, "seed": 12345, "weights": "queen",
         ...              "correction": "fdr", "alpha": 0.05})
         '999 Permutationen, Seed 12345, Queen-Nachbarschaft, FDR 5 %'
+        >>> method_note({"permutations": "auto", "sequential": True, "h": 20, "seed": 1,
+        ...              "max_permutations": 83916, "weights": "queen",
+        ...              "correction": "fdr", "alpha": 0.05})
+        'sequenziell, h = 20, höchstens 83.916 Permutationen, Seed 1, Queen-Nachbarschaft, FDR 5 %'
     """
     weights = str(method.get("weights", ""))
     correction = method.get("correction")
@@ -31,20 +35,43 @@ def method_note(method: dict[str, Any], lang: str = "de") -> str:
     corr = {"fdr": f"FDR {pct} %", "bonferroni": f"Bonferroni {pct} %",
             "none": f"ohne Korrektur, {pct} %" if lang == "de" else f"uncorrected, {pct} %"
             }.get(correction, "")
+    draws = _draws_text(method, lang)
     if lang == "en":
-        parts = [f"{method.get('permutations')} permutations", f"seed {method.get('seed')}",
-                 f"{weights} weights"]
+        parts = [draws, f"seed {method.get('seed')}", f"{weights} weights"]
     else:
-        parts = [f"{method.get('permutations')} Permutationen", f"Seed {method.get('seed')}",
+        parts = [draws, f"Seed {method.get('seed')}",
                  f"{weights[:1].upper()}{weights[1:]}-Nachbarschaft"]
     if method.get("neighbour_field"):
         parts.insert(0, f"bivariat gegen Nachbarwerte von {method['neighbour_field']}"
                      if lang != "en" else f"bivariate against neighbours' "
                      f"{method['neighbour_field']}")
+    if len(method.get("fields") or ()) > 1:
+        names = ", ".join(method["fields"])
+        parts.insert(0, f"multivariat über {names}" if lang != "en" else
+                     f"multivariate over {names}")
+    if method.get("statistic") == "quantile_lisa":
+        parts.insert(0, f"Quantil {method.get('q')} von {method.get('k')}" if lang != "en"
+                     else f"quantile {method.get('q')} of {method.get('k')}")
     if method.get("base_field"):
         parts.insert(0, f"Empirical-Bayes-Raten je {method['base_field']}" if lang != "en"
                      else f"Empirical Bayes rates per {method['base_field']}")
     return ", ".join([*parts, corr] if corr else parts)
+
+
+def _draws_text(method: dict[str, Any], lang: str) -> str:
+    """"999 Permutationen" or "sequenziell, h = 20, höchstens 83.916 Permutationen"."""
+    from geosozial.core.number_format import number_text
+
+    if method.get("sequential"):
+        most = number_text(method.get("max_permutations"), 0, lang)
+        return (f"sequential, h = {method.get('h')}, at most {most} permutations"
+                if lang == "en" else
+                f"sequenziell, h = {method.get('h')}, höchstens {most} Permutationen")
+    count = method.get("permutations")
+    if count == 0:
+        return "normal approximation" if lang == "en" else "Normalverteilungsnäherung"
+    text = number_text(count, 0, lang) if isinstance(count, (int, float)) else str(count)
+    return f"{text} permutations" if lang == "en" else f"{text} Permutationen"
 
 
 def alternative_text(alternative: str, lang: str = "de") -> str:

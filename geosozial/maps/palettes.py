@@ -313,6 +313,26 @@ LISA_LABELS = {
            "isolated": "no neighbours (isolated)"},
 }
 
+#: Local Geary classes (univariate, then multivariate) in legend order, GeoDa's colours.
+GEARY_CLASSES = ("High-High", "Low-Low", "Other positive", "Positive", "Negative", "ns",
+                 "isolated")
+GEARY_COLOURS = {"High-High": "#b2182b", "Low-Low": "#ef8a62", "Other positive": "#fddbc7",
+                 "Positive": "#336ea1", "Negative": "#67adc7", "ns": "#eeeeee",
+                 "isolated": "#999999"}
+#: Local join counts and quantile LISA: a cluster of ones, GeoDa's green.
+JOIN_CLASSES = ("cluster", "ns", "isolated")
+JOIN_COLOURS = {"cluster": "#348124", "ns": "#eeeeee", "isolated": "#999999"}
+CLASS_LABELS = {
+    "de": {"High-High": "Hoch-Hoch", "Low-Low": "Niedrig-Niedrig",
+           "Other positive": "andere positive", "Positive": "positiv (ähnliche Nachbarn)",
+           "Negative": "negativ (unähnliche Nachbarn)", "cluster": "Cluster (Häufung)",
+           "ns": "nicht signifikant", "isolated": "ohne Nachbarn (isoliert)"},
+    "en": {"High-High": "High-High", "Low-Low": "Low-Low", "Other positive": "other positive",
+           "Positive": "positive (similar neighbours)",
+           "Negative": "negative (unlike neighbours)", "cluster": "cluster (co-location)",
+           "ns": "not significant", "isolated": "no neighbours (isolated)"},
+}
+
 #: Gi* bins from hot (3) to cold (-3) in legend order; 0 is not significant.
 GI_BINS = (3, 2, 1, 0, -1, -2, -3)
 GI_COLOURS = {-3: "#4575B5", -2: "#849EBA", -1: "#C0CCBE", 0: "#FFFFBF", 1: "#FAB984",
@@ -396,6 +416,16 @@ def lisa_label(cls: str, lang: str | None = None) -> str:
     return LISA_LABELS[_lang(lang)][cls]
 
 
+def class_label(cls: str, lang: str | None = None) -> str:
+    """Legend label of a local Geary or join-count class.
+
+    Example:
+        >>> class_label("Negative"), class_label("cluster", "en")
+        ('negativ (unähnliche Nachbarn)', 'cluster (co-location)')
+    """
+    return CLASS_LABELS[_lang(lang)][cls]
+
+
 def gi_label(bin_: int, lang: str | None = None) -> str:
     """Legend label of a Gi* bin (-3..3).
 
@@ -411,6 +441,31 @@ def gi_label(bin_: int, lang: str | None = None) -> str:
     if lang == "de":
         return f"{'Hot' if b > 0 else 'Cold'} Spot {level} %"
     return f"{'Hot' if b > 0 else 'Cold'} spot {level}%"
+
+
+def class_counts_text(kind: str, counts: dict[str, int], lang: str = "de") -> str:
+    """Class counts with the class names, not codes: ``Hot Spot 99 %: 5, ...``.
+
+    Example:
+        >>> class_counts_text("gi", {"0": 413, "3": 5})
+        'Hot Spot 99 %: 5, nicht signifikant: 413'
+        >>> class_counts_text("lisa", {"HH": 2, "ns": 50})
+        'Hoch-Hoch (HH): 2, nicht signifikant: 50'
+        >>> class_counts_text("joincount", {"ns": 9, "cluster": 3})
+        'Cluster (Häufung): 3, nicht signifikant: 9'
+    """
+    if kind == "gi":
+        order = sorted(counts, key=lambda b: -int(b))
+        return ", ".join(f"{gi_label(int(b), lang)}: {counts[b]}" for b in order)
+    if kind in ("geary", "joincount"):
+        known = GEARY_CLASSES if kind == "geary" else JOIN_CLASSES
+        order = [c for c in known if c in counts] + [c for c in counts if c not in known]
+        return ", ".join(f"{class_label(c, lang) if c in known else c}: {counts[c]}"
+                         for c in order)
+    known = ("HH", "LL", "LH", "HL", "ns", "isolated")
+    order = [c for c in known if c in counts] + [c for c in counts if c not in known]
+    return ", ".join(f"{lisa_label(c, lang) if c in known else c}: {counts[c]}"
+                     for c in order)
 
 
 def special_label(key: str, lang: str | None = None) -> str:

@@ -7,7 +7,10 @@ Per year the run writes
   outlines;
 - ``karte_sozialraeume_<year>.html``: the same on the Sozialräume;
 - ``lisa_<indicator>_<year>.html`` and ``hotspots_<indicator>_<year>.html`` for each
-  indicator listed under ``[maps] analyse`` (default: the first indicator).
+  indicator listed under ``[maps] analyse`` (default: the first indicator), and
+  ``geary_...`` / ``quantil_lisa_...`` where ``[maps] statistics`` lists ``geary`` or
+  ``quantile`` (quantile LISA of class ``quantile`` of ``quantiles``, default the
+  highest fifth). Permutations default to ``"auto"`` (sequential p-values).
 
 Every file is written atomically and, inside a project run, committed with all other
 outputs of the run (:class:`geosozial.core.outputs.OutputSet`);
@@ -56,10 +59,13 @@ class MapSettings:
     palette: str = "YlOrRd"
     analyse: list[str] | None = None
     weights: str = "queen"
-    permutations: int = 999
+    permutations: int | str = "auto"
     seed: int = 12345
     correction: str = "fdr"
     alpha: float = 0.05
+    statistics: list[str] = field(default_factory=lambda: ["lisa", "hotspots"])
+    quantiles: int = 5
+    quantile: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -70,8 +76,13 @@ class MapSettings:
         return cls(**known, extra=extra)
 
 
-def map_file_names(indicator_ids: list[str], analyse: list[str] | None, year: int
-                   ) -> list[tuple[str, str]]:
+#: ``[maps] statistics`` entry -> (statistic of the core, file stem)
+STATISTIC_FILES = {"lisa": ("moran", "lisa"), "hotspots": ("gi", "hotspots"),
+                   "geary": ("geary", "geary"), "quantile": ("quantile", "quantil_lisa")}
+
+
+def map_file_names(indicator_ids: list[str], analyse: list[str] | None, year: int,
+                   statistics: list[str] | None = None) -> list[tuple[str, str]]:
     """The names and formats of every map file :func:`write_year_maps` may write.
 
     Parameters
@@ -81,6 +92,8 @@ def map_file_names(indicator_ids: list[str], analyse: list[str] | None, year: in
     analyse : list of str or None
         The ``[maps] analyse`` list; None analyses the first indicator.
     year : int
+    statistics : list of str, optional
+        The ``[maps] statistics`` list (default ``["lisa", "hotspots"]``).
 
     Returns
     -------
@@ -95,8 +108,9 @@ def map_file_names(indicator_ids: list[str], analyse: list[str] | None, year: in
     analysed = list(analyse) if isinstance(analyse, list) else indicator_ids[:1]
     names = [(f"karte_gemeinden_{year}.html", "html"), (f"karte_gemeinden_{year}.png", "png"),
              (f"karte_sozialraeume_{year}.html", "html")]
-    names += [(f"{stem}_{indicator}_{year}.html", "html") for indicator in analysed
-              for stem in ("lisa", "hotspots")]
+    chosen = statistics or ["lisa", "hotspots"]
+    names += [(f"{STATISTIC_FILES[name][1]}_{indicator}_{year}.html", "html")
+              for indicator in analysed for name in chosen]
     return names
 
 
@@ -131,13 +145,17 @@ def write_year_maps(project: Any, municipalities: gpd.GeoDataFrame,
                               title=_title(project, "Sozialräume", year, lang), **common)
         files.append(built.write(out / f"karte_sozialraeume_{year}.html"))
     for indicator_id in _analysed(project, settings, fields):
-        for kind, stem in (("lisa", "lisa"), ("gi", "hotspots")):
+        for name in settings.statistics:
+            statistic, stem = STATISTIC_FILES[name]
+            quantile = {"quantiles": settings.quantiles,
+                        "quantile": settings.quantile or settings.quantiles} \
+                if statistic == "quantile" else {}
             try:
                 analysis = local_analysis(
-                    municipalities, indicator_id, kind=kind, weights=settings.weights,
-                    permutations=settings.permutations, seed=settings.seed,
-                    correction=settings.correction, alpha=settings.alpha, dropna=True,
-                    source=f"{project.name} {year}")
+                    municipalities, indicator_id, statistic=statistic,
+                    weights=settings.weights, permutations=settings.permutations,
+                    seed=settings.seed, correction=settings.correction, alpha=settings.alpha,
+                    dropna=True, source=f"{project.name} {year}", **quantile)
             except GeosozialError as exc:
                 notices.append(Notice("project.maps.analysis_skipped", "warning",
                                       indicator=indicator_id, year=year, kind=stem,

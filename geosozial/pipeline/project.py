@@ -243,7 +243,10 @@ def _map_settings(spec: Any, file: str) -> MapSettings:
         raise GeosozialError("project.field", file=file,
                              field="maps." + ", maps.".join(sorted(settings.extra)),
                              hint="scheme, k, palette, analyse, weights, permutations, seed, "
-                             "correction, alpha")
+                             "correction, alpha, statistics, quantiles, quantile")
+    if settings.quantile is not None and settings.quantile > settings.quantiles:
+        raise GeosozialError("project.field", file=file, field="maps.quantile",
+                             hint=f"Klasse von 1 bis quantiles = {settings.quantiles}")
     return settings
 
 
@@ -351,7 +354,8 @@ def _planned_outputs(project: Project, out: Path, stem: str, parameter: str) -> 
                     Output(parameter, out / f"verknuepfungsbericht_{year}.txt", "txt"),
                     Output(parameter, out / f"verknuepfungsbericht_{year}.json", "json")]
         planned += [Output(parameter, out / name, kind)
-                    for name, kind in map_file_names(ids, project.maps.analyse, year)]
+                    for name, kind in map_file_names(ids, project.maps.analyse, year,
+                                                      project.maps.statistics)]
     return planned
 
 

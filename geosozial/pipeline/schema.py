@@ -125,7 +125,14 @@ SCHEMA: dict[str, dict[str, tuple[Check, bool, str]]] = {
         "palette": (_text, False, "ColorBrewer-Palette, z. B. YlOrRd"),
         "analyse": (_texts, False, "Liste von Indikator-IDs"),
         "weights": (_text, False, "queen, rook, knn:K, distance:METER"),
-        "permutations": (_int(0, 99_999), False, "ganze Zahl von 0 bis 99.999"),
+        "permutations": (lambda v: v == "auto" or _int(0, 99_999)(v), False,
+                         '"auto" (Standard) oder ganze Zahl von 0 bis 99.999'),
+        "statistics": (lambda v: _texts(v) and len(v) > 0 and len(set(v)) == len(v) and all(
+            x in ("lisa", "hotspots", "geary", "quantile") for x in v), False,
+            'Liste aus "lisa", "hotspots", "geary", "quantile" (Standard ["lisa", '
+            '"hotspots"])'),
+        "quantiles": (_int(2, 10), False, "ganze Zahl von 2 bis 10 (Quantil-LISA, Standard 5)"),
+        "quantile": (_int(1, 10), False, "Klasse von 1 (niedrigste) bis quantiles (Standard)"),
         "seed": (_int(0, 2**32 - 1), False, "ganze Zahl ab 0"),
         "correction": (_one_of("fdr", "bonferroni", "none"), False, "fdr, bonferroni oder none"),
         "alpha": (_number(0.0, 1.0), False, "Zahl zwischen 0 und 1, z. B. 0.05"),
