@@ -125,6 +125,13 @@ def mittelsachsen(vg: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     kreis["ew"] = (kreis["flaeche_km2"] * 60).round().astype(int) + 500
     kreis["fallzahl"] = (kreis["ew"] * (0.01 + 0.004 * (number % 9))).round().astype(int)
     kreis["region"] = [REGIONS[i % len(REGIONS)] for i in range(len(kreis))]
+    # a 0/1 field for local join counts: the northern quarter of the Kreis (a rarer
+    # class than a half, so that join counts of its inner areas are significant)
+    north = kreis.geometry.centroid.y
+    kreis["nord"] = (north > north.quantile(0.75)).astype(int)
+    # smooth fields (centroid coordinates in km) whose local statistics are significant
+    kreis["nord_km"] = north / 1000
+    kreis["ost_km"] = kreis.geometry.centroid.x / 1000
     return kreis
 
 
@@ -138,6 +145,100 @@ def _cli(args: list[str]) -> tuple[int, str]:
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         code = main(args)
     return code, err.getvalue().strip().removeprefix("Fehler: ")
+
+
+def _cli_output(args: list[str]) -> tuple[int, list[str], str]:
+    """Run the command line in-process: exit code, printed lines and error message."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        code = main(args)
+    return code, out.getvalue().splitlines(), err.getvalue().strip().removeprefix("Fehler: ")
+
+
+def _printed(lines: list[str], prefix: str) -> str:
+    """The one printed line that starts with ``prefix`` (without it)."""
+    found = [line.removeprefix(prefix) for line in lines if line.startswith(prefix)]
+    assert len(found) == 1, (prefix, lines)
+    return found[0]
+
+
+def write_local_cases(folder: Path, areas: str, demo: str) -> list[dict]:
+    """Local statistics through both doors: the command line's GeoPackage (and map), its
+    ``Klassen:`` and ``Methode:`` lines and warnings, and the ``processing.run`` call
+    (algorithm, parameters; ``html`` the geosozial:htmlmap parameters) that must give
+    the same values, p, q, classes, method and warnings."""
+    cases: list[dict] = []
+
+    def local(case: str, alg: str, path: str, cli: list[str], params: dict,
+              html_kind: int | None = None, fields: list[str] | None = None) -> None:
+        command = "hotspots" if alg == "hotspots" else "lisa"
+        out, html = folder / f"{case}.gpkg", folder / f"{case}.html"
+        args = [command, path, "--seed", "12345", "--out", str(out), *cli]
+        if html_kind is not None:
+            args += ["--html", str(html)]
+        code, lines, error = _cli_output(args)
+        assert code == 0, (case, error)
+        field = cli[cli.index("--field") + 1]
+        spec = {"id": case, "alg": f"geosozial:{alg}", "cli": cli, "output": str(out),
+                "layer_name": Path(path).stem, "classes": _printed(lines, "Klassen: "),
+                "method": _printed(lines, "Methode: "),
+                # the command line names the file where QGIS names the layer
+                "warnings": [line.replace(path, Path(path).stem) for line in lines
+                             if line.startswith("[warning] ")],
+                "params": {"INPUT": path, "KEY_FIELD": "AGS", "SEED": 12345, "FIELD": field,
+                           **params}}
+        if html_kind is not None:
+            extra = {k: v for k, v in params.items() if k not in ("FIELDS",)}
+            spec["html"] = {"output": str(html), "params": {
+                "INPUT": path, "KEY_FIELD": "AGS", "NAME_FIELD": "GEN", "SEED": 12345,
+                "KIND": html_kind, **extra, "FIELD": fields or [field]}}
+        cases.append(spec)
+
+    # (a) the defaults: PERMUTATIONS auto as --permutations auto, LISA and Gi*
+    for name, path, field in (("demo", demo, "EWZ"), ("ms", areas, "flaeche_km2")):
+        local(f"lisa_auto_{name}", "lisa", path, ["--field", field], {},
+              html_kind=1 if name == "ms" else None)
+        local(f"gi_auto_{name}", "hotspots", path, ["--field", field], {},
+              html_kind=2 if name == "demo" else None)
+    # (b) fixed permutations, as text (German thousands dots too) and as a script's number
+    local("lisa_999_ms", "lisa", areas, ["--field", "flaeche_km2", "--permutations", "999"],
+          {"PERMUTATIONS": "999"})
+    local("gi_999_demo", "hotspots", demo, ["--field", "EWZ", "--permutations", "999"],
+          {"PERMUTATIONS": "999"})
+    local("gi_999_int_ms", "hotspots", areas, ["--field", "flaeche_km2", "--permutations",
+                                               "999"], {"PERMUTATIONS": 999})
+    local("lisa_9999_demo", "lisa", demo, ["--field", "EWZ", "--permutations", "9.999"],
+          {"PERMUTATIONS": "9.999"})
+    local("lisa_bonferroni_ms", "lisa", areas, ["--field", "nord_km", "--correction",
+                                                "bonferroni", "--alpha", "0,1"],
+          {"CORRECTION": 1, "ALPHA": 0.1}, html_kind=1)
+    # (c) local Geary (one field and several), quantile LISA, local join counts
+    local("geary_ms", "localgeary", areas, ["--field", "flaeche_km2", "--statistic", "geary"],
+          {})
+    local("geary_demo", "localgeary", demo, ["--field", "EWZ", "--statistic", "geary"], {},
+          html_kind=3)
+    local("geary_none_ms", "localgeary", areas, ["--field", "nord_km", "--statistic",
+                                                 "geary", "--correction", "none"],
+          {"CORRECTION": 2})
+    local("geary_mv_ms", "localgeary", areas, ["--field", "nord_km", "--statistic", "geary",
+                                               "--fields", "ost_km"],
+          {"FIELDS": ["ost_km"]}, html_kind=3, fields=["nord_km", "ost_km"])
+    local("geary_mv3_ms", "localgeary", areas, ["--field", "flaeche_km2", "--statistic",
+                                                "geary", "--fields", "umfang_km;ew"],
+          {"FIELDS": ["umfang_km", "ew"]})
+    local("quantile_ms", "quantilelisa", areas, ["--field", "nord_km", "--statistic",
+                                                 "quantile", "--quantiles", "5"], {},
+          html_kind=4)
+    local("quantile_low_demo", "quantilelisa", demo, ["--field", "EWZ", "--statistic",
+                                                      "quantile", "--quantiles", "4",
+                                                      "--quantile", "1"],
+          {"QUANTILES": 4, "QUANTILE": 1})
+    local("joincount_ms", "joincount", areas, ["--field", "nord", "--statistic",
+                                               "joincount"], {}, html_kind=5)
+    local("joincount_999_none_ms", "joincount", areas,
+          ["--field", "nord", "--statistic", "joincount", "--permutations", "999",
+           "--correction", "none"], {"PERMUTATIONS": "999", "CORRECTION": 2})
+    return cases
 
 
 def write_parity_cases(expected: Path, kreis: gpd.GeoDataFrame) -> None:
@@ -156,7 +257,7 @@ def write_parity_cases(expected: Path, kreis: gpd.GeoDataFrame) -> None:
     duplicated = gpd.GeoDataFrame(
         gpd.pd.concat([kreis, kreis.iloc[[7]]], ignore_index=True), crs=kreis.crs)
     duplicated.to_file(folder / "mittelsachsen_doppelt.gpkg")
-    cases: dict[str, list[dict]] = {"join": [], "aggregate": [], "lisa": []}
+    cases: dict[str, list[dict]] = {"join": [], "aggregate": [], "lisa": [], "local": []}
 
     def join(case: str, areas_path: str, table: str, cli: list[str], params: dict,
              table_layer: bool = False) -> None:
@@ -233,9 +334,11 @@ def write_parity_cases(expected: Path, kreis: gpd.GeoDataFrame) -> None:
 
     def lisa(case: str, areas_path: str, cli: list[str], params: dict) -> None:
         out = folder / f"{case}.gpkg"
-        code, error = _cli(["lisa", areas_path, "--seed", "12345", "--out", str(out), *cli])
+        code, lines, error = _cli_output(["lisa", areas_path, "--seed", "12345", "--out",
+                                          str(out), *cli])
         assert code == 0, (case, error)
         cases["lisa"].append({"id": case, "cli": cli, "output": str(out),
+                              "method": _printed(lines, "Methode: "),
                               "params": {"INPUT": areas_path, "KEY_FIELD": "AGS",
                                          "SEED": 12345, **params}})
 
@@ -252,6 +355,7 @@ def write_parity_cases(expected: Path, kreis: gpd.GeoDataFrame) -> None:
                                        "--permutations", "499", "--correction", "none"],
          {"FIELD": "Insgesamt", "BASE_FIELD": "EWZ", "DROP_MISSING": True,
           "PERMUTATIONS": 499, "CORRECTION": 2})
+    cases["local"] = write_local_cases(folder, areas, demo)
     (expected / "parity.json").write_text(json.dumps(cases, ensure_ascii=False, indent=1),
                                           encoding="utf-8")
 

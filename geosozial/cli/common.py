@@ -78,14 +78,14 @@ def permutations(text: str) -> int | str:
     >>> permutations("auto"), permutations("99.999")
     ('auto', 99999)
     """
-    if text.strip().lower() == "auto":
-        return "auto"
-    try:
-        return whole(text)
-    except argparse.ArgumentTypeError:
+    from geosozial.core.analysis import parse_permutations
+
+    value = parse_permutations(text) if text.strip() else None
+    if value is None:
         raise argparse.ArgumentTypeError(
             f"{text!r}: bitte auto oder eine ganze Zahl (z. B. 9999)" if _german() else
-            f"{text!r}: give auto or a whole number (e.g. 9999)") from None
+            f"{text!r}: give auto or a whole number (e.g. 9999)")
+    return value
 
 
 def _german() -> bool:

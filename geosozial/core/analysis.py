@@ -262,6 +262,50 @@ def check_inference(*, permutations: Any, seed: Any, n: int, k_max: int, local: 
         raise GeosozialError("ana.alpha", file=source, value=alpha)
 
 
+def parse_permutations(text: Any) -> int | str | None:
+    """``"auto"``, a whole number (``999``, ``9.999``) or None when not understood.
+
+    The one reading of a permutations option for every door: ``auto`` in any case (an
+    empty text is the default, auto), German thousands dots allowed; a number a script
+    passes is taken as it is. The range is :func:`check_inference`'s.
+
+    Example:
+        >>> parse_permutations("AUTO"), parse_permutations("9.999"), parse_permutations("abc")
+        ('auto', 9999, None)
+    """
+    import re
+
+    if isinstance(text, (int, np.integer)) and not isinstance(text, bool):
+        return int(text)
+    if isinstance(text, float) and text.is_integer():
+        return int(text)
+    value = str(text).strip().replace("\u00a0", "").replace(" ", "")
+    if value.lower() in ("auto", ""):
+        return "auto"
+    if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", value):
+        value = value.replace(".", "")
+    if not re.fullmatch(r"[+-]?\d+", value):
+        return None
+    return int(value)
+
+
+def cases_above_base(cases: np.ndarray, base: np.ndarray, keys: Sequence[str], field: str,
+                     base_field: str, source: str) -> list[Notice]:
+    """A warning naming the areas with more cases than population at risk (EB rates).
+
+    Example:
+        >>> n = cases_above_base(np.array([5.0, 50]), np.array([10.0, 20]), ["a", "b"],
+        ...                      "faelle", "bev", "t.gpkg")
+        >>> n[0].params["keys"]
+        'b'
+    """
+    above = np.flatnonzero(np.asarray(cases) > np.asarray(base))
+    if not len(above):
+        return []
+    return [Notice("ana.cases_above_base", "warning", file=source, field=field,
+                   base=base_field, keys=", ".join(str(keys[i]) for i in above[:20]))]
+
+
 def check_count(n: int, field: str, source: str, *, dropped: bool = False) -> None:
     """At least 3 areas with a value (else no weights, no statistic, a clear message).
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geosozial.core.analysis import (
+    cases_above_base,
     check_count,
     check_inference,
     check_second_field,
@@ -183,10 +184,8 @@ def local_analysis(
     w = _weights(frame, weights, source, notices)
     check_inference(permutations=permutations, seed=seed, n=w.n, k_max=_k_max(w),
                     local=True, source=source, alpha=alpha)
-    if base_field and x is not None and (y > x).any():
-        named = ", ".join(keys[i] for i in np.flatnonzero(y > x)[:20])
-        notices.append(Notice("ana.cases_above_base", "warning", file=source,
-                              field=field_name, base=base_field, keys=named))
+    if base_field and x is not None:
+        notices += cases_above_base(y, x, keys, field_name, base_field, source)
     try:
         res = run_local(statistic, y, w, second=x, neighbour_field=neighbour_field,
                         base_field=base_field, more=more, fields=[field_name, *more_fields],

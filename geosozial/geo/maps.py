@@ -20,16 +20,12 @@ import pandas as pd
 
 from geosozial.core.keys import kreis_outline_groups
 from geosozial.core.messages import GeosozialError, define
-from geosozial.core.results import RESULT_COLUMNS, ROLES, adjusted_p, result_kind
+from geosozial.core.results import column_names, result_kind
 from geosozial.geo.mapdoc import BuiltMap, build_map
+from geosozial.maps.analysis import analysis_layers, field_label
 from geosozial.maps.html import MapLayer
 from geosozial.maps.layers import (
     choropleth_layer,
-    class_layer,
-    gi_layer,
-    lisa_layer,
-    significance_flags,
-    significance_layer,
 )
 from geosozial.maps.notes import geobasis_text, map_date
 
@@ -39,21 +35,6 @@ define("maps.frames.no_field",
 define("maps.frames.not_numeric",
        de="{source}: Feld {field} ist keine Zahl (z. B. {example!r} bei {key}).",
        en="{source}: field {field} is not numeric (e.g. {example!r} for {key}).")
-
-_KIND_TEXT = {
-    "de": {"lisa": "lokale Cluster (LISA)", "gi": "Hot Spots (Gi*)",
-           "geary": "lokales Geary", "joincount": "lokale Join Counts",
-           "quantile": "Quantil-LISA", "significance": "Signifikanz",
-           "lisa_title": "Lokale Cluster", "gi_title": "Hot Spots und Cold Spots",
-           "geary_title": "Lokales Geary", "joincount_title": "Lokale Join Counts",
-           "quantile_title": "Quantil-LISA"},
-    "en": {"lisa": "local clusters (LISA)", "gi": "hot spots (Gi*)",
-           "geary": "local Geary", "joincount": "local join counts",
-           "quantile": "quantile LISA", "significance": "significance",
-           "lisa_title": "Local clusters", "gi_title": "Hot spots and cold spots",
-           "geary_title": "Local Geary", "joincount_title": "Local join counts",
-           "quantile_title": "Quantile LISA"},
-}
 
 
 def geobasis_attribution(frame: pd.DataFrame) -> str:
@@ -66,22 +47,6 @@ def geobasis_attribution(frame: pd.DataFrame) -> str:
     if "WSK" not in frame.columns:
         return ""
     return geobasis_text(pd.to_datetime(frame["WSK"], errors="coerce").dt.year.dropna())
-
-
-def field_label(field: str, lang: str = "de") -> tuple[str, str]:
-    """Label and unit of a field: from the indicator catalogue, else the field name.
-
-    Example:
-        >>> field_label("sgb2_quote")[0], field_label("meine_zahl")
-        ('SGB II-Quote', ('meine_zahl', ''))
-    """
-    from geosozial.core.indicators import CATALOGUE
-
-    indicator = CATALOGUE.get(field)
-    if indicator is None:
-        return field, ""
-    label = indicator.label_en or indicator.label if lang == "en" else indicator.label
-    return label, indicator.unit
 
 
 def labels_from_metadata(meta: dict[str, str], lang: str = "de") -> dict[str, tuple[str, str]]:
@@ -201,59 +166,26 @@ def analysis_map(frame: Any, analysis: Any, *, title: str = "", lang: str = "de"
         >>> a = local_analysis(frame, "sgb2_quote", kind="lisa")  # doctest: +SKIP
         >>> analysis_map(frame, a).write("lisa.html")  # doctest: +SKIP
     """
-    from geosozial.maps.notes import method_line, method_note
+    from geosozial.maps.notes import method_line
 
     method = analysis.method()
     kind = result_kind(analysis.frame.columns) or "lisa"
     field = analysis.field_name
     result = _aligned(frame, analysis.frame)
     label, unit = label or field_label(field, lang)
-    words = _KIND_TEXT["en" if lang == "en" else "de"]
     values = numeric_field(frame, field, source)
-    note = method_note(method, lang)
-    common = {"values": values, "unit": unit, "note": note, "lang": lang,
-              "value_label": label}
-    _, p_col, q_col, class_col = ROLES[kind]
-    name = "quantile" if method.get("statistic") == "quantile_lisa" else kind
-    levels: tuple[float, ...] = (0.001, 0.01, 0.05)
-    if kind == "lisa":
-        main = lisa_layer(result["lisa_cluster"].tolist(), id="lisa",
-                          label=f"{label}: {words['lisa']}", lisa_i=result["lisa_I"].tolist(),
-                          lisa_z=result["lisa_z"].tolist(), lisa_p=result["lisa_p"].tolist(),
-                          lisa_q=result["lisa_q"].tolist(), **common)
-        significant, isolated = significance_flags("lisa", result["lisa_cluster"].tolist())
-    elif kind == "gi":
-        main = gi_layer(result["gi_bin"].tolist(), id="gi", label=f"{label}: {words['gi']}",
-                        gi_z=result["gi_z"].tolist(), gi_p=result["gi_p"].tolist(),
-                        gi_q=result["gi_q"].tolist(), **common)
+    islands = None
+    if kind == "gi":
         mask = np.zeros(len(analysis.frame), dtype=bool)
         mask[np.asarray(analysis.weights.islands, dtype=np.int64)] = True
         islands = [bool(mask[pos]) if pos is not None else False
                    for pos in _positions(frame, analysis.frame)]
-        bins = pd.to_numeric(result["gi_bin"], errors="coerce").tolist()
-        significant, isolated = significance_flags("gi", bins, islands)
-        levels = (0.001, 0.01, 0.05, 0.10)
-    else:
-        columns = [(c, result[c].tolist(), 4 if c.endswith(("_p", "_q")) else 3)
-                   for c, _ in RESULT_COLUMNS[kind] if c != class_col]
-        clusters = [c if isinstance(c, str) else None for c in result[class_col].tolist()]
-        main = class_layer(kind, clusters, id=name, label=f"{label}: {words[name]}",
-                           columns=columns, multivariate=len(method.get("fields") or ()) > 1,
-                           **common)
-        significant, isolated = significance_flags("lisa", [
-            "HH" if c not in (None, "ns", "isolated") else c for c in clusters])
-    correction = method.get("correction", "fdr")
-    if method.get("alpha", 0.05) > 0.05 and 0.10 not in levels:
-        levels = (*levels, 0.10)
-    p = adjusted_p(pd.to_numeric(result[p_col], errors="coerce").to_numpy(dtype=float),
-                   pd.to_numeric(result[q_col], errors="coerce").to_numpy(dtype=float),
-                   correction).tolist()
-    sig = significance_layer(p, significant, id="signifikanz",
-                             label=f"{label}: {words['significance']}", isolated=isolated,
-                             note=note, lang=lang, correction=correction, levels=levels)
+    columns = {c: result[c].tolist() for c in column_names(kind)}
+    main, sig, default_title = analysis_layers(kind, columns, method, label=label, unit=unit,
+                                               values=values, islands=islands, lang=lang)
     value_layer = field_layer(frame, field, label=label, unit=unit, scheme=scheme, k=k,
                               palette_name=palette_name, lang=lang, source=source)
-    heading = title or f"{words[name + '_title']}: {label}"
+    heading = title or default_title
     options.setdefault("method_note", method_line(method, lang))
     return _build(frame, [main, sig, value_layer], title=heading,
                   outline_groups=outline_groups, lang=lang, source=source, **options)

@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -261,9 +262,6 @@ def _refold(values, w, observed, tol, card, uniform, weight, prefix, vals, count
 # Linear statistics of permuted neighbour sums, fixed and sequential (Besag & Clifford)
 # ---------------------------------------------------------------------------------------
 
-#: bounds of the sub-blocks in which the first batch is looked at: most areas have seen
-#: their h extreme draws long before the end of the first batch
-_FIRST_BOUNDS = (64, 256)
 #: element budget of one matrix of null values (rows x draws)
 _CELLS = 1 << 22
 #: rows x draws evaluated at once draw by draw (stays in cache)
@@ -755,7 +753,8 @@ def linear_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarray,
 def sequential_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarray,
                         observed: np.ndarray, alternative: str, *, seed: int | None,
                         h: int, max_draws: int, batch: int = 999,
-                        center: np.ndarray | None = None) -> Sequential:
+                        center: np.ndarray | None = None,
+                        limit: Callable[[np.ndarray], int] | None = None) -> Sequential:
     """Sequential Monte Carlo p-values (Besag & Clifford 1991) by conditional permutation.
 
     Every observation draws until it has seen ``h`` draws at least as extreme as the
@@ -766,11 +765,23 @@ def sequential_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarra
 
     Draws come in batches shared by all observations still drawing. The first batch
     is exactly the draws of the fixed path with ``permutations=batch`` (and the same
-    seed); it is looked at in sub-blocks (64, 256, ``batch``) so that unremarkable
-    observations stop after a few dozen draws. Later batches grow (doubling, at most
-    65,536 draws) and are only as wide as the largest neighbourhood still drawing. Only
-    the seed and the data decide the draws: no clock, no threads. Statistic as in
+    seed) and is the fixed test: an observation with ``h`` or more extreme draws among
+    them is decided there with the fixed pseudo p ``(g + 1) / (batch + 1)``, the value
+    ``permutations=batch`` gives (valid: such p-values lie above ``h / batch``, where
+    the sequential rule would have given ``h / L >= h / batch``; below that the two
+    rules are the same). Only the others continue. Later batches grow (doubling, at
+    most 65,536 draws); the observations still drawing are grouped by neighbourhood
+    size (up to 1, 3, 7, 15, ... neighbours) and each group draws only as many indices
+    as its largest neighbourhood uses. Only the seed and the data decide the draws: no
+    clock, no threads. Statistic as in
     :func:`linear_extremes`.
+
+    ``limit`` (optional) is asked after every batch with the provisional p-values
+    (``h / L`` of the areas that stopped, ``(g + 1) / (L + 1)`` of the others, NaN for
+    islands) for the maximum from then on (at most ``max_draws``): with
+    Benjamini-Hochberg the level an area must reach rises with the number of
+    discoveries (:func:`~geosozial.kernel.inference.adaptive_max`), so that areas far
+    below it need not draw to a maximum made for a single discovery.
 
     Parameters
     ----------
@@ -784,6 +795,8 @@ def sequential_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarra
         Largest number of draws of one observation.
     batch : int
         Size of the first batch.
+    limit : callable, optional
+        Provisional p-values -> maximum for the draws still to come.
 
     Returns
     -------
@@ -797,7 +810,7 @@ def sequential_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarra
     >>> r = sequential_extremes(v, w, np.ones((3, 1)), w @ v, "two-sided", seed=1, h=5,
     ...                         max_draws=999)
     >>> r.draws.tolist(), r.p.tolist()
-    ([5, 5, 5], [1.0, 1.0, 1.0])
+    ([999, 999, 999], [1.0, 1.0, 1.0])
     """
     if h < 1:
         raise KernelError("h", "h must be at least 1", h=h)
@@ -811,30 +824,39 @@ def sequential_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarra
     done, chunk, first = 0, int(batch), True
     while active.size and done < max_draws:
         size = min(chunk, max_draws - done)
-        if first:
-            ids = _draw_rows(rng, n, eng.k_max + 1, size).T
-        else:
-            ids = _more_draws(rng, n, int(eng.card[active].max()) + 1, size)
-        blk = eng.block(ids)
-        bounds = [b for b in _FIRST_BOUNDS if b < size] if first else []
-        start = 0
-        for stop in [*bounds, size]:
-            part = blk.part(start, stop) if (start, stop) != (0, size) else blk
-            count, where = eng.step(active, part, h - extreme[active])
-            cross = where >= 0
-            extreme[active] += count
-            stop_rows = active[cross]
-            extreme[stop_rows] = h
-            used[stop_rows] = done + start + where[cross] + 1
-            stopped[stop_rows] = True
-            active = active[~cross]
-            start = stop
-            if not active.size:
-                break
+        if first:  # the fixed test: one pass; areas with h or more extremes are decided
+            blk = eng.block(_draw_rows(rng, n, eng.k_max + 1, size).T)
+            extreme[active] = eng.counts(active, blk)
+            used[active] = size
+            active = active[extreme[active] < h]
+        else:  # areas grouped by neighbourhood size: each group draws only what it uses
+            keep = np.ones(len(active), dtype=bool)
+            group = np.ceil(np.log2(eng.card[active] + 1.0)).astype(np.int64)
+            for g in np.unique(group):
+                pos = np.flatnonzero(group == g)
+                rows = active[pos]
+                width = int(eng.card[rows].max()) + 1
+                blk = eng.block(_more_draws(rng, n, width, size))
+                count, where = eng.step(rows, blk, h - extreme[rows])
+                cross = where >= 0
+                extreme[rows] += count
+                stop_rows = rows[cross]
+                extreme[stop_rows] = h
+                used[stop_rows] = done + where[cross] + 1
+                stopped[stop_rows] = True
+                keep[pos[cross]] = False
+            active = active[keep]
         done += size
+        used[active] = done
         width = int(eng.card[active].max()) + 1 if active.size else 1
         chunk = int(min(2 * chunk, max(batch, min(65_536, 8_000_000 // (width * (eng.m + 2))))))
         first = False
+        if limit is not None and active.size:
+            provisional = np.full(n, np.nan)
+            rows = eng.rows
+            provisional[rows] = np.where(stopped[rows], h / np.maximum(used[rows], 1),
+                                         (extreme[rows] + 1.0) / (used[rows] + 1.0))
+            max_draws = min(max_draws, max(done, int(limit(provisional))))
     used[active] = done
     p = np.full(n, np.nan)
     rows = eng.rows

@@ -314,6 +314,60 @@ def auto_permutations(n_tests: int, k_max: int, correction: str = "fdr", alpha: 
     return wanted, False
 
 
+def adaptive_max(p: np.ndarray, correction: str, alpha: float, bound: int, *,
+                 batch: int = BATCH, margin: float = AUTO_MARGIN) -> int:
+    """The sequential maximum once provisional p-values are known (FDR only).
+
+    Under Benjamini-Hochberg an area need not reach ``alpha / m``: with ``R``
+    discoveries among the provisional p-values, one more area is discovered at
+    ``(R + 1) alpha / m``. The maximum shrinks to what that level needs (``margin``
+    times below it, rounded up to whole batches, never above ``bound``), so that a
+    strongly clustered field with hundreds of significant areas does not draw millions
+    of permutations for areas that are significant anyway. Bonferroni and no correction
+    keep ``bound`` (their level does not depend on the other areas). Like choosing the
+    number of permutations after a pilot run, the p-values stay valid for the maximum
+    that was used; under the null there are hardly any discoveries and nothing changes.
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        Provisional p-values (NaN: not tested).
+    correction, alpha
+        The correction and its level.
+    bound : int
+        The maximum planned (:func:`auto_permutations`).
+    batch, margin
+        As :func:`auto_permutations`.
+
+    Returns
+    -------
+    int
+        The maximum for the draws still to come.
+
+    Examples
+    --------
+    >>> p = np.r_[np.full(2000, 0.001), np.full(9000, 0.5)]
+    >>> adaptive_max(p, "fdr", 0.05, 2_195_802), adaptive_max(p, "bonferroni", 0.05, 99_900)
+    (1998, 99900)
+    >>> adaptive_max(np.full(11000, 0.5), "fdr", 0.05, 2_195_802)
+    2195802
+    """
+    if correction != "fdr":
+        return int(bound)
+    valid = np.asarray(p, dtype=float)
+    valid = valid[~np.isnan(valid)]
+    m = len(valid)
+    if m == 0:
+        return int(bound)
+    ordered = np.sort(valid)
+    passed = np.flatnonzero(ordered <= alpha * np.arange(1, m + 1) / m)
+    discoveries = int(passed[-1]) + 1 if len(passed) else 0
+    need = min(alpha, (discoveries + 1) * alpha / m)
+    target = int(np.ceil(margin / need - 1.0 - 1e-9))
+    wanted = max(batch, int(np.ceil(target / batch)) * batch)
+    return int(min(bound, wanted))
+
+
 def q_values(p: np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (q-values); NaN stays NaN.
 
@@ -345,6 +399,7 @@ def q_values(p: np.ndarray) -> np.ndarray:
     order = valid[np.argsort(p[valid], kind="stable")]
     scaled = p[order] * m / np.arange(1, m + 1)
     q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    q[order] = np.maximum(q[order], p[order])  # p * m / m may round one ulp below p
     return q
 
 

@@ -6,12 +6,15 @@ alternative named, multiple testing corrected (Benjamini–Hochberg by default),
 in their own class ``isolated`` and never significant.
 
 ``permutations="auto"`` (the default) gives sequential Monte Carlo p-values (Besag &
-Clifford 1991, "Sequential Monte Carlo p-values", Biometrika 78(2), 301-304): each
-area draws until it has seen ``h`` extreme values (default 20) or reaches a maximum
-chosen so that the correction can be passed (:func:`~.inference.auto_permutations`):
-``p = h / L`` after ``L`` draws, ``(g + 1) / (max + 1)`` at the maximum. Unremarkable
-areas stop after a few dozen draws; only candidates draw to the maximum. An integer
-gives today's fixed pseudo p = (extreme + 1) / (permutations + 1), bit for bit. Every
+Clifford 1991, "Sequential Monte Carlo p-values", Biometrika 78(2), 301-304): the first
+999 draws are the fixed test, and an area with ``h`` (default 20) or more extreme values
+among them keeps its fixed pseudo p; every other area draws on until it has seen ``h``
+extreme values or reaches a maximum chosen so that the correction can be passed
+(:func:`~.inference.auto_permutations`, lowered with Benjamini-Hochberg to what the
+number of discoveries asks for, :func:`~.inference.adaptive_max`): ``p = h / L`` after
+``L`` draws, ``(g + 1) / (max + 1)`` at the maximum. Only candidates draw to the
+maximum. An integer gives today's fixed pseudo p = (extreme + 1) / (permutations + 1),
+bit for bit. Every
 result carries BH q-values (``q``), corrected significance levels (``level``), the
 draws per area (``draws``) and warnings as data (``warnings``).
 
@@ -44,6 +47,7 @@ from geosozial.kernel.inference import (
     DEFAULT_H,
     DEFAULT_LOCAL_PERMUTATIONS,
     DEFAULT_SEED,
+    adaptive_max,
     auto_permutations,
     check_alternative,
     check_permutations,
@@ -120,6 +124,15 @@ class _Plan:
     draws: int  # fixed count or the sequential maximum (0: normal p)
     h: int | None
     limited: bool = False
+    correction: str = "none"
+    alpha: float = 0.05
+    adaptive: bool = True
+
+    def limit(self) -> Any:
+        """The rule that shrinks the maximum once discoveries are known (FDR), or None."""
+        if not self.sequential or not self.adaptive or self.correction != "fdr":
+            return None
+        return lambda p: adaptive_max(p, self.correction, self.alpha, self.draws)
 
 
 def _plan(permutations: Any, w: Weights, correction: str, alpha: float, h: int,
@@ -138,16 +151,18 @@ def _plan(permutations: Any, w: Weights, correction: str, alpha: float, h: int,
                 or not isinstance(max_permutations, (int, np.integer)) or max_permutations < 1):
             raise KernelError("max_permutations", "max_permutations must be a count >= 1",
                               max_permutations=max_permutations)
-        return _Plan("auto", True, int(max_permutations), int(h))
+        return _Plan("auto", True, int(max_permutations), int(h), correction=correction,
+                     alpha=alpha, adaptive=False)
     draws, limited = auto_permutations(n_tests, k_max, correction, alpha)
-    return _Plan("auto", True, draws, int(h), limited)
+    return _Plan("auto", True, draws, int(h), limited, correction, alpha)
 
 
 def _sequential_p(plan: _Plan, fields: np.ndarray, wmat: sparse.csr_array, coef: np.ndarray,
                   observed: np.ndarray, alternative: str, seed: int | None
                   ) -> tuple[np.ndarray, np.ndarray]:
     res = sequential_extremes(fields, wmat, coef, observed, alternative, seed=seed,
-                              h=int(plan.h or DEFAULT_H), max_draws=plan.draws, batch=BATCH)
+                              h=int(plan.h or DEFAULT_H), max_draws=plan.draws, batch=BATCH,
+                              limit=plan.limit())
     return res.p, res.draws
 
 
@@ -169,6 +184,7 @@ def _finish(result: LocalResult, plan: _Plan, draws: np.ndarray | None, n: int,
     if plan.sequential:
         method.update({"permutations": "auto", "h": plan.h, "max_permutations": plan.draws,
                        "batch": BATCH, "limited": plan.limited,
+                       "adaptive": plan.limit() is not None,
                        "draws_total": int(result.draws.sum()),
                        "draws_max": int(result.draws.max()) if len(result.draws) else 0})
     if plan.draws > 0:
@@ -316,7 +332,7 @@ def local_moran(
     [0.72, 0.09, 0.09, 0.72]
     >>> r = local_moran(np.array([1.0, 2.0, 8.0, 9.0]), w)
     >>> r.method["sequential"], r.method["max_permutations"], r.draws.tolist()
-    (True, 999, [47, 31, 28, 95])
+    (True, 999, [999, 999, 999, 999])
     """
     check_alternative(alternative)
     y = check_values(y)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
 
 from qgis.core import (
     QgsProcessingAlgorithm,
@@ -26,6 +29,16 @@ CORRECTION_LABELS = ["FDR (Benjamini-Hochberg)", "Bonferroni", "keine"]
 ALTERNATIVES = ["two-sided", "greater", "less", "folded"]
 ALTERNATIVE_LABELS = ["zweiseitig", "einseitig (größer)", "einseitig (kleiner)",
                       "gefaltet (|z|)"]
+#: the last option where one algorithm runs several statistics (the HTML map): each
+#: statistic's own default (:data:`geosozial.core.local_stats.DEFAULT_ALTERNATIVE`)
+ALTERNATIVE_STANDARD = ("Standard der Statistik (zweiseitig; Join Counts und Quantil-LISA "
+                        "einseitig größer)")
+PERMUTATIONS_LABEL = "Permutationen"
+PERMUTATIONS_HELP = (
+    f"{PERMUTATIONS_LABEL}: auto (Standard) oder eine ganze Zahl (z. B. 999 oder 9.999). "
+    "auto: sequenzielle p-Werte (Besag & Clifford), je Gebiet so viele Ziehungen, wie die "
+    "Korrektur für multiples Testen braucht (höchstens so viele, dass jedes Gebiet sie "
+    "bestehen kann); globale Statistiken ziehen 999-mal")
 #: the DROP_MISSING parameter's label; the core's message on missing values names it
 #: where the command line names ``--dropna``
 DROP_MISSING_LABEL = "Gebiete ohne Wert auslassen"
@@ -85,13 +98,29 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
             "DISTANCE", "Entfernung in Metern (nur Entfernungsband)",
             type=NUMBER_DOUBLE, defaultValue=5000.0, minValue=0.0))
 
-    def add_inference(self, local: bool) -> None:
-        self.addParameter(QgsProcessingParameterNumber(
-            "PERMUTATIONS", "Permutationen", defaultValue=999, minValue=0, maxValue=99999))
+    def add_inference(self, local: bool, statistic: str | None = "moran") -> None:
+        """PERMUTATIONS (``auto`` or a whole number), SEED, ALTERNATIVE (default: the
+        statistic's, :data:`geosozial.core.local_stats.DEFAULT_ALTERNATIVE`; with
+        ``statistic=None`` a last option "Standard der Statistik"), and for local
+        statistics CORRECTION and ALPHA; DROP_MISSING."""
+        from geosozial.core.local_stats import DEFAULT_ALTERNATIVE
+
+        permutations = QgsProcessingParameterString(
+            "PERMUTATIONS", f"{PERMUTATIONS_LABEL} (auto oder Anzahl, z. B. 999)",
+            defaultValue="auto")
+        if hasattr(permutations, "setHelp"):  # QGIS 3.16+: the tooltip in the dialog
+            permutations.setHelp(PERMUTATIONS_HELP)
+        self.addParameter(permutations)
         self.addParameter(QgsProcessingParameterNumber(
             "SEED", "Zufallsstartwert (Seed)", defaultValue=12345, minValue=0))
+        if statistic is None:
+            options, default = [*ALTERNATIVE_LABELS, ALTERNATIVE_STANDARD], \
+                len(ALTERNATIVE_LABELS)
+        else:
+            options = ALTERNATIVE_LABELS
+            default = ALTERNATIVES.index(DEFAULT_ALTERNATIVE[statistic])
         self.addParameter(QgsProcessingParameterEnum(
-            "ALTERNATIVE", "Alternativhypothese", options=ALTERNATIVE_LABELS, defaultValue=0))
+            "ALTERNATIVE", "Alternativhypothese", options=options, defaultValue=default))
         if local:
             self.addParameter(QgsProcessingParameterEnum(
                 "CORRECTION", "Korrektur für multiples Testen", options=CORRECTION_LABELS,
@@ -150,13 +179,39 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
             return f"distance:{self.parameterAsDouble(parameters, 'DISTANCE', context):g}"
         return method
 
+    def permutations(self, parameters, context, source: str = ""):
+        """PERMUTATIONS as the core takes it: ``"auto"`` or a whole number.
+
+        Text is ``auto`` (any case; empty is the default, auto) or a whole number, German
+        thousands dots allowed (``9.999``); a number passed by a script (``999``) is taken
+        as it is. Anything else is refused naming PERMUTATIONS (the range is checked by
+        :func:`geosozial.core.analysis.check_inference` once the weights exist).
+        """
+        raw = parameters.get("PERMUTATIONS") if isinstance(parameters, dict) else None
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw == int(raw):
+            return int(raw)
+        from geosozial.core.analysis import parse_permutations
+
+        text = (self.parameterAsString(parameters, "PERMUTATIONS", context) or "").strip()
+        value = parse_permutations(text)
+        if value is None:
+            from geosozial.core.messages import GeosozialError
+
+            _define_messages()
+            raise GeosozialError("qgis.permutations", file=source, value=text)
+        return value
+
+    def alternative(self, parameters, context) -> str | None:
+        """ALTERNATIVE as the core's word; None for "Standard der Statistik"."""
+        index = self.parameterAsEnum(parameters, "ALTERNATIVE", context)
+        return ALTERNATIVES[index] if 0 <= index < len(ALTERNATIVES) else None
+
     def inference(self, parameters, context, local: bool, w=None, source: str = "") -> dict:
         """Permutations, seed, alternative (and correction, alpha), checked with the core's
         rule (:func:`geosozial.core.analysis.check_inference`) once the weights exist."""
-        out = {"permutations": self.parameterAsInt(parameters, "PERMUTATIONS", context),
+        out = {"permutations": self.permutations(parameters, context, source),
                "seed": self.parameterAsInt(parameters, "SEED", context),
-               "alternative": ALTERNATIVES[self.parameterAsEnum(parameters, "ALTERNATIVE",
-                                                                 context)]}
+               "alternative": self.alternative(parameters, context)}
         if local:
             out["correction"] = CORRECTIONS[self.parameterAsEnum(parameters, "CORRECTION",
                                                                   context)]
@@ -177,6 +232,114 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
         if source is None:
             raise QgsProcessingException("Eingabe-Layer fehlt oder kann nicht gelesen werden.")
         return source
+
+    def local_statistic(self, parameters, context, feedback, statistic: str, field: str, *,
+                        more=(), neighbour: str | None = None, base: str | None = None,
+                        quantiles: int | None = None, quantile: int | None = None,
+                        name_field: str | None = None) -> LocalRun:
+        """A local statistic on INPUT, step by step as the command line's
+        ``geosozial lisa`` / ``hotspots`` (:func:`geosozial.geo.analysis.local_analysis`):
+        options checked (:func:`geosozial.core.local_stats.check_options`, the LISA
+        variant), values read field by field (second field, further fields, then the
+        analysed one), at least 3 areas, 0/1 values for join counts, weights, inference,
+        one kernel call (:func:`geosozial.core.local_stats.run_local`) and the kernel's
+        warnings and the Empirical-Bayes hint as the core's notices in the log.
+        """
+        from geosozial.core.analysis import (
+            cases_above_base,
+            check_count,
+            check_second_field,
+            check_variant,
+        )
+        from geosozial.core.local_stats import (
+            base_hint,
+            check_binary,
+            check_options,
+            kind_of,
+            run_local,
+            warning_notices,
+        )
+
+        from .qgis_arrays import read_areas
+
+        source = self.source(parameters, context)
+        what = source.sourceName()
+        key = self.parameterAsString(parameters, "KEY_FIELD", context)
+        kind = kind_of(statistic)
+        more = [f for f in more if f != field]
+        check_options(statistic, what, neighbour_field=neighbour, base_field=base,
+                      fields=more, quantiles=quantiles, quantile=quantile)
+        second = check_variant("lisa" if statistic == "moran" else kind, neighbour, base,
+                               what)
+        self.permutations(parameters, context, what)  # refused before anything is read
+        drop = self.parameterAsBool(parameters, "DROP_MISSING", context)
+        areas = read_areas(source, key, ([second] if second else []) + more + [field],
+                           feedback, name_field=name_field, what=what, drop_missing=drop)
+        log_notices(feedback, areas.notices)
+        y = areas.values[field]
+        x = areas.values[second] if second else None
+        if neighbour:
+            check_second_field(x, neighbour, what)
+        check_count(len(y), field, what,
+                    dropped=drop and any(n.code == "ana.dropped" for n in areas.notices))
+        if statistic == "joincount":
+            check_binary(y, areas.keys, field, what)
+        if statistic == "quantile":
+            check_options(statistic, what, quantiles=quantiles, quantile=quantile, n=len(y))
+        spec = self.weights_spec(parameters, context)
+        w, _ = build_weights(areas, spec, what, key, feedback)
+        feedback.pushInfo(f"Nachbarschaft {w.describe('de')}.")
+        if feedback.isCanceled():
+            raise QgsProcessingException("abgebrochen")
+        feedback.setProgress(40)
+        kwargs = self.inference(parameters, context, local=True, w=w, source=what)
+        notices: list = []
+        if base and x is not None:
+            notices += cases_above_base(y, x, areas.keys, field, base, what)
+        with kernel_messages(what, field, areas.keys, base):
+            res = run_local(statistic, y, w, second=x, neighbour_field=neighbour,
+                            base_field=base, more=[areas.values[f] for f in more],
+                            fields=[field, *more], quantiles=quantiles, quantile=quantile,
+                            **kwargs)
+        notices += warning_notices(res, what, field, base_field=base)
+        if statistic in ("moran", "gi") and not base and not neighbour:
+            notices += base_hint(field, attribute_columns(areas), what)
+        log_notices(feedback, notices)
+        feedback.setProgress(70)
+        return LocalRun(what, field, areas, w, res, dict(res.method, field=field), kind,
+                        statistic, [*areas.notices, *notices])
+
+
+@dataclass
+class LocalRun:
+    """A local statistic's areas, weights, kernel result and method record (with the
+    field), its result kind (:func:`geosozial.core.local_stats.kind_of`) and notices."""
+
+    source: str
+    field: str
+    areas: Any
+    weights: Any
+    result: Any
+    method: dict
+    kind: str
+    statistic: str
+    notices: list = dc_field(default_factory=list)
+
+    @property
+    def multivariate(self) -> bool:
+        return len(self.method.get("fields") or ()) > 1
+
+
+def attribute_columns(areas) -> dict[str, list]:
+    """The attribute columns of the areas (plain values), as the geopandas door's frame
+    columns for :func:`geosozial.core.local_stats.base_hint`."""
+    from .qgis_arrays import plain_value
+
+    if not areas.features:
+        return {}
+    names = areas.features[0].fields().names()
+    return {name: [plain_value(f.attribute(i)) for f in areas.features]
+            for i, name in enumerate(names)}
 
 
 def build_weights(areas, spec: str, source: str, key_field: str, feedback=None):
@@ -202,8 +365,20 @@ def build_weights(areas, spec: str, source: str, key_field: str, feedback=None):
     return w, notices
 
 
+def _define_messages() -> None:
+    from geosozial.core.messages import define
+
+    define("qgis.permutations",
+           de=f"{{file}}: PERMUTATIONS ({PERMUTATIONS_LABEL}) {{value!r}} ist nicht möglich; "
+           "erlaubt sind auto (Standard: sequenziell so viele, wie die Korrektur braucht) "
+           "oder eine ganze Zahl, z. B. 999 oder 9.999.",
+           en="{file}: PERMUTATIONS {value!r} is not possible; allowed are auto (default: "
+           "sequentially as many as the correction needs) or a whole number, e.g. 999 or "
+           "9999.")
+
+
 @contextmanager
-def kernel_messages(source: str, field: str, keys):
+def kernel_messages(source: str, field: str, keys, base_field: str | None = None):
     """Kernel errors inside the block as the core's message naming file, field and keys
     (:func:`geosozial.core.analysis.kernel_error`), the command line's text."""
     from geosozial.core.analysis import kernel_error
@@ -212,7 +387,7 @@ def kernel_messages(source: str, field: str, keys):
     try:
         yield
     except KernelError as exc:
-        raise kernel_error(exc, source, field, keys) from exc
+        raise kernel_error(exc, source, field, keys, base_field) from exc
 
 
 def log_notices(feedback, notices) -> None:

@@ -30,13 +30,19 @@ from qgis.core import (
     QgsSpatialIndex,
 )
 
-from .alg_base import GeosozialAlgorithm, build_weights, kernel_messages, log_notices
+from .alg_base import GeosozialAlgorithm, log_notices
+from .alg_stats import add_quantile_parameters, quantile_options
 from .compat import FIELD_NUMERIC, SKIP_VALIDITY_CHECKS
 from .qgis_arrays import field_text, polygons, read_areas
 
-KINDS = ["choropleth", "lisa", "gi"]
+KINDS = ["choropleth", "lisa", "gi", "geary", "quantile", "joincount"]
 KIND_LABELS = ["Klassen (Choroplethen)", "Lokale Cluster (LISA) mit Signifikanz",
-               "Hot Spots (Gi*) mit Signifikanz"]
+               "Hot Spots (Gi*) mit Signifikanz",
+               "Lokales Geary mit Signifikanz (mehrere Zahlenfelder: multivariat)",
+               "Quantil-LISA mit Signifikanz", "Lokale Join Counts (0/1-Feld) mit Signifikanz"]
+#: map kind -> local statistic (:data:`geosozial.core.local_stats.STATISTICS`)
+STATISTIC_OF = {"lisa": "moran", "gi": "gi", "geary": "geary", "quantile": "quantile",
+                "joincount": "joincount"}
 BASEMAPS = [False, "grau", "farbe"]
 BASEMAP_LABELS = ["keine (Standard: die Karte lädt nichts aus dem Netz)",
                   "basemap.de grau", "basemap.de farbig"]
@@ -50,8 +56,11 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
     """geosozial:htmlmap."""
 
     HELP = ("Schreibt eine eigenständige HTML-Karte (eine Datei, lädt nichts aus dem Netz): "
-            "Klassenkarte eines oder mehrerer Zahlenfelder (mit Umschalter), LISA-Clusterkarte "
-            "oder Hot-Spot-Karte (Gi*) mit Signifikanzkarte. Legende mit Klassenzahlen, "
+            "Klassenkarte eines oder mehrerer Zahlenfelder (mit Umschalter), oder die Karte "
+            "einer lokalen Statistik wie 'geosozial lisa/hotspots --html': LISA-Cluster, Hot "
+            "Spots (Gi*), lokales Geary (mit mehreren Zahlenfeldern multivariat), Quantil-LISA "
+            "oder lokale Join Counts, jeweils mit Signifikanzkarte (korrigierte p-Werte: "
+            "q bei FDR, p·n bei Bonferroni) und den Werten. Legende mit Klassenzahlen, "
             "Tooltip mit deutschen Zahlen, Datentabelle und Methodenhinweis. Die Geometrie "
             "wird topologieerhaltend vereinfacht, bis die Datei das Größenbudget einhält.")
 
@@ -86,7 +95,8 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
             "BASEMAP", "Hintergrundkarte (lädt Kacheln von basemap.de, BKG)",
             options=BASEMAP_LABELS, defaultValue=0))
         self.add_weights()
-        self.add_inference(local=True)
+        add_quantile_parameters(self)
+        self.add_inference(local=True, statistic=None)
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_BYTES", "Größenbudget in Bytes (0 = automatisch)", defaultValue=0,
             minValue=0))
@@ -105,20 +115,31 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
             raise QgsProcessingException("Bitte mindestens ein Zahlenfeld wählen.")
         name_field = self.parameterAsString(parameters, "NAME_FIELD", context) or None
         kind = KINDS[self.parameterAsEnum(parameters, "KIND", context)]
-        drop = self.parameterAsBool(parameters, "DROP_MISSING", context)
-        areas = read_areas(source, key, fields if kind == "choropleth" else fields[:1],
-                           feedback, name_field=name_field, what=source.sourceName(),
-                           drop_missing=drop, keep_missing=kind == "choropleth")
-        log_notices(feedback, areas.notices)
+        scheme = SCHEMES[self.parameterAsEnum(parameters, "SCHEME", context)]
+        k = self.parameterAsInt(parameters, "CLASSES", context)
         if kind == "choropleth":
-            scheme = SCHEMES[self.parameterAsEnum(parameters, "SCHEME", context)]
-            k = self.parameterAsInt(parameters, "CLASSES", context)
+            areas = read_areas(source, key, fields, feedback, name_field=name_field,
+                               what=source.sourceName(), keep_missing=True)
+            log_notices(feedback, areas.notices)
             layers = [_choropleth(f, areas.values[f], scheme, k) for f in fields]
-            note = ""
+            note, heading = "", ", ".join(fields)
         else:
-            layers, note = self._analysis_layers(parameters, context, feedback, areas, key,
-                                                 fields[0], kind, source.sourceName())
-        title = self.parameterAsString(parameters, "TITLE", context) or ", ".join(fields)
+            statistic = STATISTIC_OF[kind]
+            options: dict = {}
+            if statistic == "geary":
+                options["more"] = fields[1:]
+            elif len(fields) > 1:
+                feedback.pushInfo(f"Nur {fields[0]} wird untersucht; weitere Zahlenfelder "
+                                  "gelten nur für das lokale Geary (multivariat): "
+                                  + ", ".join(fields[1:]))
+            if statistic == "quantile":
+                options.update(quantile_options(self, parameters, context))
+            run = self.local_statistic(parameters, context, feedback, statistic, fields[0],
+                                       name_field=name_field, **options)
+            areas = run.areas
+            layers, note, heading = analysis_layers(run, scheme, k)
+            feedback.pushInfo("Methode: " + note)
+        title = self.parameterAsString(parameters, "TITLE", context) or heading
         from geosozial.maps.notes import map_date
 
         attribution = self.parameterAsString(parameters, "ATTRIBUTION", context) or \
@@ -152,43 +173,32 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
                                  False)
         return {"OUTPUT": path, "SIZE": size, "TOLERANCE": tolerance}
 
-    def _analysis_layers(self, parameters, context, feedback, areas, key, field, kind,
-                         source):
-        from geosozial.kernel.local import local_g, local_moran
-        from geosozial.maps.layers import (
-            gi_layer,
-            lisa_layer,
-            significance_flags,
-            significance_layer,
-        )
-        from geosozial.maps.notes import method_line, method_note
 
-        w, _ = build_weights(areas, self.weights_spec(parameters, context), source, key,
-                             feedback)
-        kwargs = self.inference(parameters, context, local=True, w=w, source=str(source))
-        y = areas.values[field]
-        common = {"values": y.tolist(), "value_label": field, "lang": "de"}
-        with kernel_messages(source, field, areas.keys):
-            res = local_moran(y, w, **kwargs) if kind == "lisa" else local_g(y, w, **kwargs)
-        if kind == "lisa":
-            clusters = res.clusters.astype(str).tolist()
-            main = lisa_layer(clusters, id="lisa", label=f"{field}: lokale Cluster (LISA)",
-                              lisa_i=res.values.tolist(), lisa_z=res.z.tolist(),
-                              lisa_p=res.p.tolist(), **common)
-            significant, isolated = significance_flags("lisa", clusters)
-        else:
-            main = gi_layer(res.bins.tolist(), id="gi", label=f"{field}: Hot Spots (Gi*)",
-                            gi_z=res.z.tolist(), gi_p=res.p.tolist(), **common)
-            significant, isolated = significance_flags("gi", res.bins.tolist(),
-                                                       res.islands.tolist())
-        method = dict(res.method, field=field)
-        note = method_line(method)
-        main.note = method_note(method)
-        sig = significance_layer(res.p.tolist(), significant, id="signifikanz",
-                                 label=f"{field}: Signifikanz", isolated=isolated,
-                                 note=main.note)
-        feedback.pushInfo("Methode: " + note)
-        return [main, sig, _choropleth(field, y, "quantiles", 5)], note
+def analysis_layers(run, scheme: str = "quantiles", k: int = 5):
+    """The layers of a local statistic's map, as the command line's: the class and
+    significance layers from :func:`geosozial.maps.analysis.analysis_layers` (the one
+    rule: q beside the class, significance from the corrected p), labelled from the
+    indicator catalogue, and the values; the method line and the title."""
+    import numpy as np
+
+    from geosozial.core.results import column_names, result_columns
+    from geosozial.maps.analysis import analysis_layers as layers_of
+    from geosozial.maps.analysis import field_label
+    from geosozial.maps.notes import method_line
+
+    method, kind, field = run.method, run.kind, run.field
+    label, unit = field_label(field)
+    columns = result_columns(kind, run.result)
+    values = run.areas.values[field]
+    islands = None
+    if kind == "gi":
+        islands = np.zeros(len(values), dtype=bool)
+        islands[np.asarray(run.weights.islands, dtype=np.int64)] = True
+        islands = islands.tolist()
+    main, sig, heading = layers_of(kind, {c: columns[c] for c in column_names(kind)},
+                                   method, label=label, unit=unit, values=values,
+                                   islands=islands)
+    return [main, sig, _choropleth(field, values, scheme, k)], method_line(method), heading
 
 
 def geobasis_attribution(source) -> str:
@@ -210,10 +220,12 @@ def geobasis_attribution(source) -> str:
 
 
 def _choropleth(field: str, values: np.ndarray, scheme: str, k: int):
+    from geosozial.maps.analysis import field_label
     from geosozial.maps.layers import choropleth_layer
 
+    label, unit = field_label(field)
     return choropleth_layer([None if v != v else float(v) for v in values], id=field,
-                            label=field, scheme=scheme, k=k)
+                            label=label, unit=unit, scheme=scheme, k=k)
 
 
 def fit_geojson(areas, budget: int, feedback=None, groups=None

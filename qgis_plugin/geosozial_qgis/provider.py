@@ -8,7 +8,8 @@ from . import add_bundled_packages
 
 
 class GeosozialProvider(QgsProcessingProvider):
-    """Sozialraumanalyse: join, aggregate, weights, Moran, LISA, hot spots, HTML map."""
+    """Sozialraumanalyse: join, aggregate, weights, Moran, LISA, hot spots, local Geary,
+    quantile LISA, local join counts, HTML map."""
 
     def id(self) -> str:
         return "geosozial"
@@ -23,9 +24,18 @@ class GeosozialProvider(QgsProcessingProvider):
         add_bundled_packages()
         from .alg_join import AggregateAlgorithm, JoinAlgorithm
         from .alg_map import HtmlMapAlgorithm
-        from .alg_stats import HotspotsAlgorithm, LisaAlgorithm, MoranAlgorithm, WeightsAlgorithm
+        from .alg_stats import (
+            HotspotsAlgorithm,
+            JoinCountAlgorithm,
+            LisaAlgorithm,
+            LocalGearyAlgorithm,
+            MoranAlgorithm,
+            QuantileLisaAlgorithm,
+            WeightsAlgorithm,
+        )
 
         for algorithm in (JoinAlgorithm(), AggregateAlgorithm(), WeightsAlgorithm(),
                           MoranAlgorithm(), LisaAlgorithm(), HotspotsAlgorithm(),
-                          HtmlMapAlgorithm()):
+                          LocalGearyAlgorithm(), QuantileLisaAlgorithm(),
+                          JoinCountAlgorithm(), HtmlMapAlgorithm()):
             self.addAlgorithm(algorithm)

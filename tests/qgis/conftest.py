@@ -53,3 +53,22 @@ def run(qgis_app):
         return processing.run(alg, params, context=context, feedback=QgsProcessingFeedback())
 
     return _run
+
+
+def log_feedback():
+    """A Processing feedback that keeps the lines of the log (``.lines``; warnings, which
+    go to ``reportError``, as well)."""
+    from qgis.core import QgsProcessingFeedback
+
+    class Log(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def pushInfo(self, info):
+            self.lines.append(info)
+
+        def reportError(self, error, fatalError=False):
+            self.lines.append(error)
+
+    return Log()

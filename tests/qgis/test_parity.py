@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import EXPECTED
+from conftest import EXPECTED, log_feedback
 
 #: area fields the command line adds to its GeoPackages (its frames carry them)
 CLI_ONLY = ("fid", "key", "name")
@@ -330,3 +330,119 @@ def test_text_report_and_json_report(run, tmp_path):
     assert written.strip() == result["REPORT_TEXT"].strip()
     assert "Geometrien ohne Daten: 2" in written and "14522999 Nirgendwo" in written
     assert not list(tmp_path.glob("*.tmp-*"))  # written atomically
+
+
+# --- local statistics: LISA, Gi*, local Geary, quantile LISA, join counts ------------------
+
+
+def _run_logged(alg: str, params: dict):
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProject
+
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    log = log_feedback()
+    return processing.run(alg, params, context=context, feedback=log), log.lines
+
+
+def _kind(alg: str) -> str:
+    return {"geosozial:lisa": "lisa", "geosozial:hotspots": "gi",
+            "geosozial:localgeary": "geary"}.get(alg, "joincount")
+
+
+@pytest.mark.parametrize("case", _cases("local"))
+def test_local_statistics_equal_the_command_line(qgis_app, tmp_path, case):
+    """Values, p, q and classes cell by cell, the class counts and the method line as the
+    command line prints them, and its warnings (e.g. an unreachable correction with 999
+    fixed permutations) in the log."""
+    assert case is not None, "expected/parity.json fehlt (tests/test_qgis_plugin.py)"
+    from geosozial.core.results import RESULT_COLUMNS, ROLES
+
+    out = str(tmp_path / "local.gpkg")
+    result, lines = _run_logged(case["alg"], {**case["params"], "OUTPUT": out})
+    kind = _kind(case["alg"])
+    ours_layer, theirs_layer = _layer(out), _layer(case["output"])
+    names = [name for name, _ in RESULT_COLUMNS[kind]]
+    # all result columns of the kind, appended at the end, as the command line has them
+    assert [f.name() for f in ours_layer.fields()][-len(names):] == names
+    assert [c for c in _columns(theirs_layer) if c in names] == names
+    theirs, ours = _rows(theirs_layer, "AGS"), _rows(ours_layer, "AGS")
+    assert sorted(ours) == sorted(theirs) and len(ours) >= 50
+    _, p_col, q_col, _ = ROLES[kind]
+    for key in theirs:
+        for name, typ in RESULT_COLUMNS[kind]:
+            a, b = ours[key][name], theirs[key][name]
+            if typ == "real" and name not in (p_col, q_col) and b is not None:
+                assert a == pytest.approx(b, rel=1e-12, abs=1e-12), (key, name, a, b)
+            else:  # p and q are permutation counts, classes are words: identical
+                assert a == b, (key, name, a, b)
+    # the case tests something: areas with a p that varies (join counts test the ones only)
+    tested = 8 if kind == "joincount" else 25
+    assert sum(theirs[k][p_col] is not None for k in theirs) >= tested
+    assert sum(theirs[k][q_col] is not None for k in theirs) >= tested
+    assert len({theirs[k][p_col] for k in theirs}) >= 3
+    assert result["METHOD"] == case["method"]
+    assert result["CLASSES"] == case["classes"] and f"Klassen: {case['classes']}" in lines
+    assert f"Methode: {case['method']}" in lines
+    for warning in case["warnings"]:
+        assert warning in lines, (warning, lines)
+    if "--permutations" not in case["cli"]:
+        assert "sequenziell, h = 20, höchstens " in case["method"]
+    else:
+        fixed = case["cli"][case["cli"].index("--permutations") + 1]
+        assert f", {fixed} Permutationen, Seed 12345" in f", {case['method']}"
+
+
+def _map_data(path: str) -> tuple[dict, str]:
+    import re
+
+    page = Path(path).read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="gs-data">(.*?)</script>', page, re.S).group(1))
+    method = re.search(r"<p>Methode: (.*?)</p>", page, re.S).group(1)
+    return data, method
+
+
+def _by_key(layer: dict, keys: list[str]) -> dict:
+    """A map layer with its per-area arrays keyed by area key (the order of the areas is
+    the door's)."""
+    n = len(keys)
+    out = {}
+    for name, value in layer.items():
+        if name == "columns":
+            out[name] = [{**c, "values": dict(zip(keys, c["values"], strict=True))}
+                         for c in value]
+        elif isinstance(value, list) and len(value) == n and name != "classes":
+            out[name] = dict(zip(keys, value, strict=True))
+        else:
+            out[name] = value
+    return out
+
+
+def _html_cases() -> list:
+    return [c for c in _cases("local") if c.values[0] is None or "html" in c.values[0]]
+
+
+@pytest.mark.parametrize("case", _html_cases())
+def test_htmlmap_of_a_local_statistic_equals_the_command_line(run, tmp_path, case):
+    """``geosozial lisa/hotspots --html`` and geosozial:htmlmap: the same class layer
+    (classes, counts, colours, per-area classes, values and result columns with q) and
+    the same significance layer (the corrected p at the same levels), the same method."""
+    assert case is not None, "expected/parity.json fehlt (tests/test_qgis_plugin.py)"
+    out = str(tmp_path / "karte.html")
+    run("geosozial:htmlmap", {**case["html"]["params"], "OUTPUT": out})
+    ours, our_method = _map_data(out)
+    theirs, their_method = _map_data(case["html"]["output"])
+    assert our_method == their_method == case["method"]
+    assert sorted(ours["keys"]) == sorted(theirs["keys"])
+    for i in (0, 1):  # the statistic's layer and the significance layer
+        a = _by_key(ours["layers"][i], ours["keys"])
+        b = _by_key(theirs["layers"][i], theirs["keys"])
+        assert a == b, (i, {k: (a[k], b.get(k)) for k in a if a[k] != b.get(k)})
+    significance = ours["layers"][1]
+    symbol = "p·n" if "Bonferroni" in case["method"] else "q"
+    assert significance["classes"][0]["label"] == f"{symbol} ≤ 0,001"
+    levels = [c["label"] for c in significance["classes"] if "≤" in c["label"]]
+    wide = "gi" in case["id"] or "--alpha" in case["cli"]
+    assert levels[-1] == (f"{symbol} ≤ 0,1" if wide else f"{symbol} ≤ 0,05")
+    columns = [c["name"] for c in ours["layers"][0]["columns"]]
+    assert any(c.endswith("_q") for c in columns), columns

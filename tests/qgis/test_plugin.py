@@ -9,11 +9,12 @@ import re
 import sqlite3
 
 import pytest
-from conftest import DEMO, EXPECTED, SHARED
+from conftest import DEMO, EXPECTED, SHARED, log_feedback
 
 DEMO_LAYER = f"{DEMO / 'gemeinden.gpkg'}|layername=gemeinden"
 MITTELSACHSEN = str(EXPECTED / "mittelsachsen.gpkg")
-IDS = ["join", "aggregate", "weights", "moran", "lisa", "hotspots", "htmlmap"]
+IDS = ["join", "aggregate", "weights", "moran", "lisa", "hotspots", "localgeary",
+       "quantilelisa", "joincount", "htmlmap"]
 STANDARD_PARAMETERS = {"source", "field", "enum", "number", "sink", "fileDestination",
                        "string", "boolean", "file"}
 
@@ -35,25 +36,6 @@ def features(path: str) -> list:
 
 def by_key(path: str, key: str = "AGS") -> dict:
     return {str(f[key]): f for f in features(path)}
-
-
-def log_feedback():
-    """A Processing feedback that keeps the lines of the log (``.lines``; warnings, which
-    go to ``reportError``, as well)."""
-    from qgis.core import QgsProcessingFeedback
-
-    class Log(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.lines = []
-
-        def pushInfo(self, info):
-            self.lines.append(info)
-
-        def reportError(self, error, fatalError=False):
-            self.lines.append(error)
-
-    return Log()
 
 
 def core_text(code: str, **params) -> str:
@@ -156,15 +138,18 @@ def test_missing_scipy_says_what_to_install(qgis_app, monkeypatch):
 @pytest.mark.parametrize("dataset", ["demo", "mittelsachsen"])
 @pytest.mark.parametrize("kind", ["lisa", "hotspots"])
 def test_local_statistics_equal_the_command_line(run, tmp_path, dataset, kind):
+    """The defaults of both doors (PERMUTATIONS auto, sequential p-values) agree."""
     source = DEMO_LAYER if dataset == "demo" else MITTELSACHSEN
     field = "EWZ" if dataset == "demo" else "flaeche_km2"
     out = str(tmp_path / f"{kind}.gpkg")
-    run(f"geosozial:{kind}", {"INPUT": source, "KEY_FIELD": "AGS", "FIELD": field,
-                              "SEED": 12345, "PERMUTATIONS": 999, "OUTPUT": out})
+    result = run(f"geosozial:{kind}", {"INPUT": source, "KEY_FIELD": "AGS", "FIELD": field,
+                                       "SEED": 12345, "OUTPUT": out})
+    assert result["METHOD"].startswith("sequenziell, h = 20, höchstens ")
     ours = by_key(out)
     expected = by_key(str(EXPECTED / f"{dataset}_{kind}.gpkg"), "AGS")
     assert sorted(ours) == sorted(expected)
-    columns = ("lisa_I", "lisa_z", "lisa_p") if kind == "lisa" else ("gi_z", "gi_p")
+    columns = ("lisa_I", "lisa_z", "lisa_p", "lisa_q") if kind == "lisa" else \
+        ("gi_z", "gi_p", "gi_q")
     label = "lisa_cluster" if kind == "lisa" else "gi_bin"
     for key, feature in ours.items():
         for column in columns:
@@ -175,8 +160,9 @@ def test_local_statistics_equal_the_command_line(run, tmp_path, dataset, kind):
                 assert a == pytest.approx(b, rel=1e-9, abs=1e-12), (key, column)
         assert feature[label] == expected[key][label], key
     # p-values are permutation counts: identical, not just close
-    assert [ours[k][columns[-1]] for k in sorted(ours)] == \
-        [expected[k][columns[-1]] for k in sorted(ours)]
+    for column in columns[-2:]:
+        assert [ours[k][column] for k in sorted(ours)] == \
+            [expected[k][column] for k in sorted(ours)]
 
 
 def test_lisa_output_is_styled_with_design_colours(run, tmp_path):
@@ -297,11 +283,12 @@ def test_vg5000_subset_in_qgis_gives_the_53_municipalities(run, tmp_path):
 # --- HTML map ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", [0, 1, 2])
+@pytest.mark.parametrize("kind", [0, 1, 2, 3, 4, 5])
 def test_htmlmap_is_self_contained_complete_and_small(run, tmp_path, kind):
     out = tmp_path / "karte.html"
     result = run("geosozial:htmlmap", {"INPUT": MITTELSACHSEN, "KEY_FIELD": "AGS",
-                                       "NAME_FIELD": "GEN", "FIELD": ["flaeche_km2"],
+                                       "NAME_FIELD": "GEN",
+                                       "FIELD": ["nord" if kind == 5 else "flaeche_km2"],
                                        "KIND": kind, "TITLE": "Mittelsachsen",
                                        "OUTPUT": str(out)})
     page = out.read_text(encoding="utf-8")
@@ -320,8 +307,12 @@ def test_htmlmap_is_self_contained_complete_and_small(run, tmp_path, kind):
     assert "Döbeln" in data["names"]
     assert data["attribution"].startswith("© GeoBasis-DE / BKG (20")  # year from WSK
     assert re.search(r"Stand: \d\d\.\d\d\.20\d\d", page)
-    expected_kind = ["choropleth", "lisa", "gi"][kind]
+    expected_kind = ["choropleth", "lisa", "gi", "geary", "joincount", "joincount"][kind]
     assert data["layers"][0]["kind"] == expected_kind
+    if kind:  # a local statistic: its layer, the significance of the corrected p, values
+        assert [layer["kind"] for layer in data["layers"]] == [expected_kind, "significance",
+                                                               "choropleth"]
+        assert data["layers"][1]["classes"][0]["label"] == "q ≤ 0,001"
 
 
 @pytest.mark.parametrize("region", ["mittelsachsen", "bayern"])
@@ -703,3 +694,189 @@ def test_weights_checks_and_reprojection_are_core_notices(qgis_app, run, tmp_pat
                                "WEIGHTS": 3, "DISTANCE": 1, "OUTPUT": str(tmp_path / "l.gpkg")})
     assert str(info.value) == core_text("ana.no_neighbours", file="gemeinden",
                                         weights="distance:1")
+
+
+# --- permutations auto, the new local statistics, their styles and logs -------------------
+
+LOCAL = ["lisa", "hotspots", "localgeary", "quantilelisa", "joincount"]
+
+
+def test_permutations_parameter_is_auto_or_a_number(qgis_app):
+    from qgis.core import QgsApplication
+
+    provider = QgsApplication.processingRegistry().providerById("geosozial")
+    for alg in [*LOCAL, "moran", "htmlmap"]:
+        param = provider.algorithm(alg).parameterDefinition("PERMUTATIONS")
+        assert param.type() == "string" and param.defaultValue() == "auto", alg
+        assert "sequenzielle p-Werte" in param.help() and "999" in param.help(), alg
+
+
+@pytest.mark.parametrize("alg", [*LOCAL, "moran", "htmlmap"])
+def test_permutations_text_that_is_no_number_is_refused_naming_the_parameter(run, tmp_path,
+                                                                             alg):
+    from qgis.core import QgsProcessingException
+
+    params = {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "FIELD": "EWZ",
+              "PERMUTATIONS": "abc", "OUTPUT": str(tmp_path / "x.gpkg")}
+    if alg == "htmlmap":
+        params.update(FIELD=["EWZ"], KIND=1, OUTPUT=str(tmp_path / "x.html"))
+    with pytest.raises(QgsProcessingException) as info:
+        run(f"geosozial:{alg}", params)
+    assert str(info.value) == (
+        "gemeinden: PERMUTATIONS (Permutationen) 'abc' ist nicht möglich; erlaubt sind auto "
+        "(Standard: sequenziell so viele, wie die Korrektur braucht) oder eine ganze Zahl, "
+        "z. B. 999 oder 9.999.")
+    assert not (tmp_path / "x.gpkg").exists() and not (tmp_path / "x.html").exists()
+
+
+def test_permutations_out_of_range_get_the_core_message(run, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException) as info:
+        run("geosozial:lisa", {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "FIELD": "EWZ",
+                               "PERMUTATIONS": "-5", "OUTPUT": str(tmp_path / "x.gpkg")})
+    # check_inference, as ``geosozial lisa --permutations -5``
+    assert str(info.value).startswith("gemeinden: --permutations -5 ist nicht möglich; "
+                                      "erlaubt sind auto")
+
+
+def test_permutations_as_text_number_and_thousands_agree(run, tmp_path):
+    common = {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "FIELD": "EWZ", "SEED": 3}
+    results = {}
+    for given in (499, "499", " 499 ", 499.0):
+        out = str(tmp_path / f"l{len(results)}.gpkg")
+        result = run("geosozial:lisa", {**common, "PERMUTATIONS": given, "OUTPUT": out})
+        assert result["METHOD"].startswith("499 Permutationen, Seed 3"), given
+        results[repr(given)] = [f["lisa_p"] for f in features(out)]
+    assert len({tuple(v) for v in results.values()}) == 1
+    thousands = run("geosozial:hotspots", {**common, "PERMUTATIONS": "1.999",
+                                           "OUTPUT": str(tmp_path / "g.gpkg")})
+    assert thousands["METHOD"].startswith("1.999 Permutationen, Seed 3")
+    auto = run("geosozial:hotspots", {**common, "PERMUTATIONS": "AUTO",
+                                      "OUTPUT": str(tmp_path / "a.gpkg")})
+    assert auto["METHOD"].startswith("sequenziell, h = 20, höchstens ")
+    moran = run("geosozial:moran", {**common, "PERMUTATIONS": "auto"})
+    assert json.loads(moran["JSON"])["statistics"][0]["permutations"] == 999
+
+
+@pytest.mark.parametrize("alg", LOCAL)
+def test_the_log_names_classes_in_words_not_codes(qgis_app, tmp_path, alg):
+    import processing
+    from qgis.core import QgsProcessingContext
+
+    field = "nord" if alg == "joincount" else "flaeche_km2"
+    log = log_feedback()
+    result = processing.run(f"geosozial:{alg}", {
+        "INPUT": MITTELSACHSEN, "KEY_FIELD": "AGS", "FIELD": field,
+        "OUTPUT": str(tmp_path / "x.gpkg")}, context=QgsProcessingContext(), feedback=log)
+    line = next(line for line in log.lines if line.startswith("Klassen: "))
+    assert line == f"Klassen: {result['CLASSES']}"
+    assert "nicht signifikant: " in line
+    codes = r"(^|[ ,])(ns|HH|LL|HL|LH|cluster|High-High|Low-Low|Negative|-?[0-3]): "
+    assert not re.search(codes, line.removeprefix("Klassen: ")), line
+    counts = [int(n) for n in re.findall(r": (\d+)", line)]
+    assert sum(counts) == 53
+
+
+def test_local_geary_is_styled_in_geoda_colours_uni_and_multivariate(run, tmp_path):
+    from qgis.core import QgsVectorLayer
+
+    uni, multi = str(tmp_path / "uni.gpkg"), str(tmp_path / "multi.gpkg")
+    common = {"INPUT": MITTELSACHSEN, "KEY_FIELD": "AGS", "FIELD": "flaeche_km2"}
+    run("geosozial:localgeary", {**common, "OUTPUT": uni})
+    result = run("geosozial:localgeary", {**common, "FIELDS": ["umfang_km", "ew"],
+                                          "OUTPUT": multi})
+    assert result["METHOD"].startswith("multivariat über flaeche_km2, umfang_km, ew, ")
+    layer = QgsVectorLayer(uni, "uni", "ogr")
+    renderer = layer.renderer()
+    assert renderer.classAttribute() == "geary_cluster"
+    styles = {c.value(): (c.symbol().color().name(), c.label()) for c in renderer.categories()}
+    assert styles["High-High"] == ("#b2182b", "Hoch-Hoch")
+    assert styles["Negative"] == ("#67adc7", "negativ (unähnliche Nachbarn)")
+    assert styles["ns"] == ("#eeeeee", "nicht signifikant") and "Positive" not in styles
+    layer = QgsVectorLayer(multi, "multi", "ogr")
+    styles = {c.value(): c.symbol().color().name() for c in layer.renderer().categories()}
+    assert styles == {"Positive": "#336ea1", "Negative": "#67adc7", "ns": "#eeeeee",
+                      "isolated": "#999999"}
+    assert {f["geary_cluster"] for f in features(multi)} <= set(styles)
+
+
+@pytest.mark.parametrize("alg", ["quantilelisa", "joincount"])
+def test_join_counts_default_to_greater_and_are_styled_green(run, tmp_path, alg):
+    from qgis.core import QgsApplication, QgsVectorLayer
+
+    definition = QgsApplication.processingRegistry().algorithmById(
+        f"geosozial:{alg}").parameterDefinition("ALTERNATIVE")
+    assert definition.options()[definition.defaultValue()] == "einseitig (größer)"
+    out = str(tmp_path / "jc.gpkg")
+    result = run(f"geosozial:{alg}", {"INPUT": MITTELSACHSEN, "KEY_FIELD": "AGS",
+                                      "FIELD": "nord" if alg == "joincount" else
+                                      "nord_km",
+                                      "OUTPUT": out})
+    assert result["METHOD"].endswith(", einseitig (größer)")
+    if alg == "quantilelisa":  # Q defaults to K: the highest of 5 classes
+        assert result["METHOD"].startswith("Quantil 5 von 5, ")
+    layer = QgsVectorLayer(out, "jc", "ogr")  # keep the layer: it owns the renderer
+    renderer = layer.renderer()
+    assert renderer.classAttribute() == "jc_cluster"
+    styles = {c.value(): (c.symbol().color().name(), c.label()) for c in renderer.categories()}
+    assert styles["cluster"] == ("#348124", "Cluster (Häufung)")
+    rows = features(out)
+    assert {f["jc_cluster"] for f in rows} >= {"cluster", "ns"}
+    assert all(null(f["jc_q"]) == null(f["jc_p"]) for f in rows)
+
+
+def test_lisa_keeps_two_sided_and_hotspots_write_q(run, tmp_path):
+    from qgis.core import QgsApplication
+
+    registry = QgsApplication.processingRegistry()
+    for alg in ("lisa", "hotspots", "localgeary", "moran"):
+        definition = registry.algorithmById(f"geosozial:{alg}").parameterDefinition(
+            "ALTERNATIVE")
+        assert definition.options()[definition.defaultValue()] == "zweiseitig", alg
+    out = str(tmp_path / "gi.gpkg")
+    run("geosozial:hotspots", {"INPUT": MITTELSACHSEN, "KEY_FIELD": "AGS",
+                               "FIELD": "flaeche_km2", "OUTPUT": out})
+    rows = features(out)
+    # q >= p (Benjamini-Hochberg never lowers a p) and some q differ from p
+    assert all(f["gi_q"] >= f["gi_p"] - 1e-15 for f in rows)
+    assert any(f["gi_q"] > f["gi_p"] for f in rows)
+
+
+def test_join_counts_need_a_0_1_field(run, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException) as info:
+        run("geosozial:joincount", {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "FIELD": "EWZ",
+                                    "OUTPUT": str(tmp_path / "j.gpkg")})
+    keys = sorted(by_key(DEMO_LAYER))
+    assert str(info.value).startswith("gemeinden: Feld EWZ muss für Join Counts 0 oder 1 "
+                                      f"sein; nicht bei {keys[0]}, ")
+
+
+def test_quantile_lisa_checks_k_and_q_with_the_core_message(run, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException) as info:
+        run("geosozial:quantilelisa", {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS",
+                                       "FIELD": "EWZ", "QUANTILES": 4, "QUANTILE": 6,
+                                       "OUTPUT": str(tmp_path / "q.gpkg")})
+    assert str(info.value) == core_text("ana.quantiles", file="gemeinden", k=4, q=6, max_k=9)
+
+
+def test_few_areas_warn_in_the_log(qgis_app, tmp_path, run):
+    """Fewer than 30 areas: the kernel's warning as the core's notice."""
+    import processing
+    from qgis.core import QgsProcessingContext
+
+    small = str(tmp_path / "klein.gpkg")
+    run("native:extractbyexpression", {"INPUT": MITTELSACHSEN,
+                                       "EXPRESSION": "\"AGS\" < '14522300'", "OUTPUT": small})
+    n = len(features(small))
+    assert 3 <= n < 30
+    log = log_feedback()
+    processing.run("geosozial:localgeary", {"INPUT": small, "KEY_FIELD": "AGS",
+                                            "FIELD": "flaeche_km2", "WEIGHTS": 2, "K": 3,
+                                            "OUTPUT": str(tmp_path / "g.gpkg")},
+                   context=QgsProcessingContext(), feedback=log)
+    assert notice_line("ana.few_areas", "warning", file="klein", n=n, minimum=30) in log.lines

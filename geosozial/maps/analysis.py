@@ -1,0 +1,158 @@
+"""The layers of a local statistic's map, from result columns: one rule for every door.
+
+The command line (:func:`geosozial.geo.maps.analysis_map`) and the QGIS plugin build
+the map of a LISA, Gi*, local Geary, quantile LISA or join-count run here: the class
+layer (clusters, hot spots or GeoDa classes, with the q-value beside the class), the
+significance layer of the p that the correction compares with alpha
+(:func:`geosozial.core.results.adjusted_p`; classes 0,001 / 0,01 / 0,05, and 0,1 for
+the Gi* 90 % bins or an alpha above 0,05) and the title. No geopandas: plain lists.
+
+Example:
+    >>> cols = {"lisa_I": [0.5, 0.1], "lisa_z": [2.0, 0.3], "lisa_p": [0.001, 0.4],
+    ...         "lisa_q": [0.002, 0.4], "lisa_cluster": ["HH", "ns"]}
+    >>> main, sig, title = analysis_layers("lisa", cols, {"correction": "fdr"},
+    ...                                    label="Quote", values=[9.0, 3.0])
+    >>> main.kind, [c.label for c in sig.classes][:1], title
+    ('lisa', ['q ≤ 0,001'], 'Lokale Cluster: Quote')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from geosozial.core.results import RESULT_COLUMNS, ROLES, adjusted_p
+from geosozial.maps.html import MapLayer
+from geosozial.maps.layers import (
+    class_layer,
+    gi_layer,
+    lisa_layer,
+    significance_flags,
+    significance_layer,
+)
+from geosozial.maps.notes import method_note
+
+#: the words of analysis maps: layer names and titles, per statistic
+KIND_TEXT = {
+    "de": {"lisa": "lokale Cluster (LISA)", "gi": "Hot Spots (Gi*)",
+           "geary": "lokales Geary", "joincount": "lokale Join Counts",
+           "quantile": "Quantil-LISA", "significance": "Signifikanz",
+           "lisa_title": "Lokale Cluster", "gi_title": "Hot Spots und Cold Spots",
+           "geary_title": "Lokales Geary", "joincount_title": "Lokale Join Counts",
+           "quantile_title": "Quantil-LISA"},
+    "en": {"lisa": "local clusters (LISA)", "gi": "hot spots (Gi*)",
+           "geary": "local Geary", "joincount": "local join counts",
+           "quantile": "quantile LISA", "significance": "significance",
+           "lisa_title": "Local clusters", "gi_title": "Hot spots and cold spots",
+           "geary_title": "Local Geary", "joincount_title": "Local join counts",
+           "quantile_title": "Quantile LISA"},
+}
+
+
+def field_label(field: str, lang: str = "de") -> tuple[str, str]:
+    """Label and unit of a field: from the indicator catalogue, else the field name.
+
+    Example:
+        >>> field_label("sgb2_quote")[0], field_label("meine_zahl")
+        ('SGB II-Quote', ('meine_zahl', ''))
+    """
+    from geosozial.core.indicators import CATALOGUE
+
+    indicator = CATALOGUE.get(field)
+    if indicator is None:
+        return field, ""
+    label = indicator.label_en or indicator.label if lang == "en" else indicator.label
+    return label, indicator.unit
+
+
+def _list(values: Any) -> list[Any]:
+    return values.tolist() if hasattr(values, "tolist") else list(values)
+
+
+def analysis_layers(kind: str, columns: Mapping[str, Sequence[Any]], method: dict[str, Any],
+                    *, label: str, values: Sequence[Any] | None = None, unit: str = "",
+                    islands: Sequence[bool] | None = None, lang: str = "de"
+                    ) -> tuple[MapLayer, MapLayer, str]:
+    """The class layer, the significance layer and the title of an analysis map.
+
+    Parameters
+    ----------
+    kind : str
+        ``lisa``, ``gi``, ``geary`` or ``joincount`` (:mod:`geosozial.core.results`).
+    columns : mapping
+        The result columns by name, one entry per map area (None / NaN: area left out).
+    method : dict
+        The method record (``correction``, ``alpha``, ``statistic``, ``fields``, ...).
+    label, unit : str
+        The analysed field's label and unit.
+    values : sequence, optional
+        The analysed field's values (tooltip and table).
+    islands : sequence of bool, optional
+        Areas without neighbours (Gi* gives them bin 0; the other kinds have a class).
+    lang : str
+        ``de`` (default) or ``en``.
+
+    Returns
+    -------
+    tuple of (MapLayer, MapLayer, str)
+        Class layer, significance layer, title.
+
+    Examples
+    --------
+    >>> cols = {"gi_z": [3.1, 0.2], "gi_p": [0.001, 0.5], "gi_q": [0.002, 0.5],
+    ...         "gi_bin": [3, 0]}
+    >>> main, sig, _ = analysis_layers("gi", cols, {"correction": "fdr"}, label="Quote")
+    >>> [c.label for c in sig.classes][:4]
+    ['q ≤ 0,001', 'q ≤ 0,01', 'q ≤ 0,05', 'q ≤ 0,1']
+    """
+    words = KIND_TEXT["en" if lang == "en" else "de"]
+    note = method_note(method, lang)
+    common = {"values": None if values is None else _list(values), "unit": unit,
+              "note": note, "lang": lang, "value_label": label}
+    _, p_col, q_col, class_col = ROLES[kind]
+    name = "quantile" if method.get("statistic") == "quantile_lisa" else kind
+    levels: tuple[float, ...] = (0.001, 0.01, 0.05)
+    if kind == "lisa":
+        clusters = _list(columns["lisa_cluster"])
+        main = lisa_layer(clusters, id="lisa", label=f"{label}: {words['lisa']}",
+                          lisa_i=_list(columns["lisa_I"]), lisa_z=_list(columns["lisa_z"]),
+                          lisa_p=_list(columns["lisa_p"]), lisa_q=_list(columns["lisa_q"]),
+                          **common)
+        significant, isolated = significance_flags("lisa", clusters)
+    elif kind == "gi":
+        bins = _list(columns["gi_bin"])
+        main = gi_layer(bins, id="gi", label=f"{label}: {words['gi']}",
+                        gi_z=_list(columns["gi_z"]), gi_p=_list(columns["gi_p"]),
+                        gi_q=_list(columns["gi_q"]), **common)
+        significant, isolated = significance_flags("gi", bins, islands)
+        levels = (0.001, 0.01, 0.05, 0.10)
+    else:
+        shown = [(c, _list(columns[c]), 4 if c.endswith(("_p", "_q")) else 3)
+                 for c, _ in RESULT_COLUMNS[kind] if c != class_col]
+        clusters = [c if isinstance(c, str) and c else None for c in _list(columns[class_col])]
+        main = class_layer(kind, clusters, id=name, label=f"{label}: {words[name]}",
+                           columns=shown, multivariate=len(method.get("fields") or ()) > 1,
+                           **common)
+        significant, isolated = significance_flags("lisa", [
+            "HH" if c not in (None, "ns", "isolated") else c for c in clusters])
+    correction = method.get("correction", "fdr")
+    if method.get("alpha", 0.05) > 0.05 and 0.10 not in levels:
+        levels = (*levels, 0.10)
+    p = adjusted_p(np.asarray(_numbers(columns[p_col])), np.asarray(_numbers(columns[q_col])),
+                   correction).tolist()
+    sig = significance_layer(p, significant, id="signifikanz",
+                             label=f"{label}: {words['significance']}", isolated=isolated,
+                             note=note, lang=lang, correction=correction, levels=levels)
+    return main, sig, f"{words[name + '_title']}: {label}"
+
+
+def _numbers(values: Sequence[Any]) -> list[float]:
+    out = []
+    for v in _list(values):
+        try:
+            out.append(float(v) if v is not None else float("nan"))
+        except (TypeError, ValueError):
+            out.append(float("nan"))
+    return out
