@@ -475,3 +475,24 @@ def test_kernel_imports_only_numpy_and_scipy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == ""
+
+
+def test_vertex_labels_exact_when_the_sort_key_collides():
+    """Two different coordinates with the same mixed 64-bit key still get two labels."""
+    from geosozial.kernel.contiguity import vertex_labels
+
+    mult = np.int64(-7046029254386353131)
+    a = np.array([1.5, 2.5]).view(np.int64)
+    x2 = np.array([3.25]).view(np.int64)[0]
+    with np.errstate(over="ignore"):
+        y2 = (a[0] * mult) ^ a[1] ^ (x2 * mult)
+    other = np.array([x2, y2], dtype=np.int64).view(np.float64)
+    with np.errstate(over="ignore"):
+        keys = [(np.array(p).view(np.int64)[0] * mult) ^ np.array(p).view(np.int64)[1]
+                for p in ([1.5, 2.5], other)]
+    assert keys[0] == keys[1]  # the collision is real
+    coords = np.array([[1.5, 2.5], other, [1.5, 2.5], other, [9.0, 9.0]])
+    labels, unique = vertex_labels(coords)
+    assert len(unique) == 3
+    assert labels[0] == labels[2] and labels[1] == labels[3]
+    assert len({labels[0], labels[1], labels[4]}) == 3

@@ -80,22 +80,34 @@ def index_from_counts(counts: Sequence[int] | np.ndarray) -> np.ndarray:
 def vertex_labels(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Label identical coordinates: ``(label per vertex, unique coordinates)``.
 
-    Labels are ``0 .. u-1`` in lexicographic order of the bit patterns (deterministic).
+    Coordinates are compared by their bit patterns. They are sorted by one 64-bit key
+    mixed from both patterns (a single sort, several times faster than a lexicographic
+    sort of the two columns); when two different coordinates share a key (a collision,
+    about one in 10^9 for 10^5 vertices) the lexicographic sort is used instead, so
+    the labels are always exact. Labels are ``0 .. u-1`` in the order of the sort; the
+    same coordinates always give the same labels.
 
     Example:
         >>> labels, unique = vertex_labels(np.array([[1.0, 2.0], [0.0, 0.0], [1.0, 2.0]]))
-        >>> labels.tolist(), len(unique)
-        ([1, 0, 1], 2)
+        >>> labels[0] == labels[2] != labels[1], len(unique)
+        (np.True_, 2)
     """
     c = np.ascontiguousarray(coords, dtype=np.float64) + 0.0  # -0.0 becomes 0.0
     if len(c) == 0:
         return np.zeros(0, dtype=np.int64), c.reshape(0, 2)
     bits = c.view(np.int64)
-    order = np.lexsort((bits[:, 1], bits[:, 0]))
+    with np.errstate(over="ignore"):
+        key = (bits[:, 0] * np.int64(-7046029254386353131)) ^ bits[:, 1]
+    order = np.argsort(key)
     sorted_bits = bits[order]
     new = np.empty(len(c), dtype=bool)
     new[0] = True
     new[1:] = (sorted_bits[1:] != sorted_bits[:-1]).any(axis=1)
+    sorted_key = key[order]
+    if (new[1:] & (sorted_key[1:] == sorted_key[:-1])).any():  # a collision: be exact
+        order = np.lexsort((bits[:, 1], bits[:, 0]))
+        sorted_bits = bits[order]
+        new[1:] = (sorted_bits[1:] != sorted_bits[:-1]).any(axis=1)
     labels = np.empty(len(c), dtype=np.int64)
     labels[order] = np.cumsum(new) - 1
     return labels, c[order[new]]

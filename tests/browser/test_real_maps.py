@@ -1,6 +1,7 @@
 """Maps written by the ``geosozial`` command from real data, opened in Debian's Chromium.
 
-Every map kind (choropleth, LISA clusters, Gi* hot spots, significance) is written by
+Every map kind (choropleth, LISA clusters, Gi* hot spots, significance, local Geary,
+quantile LISA) is written by
 the CLI from the demo municipalities, three of them renamed to hostile strings. Each
 page is opened with every non-file request aborted and counted: no request, no page
 error, every area drawn, a tooltip with umlauts and German numbers, hostile names as
@@ -28,6 +29,9 @@ KIND_COMMANDS = {
     "lisa": ["lisa", "--field", "EWZ", "--html"],
     "gi": ["hotspots", "--field", "EWZ", "--html"],
     "significance": ["lisa", "--field", "EWZ", "--html"],
+    "geary": ["lisa", "--field", "EWZ", "--statistic", "geary", "--html"],
+    "quantile": ["lisa", "--field", "EWZ", "--statistic", "quantile", "--quantiles", "4",
+                 "--html"],
 }
 
 
@@ -75,14 +79,14 @@ def test_each_kind_from_the_cli_is_clean_complete_and_safe(
     page = watch.open(cli_map(kind, areas, tmp_path / f"{kind}.html"))
     if kind == "significance":
         page.evaluate("window.geosozialMap.showLayer('signifikanz')")
-        assert "p ≤ 0,05" in page.locator("#gs-legend").inner_text()
+        assert "q ≤ 0,05" in page.locator("#gs-legend").inner_text()  # the corrected p
     assert paths(page) == len(frame)
     lonlat = frame.to_crs(4326).geometry
     umlaut = int(frame.index[frame["GEN"] == "Lößnitztal"][0])
     text = hover_area(page, lonlat[umlaut])
     assert "Lößnitztal" in text and "14999260" in text
     if kind == "significance":
-        assert "Pseudo-p-Wert" in text
+        assert "q-Wert (FDR-korrigiertes p)" in text
     else:
         ewz = f"{int(frame.loc[umlaut, 'EWZ']):,}".replace(",", ".")
         assert ewz in text  # German thousands separator
