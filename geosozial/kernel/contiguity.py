@@ -96,18 +96,23 @@ def vertex_labels(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(c) == 0:
         return np.zeros(0, dtype=np.int64), c.reshape(0, 2)
     bits = c.view(np.int64)
+    bx, by = np.ascontiguousarray(bits[:, 0]), np.ascontiguousarray(bits[:, 1])
     with np.errstate(over="ignore"):
-        key = (bits[:, 0] * np.int64(-7046029254386353131)) ^ bits[:, 1]
+        key = (bx * np.int64(-7046029254386353131)) ^ by
     order = np.argsort(key)
-    sorted_bits = bits[order]
     new = np.empty(len(c), dtype=bool)
     new[0] = True
-    new[1:] = (sorted_bits[1:] != sorted_bits[:-1]).any(axis=1)
+
+    def mark(order: np.ndarray) -> None:  # a new label where the coordinates change
+        sx, sy = bx[order], by[order]
+        np.not_equal(sx[1:], sx[:-1], out=new[1:])
+        new[1:] |= sy[1:] != sy[:-1]
+
+    mark(order)
     sorted_key = key[order]
     if (new[1:] & (sorted_key[1:] == sorted_key[:-1])).any():  # a collision: be exact
-        order = np.lexsort((bits[:, 1], bits[:, 0]))
-        sorted_bits = bits[order]
-        new[1:] = (sorted_bits[1:] != sorted_bits[:-1]).any(axis=1)
+        order = np.lexsort((by, bx))
+        mark(order)
     labels = np.empty(len(c), dtype=np.int64)
     labels[order] = np.cumsum(new) - 1
     return labels, c[order[new]]
