@@ -45,6 +45,13 @@ DROP_MISSING_LABEL = "Gebiete ohne Wert auslassen"
 DROP_MISSING_OPTION = f"'{DROP_MISSING_LABEL}'"
 
 
+def icon_path(name: str) -> str:
+    """Path of the plugin's icon ``name`` (an algorithm's name, or ``geosozial``)."""
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent / "icons" / f"{name}.svg")
+
+
 class GeosozialAlgorithm(QgsProcessingAlgorithm):
     """Base class: group, German help, numpy/scipy check, kernel errors in German."""
 
@@ -56,6 +63,15 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):
         return type(self)()
+
+    def svgIconPath(self) -> str:
+        """The algorithm's own icon in the toolbox: ``icons/<name>.svg``."""
+        return icon_path(self.name())
+
+    def icon(self):
+        from qgis.PyQt.QtGui import QIcon
+
+        return QIcon(self.svgIconPath())
 
     def shortHelpString(self) -> str:
         return self.HELP

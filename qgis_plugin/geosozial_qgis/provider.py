@@ -20,6 +20,16 @@ class GeosozialProvider(QgsProcessingProvider):
     def longName(self) -> str:
         return "geosozial – Sozialraumanalyse"
 
+    def svgIconPath(self) -> str:
+        from .alg_base import icon_path
+
+        return icon_path("geosozial")
+
+    def icon(self):
+        from qgis.PyQt.QtGui import QIcon
+
+        return QIcon(self.svgIconPath())
+
     def loadAlgorithms(self) -> None:
         add_bundled_packages()
         from .alg_join import AggregateAlgorithm, JoinAlgorithm

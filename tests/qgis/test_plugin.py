@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from pathlib import Path
 
 import pytest
 from conftest import DEMO, EXPECTED, SHARED, log_feedback
@@ -98,10 +99,18 @@ def test_provider_and_algorithms_use_standard_parameters(qgis_app):
     assert provider is not None
     algorithms = {a.name(): a for a in provider.algorithms()}
     assert sorted(algorithms) == sorted(IDS)
+    assert Path(provider.svgIconPath()).is_file() and not provider.icon().isNull()
+    icons = set()
     for alg in algorithms.values():
         assert alg.shortHelpString() and alg.group() == "Sozialraumanalyse"
+        # each algorithm has an icon of its own in the toolbox (an SVG in the plugin)
+        path = Path(alg.svgIconPath())
+        assert path.is_file() and path.name == f"{alg.name()}.svg", path
+        assert not alg.icon().isNull()
+        icons.add(path.read_bytes())
         for param in alg.parameterDefinitions():
             assert param.type() in STANDARD_PARAMETERS, (alg.name(), param.type())
+    assert len(icons) == len(algorithms)  # no two share one
     lisa = algorithms["lisa"]
     names = {p.name() for p in lisa.parameterDefinitions()}
     assert {"INPUT", "KEY_FIELD", "FIELD", "WEIGHTS", "PERMUTATIONS", "SEED", "CORRECTION",
@@ -163,6 +172,33 @@ def test_local_statistics_equal_the_command_line(run, tmp_path, dataset, kind):
     for column in columns[-2:]:
         assert [ours[k][column] for k in sorted(ours)] == \
             [expected[k][column] for k in sorted(ours)]
+
+
+def test_cli_geopackages_open_in_qgis_without_a_version_warning(qgis_app):
+    """The command line writes GeoPackage 1.2 (user_version 10200); Debian's QGIS opens
+    its files without "This version of GeoPackage ... may only be partially supported"."""
+    from qgis.core import QgsApplication, QgsVectorLayer
+
+    messages: list[str] = []
+
+    def keep(message, tag, level):
+        messages.append(f"{tag}: {message}")
+
+    log = QgsApplication.messageLog()
+    log.messageReceived.connect(keep)
+    try:
+        for name in ("demo_lisa.gpkg", "mittelsachsen_hotspots.gpkg"):
+            path = EXPECTED / name
+            with sqlite3.connect(path) as db:
+                assert db.execute("PRAGMA user_version").fetchone()[0] == 10200
+            layer = QgsVectorLayer(str(path), name, "ogr")
+            assert layer.isValid() and layer.featureCount() > 0
+            assert len(list(layer.getFeatures())) == layer.featureCount()
+            QgsApplication.processEvents()
+    finally:
+        log.messageReceived.disconnect(keep)
+    assert not [m for m in messages if "partially supported" in m or "user_version" in m], \
+        messages
 
 
 def test_lisa_output_is_styled_with_design_colours(run, tmp_path):
