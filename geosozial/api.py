@@ -310,7 +310,8 @@ def weights(frame: Any, spec: str = "queen", *, key: str | None = None) -> Weigh
 
 def moran(frame: Any, field: str, *, key: str | None = None, weights: str = "queen",
           permutations: int | str = "auto", seed: int = 12345,
-          alternative: str = "two-sided", dropna: bool = False) -> AnalysisResult:
+          alternative: str = "two-sided", dropna: bool = False,
+          snap: float = 0.0) -> AnalysisResult:
     """Global Moran's I, Geary's C and (for values >= 0) General G, as ``geosozial moran``.
 
     ``permutations="auto"`` is 999 for these global statistics (one test each).
@@ -331,7 +332,7 @@ def moran(frame: Any, field: str, *, key: str | None = None, weights: str = "que
     prepared = _areas(frame, key)
     analysis = global_analysis(prepared.frame, field, weights=weights,
                                permutations=permutations, seed=seed, alternative=alternative,
-                               dropna=dropna, source=prepared.source)
+                               dropna=dropna, source=prepared.source, snap=snap)
     table = pd.DataFrame([r.as_row() for r in analysis.result])
     return AnalysisResult(table, prepared.notices + analysis.notices, analysis.method(),
                           analysis.weights, analysis=analysis)
@@ -342,7 +343,7 @@ def lisa(frame: Any, field: str, *, key: str | None = None, weights: str = "quee
          alternative: str | None = None, correction: str = "fdr", alpha: float = 0.05,
          dropna: bool = False, neighbour_field: str | None = None, base: str | None = None,
          fields: Sequence[str] = (), quantiles: int | None = None,
-         quantile: int | None = None) -> AnalysisResult:
+         quantile: int | None = None, snap: float = 0.0) -> AnalysisResult:
     """A local statistic with its classes, as ``geosozial lisa``.
 
     ``statistic``: ``moran`` (LISA, default; ``neighbour_field`` gives the bivariate
@@ -375,15 +376,17 @@ def lisa(frame: Any, field: str, *, key: str | None = None, weights: str = "quee
                   permutations=permutations, seed=seed, alternative=alternative,
                   correction=correction, alpha=alpha, dropna=dropna,
                   neighbour_field=neighbour_field, base_field=base, fields=list(fields),
-                  quantiles=quantiles, quantile=quantile)
+                  quantiles=quantiles, quantile=quantile, snap=snap)
 
 
 def hotspots(frame: Any, field: str, *, key: str | None = None, weights: str = "queen",
              permutations: int | str = "auto", seed: int = 12345,
              alternative: str = "two-sided",
              correction: str = "fdr", alpha: float = 0.05,
-             dropna: bool = False) -> AnalysisResult:
+             dropna: bool = False, snap: float = 0.0) -> AnalysisResult:
     """Getis-Ord Gi* hot and cold spots with bins -3..3, as ``geosozial hotspots``.
+
+    ``snap`` (metres) joins contiguity across gaps between boundaries, as ``--snap``.
 
     Examples
     --------
@@ -393,7 +396,7 @@ def hotspots(frame: Any, field: str, *, key: str | None = None, weights: str = "
     """
     return _local(frame, field, "gi", key=key, weights=weights, permutations=permutations,
                   seed=seed, alternative=alternative, correction=correction, alpha=alpha,
-                  dropna=dropna)
+                  dropna=dropna, snap=snap)
 
 
 def _local(frame: Any, field: str, kind: str, *, key: str | None,

@@ -158,6 +158,7 @@ def test_multivariate_geary_and_quantile_lisa_and_join_counts(saxony, tmp_path, 
     (["--statistic", "quantile", "--quantiles", "5", "--quantile", "6"], ["--quantiles K"]),
     (["--statistic", "geary", "--base", "planted"], ["--base", "moran"]),
     (["--permutations", "viele"], ["auto oder eine ganze Zahl"]),
+    (["--snap", "-5"], ["--snap"]),
 ])
 def test_wrong_statistic_options_are_named(saxony, tmp_path, capsys, args, words):
     path, _ = saxony
@@ -254,3 +255,40 @@ def test_project_statistics_and_auto(tmp_path, capsys):
         err = capsys.readouterr().err
         assert f"maps.{entry.split(' ')[0]}" in err, err
         assert not bad.exists()
+
+
+@pytest.fixture(scope="module")
+def saxony_2015(tmp_path_factory):
+    """Saxony 2015 simplified to 200 m: gaps leave Döbeln and Thiendorf without neighbours."""
+    from datasets import SACHSEN
+
+    frame = gpd.read_file(SACHSEN).to_crs(25833)
+    frame["flaeche"] = frame.geometry.area / 1e6
+    path = tmp_path_factory.mktemp("sn15") / "sachsen_2015.gpkg"
+    frame[["AGS", "GEN", "flaeche", "geometry"]].to_file(path)
+    return path
+
+
+def test_isolated_areas_are_named_with_the_cause_and_the_snap_option(saxony_2015, capsys):
+    printed = _run(["moran", str(saxony_2015), "--field", "flaeche"], capsys)
+    line = next(x for x in printed.splitlines() if "ohne Nachbarn (queen)" in x)
+    assert "2 Gebiete ohne Nachbarn" in line
+    assert "Döbeln (14522080)" in line and "Thiendorf (14627290)" in line
+    assert "Lücken zwischen den Grenzen" in line and "--snap" in line
+    # the option that the message names helps: snapping 10 m joins the gaps
+    printed = _run(["moran", str(saxony_2015), "--field", "flaeche", "--snap", "10"], capsys)
+    assert "0 ohne Nachbarn, 1 Zusammenhangskomponente" in printed
+    assert "ohne Nachbarn (queen)" not in printed
+    out = saxony_2015.parent / "lisa.gpkg"
+    printed = _run(["lisa", str(saxony_2015), "--field", "flaeche", "--snap", "10",
+                    "--out", str(out)], capsys)
+    assert "Queen-Nachbarschaft (Fangabstand 10 m)" in printed
+    assert "isolated" not in set(gpd.read_file(out)["lisa_cluster"])
+    # the same in Python
+    frame = gpd.read_file(saxony_2015)
+    plain = gs.moran(frame, "flaeche", key="AGS")
+    note = next(n for n in plain.notices if n.code == "ana.islands")
+    assert "Döbeln (14522080)" in note.text() and "--snap" in note.text()
+    snapped = gs.lisa(frame, "flaeche", key="AGS", snap=10)
+    assert not any(n.code == "ana.islands" for n in snapped.notices)
+    assert snapped.method["snap"] == 10.0

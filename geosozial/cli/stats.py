@@ -47,6 +47,11 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
     stats.add_argument("--weights", default="queen",
                        help=t("Nachbarschaft: queen, rook, knn:K, distance:METER",
                               "weights: queen, rook, knn:K, distance:METRES"))
+    stats.add_argument("--snap", type=number, default=0.0, metavar=t("METER", "METRES"),
+                       help=t("Nachbarn auch über Lücken zwischen Grenzen bis zu so vielen "
+                              "Metern (vereinfachte Geometrien; Standard 0)", "neighbours "
+                              "also across gaps between boundaries up to this many metres "
+                              "(simplified geometries; default 0)"))
     stats.add_argument("--permutations", type=permutations, default="auto",
                        help=t("Permutationen: auto (Standard; lokal sequenziell so viele, wie "
                               "die Korrektur braucht, global 999) oder eine Zahl, z. B. 9999",
@@ -148,7 +153,7 @@ def cmd_moran(args: argparse.Namespace) -> int:
         analysis = global_analysis(areas.frame, args.field, weights=args.weights,
                                    permutations=args.permutations, seed=args.seed,
                                    alternative=args.alternative or "two-sided",
-                                   dropna=args.dropna,
+                                   dropna=args.dropna, snap=args.snap,
                                    source=str(args.areas))
         if args.plot:
             from geosozial.maps.scatter import moran_scatter_png
@@ -244,7 +249,7 @@ def cmd_local(args: argparse.Namespace, kind: str) -> int:
                                   dropna=args.dropna, source=str(args.areas),
                                   neighbour_field=getattr(args, "neighbour_field", None),
                                   base_field=getattr(args, "base", None), fields=fields,
-                                  quantiles=quantiles, quantile=quantile)
+                                  quantiles=quantiles, quantile=quantile, snap=args.snap)
         kind = analysis.kind
         method = analysis.method()
         counts = analysis.result.counts()

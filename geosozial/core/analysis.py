@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from geosozial.core.messages import GeosozialError, Notice, define
+from geosozial.core.messages import GeosozialError, Notice, define, get_language, render
 
 define("ana.no_field", de="{file}: Feld {field} gibt es nicht. Zahlenfelder: {fields}",
        en="{file}: there is no field {field}. Numeric fields: {fields}")
@@ -45,10 +45,22 @@ define("ana.no_neighbours",
        de="{file}: kein Gebiet hat Nachbarn ({weights}); bitte andere Nachbarschaft wählen.",
        en="{file}: no area has neighbours ({weights}); choose other weights.")
 define("ana.islands",
-       de="{file}: Gebiete ohne Nachbarn ({weights}): {n} ({keys}); sie bilden die Klasse "
-       "'isolated' und sind nie signifikant.",
-       en="{file}: areas without neighbours ({weights}): {n} ({keys}); they form the class "
-       "'isolated' and are never significant.")
+       de="{file}: {areas} ohne Nachbarn ({weights}): {names}; {they} die Klasse "
+       "'isolated' und {are} nie signifikant.{hint}",
+       en="{file}: {areas} without neighbours ({weights}): {names}; {they} the class "
+       "'isolated' and {are} never significant.{hint}")
+define("ana.islands_hint",
+       de=" Sind es keine echten Inseln, liegen meist Lücken zwischen den Grenzen "
+       "(vereinfachte oder verschieden generalisierte Geometrien); {option} METER (z. B. "
+       "{option} 50) verbindet Grenzen, die höchstens so weit auseinanderliegen.",
+       en=" If they are not real islands, there are usually gaps between the boundaries "
+       "(simplified or differently generalised geometries); {option} METRES (e.g. {option} "
+       "50) joins boundaries at most that far apart.")
+define("ana.snap",
+       de="{file}: --snap {value} ist nicht möglich; der Fangabstand ist eine Zahl ≥ 0 in "
+       "Metern, z. B. 50.",
+       en="{file}: --snap {value} is not possible; the snapping distance is a number >= 0 "
+       "in metres, e.g. 50.")
 define("ana.variant_kind",
        de="{file}: bivariates LISA und Empirical-Bayes-Raten gibt es nur für LISA, nicht für "
        "Hot Spots.",
@@ -168,23 +180,47 @@ def field_values(cells: Sequence[Any], keys: Sequence[str], field: str, source: 
 
 
 def check_weights(w: Any, keys: Sequence[str], spec: str, source: str,
-                  notices: list[Notice]) -> None:
+                  notices: list[Notice], *, names: Sequence[str] | None = None,
+                  snap: float = 0.0, snap_option: str | None = "--snap") -> None:
     """No neighbours at all is an error; areas without neighbours are named (info).
+
+    Each is named by name and key (``Kühnsheide (14522530)``); for contiguity weights
+    without snapping the notice adds the likely cause (gaps between boundaries from
+    simplification) and the option that helps (``snap_option``, default ``--snap``; None:
+    no hint).
 
     Example:
         >>> from geosozial.kernel.weights import Weights
-        >>> w = Weights.from_pairs(3, np.array([0]), np.array([1]))
+        >>> w = Weights.from_pairs(3, np.array([0]), np.array([1]), kind="queen")
         >>> n = []
-        >>> check_weights(w, ["a", "b", "c"], "queen", "t.gpkg", n)
-        >>> n[0].params["keys"]
-        'c'
+        >>> check_weights(w, ["a", "b", "c"], "queen", "t.gpkg", n, names=["A", "B", "C"])
+        >>> n[0].params["names"], "--snap" in n[0].text()
+        ('C (c)', True)
     """
     if w.s0 == 0:
         raise GeosozialError("ana.no_neighbours", file=source, weights=spec)
     if len(w.islands):
-        named = np.asarray([str(k) for k in keys], dtype=object)[w.islands]
-        notices.append(Notice("ana.islands", "info", file=source, n=len(w.islands),
-                              weights=spec, keys=", ".join(named[:20])))
+        positions = np.asarray(w.islands, dtype=np.int64)
+        shown = []
+        for i in positions[:20]:
+            key = str(keys[i])
+            name = str(names[i]) if names is not None and names[i] not in (None, "") else ""
+            shown.append(f"{name} ({key})" if name and name != key else key)
+        more = len(positions) - len(shown)
+        text = ", ".join(shown) + (f" und {more} weitere" if more > 0 else "")
+        contiguity = str(spec).split(":")[0].strip().lower() in ("queen", "rook")
+        hint = render("ana.islands_hint", {"option": snap_option}) \
+            if contiguity and not snap and snap_option else ""
+        one = len(positions) == 1
+        lang = get_language()
+        words = ({"areas": "1 Gebiet" if one else f"{len(positions)} Gebiete",
+                  "they": "es bildet" if one else "sie bilden", "are": "ist" if one else "sind"}
+                 if lang != "en" else
+                 {"areas": "1 area" if one else f"{len(positions)} areas",
+                  "they": "it forms" if one else "they form", "are": "is" if one else "are"})
+        notices.append(Notice("ana.islands", "info", file=source, n=len(positions),
+                              weights=spec, names=text, keys=", ".join(
+                                  str(keys[i]) for i in positions[:20]), hint=hint, **words))
 
 
 def check_variant(kind: str, neighbour_field: str | None, base_field: str | None,

@@ -113,10 +113,14 @@ def _k_max(w: Weights) -> int:
     return int(np.diff(w.sparse.indptr).max()) if w.n else 0
 
 
-def _weights(frame: gpd.GeoDataFrame, spec: str, source: str, notices: list[Notice]
-             ) -> Weights:
-    w = weights_for(frame, spec, ids_column="key" if "key" in frame.columns else None)
-    check_weights(w, area_keys(frame), spec, source, notices)
+def _weights(frame: gpd.GeoDataFrame, spec: str, source: str, notices: list[Notice],
+             snap: float = 0.0) -> Weights:
+    if isinstance(snap, bool) or not isinstance(snap, (int, float)) or not 0 <= snap < 1e6:
+        raise GeosozialError("ana.snap", file=source, value=snap)
+    w = weights_for(frame, spec, ids_column="key" if "key" in frame.columns else None,
+                    tolerance=snap)
+    names = frame["name"].astype(str).tolist() if "name" in frame.columns else None
+    check_weights(w, area_keys(frame), spec, source, notices, names=names, snap=snap)
     return w
 
 
@@ -139,6 +143,7 @@ def local_analysis(
     fields: Sequence[str] = (),
     quantiles: int | None = None,
     quantile: int | None = None,
+    snap: float = 0.0,
 ) -> Analysis:
     """A local statistic on a field of ``frame``: LISA, Gi*, local Geary, quantile LISA
     or local join counts.
@@ -154,7 +159,9 @@ def local_analysis(
     ``base_field`` as the population at risk and analyses Empirical-Bayes rates (esda
     ``Moran_Local_Rate``). ``fields`` adds further fields to a multivariate local
     Geary; ``quantiles``/``quantile`` are k and q of the quantile LISA.
-    ``permutations="auto"`` (default) gives sequential p-values.
+    ``permutations="auto"`` (default) gives sequential p-values. ``snap`` (metres)
+    joins contiguity across gaps between boundaries (see
+    :func:`~geosozial.geo.weights.weights_for`).
 
     Example:
         >>> a = local_analysis(frame, "quote", kind="gi")  # doctest: +SKIP
@@ -181,7 +188,7 @@ def local_analysis(
         check_binary(y, keys, field_name, source)
     if statistic == "quantile":
         check_options(statistic, source, quantiles=quantiles, quantile=quantile, n=len(y))
-    w = _weights(frame, weights, source, notices)
+    w = _weights(frame, weights, source, notices, snap)
     check_inference(permutations=permutations, seed=seed, n=w.n, k_max=_k_max(w),
                     local=True, source=source, alpha=alpha)
     if base_field and x is not None:
@@ -194,6 +201,8 @@ def local_analysis(
                         alpha=alpha)
     except KernelError as exc:
         raise kernel_error(exc, source, field_name, keys, base_field) from exc
+    if snap:
+        res.method["snap"] = float(snap)
     notices += warning_notices(res, source, field_name, base_field=base_field)
     if statistic in ("moran", "gi") and not base_field and not neighbour_field:
         notices += base_hint(field_name, {c: frame[c].tolist() for c in frame.columns
@@ -222,6 +231,7 @@ def global_analysis(
     alternative: str = "two-sided",
     dropna: bool = False,
     source: str = "",
+    snap: float = 0.0,
 ) -> Analysis:
     """Moran's I, Geary's C and (for non-negative fields) General G on one field.
 
@@ -233,7 +243,7 @@ def global_analysis(
     notices: list[Notice] = []
     frame, y = field_values(frame, field_name, source, dropna, notices)
     check_count(len(y), field_name, source, dropped=len(notices) > 0 and dropna)
-    w = _weights(frame, weights, source, notices)
+    w = _weights(frame, weights, source, notices, snap)
     keys = area_keys(frame)
     check_inference(permutations=permutations, seed=seed, n=w.n, k_max=_k_max(w),
                     local=False, source=source)

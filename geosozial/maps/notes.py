@@ -36,11 +36,14 @@ def method_note(method: dict[str, Any], lang: str = "de") -> str:
             "none": f"ohne Korrektur, {pct} %" if lang == "de" else f"uncorrected, {pct} %"
             }.get(correction, "")
     draws = _draws_text(method, lang)
+    snap = method.get("snap")
     if lang == "en":
-        parts = [draws, f"seed {method.get('seed')}", f"{weights} weights"]
+        parts = [draws, f"seed {method.get('seed')}", f"{weights} weights"
+                 + (f" (snapped {snap:g} m)" if snap else "")]
     else:
         parts = [draws, f"Seed {method.get('seed')}",
-                 f"{weights[:1].upper()}{weights[1:]}-Nachbarschaft"]
+                 f"{weights[:1].upper()}{weights[1:]}-Nachbarschaft"
+                 + (f" (Fangabstand {snap:g} m)".replace(".", ",") if snap else "")]
     if method.get("neighbour_field"):
         parts.insert(0, f"bivariat gegen Nachbarwerte von {method['neighbour_field']}"
                      if lang != "en" else f"bivariate against neighbours' "

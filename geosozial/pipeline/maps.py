@@ -66,6 +66,7 @@ class MapSettings:
     statistics: list[str] = field(default_factory=lambda: ["lisa", "hotspots"])
     quantiles: int = 5
     quantile: int | None = None
+    snap: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -155,7 +156,8 @@ def write_year_maps(project: Any, municipalities: gpd.GeoDataFrame,
                     municipalities, indicator_id, statistic=statistic,
                     weights=settings.weights, permutations=settings.permutations,
                     seed=settings.seed, correction=settings.correction, alpha=settings.alpha,
-                    dropna=True, source=f"{project.name} {year}", **quantile)
+                    dropna=True, source=f"{project.name} {year}", snap=settings.snap,
+                    **quantile)
             except GeosozialError as exc:
                 notices.append(Notice("project.maps.analysis_skipped", "warning",
                                       indicator=indicator_id, year=year, kind=stem,

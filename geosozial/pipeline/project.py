@@ -243,7 +243,7 @@ def _map_settings(spec: Any, file: str) -> MapSettings:
         raise GeosozialError("project.field", file=file,
                              field="maps." + ", maps.".join(sorted(settings.extra)),
                              hint="scheme, k, palette, analyse, weights, permutations, seed, "
-                             "correction, alpha, statistics, quantiles, quantile")
+                             "correction, alpha, statistics, quantiles, quantile, snap")
     if settings.quantile is not None and settings.quantile > settings.quantiles:
         raise GeosozialError("project.field", file=file, field="maps.quantile",
                              hint=f"Klasse von 1 bis quantiles = {settings.quantiles}")

@@ -131,6 +131,8 @@ SCHEMA: dict[str, dict[str, tuple[Check, bool, str]]] = {
             x in ("lisa", "hotspots", "geary", "quantile") for x in v), False,
             'Liste aus "lisa", "hotspots", "geary", "quantile" (Standard ["lisa", '
             '"hotspots"])'),
+        "snap": (_number(0.0, 10_000.0, open_low=False), False,
+                 "Fangabstand in Metern ab 0 (Nachbarn über Lücken zwischen Grenzen)"),
         "quantiles": (_int(2, 10), False, "ganze Zahl von 2 bis 10 (Quantil-LISA, Standard 5)"),
         "quantile": (_int(1, 10), False, "Klasse von 1 (niedrigste) bis quantiles (Standard)"),
         "seed": (_int(0, 2**32 - 1), False, "ganze Zahl ab 0"),

@@ -375,7 +375,8 @@ def build_weights(areas, spec: str, source: str, key_field: str, feedback=None):
     else:
         w = weights_from_arrays(parsed, len(areas.keys), ids=ids, rings=areas.rings())
     notices: list = []
-    check_weights(w, areas.keys, spec, source, notices)
+    check_weights(w, areas.keys, spec, source, notices,
+                  names=getattr(areas, "names", None), snap_option=None)
     if feedback is not None:
         log_notices(feedback, notices)
     return w, notices

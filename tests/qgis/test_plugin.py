@@ -721,9 +721,11 @@ def test_weights_checks_and_reprojection_are_core_notices(qgis_app, run, tmp_pat
                             context=QgsProcessingContext(), feedback=log)
     assert notice_line("geo.reprojected", "repair", file="lonlat", source="EPSG:4326",
                        target="EPSG:25833") in log.lines
-    islands = notice_line("ana.islands", "info", file="lonlat", weights="queen", n=1,
-                          keys="14999410")
-    assert islands in log.lines and islands.removeprefix("[info] ") in result["REPORT"]
+    islands = [line for line in log.lines if line.startswith(
+        "[info] lonlat: 1 Gebiet ohne Nachbarn (queen): ")]
+    assert len(islands) == 1 and "14999410" in islands[0]
+    assert "es bildet die Klasse 'isolated' und ist nie signifikant." in islands[0]
+    assert islands[0].removeprefix("[info] ") in result["REPORT"]
     # no neighbours at all: the command line's error
     with pytest.raises(QgsProcessingException) as info:
         run("geosozial:lisa", {"INPUT": DEMO_LAYER, "KEY_FIELD": "AGS", "FIELD": "EWZ",
