@@ -268,6 +268,71 @@ def test_png_shows_the_class_colours_and_is_repeatable(tmp_path: Path):
     assert (255, 0, 0) in colours and (0, 0, 255) in colours  # HH red, LL blue
 
 
+def test_png_names_areas_where_they_fit_and_sozialraeume_always(tmp_path: Path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from geosozial.geo.png import place_names
+
+    frame = gpd.read_file(DEMO / "gemeinden.gpkg")
+    layer = choropleth_layer(frame["EWZ"].tolist(), id="ewz", label="Einwohner", k=4)
+    built = build_map(frame.geometry, names=frame["GEN"], keys=frame["AGS"], layers=[layer],
+                      title="Einwohner")
+    shapes = gpd.GeoSeries(built.geometry.simplified, crs=built.geometry.crs)
+
+    def placed(mode):
+        fig = plt.figure(figsize=(8.27, 9.1), dpi=150)
+        ax = fig.add_axes((0.02, 0.2, 0.66, 0.72))
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        shapes.plot(ax=ax)
+        try:
+            return place_names(fig, ax, shapes, built.document.names, mode)
+        finally:
+            plt.close(fig)
+
+    fit = placed("fit")
+    assert 10 <= len(fit) < len(frame)  # many municipalities named, not the smallest
+    sizes = shapes.area.to_numpy()
+    assert sizes[fit].mean() > sizes[np.setdiff1d(np.arange(len(frame)), fit)].mean()
+    assert placed("all") == list(range(len(frame))) and placed("none") == []
+    # the PNG differs with and without names; a Sozialraum map (few areas) names all
+    with_names = map_png(built, tmp_path / "names.png")
+    without = map_png(built, tmp_path / "plain.png", names="none")
+    assert with_names.read_bytes() != without.read_bytes()
+    regions = frame.dissolve(by=frame["AGS"].str[:6]).reset_index(drop=True)
+    regional = build_map(regions.geometry, names=[f"Sozialraum {i}" for i in range(len(
+        regions))], keys=[str(i) for i in range(len(regions))], title="Sozialräume",
+        layers=[choropleth_layer(list(range(len(regions))), id="n", label="N", k=2)])
+    regional_shapes = gpd.GeoSeries(regional.geometry.simplified, crs=regional.geometry.crs)
+    fig = plt.figure(figsize=(8.27, 9.1), dpi=150)
+    ax = fig.add_axes((0.02, 0.2, 0.66, 0.72))
+    regional_shapes.plot(ax=ax)
+    try:
+        assert len(place_names(fig, ax, regional_shapes, regional.document.names, "all")) \
+            == len(regions)
+    finally:
+        plt.close(fig)
+
+
+def test_png_prints_the_method_line_once():
+    from types import SimpleNamespace
+
+    from geosozial.geo.png import footer_lines
+
+    note = ("sequenziell, h = 20, höchstens 10.989 Permutationen, Seed 1, "
+            "Queen-Nachbarschaft, FDR 5 %")
+    doc = SimpleNamespace(lang="de", method_note=note + ", zweiseitig", source="Test",
+                          attribution="", date="01.12.2026")
+    lines = footer_lines(doc, SimpleNamespace(note=note))
+    assert sum(note in line for line in lines) == 1
+    assert lines[0] == f"Methode: {note}, zweiseitig"
+    other = footer_lines(doc, SimpleNamespace(note="Klassen: Quantile"))
+    assert "Klassen: Quantile" in other
+
+
 # --- CLI --------------------------------------------------------------------------------
 
 
@@ -382,3 +447,33 @@ def test_hotspot_significance_map_marks_the_real_islands(tmp_path):
     isolated = labels.index(next(lab for lab in labels if "Nachbarn" in lab or "isol" in lab))
     marked = sorted(frame["key"][i] for i, c in enumerate(layer.class_of) if c == isolated)
     assert marked == islands
+
+
+def test_every_shown_value_visibly_lies_in_its_class():
+    """Values close to a break: the legend and the values get enough decimals that no
+    value is shown as 50,2 in "50,2 bis 50,4" while another 50,2 sits in "bis 50,2"."""
+    import re
+
+    from geosozial.maps.layers import choropleth_layer
+
+    rng = np.random.default_rng(4)
+    values = np.round(50.2 + rng.normal(scale=0.08, size=60), 3).tolist()
+    layer = choropleth_layer(values, id="anteil", label="Anteil", unit="%", k=5)
+
+    def number(text):
+        return float(text.replace(".", "").replace(",", "."))
+
+    bounds = []
+    for c in layer.classes:
+        found = [number(x) for x in re.findall(r"\d[\d.]*,\d+|\d+", c.label)]
+        if c.label.startswith("bis"):
+            bounds.append((-np.inf, found[0]))
+        elif c.label.startswith("über"):
+            bounds.append((found[0], np.inf))
+        else:
+            bounds.append((found[0], found[1]))
+    assert layer.digits >= 2  # one decimal cannot separate these classes
+    for value, cls in zip(layer.values, layer.class_of, strict=True):
+        shown = number(f"{value:.{layer.digits}f}".replace(".", ","))
+        low, high = bounds[cls]
+        assert low < shown <= high, (value, shown, layer.classes[cls].label)

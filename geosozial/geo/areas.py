@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -91,6 +92,11 @@ class Areas:
     notices: list[Notice] = field(default_factory=list)
 
     @property
+    def attribution(self) -> str:
+        """The geometries' licence credit (see :func:`geobasis_attribution`)."""
+        return geobasis_attribution(self.frame)
+
+    @property
     def keys(self) -> pd.Series:
         """The area keys as strings."""
         return self.frame["key"]
@@ -133,6 +139,7 @@ def read_areas(
         raise GeosozialError("geo.unreadable", file=file, error=str(exc)) from exc
     if len(frame) == 0:
         raise GeosozialError("geo.empty", file=file)
+    credit = stored_credit(path) or geobasis_attribution(frame)  # the whole file
     frame = _filter_vg250_land(frame, file, notices)
     key_values = _read_keys(frame, key, file, notices)
     frame = frame.reset_index(drop=True)
@@ -161,8 +168,52 @@ def read_areas(
                                  others=other_layers) from exc
         raise
     frame = _to_projected(frame, file, notices, crs)
-    return Areas(frame=gpd.GeoDataFrame(frame, geometry="geometry"), key_field=key,
-                 source=file, notices=notices)
+    frame = gpd.GeoDataFrame(frame, geometry="geometry")
+    frame.attrs[ATTRIBUTION] = credit
+    return Areas(frame=frame, key_field=key, source=file, notices=notices)
+
+
+def stored_credit(path: Any) -> str:
+    """The ``geometrie_quelle`` of a GeoPackage written by geosozial ("" otherwise)."""
+    if not str(path).lower().endswith(".gpkg"):
+        return ""
+    try:
+        info = pyogrio.read_info(path)
+    except Exception:
+        return ""
+    return str((info.get("dataset_metadata") or {}).get(METADATA_KEY, "") or "")
+
+
+#: ``frame.attrs`` key and GeoPackage metadata key of the geometries' licence credit
+ATTRIBUTION = "attribution"
+METADATA_KEY = "geometrie_quelle"
+
+
+def geobasis_attribution(frame: pd.DataFrame) -> str:
+    """The licence credit of the geometries of ``frame``.
+
+    ``frame.attrs["attribution"]`` where :func:`read_areas` put it (taken from the whole
+    file before any Kreis filter, or from the ``geometrie_quelle`` a geosozial
+    GeoPackage carries; frames made from it by join and aggregate keep it), otherwise
+    "© GeoBasis-DE / BKG (Jahr)" with the year of the latest ``WSK`` (VG250/VG5000),
+    otherwise "".
+
+    Example:
+        >>> geobasis_attribution(pd.DataFrame({"WSK": ["2020-09-25", "2021-01-01"]}))
+        '© GeoBasis-DE / BKG (2021)'
+        >>> f = pd.DataFrame({"WSK": ["2020-09-25"]})
+        >>> f.attrs["attribution"] = "© GeoBasis-DE / BKG (2021)"
+        >>> geobasis_attribution(f)
+        '© GeoBasis-DE / BKG (2021)'
+    """
+    from geosozial.maps.notes import geobasis_text
+
+    credit = getattr(frame, "attrs", {}).get(ATTRIBUTION)
+    if credit:
+        return str(credit)
+    if "WSK" not in frame.columns:
+        return ""
+    return geobasis_text(pd.to_datetime(frame["WSK"], errors="coerce").dt.year.dropna())
 
 
 def _filter_vg250_land(frame: gpd.GeoDataFrame, file: str, notices: list[Notice]):

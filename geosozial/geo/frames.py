@@ -97,8 +97,10 @@ def with_columns(frame: gpd.GeoDataFrame, columns: Columns, geometry: Any = None
         out[name] = (columns[name] if columns.is_numeric(name)
                      else pd.Series(columns[name], dtype=object))
     geoms = frame.geometry.array if geometry is None else geometry
-    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(list(geoms), crs=frame.crs).array,
-                            crs=frame.crs)
+    result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(list(geoms), crs=frame.crs).array,
+                              crs=frame.crs)
+    result.attrs.update(frame.attrs)  # the geometries' licence credit travels along
+    return result
 
 
 @dataclass
@@ -191,5 +193,6 @@ def aggregate_frame(joined: gpd.GeoDataFrame, mapping: SozialraumMapping,
     geoms = np.asarray(frame.geometry.array, dtype=object)
     merged = [shapely.union_all(geoms[result.group_of == j])
               for j in range(len(result.sozialraeume))]
-    return FrameAggregate(with_columns(frame, members, only=touched),
-                          from_columns(result.sozialraeume, merged, frame.crs), result)
+    regions = from_columns(result.sozialraeume, merged, frame.crs)
+    regions.attrs.update(frame.attrs)  # dissolved from the same (e.g. BKG) geometries
+    return FrameAggregate(with_columns(frame, members, only=touched), regions, result)

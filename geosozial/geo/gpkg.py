@@ -46,7 +46,9 @@ def write_geopackage(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame],
                      metadata: Mapping[str, Any] | None = None) -> Path:
     """Write ``layers`` into a new GeoPackage that replaces ``path`` atomically.
 
-    ``metadata`` is stored as GeoPackage dataset metadata (key/value). The path must end
+    ``metadata`` is stored as GeoPackage dataset metadata (key/value), with the
+    geometries' licence credit as ``geometrie_quelle``
+    (:func:`geosozial.geo.areas.geobasis_attribution`). The path must end
     in ``.gpkg`` and lie in an existing, writable folder (checked before anything is
     written, see :func:`geosozial.core.outputs.check_outputs`). The layers go into a
     temporary GeoPackage beside ``path``; only when all are written is it renamed onto
@@ -65,6 +67,11 @@ def write_geopackage(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame],
     check_outputs([Output("path", path, "gpkg")])
     meta = {str(k): (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
             for k, v in (metadata or {}).items()}
+    from geosozial.geo.areas import METADATA_KEY, geobasis_attribution
+
+    credit = next((c for c in (geobasis_attribution(f) for f in layers.values()) if c), "")
+    if credit and METADATA_KEY not in meta:  # maps made from this file keep the credit
+        meta[METADATA_KEY] = credit
     options = {"OGR_CURRENT_DATE": GPKG_DATE, "OGR_SQLITE_JOURNAL": "DELETE"}
     with atomic_path(path) as tmp:
         pyogrio.set_gdal_config_options(options)

@@ -21,13 +21,14 @@ import pandas as pd
 from geosozial.core.keys import kreis_outline_groups
 from geosozial.core.messages import GeosozialError, define
 from geosozial.core.results import column_names, result_kind
+from geosozial.geo.areas import geobasis_attribution
 from geosozial.geo.mapdoc import BuiltMap, build_map
 from geosozial.maps.analysis import analysis_layers, field_label
 from geosozial.maps.html import MapLayer
 from geosozial.maps.layers import (
     choropleth_layer,
 )
-from geosozial.maps.notes import geobasis_text, map_date
+from geosozial.maps.notes import map_date
 
 define("maps.frames.no_field",
        de="{source}: Feld {field} gibt es nicht. Zahlenfelder: {fields}",
@@ -35,18 +36,6 @@ define("maps.frames.no_field",
 define("maps.frames.not_numeric",
        de="{source}: Feld {field} ist keine Zahl (z. B. {example!r} bei {key}).",
        en="{source}: field {field} is not numeric (e.g. {example!r} for {key}).")
-
-
-def geobasis_attribution(frame: pd.DataFrame) -> str:
-    """"© GeoBasis-DE / BKG (Jahr)" for VG250/VG5000 data (year of ``WSK``), else "".
-
-    Example:
-        >>> geobasis_attribution(pd.DataFrame({"WSK": ["2021-01-01"]}))
-        '© GeoBasis-DE / BKG (2021)'
-    """
-    if "WSK" not in frame.columns:
-        return ""
-    return geobasis_text(pd.to_datetime(frame["WSK"], errors="coerce").dt.year.dropna())
 
 
 def labels_from_metadata(meta: dict[str, str], lang: str = "de") -> dict[str, tuple[str, str]]:
@@ -202,7 +191,8 @@ def _build(frame: Any, layers: list[MapLayer], *, title: str,
     names = frame["name"].astype(str).tolist() if "name" in frame.columns else keys
     if outline_groups is None:
         outline_groups = kreis_outline_groups(keys)
-    options.setdefault("attribution", geobasis_attribution(frame))
+    if not options.get("attribution"):  # the licence credit of the geometries
+        options["attribution"] = geobasis_attribution(frame)
     options.setdefault("date", map_date(lang))
     options.setdefault("source", source)
     return build_map(frame.geometry, names=names, keys=keys, layers=layers, title=title,

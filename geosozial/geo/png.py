@@ -3,8 +3,10 @@
 Drawn with matplotlib from the simplified geometry of a
 :class:`~geosozial.geo.mapdoc.BuiltMap` (projected CRS, so the map is not
 distorted), one PNG per layer: title, legend with class counts ("keine Daten" and
-"geheim gehalten" included; suppressed areas hatched), group outlines, attribution,
-date and method note. Metadata carries no timestamp, so builds are repeatable.
+"geheim gehalten" included; suppressed areas hatched), group outlines, area names
+(:func:`place_names`: where they fit, or all of them, e.g. for Sozialräume), attribution,
+date and the method line (once). Metadata carries no timestamp, so builds are
+repeatable.
 
 Example:
     >>> built = build_map(...)  # doctest: +SKIP
@@ -29,9 +31,18 @@ if TYPE_CHECKING:
     from geosozial.geo.mapdoc import BuiltMap
 
 
+#: names are looked for on maps of at most this many areas (more would be unreadable)
+MAX_NAMED = 2000
+NAME_SIZE = 5.5
+
+
 def map_png(built: BuiltMap, path: str | Path, *, layer: int | str = 0,
-            dpi: int = DPI) -> Path:
+            dpi: int = DPI, names: str = "auto") -> Path:
     """Write the PNG of one layer of ``built`` (index or id) to ``path``.
+
+    ``names``: ``"fit"`` writes an area's name where it fits inside the area and does
+    not overlap another name, ``"all"`` every name (Sozialräume), ``"none"`` none;
+    ``"auto"`` (default) is ``"all"`` for up to 30 areas, else ``"fit"``.
 
     ``path`` must end in ``.png`` in an existing folder (checked first); the image is
     saved to a temporary file beside it and renamed into place (atomically, see
@@ -83,6 +94,8 @@ def map_png(built: BuiltMap, path: str | Path, *, layer: int | str = 0,
     if doc.outlines:
         outlines = gpd.read_file(doc.outlines).set_crs(4326, allow_override=True)
         outlines.to_crs(built.geometry.crs).plot(ax=ax, color="#1a1a1a", linewidth=1.2)
+    mode = names if names != "auto" else ("all" if len(cls) <= 30 else "fit")
+    place_names(fig, ax, shapes, doc.names, mode)
 
     counts = np.bincount(cls[cls >= 0], minlength=len(colours))
     handles = [Patch(facecolor=c.colour, edgecolor="#666666",
@@ -103,17 +116,7 @@ def map_png(built: BuiltMap, path: str | Path, *, layer: int | str = 0,
     fig.text(0.02, 0.965, doc.title, fontsize=13, fontweight="bold", va="top")
     if chosen.label != doc.title:
         fig.text(0.02, 0.935, chosen.label, fontsize=10, va="top", color="#333333")
-    foot = []
-    if chosen.note:
-        foot.append(chosen.note)
-    if doc.method_note and doc.method_note != chosen.note:
-        foot.append(f"{text['method']}: {doc.method_note}")
-    if doc.source:
-        foot.append(f"{text['source']}: {doc.source}")
-    if doc.attribution:
-        foot.append(f"{text['geometry']}: {doc.attribution}")
-    if doc.date:
-        foot.append(f"{text['date']}: {doc.date}")
+    foot = footer_lines(doc, chosen)
     fig.text(0.02, 0.17, "\n".join(_wrap(line, 110) for line in foot), fontsize=7,
              va="top", color="#333333")
     try:
@@ -123,6 +126,86 @@ def map_png(built: BuiltMap, path: str | Path, *, layer: int | str = 0,
     finally:
         plt.close(fig)
     return path
+
+
+def footer_lines(doc: Any, layer: Any) -> list[str]:
+    """The lines under a print map: the method line once, source, geometry, date.
+
+    The map's method line (``Methode: 999 Permutationen, …, zweiseitig``) holds the
+    layer's note; the note is printed on its own only where the method line does not
+    contain it (a choropleth's classification note, for instance).
+
+    Example:
+        >>> from types import SimpleNamespace as N
+        >>> doc = N(lang="de", method_note="99 Permutationen, Seed 1, FDR 5 %, zweiseitig",
+        ...         source="", attribution="© GeoBasis-DE / BKG (2021)", date="")
+        >>> for line in footer_lines(doc, N(note="99 Permutationen, Seed 1, FDR 5 %")):
+        ...     print(line)
+        Methode: 99 Permutationen, Seed 1, FDR 5 %, zweiseitig
+        Geometrien: © GeoBasis-DE / BKG (2021)
+    """
+    text = TEXTS[doc.lang]
+    foot = []
+    if doc.method_note:
+        foot.append(f"{text['method']}: {doc.method_note}")
+        if layer.note and layer.note not in doc.method_note:
+            foot.append(layer.note)
+    elif layer.note:
+        foot.append(layer.note)
+    if doc.source:
+        foot.append(f"{text['source']}: {doc.source}")
+    if doc.attribution:
+        foot.append(f"{text['geometry']}: {doc.attribution}")
+    if doc.date:
+        foot.append(f"{text['date']}: {doc.date}")
+    return foot
+
+
+def place_names(fig: Any, ax: Any, shapes: Any, names: Any, mode: str = "fit") -> list[int]:
+    """Write area names onto the map; returns the positions of the areas named.
+
+    ``mode="fit"``: a name is written at a point inside its area (shapely's
+    ``point_on_surface``) when its text fits inside the area's extent on the page and
+    does not overlap a name already written (larger areas first); more than
+    :data:`MAX_NAMED` areas get no names. ``"all"``: every name (Sozialräume).
+    ``"none"``: nothing.
+
+    Example:
+        >>> place_names(None, None, [], [], "none")
+        []
+    """
+    if mode == "none" or not len(names) or (mode == "fit" and len(names) > MAX_NAMED):
+        return []
+    import matplotlib.patheffects as effects
+    import shapely
+
+    geoms = np.asarray(getattr(shapes, "array", shapes), dtype=object)
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    points = shapely.point_on_surface(np.where(present, geoms, None))
+    bounds = shapely.bounds(geoms)
+    areas = np.where(present, shapely.area(geoms), 0.0)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    transform = ax.transData.transform
+    placed: list[Any] = []
+    named: list[int] = []
+    for i in np.argsort(-areas, kind="stable"):
+        if not present[i] or not str(names[i] or "").strip():
+            continue
+        x, y = shapely.get_x(points[i]), shapely.get_y(points[i])
+        label = ax.text(x, y, str(names[i]), fontsize=NAME_SIZE, ha="center", va="center",
+                        color="#1a1a1a", zorder=5,
+                        path_effects=[effects.withStroke(linewidth=1.5, foreground="white")])
+        if mode == "fit":
+            box = label.get_window_extent(renderer)
+            (x0, y0), (x1, y1) = transform([bounds[i][:2], bounds[i][2:]])
+            fits = box.width <= (x1 - x0) * 0.95 and box.height <= (y1 - y0) * 0.9
+            if not fits or any(box.overlaps(other) for other in placed):
+                label.remove()
+                continue
+            placed.append(box)
+        named.append(int(i))
+    return sorted(named)
 
 
 def _layer(layers: Any, which: int | str) -> Any:

@@ -144,6 +144,57 @@ def label_digits(breaks: Sequence[float]) -> int:
     return digits
 
 
+def shown_digits(values: Any, classes: Any, breaks: Sequence[float], value_digits: int,
+                 label_digits_: int | None = None) -> tuple[int, int]:
+    """Decimals for values and legend so that every shown value visibly lies in its class.
+
+    With 1 decimal, 50,18 (class "bis 50,21") and 50,24 (class "50,21 bis 50,4") are
+    both shown as 50,2 but labelled "bis 50,2" and "50,2 bis 50,4": a reader sees 50,2
+    in two classes. Starting from ``value_digits`` and :func:`label_digits`, both grow
+    together (to at most 6) until each value, rounded as shown, is above its class's
+    rounded lower bound and at most its rounded upper bound.
+
+    Parameters
+    ----------
+    values : array-like
+        The mapped values (NaN: no data).
+    classes : array-like
+        Their classes (-1: no data), as :class:`Classification`.
+    breaks : sequence of float
+        Upper bounds of the classes.
+    value_digits, label_digits_ : int
+        The decimals wanted for values and labels (labels: :func:`label_digits`).
+
+    Returns
+    -------
+    tuple of (int, int)
+        Decimals for values and for legend labels.
+
+    Examples
+    --------
+    >>> shown_digits([50.18, 50.24, 50.38], [0, 1, 1], [50.21, 50.4], 1)
+    (2, 2)
+    >>> shown_digits([1.0, 7.0], [0, 1], [5.0, 7.0], 1)
+    (1, 0)
+    """
+    y = np.asarray(values, dtype=float)
+    c = np.asarray(classes, dtype=np.int64)
+    b = np.asarray(breaks, dtype=float)
+    ok = (c >= 0) & ~np.isnan(y)
+    y, c = y[ok], c[ok]
+    v_d = int(value_digits)
+    l_d = label_digits(b) if label_digits_ is None else int(label_digits_)
+    if not len(b) or not len(y):
+        return v_d, l_d
+    while True:
+        shown = np.round(y, v_d)
+        upper = np.round(b, l_d)[c]
+        lower = np.where(c > 0, np.round(b, l_d)[np.maximum(c - 1, 0)], -np.inf)
+        if np.all((shown <= upper + 1e-12) & (shown > lower + 1e-12)) or max(v_d, l_d) >= 6:
+            return v_d, l_d
+        v_d = l_d = max(v_d, l_d) if v_d != l_d else v_d + 1
+
+
 def class_labels(breaks: Sequence[float], digits: int | None = None, lang: str | None = None,
                  *, minimum: float | None = None) -> list[str]:
     """Legend labels for upper-bound breaks: "bis a", "a bis b", …, "über y".

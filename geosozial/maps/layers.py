@@ -23,7 +23,7 @@ import numpy as np
 
 from geosozial.core.messages import GeosozialError, define
 from geosozial.core.symbols import CONFIDENTIAL_FLAGS, flag_text
-from geosozial.maps.classify import Classification, classify
+from geosozial.maps.classify import Classification, classify, shown_digits
 from geosozial.maps.html import Column, LegendClass, MapLayer
 from geosozial.maps.palettes import (
     GEARY_CLASSES,
@@ -113,7 +113,8 @@ def choropleth_layer(
         raise GeosozialError("maps.layer.classes", field=id, label=label,
                              problem=exc.text()) from exc
     colours = class_colours(palette_name, classification.k, reverse=reverse)
-    labels = classification.labels(lang=lang)
+    digits, label_d = shown_digits(y, classification.classes, classification.breaks, digits)
+    labels = classification.labels(digits=label_d, lang=lang)
     cls = classification.classes.copy()
     cls[suppressed] = -2
     shown = [None if (s or math.isnan(v)) else float(v) for v, s in zip(y, suppressed,

@@ -5,7 +5,8 @@ Per year the run writes
 - ``karte_gemeinden_<year>.html`` (+ ``.png`` of the first indicator): every
   indicator of the project on the municipalities, with a switcher and the Sozialraum
   outlines;
-- ``karte_sozialraeume_<year>.html``: the same on the Sozialräume;
+- ``karte_sozialraeume_<year>.html`` (+ ``.png`` with every Sozialraum named): the
+  same on the Sozialräume;
 - ``lisa_<indicator>_<year>.html`` and ``hotspots_<indicator>_<year>.html`` for each
   indicator listed under ``[maps] analyse`` (default: the first indicator), and
   ``geary_...`` / ``quantil_lisa_...`` where ``[maps] statistics`` lists ``geary`` or
@@ -108,7 +109,8 @@ def map_file_names(indicator_ids: list[str], analyse: list[str] | None, year: in
     """
     analysed = list(analyse) if isinstance(analyse, list) else indicator_ids[:1]
     names = [(f"karte_gemeinden_{year}.html", "html"), (f"karte_gemeinden_{year}.png", "png"),
-             (f"karte_sozialraeume_{year}.html", "html")]
+             (f"karte_sozialraeume_{year}.html", "html"),
+             (f"karte_sozialraeume_{year}.png", "png")]
     chosen = statistics or ["lisa", "hotspots"]
     names += [(f"{STATISTIC_FILES[name][1]}_{indicator}_{year}.html", "html")
               for indicator in analysed for name in chosen]
@@ -145,6 +147,7 @@ def write_year_maps(project: Any, municipalities: gpd.GeoDataFrame,
         built = indicator_map(sozialraeume, region_fields,
                               title=_title(project, "Sozialräume", year, lang), **common)
         files.append(built.write(out / f"karte_sozialraeume_{year}.html"))
+        files.append(map_png(built, out / f"karte_sozialraeume_{year}.png", names="all"))
     for indicator_id in _analysed(project, settings, fields):
         for name in settings.statistics:
             statistic, stem = STATISTIC_FILES[name]
