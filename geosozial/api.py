@@ -240,7 +240,8 @@ def aggregate(joined: Any, mapping: SozialraumMapping | str | Path, *,
               variables: Mapping[str, Sequence[str]] | None = None,
               indicators: Sequence[str | Indicator] = (), min_count: int = 3,
               confidentiality: bool = True, key: str | None = None,
-              relations: Sequence[str | tuple[str, Sequence[str]]] = ()) -> AggregateResult:
+              relations: Sequence[str | tuple[str, Sequence[str]]] = (),
+              sums: Sequence[str] = ()) -> AggregateResult:
     """Aggregate joined municipalities to Sozialräume, as ``geosozial aggregate``.
 
     Counts are summed, rates recomputed as the ratio of summed counts; a member
@@ -260,6 +261,9 @@ def aggregate(joined: Any, mapping: SozialraumMapping | str | Path, *,
         :func:`~geosozial.core.indicators.indicator_from_text`).
     min_count, confidentiality, key, relations
         As for :func:`join`.
+    sums : sequence of str
+        Additive columns that are no counts (``["Flaeche_km2"]``): summed per
+        Sozialraum, not protected.
 
     Returns
     -------
@@ -282,7 +286,8 @@ def aggregate(joined: Any, mapping: SozialraumMapping | str | Path, *,
     inds = [i if isinstance(i, Indicator) else indicators_from_specs([i])[0]
             for i in indicators]
     result = aggregate_step(prepared.frame, mapping, variables=variables, indicators=inds,
-                            rule=rule, relations=relations, source=prepared.source)
+                            rule=rule, relations=relations, source=prepared.source,
+                            sums=sums)
     method = {"step": "aggregate", "mapping": mapping.source,
               "confidentiality": rule.describe() if rule else "keine",
               "indicators": [i.id for i in inds]}

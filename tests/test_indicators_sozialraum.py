@@ -5,7 +5,7 @@ import math
 import geopandas as gpd
 import numpy as np
 import pytest
-from datasets import grid_areas
+from datasets import DEMO, grid_areas
 
 from geosozial.core.columns import Columns
 from geosozial.core.indicators import CATALOGUE, add_indicator, indicator_from_dict
@@ -176,3 +176,71 @@ def test_declared_count_with_fractions_is_a_warning_naming_keys():
     r = aggregate_joined(c, MAPPING, counts=["n"], rule=None)
     warning = next(n for n in r.notices if n.code == "agg.fractional_count")
     assert warning.params["keys"] == "14999002" and "6.5" in warning.text()
+
+
+def test_aggregate_sums_declared_columns_and_reports_every_column(tmp_path, capsys):
+    """Issue 14, item 3: --sum Flaeche_km2 adds areas up; no column is dropped silently."""
+    import geosozial as gs
+    from geosozial.cli import main
+
+    frame = gpd.read_file(DEMO / "gemeinden.gpkg")
+    frame["Flaeche_km2"] = frame.area / 1e6
+    frame["dichte"] = frame["EWZ"] / frame["Flaeche_km2"]  # a ready-made rate
+    areas = tmp_path / "gemeinden.gpkg"
+    frame.to_file(areas)
+    joined = tmp_path / "joined.gpkg"
+    assert main(["join", str(areas), str(DEMO / "sgb2_2023.csv"), "--out", str(joined)]) == 0
+    out = tmp_path / "sr.gpkg"
+    capsys.readouterr()
+    assert main(["aggregate", str(joined), str(DEMO / "sozialraeume.csv"), "--out", str(out),
+                 "--sum", "Flaeche_km2"]) == 0
+    printed = capsys.readouterr().out
+    report = next(line for line in printed.splitlines() if "Spalten der Sozialräume" in line)
+    assert "als Summe übernommen (--sum): Flaeche_km2" in report
+    assert "dichte" in report.split("Nicht zusammengefasst")[1]  # named, with the reason
+    assert "--indicator" in report
+    regions = gpd.read_file(out, layer="sozialraeume")
+    members = gpd.read_file(out, layer="gemeinden")
+    for _, region in regions.iterrows():
+        inside = members[members["sozialraum"] == region["name"]]
+        assert region["Flaeche_km2"] == pytest.approx(inside["Flaeche_km2"].sum(), rel=1e-12)
+    assert "dichte" not in regions.columns and "dichte" in members.columns
+    # Python gives the same sums; a wrong column is named
+    result = gs.aggregate(gs.join(frame, DEMO / "sgb2_2023.csv", key="AGS"),
+                          DEMO / "sozialraeume.csv", sums=["Flaeche_km2"])
+    assert sorted(result.frame["Flaeche_km2"].round(9)) == sorted(
+        regions["Flaeche_km2"].round(9))
+    assert main(["aggregate", str(joined), str(DEMO / "sozialraeume.csv"), "--out",
+                 str(tmp_path / "x.gpkg"), "--sum", "Flaeche"]) == 2
+    err = capsys.readouterr().err
+    assert "--sum Flaeche" in err and "Flaeche_km2" in err
+    assert main(["aggregate", str(joined), str(DEMO / "sozialraeume.csv"), "--out",
+                 str(tmp_path / "y.gpkg"), "--sum", "GEN"]) == 2
+    assert "keine Zahl" in capsys.readouterr().err
+    assert not (tmp_path / "x.gpkg").exists() and not (tmp_path / "y.gpkg").exists()
+
+
+def test_project_sum_adds_an_area_attribute_per_sozialraum(tmp_path, capsys):
+    import geopandas as gpd
+
+    from geosozial.cli import main
+
+    for f in DEMO.iterdir():
+        if f.name != "projekt.toml":
+            (tmp_path / f.name).symlink_to(f)
+    text = (DEMO / "projekt.toml").read_text(encoding="utf-8")
+    project = tmp_path / "projekt.toml"
+    project.write_text(text.replace("[project]\n", '[project]\nsum = ["EWZ"]\n', 1),
+                       encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["report", str(project), "--out", str(out)]) == 0, capsys.readouterr().err
+    gpkg = next(out.glob("*_2023.gpkg"))
+    regions = gpd.read_file(gpkg, layer="sozialraeume")
+    members = gpd.read_file(gpkg, layer="gemeinden")
+    for _, region in regions.iterrows():
+        assert region["EWZ"] == members.loc[members["sozialraum"] == region["name"],
+                                            "EWZ"].sum()
+    project.write_text(text.replace("[project]\n", '[project]\nsum = "EWZ"\n', 1),
+                       encoding="utf-8")
+    assert main(["report", str(project), "--out", str(tmp_path / "bad")]) == 2
+    assert "project.sum" in capsys.readouterr().err

@@ -320,9 +320,10 @@ def write_parity_cases(expected: Path, kreis: gpd.GeoDataFrame) -> None:
     mapping = str(tables["mapping"])
     aggregate("aggregate_ms", areas, tables["counts"], mapping,
               ["--var", "alle=faelle_a+faelle_b", "--indicator", "quote=faelle_a/bev*100",
-               "--indicator", "quote_alle=alle/bev*1000"],
+               "--indicator", "quote_alle=alle/bev*1000", "--sum", "flaeche_km2"],
               {"MAPPING_FILE": mapping, "VARIABLES": "alle=faelle_a+faelle_b",
-               "INDICATORS": "quote=faelle_a/bev*100; quote_alle=alle/bev*1000"})
+               "INDICATORS": "quote=faelle_a/bev*100; quote_alle=alle/bev*1000",
+               "SUM_FIELDS": ["flaeche_km2"]})
     aggregate("aggregate_ms_field", areas, tables["counts"], mapping,
               ["--min-count", "4", "--relation", "bev=bev_m+bev_w"],
               {"GROUP_FIELD": "region", "MIN_COUNT": 4, "RELATIONS": "bev=bev_m+bev_w"})

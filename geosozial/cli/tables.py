@@ -85,6 +85,11 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser,
                           "Quote, z. B. frauenanteil=frauen/einwohner*100",
                           "catalogue indicator (see 'geosozial indicators') or a custom rate, "
                           "e.g. frauenanteil=frauen/einwohner*100"))
+    p.add_argument("--sum", action="append", default=[], metavar=t("SPALTE", "COLUMN"),
+                   dest="sums",
+                   help=t("Spalte, die je Sozialraum addiert wird, ohne eine Anzahl zu sein "
+                          "(z. B. --sum Flaeche_km2; mehrfach möglich)", "column added up per "
+                          "Sozialraum that is no count (e.g. --sum Flaeche_km2; repeatable)"))
     p.add_argument("--label", action="append", default=[],
                    help=t("Beschriftung der eigenen Quote (je --indicator ID=...)",
                           "label of the custom rate (one per --indicator ID=...)"))
@@ -133,7 +138,8 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     with outputs:
         run = aggregate_files(args.joined, args.mapping, args.out,
                               variables=parse_variables(args.var), indicators=indicators,
-                              rule=rule(args), relations=args.relation, kreis=args.kreis)
+                              rule=rule(args), relations=args.relation, kreis=args.kreis,
+                              sums=args.sums)
     regions = run.sozialraeume
     de = args.lang == "de"
     print("Sozialräume: " + str(len(regions)))

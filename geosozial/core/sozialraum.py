@@ -90,6 +90,27 @@ define("agg.group_column",
        "steht im Feld {renamed}.",
        en="the municipalities already have a field {column} with other values; the "
        "assignment is in the field {renamed}.")
+define("agg.sum_missing",
+       de="--sum {column}: diese Spalte gibt es nicht. Zahlenspalten: {known}",
+       en="--sum {column}: there is no such column. Numeric columns: {known}")
+define("agg.sum_not_numeric",
+       de="--sum {column}: die Spalte ist keine Zahl (z. B. {example!r} bei {key}).",
+       en="--sum {column}: the column is not numeric (e.g. {example!r} for {key}).")
+define("agg.sum_gap",
+       de="Sozialraum {group}: die Summe von {column} fehlt, weil diese Gemeinden keinen Wert "
+       "haben: {members}",
+       en="Sozialraum {group}: the sum of {column} is missing because these municipalities "
+       "have no value: {members}")
+define("agg.columns",
+       de="Spalten der Sozialräume: als Anzahlen summiert: {counts}; aus Anzahlen neu "
+       "berechnet: {rates}; als Summe übernommen (--sum): {sums}. Nicht zusammengefasst "
+       "(Merkmale oder fertige Quoten der Gemeinden, sie stehen nur im Gemeinde-Layer): "
+       "{others}. Flächen und andere Summen mit --sum SPALTE addieren, Quoten mit "
+       "--indicator aus Anzahlen neu berechnen.",
+       en="columns of the Sozialräume: summed as counts: {counts}; recomputed from counts: "
+       "{rates}; summed (--sum): {sums}. Not aggregated (attributes or ready-made rates of "
+       "the municipalities, kept in the municipal layer only): {others}. Add areas and "
+       "other sums with --sum COLUMN, recompute rates from counts with --indicator.")
 define("agg.not_joined",
        de="{file} enthält keine Wertespalten mit Kennzeichen (Spalte und Spalte_flag); bitte "
        "zuerst 'geosozial join' ausführen.",
@@ -374,14 +395,17 @@ def aggregate_joined(
     counts: Sequence[str] | None = None,
     protect: Sequence[str] | None = None,
     source: str = "",
+    sums: Sequence[str] = (),
 ) -> AggregateResult:
     """The aggregation of every front door: variables, counts, relations, then :func:`aggregate`.
 
     ``variables`` defines named sums of columns; whole-number value columns are the
     counts (or ``counts``); fractional columns (ready-made rates) are not summed (with
     a notice); declared ``relations`` and GENESIS label relations are checked against
-    the data; both levels are protected at once. The municipalities get the column
-    ``sozialraum`` (for outlines and maps).
+    the data; both levels are protected at once. ``sums`` are additive columns that are
+    no counts (an area in km², ``--sum Flaeche_km2``): summed per Sozialraum, not
+    protected. The municipalities get the column ``sozialraum`` (for outlines and
+    maps); one notice (``agg.columns``) says for every input column what became of it.
 
     Examples
     --------
@@ -421,5 +445,52 @@ def aggregate_joined(
         members["sozialraum_zuordnung"] = groups
         result.notices.append(Notice("agg.group_column", "info", column=same_name[0],
                                      renamed="sozialraum_zuordnung"))
+    _add_sums(result, joined, mapping, sums, source)
     result.notices[:0] = notices
+    result.notices.append(_column_report(joined, result, sums))
     return result
+
+
+def _add_sums(result: AggregateResult, joined: Columns, mapping: SozialraumMapping,
+              sums: Sequence[str], source: str) -> None:
+    """Sum the declared additive columns per Sozialraum (a gap leaves the sum missing)."""
+    keys = joined.texts("key")
+    groups = mapping.groups
+    for column in sums:
+        if column not in joined:
+            known = [c for c in joined.columns if joined.is_numeric(c)
+                     and not c.endswith("_flag")]
+            raise GeosozialError("agg.sum_missing", column=column, known=", ".join(known))
+        values = joined.numbers(column) if joined.is_numeric(column) else None
+        if values is None:
+            cells = joined.texts(column)
+            bad = next(i for i, v in enumerate(cells) if str(v).strip())
+            raise GeosozialError("agg.sum_not_numeric", column=column, example=cells[bad],
+                                 key=keys[bad])
+        totals = []
+        for j, group in enumerate(groups):
+            inside = result.group_of == j
+            gap = inside & np.isnan(values)
+            if gap.any():
+                result.notices.append(Notice("agg.sum_gap", "warning", group=group,
+                                             column=column, members=", ".join(
+                                                 keys[i] for i in np.flatnonzero(gap)[:20])))
+                totals.append(float("nan"))
+            else:
+                totals.append(float(values[inside].sum()))
+        result.sozialraeume[column] = totals
+
+
+def _column_report(joined: Columns, result: AggregateResult, sums: Sequence[str]) -> Notice:
+    """Every input column: summed as a count, recomputed as a rate, summed, or not."""
+    done = set(result.counts) | set(result.indicators) | set(sums)
+    flags = {f"{c}_flag" for c in joined.columns}
+    others = [c for c in joined.columns if c not in done and c not in flags
+              and c not in ("key", "name", "geometry", "sozialraum")]
+
+    def listed(names: Sequence[str]) -> str:
+        return ", ".join(names) if names else "–"
+
+    return Notice("agg.columns", "info", counts=listed(result.counts),
+                  rates=listed(result.indicators), sums=listed(list(sums)),
+                  others=listed(others))

@@ -102,6 +102,7 @@ class Project:
     attribution: str = ""
     kreis: str = ""
     maps: MapSettings = field(default_factory=MapSettings)
+    sums: list[str] = field(default_factory=list)
 
 
 def _need(spec: Mapping[str, Any], name: str, kind: type, file: str, hint: str) -> Any:
@@ -177,7 +178,7 @@ def load_project(path: str | Path) -> Project:
         tables=tables, indicators=indicators, rule=rule,
         protect=conf.get("variables"), relations=relations, layer=proj.get("layer"),
         attribution=str(proj.get("attribution", "")), kreis=str(proj.get("kreis", "")),
-        maps=_map_settings(data.get("maps", {}), file))
+        maps=_map_settings(data.get("maps", {}), file), sums=list(proj.get("sum", [])))
 
 
 def _confidentiality(conf: Any, file: str
@@ -396,7 +397,7 @@ def _run_years(project: Project, out: Path, stem: str, lang: str | None) -> RunS
         result = aggregate_step(joined, mapping, indicators=project.indicators,
                                 rule=project.rule, relations=project.relations,
                                 counts=variables, protect=project.protect,
-                                source=f"{project.source} ({year})")
+                                source=f"{project.source} ({year})", sums=project.sums)
         gpkg = out / f"{stem}_{year}.gpkg"
         write_geopackage(gpkg, {"gemeinden": result.municipalities,
                                 "sozialraeume": result.sozialraeume}, {

@@ -148,19 +148,21 @@ def aggregate_step(
     counts: Sequence[str] | None = None,
     protect: Sequence[str] | None = None,
     source: str = "",
+    sums: Sequence[str] = (),
 ) -> FrameAggregate:
     """Aggregate joined municipalities to Sozialräume, protecting both levels at once.
 
     Whole-number value columns are summed as counts (or ``counts`` if given);
     fractional columns (ready-made rates) are not summed, with a notice. ``variables``
-    defines named sums of columns; relations are checked against the data.
+    defines named sums of columns; relations are checked against the data; ``sums``
+    are additive columns that are no counts (areas), summed and not protected.
 
     Example:
         >>> r = aggregate_step(joined, read_mapping("sr.csv"))  # doctest: +SKIP
     """
     return aggregate_frame(joined, mapping, variables=variables, indicators=indicators,
                            rule=rule, relations=relations, counts=counts, protect=protect,
-                           source=source)
+                           source=source, sums=sums)
 
 
 def read_joined(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -196,6 +198,7 @@ def aggregate_files(
     layer: str | None = None,
     relations: Sequence[str] = (),
     kreis: str | Sequence[str] | None = None,
+    sums: Sequence[str] = (),
 ) -> FrameAggregate:
     """Aggregate a joined GeoPackage to Sozialräume and optionally write both levels.
 
@@ -215,7 +218,8 @@ def aggregate_files(
         joined = joined[keep].reset_index(drop=True)
     mapping = read_mapping(mapping_path)
     result = aggregate_step(joined, mapping, variables=variables, indicators=indicators,
-                            rule=rule, relations=relations, source=str(joined_path))
+                            rule=rule, relations=relations, source=str(joined_path),
+                            sums=sums)
     result.result.notices[:0] = notices
     if out is not None:
         with OutputSet(inputs):

@@ -262,6 +262,11 @@ class AggregateAlgorithm(GeosozialAlgorithm):
         self.addParameter(QgsProcessingParameterString(
             "VARIABLES", "Variablen als Summen, z. B. 'bev_u18=bev_u15+bev_15_18' (mehrere "
             "mit ; trennen)", optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            "SUM_FIELDS", "Summen, die keine Anzahlen sind (z. B. Fläche in km², wie "
+            "--sum), je Sozialraum addiert und nicht gesperrt",
+            parentLayerParameterName="INPUT", type=FIELD_NUMERIC, allowMultiple=True,
+            optional=True))
         self.addParameter(QgsProcessingParameterString(
             "INDICATORS", "Indikatoren: Katalog-IDs und/oder eigene Quoten, z. B. "
             "'sgb2_quote; frauenanteil=frauen/einwohner*100' (mit ; trennen)", optional=True))
@@ -324,7 +329,9 @@ class AggregateAlgorithm(GeosozialAlgorithm):
                                   indicators=self.indicators(parameters, context),
                                   rule=self.rule(parameters, context),
                                   relations=self.relations(parameters, context), counts=counts,
-                                  source=area.source)
+                                  source=area.source,
+                                  sums=self.parameterAsFields(parameters, "SUM_FIELDS",
+                                                              context) or ())
         feedback.setProgress(60)
         regions = result.sozialraeume
         fields, sink, dest_id = _sink(self, parameters, "OUTPUT", context, regions,

@@ -188,6 +188,12 @@ def test_aggregate_equals_the_command_line(run, tmp_path, case):
              if c.endswith("_flag")]
     assert "geheim" in flags or "nicht_berechenbar" in flags, "a case without protection"
     assert isinstance(result["NOTICES"], str)
+    # every input column is accounted for, as on the command line
+    assert "Spalten der Sozialräume: als Anzahlen summiert:" in result["NOTICES"]
+    if "--sum" in case["cli"]:
+        column = case["cli"][case["cli"].index("--sum") + 1]
+        assert column in columns or column in [f.name() for f in _layer(regions).fields()]
+        assert f"als Summe übernommen (--sum): {column}" in result["NOTICES"]
 
 
 @pytest.mark.parametrize("case", _cases("lisa"))
