@@ -51,7 +51,10 @@ def test_sozialraum_maps_and_pngs_carry_the_credit(tmp_path, capsys, mittelsachs
     assert main(["aggregate", str(joined), str(mittelsachsen_mapping), "--out",
                  str(regions)]) == 0, capsys.readouterr().err
     meta = pyogrio.read_info(regions, layer="sozialraeume")["dataset_metadata"]
-    assert meta["geometrie_quelle"] == CREDIT
+    assert meta["geometrie_quelle"] == CREDIT and meta["geometrie_stand"] == "2021-01-01"
+    # the Sozialräume carry the edition's WSK, as in QGIS (where no metadata travels)
+    assert set(gpd.read_file(regions, layer="sozialraeume")["WSK"].astype(str).str[:10]) \
+        == {"2021-01-01"}
     html, png = tmp_path / "sr.html", tmp_path / "sr.png"
     assert main(["map", str(regions), "--layer", "sozialraeume", "--key", "name", "--field",
                  "einwohner", "--out", str(html), "--png", str(png)]) == 0, \

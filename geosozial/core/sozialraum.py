@@ -396,6 +396,7 @@ def aggregate_joined(
     protect: Sequence[str] | None = None,
     source: str = "",
     sums: Sequence[str] = (),
+    edition: str | None = None,
 ) -> AggregateResult:
     """The aggregation of every front door: variables, counts, relations, then :func:`aggregate`.
 
@@ -406,6 +407,10 @@ def aggregate_joined(
     no counts (an area in km², ``--sum Flaeche_km2``): summed per Sozialraum, not
     protected. The municipalities get the column ``sozialraum`` (for outlines and
     maps); one notice (``agg.columns``) says for every input column what became of it.
+    When the municipalities carry VG250/VG5000's ``WSK``, the Sozialräume get it too:
+    ``edition`` (the latest ``WSK`` of the whole file the areas came from) or the latest
+    of the members, so that maps of the Sozialräume credit the BKG geometry they are
+    dissolved from, with the edition's year.
 
     Examples
     --------
@@ -446,6 +451,10 @@ def aggregate_joined(
         result.notices.append(Notice("agg.group_column", "info", column=same_name[0],
                                      renamed="sozialraum_zuordnung"))
     _add_sums(result, joined, mapping, sums, source)
+    if "WSK" in joined and "WSK" not in result.sozialraeume:
+        dates = [d for d in joined.texts("WSK") if d.strip()]
+        latest = edition or (max(dates) if dates else "")
+        result.sozialraeume["WSK"] = [latest] * len(result.sozialraeume)
     result.notices[:0] = notices
     result.notices.append(_column_report(joined, result, sums))
     return result

@@ -77,6 +77,13 @@ define("geo.not_polygon",
        de="{file}: Objekt {row} ({key}) ist keine Fläche, sondern {geom_type}.",
        en="{file}: feature {row} ({key}) is not a polygon but {geom_type}.")
 
+#: ``frame.attrs`` key and GeoPackage metadata key of the geometries' licence credit
+ATTRIBUTION = "attribution"
+METADATA_KEY = "geometrie_quelle"
+#: ``frame.attrs`` key and metadata key of the latest ``WSK`` of the whole file (edition)
+EDITION = "wsk"
+EDITION_KEY = "geometrie_stand"
+
 
 @dataclass
 class Areas:
@@ -140,6 +147,7 @@ def read_areas(
     if len(frame) == 0:
         raise GeosozialError("geo.empty", file=file)
     credit = stored_credit(path) or geobasis_attribution(frame)  # the whole file
+    edition = stored_credit(path, EDITION_KEY) or latest_wsk(frame)
     frame = _filter_vg250_land(frame, file, notices)
     key_values = _read_keys(frame, key, file, notices)
     frame = frame.reset_index(drop=True)
@@ -170,23 +178,33 @@ def read_areas(
     frame = _to_projected(frame, file, notices, crs)
     frame = gpd.GeoDataFrame(frame, geometry="geometry")
     frame.attrs[ATTRIBUTION] = credit
+    if edition:
+        frame.attrs[EDITION] = edition
     return Areas(frame=frame, key_field=key, source=file, notices=notices)
 
 
-def stored_credit(path: Any) -> str:
-    """The ``geometrie_quelle`` of a GeoPackage written by geosozial ("" otherwise)."""
+def latest_wsk(frame: pd.DataFrame) -> str:
+    """The latest ``WSK`` (date of the Gebietsstand change) as ``YYYY-MM-DD``, or "".
+
+    Example:
+        >>> latest_wsk(pd.DataFrame({"WSK": ["2020-09-25", "2021-01-01", None]}))
+        '2021-01-01'
+    """
+    if "WSK" not in frame.columns:
+        return ""
+    dates = pd.to_datetime(frame["WSK"], errors="coerce").dropna()
+    return dates.max().strftime("%Y-%m-%d") if len(dates) else ""
+
+
+def stored_credit(path: Any, key: str = METADATA_KEY) -> str:
+    """The ``geometrie_quelle`` (or ``key``) of a GeoPackage written by geosozial."""
     if not str(path).lower().endswith(".gpkg"):
         return ""
     try:
         info = pyogrio.read_info(path)
     except Exception:
         return ""
-    return str((info.get("dataset_metadata") or {}).get(METADATA_KEY, "") or "")
-
-
-#: ``frame.attrs`` key and GeoPackage metadata key of the geometries' licence credit
-ATTRIBUTION = "attribution"
-METADATA_KEY = "geometrie_quelle"
+    return str((info.get("dataset_metadata") or {}).get(key, "") or "")
 
 
 def geobasis_attribution(frame: pd.DataFrame) -> str:

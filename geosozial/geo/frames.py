@@ -186,6 +186,7 @@ def aggregate_frame(joined: gpd.GeoDataFrame, mapping: SozialraumMapping,
     import shapely
 
     frame = joined.reset_index(drop=True)
+    kwargs.setdefault("edition", frame.attrs.get("wsk"))  # the edition of the areas' file
     result = aggregate_joined(to_columns(frame), mapping, **kwargs)
     members = result.municipalities
     changed = set(value_columns(members)) | {flag_column(c) for c in value_columns(members)}

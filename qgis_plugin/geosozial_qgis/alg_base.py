@@ -243,6 +243,42 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
                             alpha=out.get("alpha", 0.05))
         return out
 
+    def edition(self, parameters, context, source) -> str:
+        """The latest ``WSK`` (``YYYY-MM-DD``) of the whole input layer, "" without one.
+
+        Read from the layer itself, not from "selected features only": a Kreis chosen
+        from a VG250 layer still has the edition's date (the command line reads the
+        whole file before ``--kreis`` the same way)."""
+        from qgis.core import QgsProcessingFeatureSourceDefinition, QgsProcessingUtils
+
+        layer = self.parameterAsVectorLayer(parameters, "INPUT", context)
+        value = parameters.get("INPUT") if isinstance(parameters, dict) else None
+        if layer is None and isinstance(value, QgsProcessingFeatureSourceDefinition):
+            layer = QgsProcessingUtils.mapLayerFromString(str(value.source.staticValue()),
+                                                          context)  # "selected only"
+        if layer is not None and not hasattr(layer, "getFeatures"):
+            layer = None
+        target = layer if layer is not None else source
+        index = target.fields().indexOf("WSK")
+        if index < 0:
+            return ""
+        from qgis.core import QgsFeatureRequest
+
+        request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)
+        request.setSubsetOfAttributes([index])
+        dates = []
+        from .compat import SKIP_VALIDITY_CHECKS
+
+        features = target.getFeatures(request) if layer is not None else \
+            target.getFeatures(request, SKIP_VALIDITY_CHECKS)
+        for feature in features:
+            value = feature.attributes()[index]
+            text = value.toString("yyyy-MM-dd") if hasattr(value, "toString") else \
+                str(value or "")[:10]
+            if len(text) == 10 and text[:4].isdigit():
+                dates.append(text)
+        return max(dates) if dates else ""
+
     def source(self, parameters, context):
         source = self.parameterAsSource(parameters, "INPUT", context)
         if source is None:

@@ -331,7 +331,8 @@ class AggregateAlgorithm(GeosozialAlgorithm):
                                   relations=self.relations(parameters, context), counts=counts,
                                   source=area.source,
                                   sums=self.parameterAsFields(parameters, "SUM_FIELDS",
-                                                              context) or ())
+                                                              context) or (),
+                                  edition=self.edition(parameters, context, source) or None)
         feedback.setProgress(60)
         regions = result.sozialraeume
         fields, sink, dest_id = _sink(self, parameters, "OUTPUT", context, regions,

@@ -16,7 +16,6 @@ import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
-    QgsFeatureRequest,
     QgsGeometry,
     QgsPointXY,
     QgsProcessingException,
@@ -32,7 +31,7 @@ from qgis.core import (
 
 from .alg_base import GeosozialAlgorithm, log_notices
 from .alg_stats import add_quantile_parameters, quantile_options
-from .compat import FIELD_NUMERIC, SKIP_VALIDITY_CHECKS
+from .compat import FIELD_NUMERIC
 from .qgis_arrays import field_text, polygons, read_areas
 
 KINDS = ["choropleth", "lisa", "gi", "geary", "quantile", "joincount"]
@@ -140,10 +139,11 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
             layers, note, heading = analysis_layers(run, scheme, k)
             feedback.pushInfo("Methode: " + note)
         title = self.parameterAsString(parameters, "TITLE", context) or heading
-        from geosozial.maps.notes import map_date
+        from geosozial.maps.notes import geobasis_text, map_date
 
+        edition = self.edition(parameters, context, source)  # the whole layer's WSK
         attribution = self.parameterAsString(parameters, "ATTRIBUTION", context) or \
-            geobasis_attribution(source)
+            geobasis_text([int(edition[:4])] if edition else [])
         doc = MapDocument(title=title, geojson='{"type":"FeatureCollection","features":[]}',
                           names=areas.names, keys=areas.keys, layers=layers,
                           attribution=attribution, source=source.sourceName(),
@@ -199,24 +199,6 @@ def analysis_layers(run, scheme: str = "quantiles", k: int = 5):
                                    method, label=label, unit=unit, values=values,
                                    islands=islands)
     return [main, sig, _choropleth(field, values, scheme, k)], method_line(method), heading
-
-
-def geobasis_attribution(source) -> str:
-    """"© GeoBasis-DE / BKG (Jahr)" from the latest WSK date of VG250/VG5000 data, else ""."""
-    from geosozial.maps.notes import geobasis_text
-
-    index = source.fields().indexOf("WSK")
-    if index < 0:
-        return ""
-    years = []
-    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)
-    request.setSubsetOfAttributes([index])
-    for feature in source.getFeatures(request, SKIP_VALIDITY_CHECKS):
-        value = feature.attributes()[index]
-        text = value.toString("yyyy") if hasattr(value, "toString") else str(value or "")
-        if text[:4].isdigit():
-            years.append(int(text[:4]))
-    return geobasis_text(years)
 
 
 def _choropleth(field: str, values: np.ndarray, scheme: str, k: int):

@@ -918,3 +918,41 @@ def test_few_areas_warn_in_the_log(qgis_app, tmp_path, run):
                                             "OUTPUT": str(tmp_path / "g.gpkg")},
                    context=QgsProcessingContext(), feedback=log)
     assert notice_line("ana.few_areas", "warning", file="klein", n=n, minimum=30) in log.lines
+
+
+def test_sozialraum_maps_credit_the_bkg_edition_from_a_selection(qgis_app, run, tmp_path):
+    """Issue 14, item 1 in QGIS: a Kreis selected from VG5000 (Gebietsstand 2021; the
+    Kreis's latest change is 2020) is credited "BKG (2021)", and so is the Sozialraum
+    layer aggregated from it (it carries the edition's WSK) and its HTML map."""
+    from qgis.core import QgsProcessingFeatureSourceDefinition, QgsProject, QgsVectorLayer
+
+    layer = QgsVectorLayer(str(SHARED / "vg5000_gem_2021" / "VG5000_GEM.shp"), "vg5000", "ogr")
+    assert layer.isValid()
+    QgsProject.instance().addMapLayer(layer)
+    try:
+        layer.selectByIds([f.id() for f in layer.getFeatures()
+                           if str(f["AGS"]).startswith("14522")])
+        keys = sorted({f["AGS"] for f in layer.selectedFeatures()})
+        assert len(keys) == 53
+        assert max(str(f["WSK"].toString("yyyy-MM-dd")) for f in
+                   layer.selectedFeatures()) < "2021"
+        mapping = tmp_path / "sr.csv"
+        mapping.write_text("AGS;Sozialraum\n" + "\n".join(
+            f"{k};Region {int(k[5:]) % 3 + 1}" for k in keys) + "\n", encoding="utf-8")
+        selected = QgsProcessingFeatureSourceDefinition(layer.id(), True)
+        page = tmp_path / "gemeinden.html"
+        run("geosozial:htmlmap", {"INPUT": selected, "KEY_FIELD": "AGS", "FIELD": ["IBZ"],
+                                  "OUTPUT": str(page)})
+        assert "© GeoBasis-DE / BKG (2021)" in page.read_text(encoding="utf-8")
+        regions = str(tmp_path / "sr.gpkg")
+        run("geosozial:aggregate", {"INPUT": selected, "KEY_FIELD": "AGS",
+                                    "MAPPING_FILE": str(mapping), "COUNT_FIELDS": ["IBZ"],
+                                    "NO_CONFIDENTIALITY": True, "OUTPUT": regions})
+        out = QgsVectorLayer(regions, "sr", "ogr")
+        assert {str(f["WSK"]) for f in out.getFeatures()} == {"2021-01-01"}
+        page = tmp_path / "sozialraeume.html"
+        run("geosozial:htmlmap", {"INPUT": regions, "KEY_FIELD": "key", "FIELD": ["IBZ"],
+                                  "OUTPUT": str(page)})
+        assert "© GeoBasis-DE / BKG (2021)" in page.read_text(encoding="utf-8")
+    finally:
+        QgsProject.instance().removeMapLayer(layer.id())
