@@ -72,3 +72,21 @@ def test_sozialraum_maps_and_pngs_carry_the_credit(tmp_path, capsys, mittelsachs
     assert result.frame.attrs["attribution"] == CREDIT
     built = gs.map(result.frame, "einwohner", key="key")
     assert CREDIT in built.html
+
+
+def test_gebietsstand_sets_the_year_of_the_bkg_credit(tmp_path, capsys):
+    # a file cut to one Kreis loses the edition: its latest WSK is 2020
+    kreis = gpd.read_file(VG5000)
+    kreis = kreis[kreis["AGS"].str.startswith("14522")]
+    path = tmp_path / "mittelsachsen.shp"
+    kreis.to_file(path)
+    plain, stated = tmp_path / "a.html", tmp_path / "b.html"
+    assert main(["map", str(path), "--field", "IBZ", "--out", str(plain)]) == 0
+    assert "BKG (2020)" in plain.read_text(encoding="utf-8")
+    assert main(["map", str(path), "--field", "IBZ", "--out", str(stated),
+                 "--gebietsstand", "01.01.2021"]) == 0
+    assert CREDIT in stated.read_text(encoding="utf-8")
+    assert main(["map", str(path), "--field", "IBZ", "--out", str(tmp_path / "c.html"),
+                 "--gebietsstand", "Januar"]) == 2
+    assert "--gebietsstand 'Januar'" in capsys.readouterr().err
+    assert not (tmp_path / "c.html").exists()

@@ -51,6 +51,9 @@ CASES = [
     ('sgb2_rlb = "Insgesamt"', "sgb2_rlb = 7", "tables[1].variables.sgb2_rlb"),
     ("[[tables]]\nfile = \"sgb2", "[[tables]]\nsheet = -1\nfile = \"sgb2", "tables[1].sheet"),
     ("min_count = 3", "min_count = 3\n\n[mpas]\nk = 5", "mpas"),
+    ('name = "Musterkreis (fiktive Demodaten)"',
+     'name = "Musterkreis (fiktive Demodaten)"\ngebietsstand = "Januar"',
+     "project.gebietsstand"),
 ]
 
 

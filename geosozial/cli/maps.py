@@ -51,6 +51,11 @@ def add_map_options(parser: argparse.ArgumentParser, t: Callable[[str, str], str
                                "© GeoBasis-DE / BKG (Jahr))",
                                "attribution of the geometries (default for VG250/VG5000: "
                                "© GeoBasis-DE / BKG (year))"))
+    parser.add_argument("--gebietsstand", metavar=t("TT.MM.JJJJ", "DD.MM.YYYY"),
+                        help=t("Gebietsstand der Geometrien (Jahr im BKG-Quellenvermerk; "
+                               "Standard: die Ausgabe der ganzen Datei)", "Gebietsstand of "
+                               "the geometries (year in the BKG credit; default: the edition "
+                               "of the whole file)"))
     parser.add_argument("--source", help=t("Datenquelle für die Fußzeile",
                                            "data source for the footer"))
     parser.add_argument("--date", help=t("Datum in der Karte (Standard: heute oder "
@@ -136,6 +141,10 @@ def map_options(args: argparse.Namespace, frame: Any) -> dict[str, Any]:
     for name in ("attribution", "date", "tolerance"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
+    if getattr(args, "gebietsstand", None) and not args.attribution:
+        from geosozial.geo.areas import credit_for
+
+        options["attribution"] = credit_for(frame, args.gebietsstand)
     if args.source:
         options["source"] = args.source
     if args.max_bytes is not None:

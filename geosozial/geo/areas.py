@@ -234,6 +234,43 @@ def geobasis_attribution(frame: pd.DataFrame) -> str:
     return geobasis_text(pd.to_datetime(frame["WSK"], errors="coerce").dt.year.dropna())
 
 
+define("geo.gebietsstand",
+       de="--gebietsstand {value!r}: erwartet wird ein Datum TT.MM.JJJJ (z. B. 01.01.2021) "
+       "oder ein Jahr.",
+       en="--gebietsstand {value!r}: a date DD.MM.YYYY (e.g. 01.01.2021) or a year is "
+       "expected.")
+
+
+def credit_for(frame: pd.DataFrame, gebietsstand: str | None = None) -> str:
+    """The credit of ``frame``'s geometries, with the year of ``gebietsstand`` if given.
+
+    The rule every door uses: the Gebietsstand where it is known (``--gebietsstand``,
+    ``[project] gebietsstand``), else the edition of the whole file
+    (:func:`geobasis_attribution`); a stated Gebietsstand changes the year of a BKG
+    credit only (other geometries keep their credit).
+
+    Example:
+        >>> f = pd.DataFrame({"WSK": ["2020-09-25"]})
+        >>> credit_for(f), credit_for(f, "01.01.2021"), credit_for(pd.DataFrame(), "2021")
+        ('© GeoBasis-DE / BKG (2020)', '© GeoBasis-DE / BKG (2021)', '')
+    """
+    import re
+
+    from geosozial.maps.notes import geobasis_text
+
+    credit = geobasis_attribution(frame)
+    if not gebietsstand:
+        return credit
+    text = str(gebietsstand).strip()
+    match = re.fullmatch(r"(?:\d{1,2}\.\d{1,2}\.)?(\d{4})|(\d{4})-\d{2}-\d{2}", text)
+    if not match:
+        raise GeosozialError("geo.gebietsstand", value=gebietsstand)
+    year = int(match.group(1) or match.group(2))
+    if credit.startswith("© GeoBasis-DE / BKG"):
+        return geobasis_text([year])
+    return credit
+
+
 def _filter_vg250_land(frame: gpd.GeoDataFrame, file: str, notices: list[Notice]):
     if "GF" not in frame.columns:
         return frame

@@ -130,9 +130,14 @@ def write_year_maps(project: Any, municipalities: gpd.GeoDataFrame,
     labels = {i.id: ((i.label_en or i.label) if lang == "en" else i.label, i.unit)
               for i in indicators}
     source = f"{project.name}, {year}"
+    credit = project.attribution
+    if not credit and getattr(project, "gebietsstand", ""):
+        from geosozial.geo.areas import credit_for
+
+        credit = credit_for(municipalities, project.gebietsstand)
     common = {"scheme": settings.scheme, "k": settings.k, "palette_name": settings.palette,
               "labels": labels, "lang": lang, "source": source,
-              "attribution": project.attribution}
+              "attribution": credit}
     files: list[Path] = []
     notices: list[Notice] = []
     if not fields:
@@ -170,7 +175,7 @@ def write_year_maps(project: Any, municipalities: gpd.GeoDataFrame,
             built = analysis_map(municipalities, analysis, lang=lang, scheme=settings.scheme,
                                  k=settings.k, palette_name=settings.palette,
                                  outline_groups=groups, source=source,
-                                 attribution=project.attribution,
+                                 attribution=credit,
                                  label=labels[indicator_id])
             files.append(built.write(out / f"{stem}_{indicator_id}_{year}.html"))
     return files, notices

@@ -103,6 +103,7 @@ class Project:
     kreis: str = ""
     maps: MapSettings = field(default_factory=MapSettings)
     sums: list[str] = field(default_factory=list)
+    gebietsstand: str = ""
 
 
 def _need(spec: Mapping[str, Any], name: str, kind: type, file: str, hint: str) -> Any:
@@ -169,6 +170,16 @@ def load_project(path: str | Path) -> Project:
     indicators += [i for k, i in custom.items() if k not in ind_section.get("use", [])]
     conf = data.get("confidentiality", {})
     rule, relations = _confidentiality(conf, file)
+    if proj.get("gebietsstand"):  # checked now, used for the credit of every map
+        import pandas as pd
+
+        from geosozial.geo.areas import credit_for
+
+        try:
+            credit_for(pd.DataFrame(), proj["gebietsstand"])
+        except GeosozialError as exc:
+            raise GeosozialError("project.field", file=file, field="project.gebietsstand",
+                                 hint="Datum TT.MM.JJJJ, z. B. 01.01.2021") from exc
     return Project(
         root=path.parent, source=path, name=_need(proj, "project.name", str, file, "Text"),
         areas=_need(proj, "project.areas", str, file, "Geometriedatei"),
@@ -178,7 +189,8 @@ def load_project(path: str | Path) -> Project:
         tables=tables, indicators=indicators, rule=rule,
         protect=conf.get("variables"), relations=relations, layer=proj.get("layer"),
         attribution=str(proj.get("attribution", "")), kreis=str(proj.get("kreis", "")),
-        maps=_map_settings(data.get("maps", {}), file), sums=list(proj.get("sum", [])))
+        maps=_map_settings(data.get("maps", {}), file), sums=list(proj.get("sum", [])),
+        gebietsstand=str(proj.get("gebietsstand", "")))
 
 
 def _confidentiality(conf: Any, file: str

@@ -104,6 +104,7 @@ SCHEMA: dict[str, dict[str, tuple[Check, bool, str]]] = {
         "attribution": (_text, False, "Quellenvermerk (Text)"),
         "allow_outside": (_bool, False, "true oder false"),
         "kreis": (_text, False, "Kreisschlüssel, z. B. \"14522\" (mehrere mit Komma)"),
+        "gebietsstand": (_text, False, 'Gebietsstand der Geometrien, z. B. "01.01.2021"'),
         "sum": (_texts, False, 'Liste von Spalten, die je Sozialraum addiert werden, ohne '
                 'Anzahlen zu sein, z. B. ["Flaeche_km2"]'),
     },
