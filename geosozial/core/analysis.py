@@ -88,7 +88,7 @@ define("ana.alpha",
        en="{file}: --alpha {value} is not possible; the significance level lies between 0 "
        "and 1 (exclusive), e.g. 0.05.")
 define("ana.too_few",
-       de="{file}: Feld {field} hat nur {n} Gebiete mit Wert{dropped}; für räumliche "
+       de="{file}: Feld {field} hat nur {areas} mit Wert{dropped}; für räumliche "
        "Statistik braucht es mindestens 3 benachbarte Gebiete.",
        en="{file}: field {field} has only {n} areas with a value{dropped}; spatial "
        "statistics need at least 3 neighbouring areas.")
@@ -350,10 +350,11 @@ def check_count(n: int, field: str, source: str, *, dropped: bool = False) -> No
         ...     check_count(1, "quote", "t.gpkg", dropped=True)
         ... except GeosozialError as exc:
         ...     print(exc.text()[:40])
-        t.gpkg: Feld quote hat nur 1 Gebiete mit
+        t.gpkg: Feld quote hat nur 1 Gebiet mit
     """
     if n < 3:
         raise GeosozialError("ana.too_few", file=source, field=field, n=n,
+                             areas="1 Gebiet" if n == 1 else f"{n} Gebiete",
                              dropped=" (die übrigen ohne Wert ausgelassen)" if dropped else "")
 
 
