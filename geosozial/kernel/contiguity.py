@@ -150,7 +150,7 @@ def contiguity_weights(
     if not tolerance >= 0:
         raise WeightsError(f"tolerance must be >= 0, got {tolerance}")
     if ids is not None:
-        ids = tuple(str(i) for i in ids)
+        ids = tuple(map(str, ids))
     labels, unique = vertex_labels(coords)
     near = _near_matrix(unique, tolerance) if tolerance > 0 else None
     if rook:
@@ -253,15 +253,43 @@ def _adjacency(product: sparse.csr_array | sparse.csc_array) -> sparse.csr_array
                             shape=(n, n))
 
 
+def _group_pairs(group: np.ndarray, member: np.ndarray, n: int) -> sparse.csr_array:
+    """Binary n × n matrix of all pairs of different members that share a group.
+
+    ``group`` is sorted. Members ``d`` places apart pair up where their group is the
+    same, for ``d = 1, 2, ...`` until no group is that large: the same pattern as
+    ``A @ A.T`` off the diagonal, with sorted indices, without a sparse product.
+    """
+    if not len(group):
+        return sparse.csr_array((n, n))
+    firsts, seconds = [], []
+    d = 1
+    while d < len(group):
+        same = group[d:] == group[:-d]
+        if not same.any():
+            break
+        a, b = member[:-d][same], member[d:][same]
+        firsts += [a, b]
+        seconds += [b, a]
+        d += 1
+    if not firsts:
+        return sparse.csr_array((n, n))
+    i, j = np.concatenate(firsts), np.concatenate(seconds)
+    pair = i * n + j
+    pair = _sorted_unique(pair[i != j])
+    i, j = pair // n, pair % n
+    indptr = np.r_[0, np.cumsum(np.bincount(i, minlength=n))]
+    return sparse.csr_array((np.ones(len(j)), j, indptr), shape=(n, n))
+
+
 def _queen_matrix(labels: np.ndarray, area: np.ndarray, n: int, u: int,
                   near: sparse.csr_array | None) -> sparse.csr_array:
     if near is None:
-        # only vertices used by two or more areas matter: drop the rest before the product
+        # only vertices used by two or more areas matter; their areas pair up directly
         key = _sorted_unique(labels * n + area)
         lab = key // n
         keep = np.bincount(lab, minlength=u)[lab] > 1
-        a = _incidence(key[keep] % n, lab[keep], (n, u))
-        return _adjacency(a @ a.T)
+        return _group_pairs(lab[keep], key[keep] % n, n)
     a = _incidence(area, labels, (n, u))
     return _adjacency(a @ near @ a.T)
 
@@ -288,9 +316,9 @@ def _rook_matrix(labels: np.ndarray, ring: np.ndarray, area: np.ndarray, n: int,
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     edge_area = area[pos]
     if near is None:
-        n_edges, edge_ix = _inverse(lo * u + hi)
-        inc = _incidence(edge_area, edge_ix, (n, n_edges))
-        return _adjacency(inc @ inc.T)
+        _, edge_ix = _inverse(lo * u + hi)
+        key = _sorted_unique(edge_ix * n + edge_area)  # one entry per (edge, area)
+        return _group_pairs(key // n, key % n, n)
     # one row per distinct (area, edge); an edge e matches f if both ends are near
     key = _sorted_unique((edge_area * u + lo) * u + hi) if u * u * n < 2**62 else None
     if key is not None:
