@@ -113,6 +113,16 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             "DISTANCE", "Entfernung in Metern (nur Entfernungsband)",
             type=NUMBER_DOUBLE, defaultValue=5000.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "SNAP", "Fangabstand in Metern: Nachbarn auch über Lücken zwischen Grenzen "
+            "(vereinfachte Geometrien; wie --snap; 0 = keiner)", type=NUMBER_DOUBLE,
+            defaultValue=0.0, minValue=0.0, maxValue=100000.0))
+
+    def snap(self, parameters, context) -> float:
+        """SNAP in metres (0 where the algorithm has no such parameter)."""
+        if self.parameterDefinition("SNAP") is None:
+            return 0.0
+        return float(self.parameterAsDouble(parameters, "SNAP", context) or 0.0)
 
     def add_inference(self, local: bool, statistic: str | None = "moran") -> None:
         """PERMUTATIONS (``auto`` or a whole number), SEED, ALTERNATIVE (default: the
@@ -339,7 +349,8 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
         if statistic == "quantile":
             check_options(statistic, what, quantiles=quantiles, quantile=quantile, n=len(y))
         spec = self.weights_spec(parameters, context)
-        w, _ = build_weights(areas, spec, what, key, feedback)
+        snap = self.snap(parameters, context)
+        w, _ = build_weights(areas, spec, what, key, feedback, snap)
         feedback.pushInfo(f"Nachbarschaft {w.describe('de')}.")
         if feedback.isCanceled():
             raise QgsProcessingException("abgebrochen")
@@ -353,6 +364,8 @@ class GeosozialAlgorithm(QgsProcessingAlgorithm):
                             base_field=base, more=[areas.values[f] for f in more],
                             fields=[field, *more], quantiles=quantiles, quantile=quantile,
                             **kwargs)
+        if snap:
+            res.method["snap"] = float(snap)  # named in the method line, as on the CLI
         notices += warning_notices(res, what, field, base_field=base)
         if statistic in ("moran", "gi") and not base and not neighbour:
             notices += base_hint(field, attribute_columns(areas), what)
@@ -394,12 +407,14 @@ def attribute_columns(areas) -> dict[str, list]:
             for i, name in enumerate(names)}
 
 
-def build_weights(areas, spec: str, source: str, key_field: str, feedback=None):
+def build_weights(areas, spec: str, source: str, key_field: str, feedback=None,
+                  snap: float = 0.0):
     """Kernel weights for the areas (same arrays as the Python path), checked by the core:
     duplicate keys are refused naming ``key_field`` and the keys
     (:func:`geosozial.core.weights_spec.unique_ids`, ``weights.ids_duplicate``), no
     neighbours at all is an error and areas without neighbours are named
-    (:func:`geosozial.core.analysis.check_weights`); the notices go to the log.
+    (:func:`geosozial.core.analysis.check_weights`, with the hint on ``SNAP``); ``snap``
+    metres join contiguity across gaps, as ``--snap``; the notices go to the log.
     """
     from geosozial.core.analysis import check_weights
     from geosozial.core.weights_spec import parse_weights_spec, unique_ids, weights_from_arrays
@@ -409,10 +424,11 @@ def build_weights(areas, spec: str, source: str, key_field: str, feedback=None):
     if parsed.measures_distance:
         w = weights_from_arrays(parsed, len(areas.keys), ids=ids, points=areas.centroids())
     else:
-        w = weights_from_arrays(parsed, len(areas.keys), ids=ids, rings=areas.rings())
+        w = weights_from_arrays(parsed, len(areas.keys), ids=ids, rings=areas.rings(),
+                                tolerance=snap)
     notices: list = []
     check_weights(w, areas.keys, spec, source, notices,
-                  names=getattr(areas, "names", None), snap_option=None)
+                  names=getattr(areas, "names", None), snap=snap, snap_option="SNAP")
     if feedback is not None:
         log_notices(feedback, notices)
     return w, notices

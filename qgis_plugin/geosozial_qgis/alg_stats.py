@@ -54,7 +54,8 @@ class _FieldAlgorithm(GeosozialAlgorithm):
         check_count(len(areas.keys), field, source.sourceName(),
                     dropped=drop and any(n.code == "ana.dropped" for n in areas.notices))
         spec = self.weights_spec(parameters, context)
-        w, _ = build_weights(areas, spec, source.sourceName(), key, feedback)
+        w, _ = build_weights(areas, spec, source.sourceName(), key, feedback,
+                             self.snap(parameters, context))
         feedback.pushInfo(f"Nachbarschaft {w.describe('de')}.")
         return source, field, areas, spec, w
 
@@ -90,7 +91,8 @@ class WeightsAlgorithm(GeosozialAlgorithm):
         areas = read_areas(source, key, [], feedback, what=source.sourceName())
         log_notices(feedback, areas.notices)
         w, notices = build_weights(areas, self.weights_spec(parameters, context),
-                                   source.sourceName(), key, feedback)
+                                   source.sourceName(), key, feedback,
+                                   self.snap(parameters, context))
         report = _weights_report(w, notices)
         feedback.pushInfo(f"Nachbarschaft {w.describe('de')}.")
         out = {"N": w.n, "ISLANDS": len(w.islands), "COMPONENTS": w.components[0],

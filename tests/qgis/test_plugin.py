@@ -956,3 +956,25 @@ def test_sozialraum_maps_credit_the_bkg_edition_from_a_selection(qgis_app, run, 
         assert "© GeoBasis-DE / BKG (2021)" in page.read_text(encoding="utf-8")
     finally:
         QgsProject.instance().removeMapLayer(layer.id())
+
+
+def test_snap_joins_gaps_and_the_islands_hint_names_it(qgis_app, run, tmp_path):
+    """Saxony 2015 simplified to 200 m: Döbeln and Thiendorf lose their neighbours; the
+    log names them with name and key and SNAP; SNAP 10 (as --snap 10) joins the gaps."""
+    sachsen = str(SHARED / "sachsen_gemeinden_2015" / "sachsen_gemeinden_simplify200.geojson")
+    import processing
+    from qgis.core import QgsProcessingContext
+
+    log = log_feedback()
+    result = processing.run("geosozial:weights", {"INPUT": sachsen, "KEY_FIELD": "AGS"},
+                            context=QgsProcessingContext(), feedback=log)
+    assert result["ISLANDS"] == 2
+    line = next(x for x in log.lines if "ohne Nachbarn (queen)" in x)
+    assert "Döbeln (14522080)" in line and "Thiendorf (14627290)" in line
+    assert "SNAP METER" in line and "Lücken zwischen den Grenzen" in line
+    snapped = run("geosozial:weights", {"INPUT": sachsen, "KEY_FIELD": "AGS", "SNAP": 10})
+    assert snapped["ISLANDS"] == 0 and snapped["COMPONENTS"] == 1
+    lisa = run("geosozial:lisa", {"INPUT": sachsen, "KEY_FIELD": "AGS", "FIELD": "IBZ",
+                                  "SNAP": 10, "PERMUTATIONS": "99",
+                                  "OUTPUT": "TEMPORARY_OUTPUT"})  # nested JSON field
+    assert "Queen-Nachbarschaft (Fangabstand 10 m)" in lisa["METHOD"]
