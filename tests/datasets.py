@@ -31,3 +31,15 @@ def grid_areas(keys: list[str], names: list[str] | None = None, crs: int = 25833
     geoms = [box(400000 + i * 1000, 5650000, 401000 + i * 1000, 5651000)
              for i in range(len(keys))]
     return gpd.GeoDataFrame({"AGS": keys, "GEN": names, **extra}, geometry=geoms, crs=crs)
+
+
+def demo_project(folder: Path, text: str | None = None, *, skip: tuple[str, ...] = ()) -> Path:
+    """The demo project in ``folder``: its data files linked (all but ``skip``), and
+    ``projekt.toml`` written with ``text`` (default: the demo's own). Returns its path."""
+    for f in DEMO.iterdir():
+        if f.name != "projekt.toml" and f.name not in skip:
+            (folder / f.name).symlink_to(f)
+    project = folder / "projekt.toml"
+    project.write_text((DEMO / "projekt.toml").read_text(encoding="utf-8") if text is None
+                       else text, encoding="utf-8")
+    return project

@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from datasets import DEMO, VG5000
+from datasets import DEMO, VG5000, demo_project
 
 import geosozial as gs
 from geosozial.cli import main
@@ -203,11 +203,7 @@ def test_project_cannot_weaken_the_rule(tmp_path, capsys, entry, shown):
     text = (DEMO / "projekt.toml").read_text(encoding="utf-8")
     text = text.replace("[confidentiality]\nmin_count = 3", f"[confidentiality]\n{entry}")
     assert entry in text
-    project = tmp_path / "projekt.toml"
-    project.write_text(text, encoding="utf-8")
-    for f in DEMO.iterdir():
-        if f.name != "projekt.toml":
-            (tmp_path / f.name).symlink_to(f)
+    project = demo_project(tmp_path, text)
     code = main(["report", str(project), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2, err

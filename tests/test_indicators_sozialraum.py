@@ -5,7 +5,7 @@ import math
 import geopandas as gpd
 import numpy as np
 import pytest
-from datasets import DEMO, grid_areas
+from datasets import DEMO, demo_project, grid_areas
 
 from geosozial.core.columns import Columns
 from geosozial.core.indicators import CATALOGUE, add_indicator, indicator_from_dict
@@ -225,13 +225,9 @@ def test_project_sum_adds_an_area_attribute_per_sozialraum(tmp_path, capsys):
 
     from geosozial.cli import main
 
-    for f in DEMO.iterdir():
-        if f.name != "projekt.toml":
-            (tmp_path / f.name).symlink_to(f)
     text = (DEMO / "projekt.toml").read_text(encoding="utf-8")
-    project = tmp_path / "projekt.toml"
-    project.write_text(text.replace("[project]\n", '[project]\nsum = ["EWZ"]\n', 1),
-                       encoding="utf-8")
+    project = demo_project(tmp_path, text.replace("[project]\n", '[project]\nsum = ["EWZ"]\n',
+                                                  1))
     out = tmp_path / "out"
     assert main(["report", str(project), "--out", str(out)]) == 0, capsys.readouterr().err
     gpkg = next(out.glob("*_2023.gpkg"))

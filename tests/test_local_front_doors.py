@@ -16,7 +16,7 @@ import libpysal
 import numpy as np
 import pyogrio
 import pytest
-from datasets import DEMO, VG5000
+from datasets import DEMO, VG5000, demo_project
 
 import geosozial as gs
 from geosozial.cli import main
@@ -232,13 +232,9 @@ def test_geary_map_has_geoda_colours(saxony, tmp_path, capsys):
 
 
 def test_project_statistics_and_auto(tmp_path, capsys):
-    for f in DEMO.iterdir():
-        if f.name != "projekt.toml":
-            (tmp_path / f.name).symlink_to(f)
     text = (DEMO / "projekt.toml").read_text(encoding="utf-8")
-    project = tmp_path / "projekt.toml"
-    project.write_text(text + '\n[maps]\npermutations = "auto"\nstatistics = ["lisa", '
-                       '"geary", "quantile"]\nquantiles = 4\n', encoding="utf-8")
+    project = demo_project(tmp_path, text + '\n[maps]\npermutations = "auto"\nstatistics = '
+                           '["lisa", "geary", "quantile"]\nquantiles = 4\n')
     out = tmp_path / "out"
     assert main(["report", str(project), "--out", str(out)]) == 0, capsys.readouterr().err
     names = {p.name for p in out.iterdir()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from datasets import DEMO
+from datasets import DEMO, demo_project
 
 from geosozial.cli import main
 
@@ -13,12 +13,7 @@ BASE = (DEMO / "projekt.toml").read_text(encoding="utf-8")
 
 
 def _project(tmp_path, text: str):
-    for f in DEMO.iterdir():
-        if f.name != "projekt.toml":
-            (tmp_path / f.name).symlink_to(f)
-    path = tmp_path / "projekt.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return demo_project(tmp_path, text)
 
 
 def _hashes(folder):
@@ -108,12 +103,8 @@ def test_project_file_not_utf8_and_toml_errors(tmp_path, capsys):
 
 def test_a_table_filed_under_the_wrong_year_is_an_error(tmp_path, capsys):
     # a 2023 file saved as sgb2_2024.csv (its header still says Stichtag 31.12.2023)
-    for f in DEMO.iterdir():
-        if f.name not in ("projekt.toml", "sgb2_2023.csv"):
-            (tmp_path / f.name).symlink_to(f)
+    project = demo_project(tmp_path, BASE, skip=("sgb2_2023.csv",))
     (tmp_path / "sgb2_2023.csv").write_bytes((DEMO / "sgb2_2022.csv").read_bytes())
-    project = tmp_path / "projekt.toml"
-    project.write_text(BASE, encoding="utf-8")
     code = main(["report", str(project), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and "sgb2_2023.csv" in err and "2023" in err and "31.12.2022" in err

@@ -41,6 +41,28 @@ def table_year(meta: Mapping[str, str]) -> int | None:
     return int(years[-1]) if years else None
 
 
+define("year.gebietsstand",
+       de="--gebietsstand {value!r}: erwartet wird ein Datum TT.MM.JJJJ (z. B. 01.01.2021) "
+       "oder ein Jahr.",
+       en="--gebietsstand {value!r}: a date DD.MM.YYYY (e.g. 01.01.2021) or a year is "
+       "expected.")
+
+
+def gebietsstand_year(text: str) -> int:
+    """The year of a stated Gebietsstand: ``01.01.2021``, ``2021-01-01`` or ``2021``.
+
+    Examples
+    --------
+    >>> gebietsstand_year("01.01.2021"), gebietsstand_year("2020-12-31")
+    (2021, 2020)
+    """
+    value = str(text).strip()
+    match = re.fullmatch(r"(?:\d{1,2}\.\d{1,2}\.)?(\d{4})|(\d{4})-\d{2}-\d{2}", value)
+    if not match:
+        raise GeosozialError("year.gebietsstand", value=text)
+    return int(match.group(1) or match.group(2))
+
+
 def check_table_year(meta: Mapping[str, str], year: int, file: str) -> None:
     """Refuse a table whose Stichtag names another year than the one it is filed under.
 

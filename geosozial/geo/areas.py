@@ -146,8 +146,9 @@ def read_areas(
         raise GeosozialError("geo.unreadable", file=file, error=str(exc)) from exc
     if len(frame) == 0:
         raise GeosozialError("geo.empty", file=file)
-    credit = stored_credit(path) or geobasis_attribution(frame)  # the whole file
-    edition = stored_credit(path, EDITION_KEY) or latest_wsk(frame)
+    stored = stored_attrs(path)  # else from the whole file, before any Kreis filter
+    credit = stored.get(ATTRIBUTION) or geobasis_attribution(frame)
+    edition = stored.get(EDITION) or latest_wsk(frame)
     frame = _filter_vg250_land(frame, file, notices)
     key_values = _read_keys(frame, key, file, notices)
     frame = frame.reset_index(drop=True)
@@ -196,15 +197,22 @@ def latest_wsk(frame: pd.DataFrame) -> str:
     return dates.max().strftime("%Y-%m-%d") if len(dates) else ""
 
 
-def stored_credit(path: Any, key: str = METADATA_KEY) -> str:
-    """The ``geometrie_quelle`` (or ``key``) of a GeoPackage written by geosozial."""
+def stored_attrs(path: Any) -> dict[str, str]:
+    """The ``frame.attrs`` a GeoPackage written by geosozial stored: the geometries'
+    credit (``geometrie_quelle``) and edition (``geometrie_stand``); {} otherwise.
+
+    Example:
+        >>> stored_attrs("tabelle.csv")
+        {}
+    """
     if not str(path).lower().endswith(".gpkg"):
-        return ""
+        return {}
     try:
-        info = pyogrio.read_info(path)
+        meta = pyogrio.read_info(path).get("dataset_metadata") or {}
     except Exception:
-        return ""
-    return str((info.get("dataset_metadata") or {}).get(key, "") or "")
+        return {}
+    stored = {ATTRIBUTION: meta.get(METADATA_KEY), EDITION: meta.get(EDITION_KEY)}
+    return {k: str(v) for k, v in stored.items() if v}
 
 
 def geobasis_attribution(frame: pd.DataFrame) -> str:
@@ -234,13 +242,6 @@ def geobasis_attribution(frame: pd.DataFrame) -> str:
     return geobasis_text(pd.to_datetime(frame["WSK"], errors="coerce").dt.year.dropna())
 
 
-define("geo.gebietsstand",
-       de="--gebietsstand {value!r}: erwartet wird ein Datum TT.MM.JJJJ (z. B. 01.01.2021) "
-       "oder ein Jahr.",
-       en="--gebietsstand {value!r}: a date DD.MM.YYYY (e.g. 01.01.2021) or a year is "
-       "expected.")
-
-
 def credit_for(frame: pd.DataFrame, gebietsstand: str | None = None) -> str:
     """The credit of ``frame``'s geometries, with the year of ``gebietsstand`` if given.
 
@@ -254,18 +255,13 @@ def credit_for(frame: pd.DataFrame, gebietsstand: str | None = None) -> str:
         >>> credit_for(f), credit_for(f, "01.01.2021"), credit_for(pd.DataFrame(), "2021")
         ('© GeoBasis-DE / BKG (2020)', '© GeoBasis-DE / BKG (2021)', '')
     """
-    import re
-
+    from geosozial.core.years import gebietsstand_year
     from geosozial.maps.notes import geobasis_text
 
     credit = geobasis_attribution(frame)
     if not gebietsstand:
         return credit
-    text = str(gebietsstand).strip()
-    match = re.fullmatch(r"(?:\d{1,2}\.\d{1,2}\.)?(\d{4})|(\d{4})-\d{2}-\d{2}", text)
-    if not match:
-        raise GeosozialError("geo.gebietsstand", value=gebietsstand)
-    year = int(match.group(1) or match.group(2))
+    year = gebietsstand_year(gebietsstand)
     if credit.startswith("© GeoBasis-DE / BKG"):
         return geobasis_text([year])
     return credit

@@ -36,7 +36,7 @@ from geosozial.core.outputs import Output, OutputSet, atomic_write_text, check_o
 from geosozial.core.sozialraum import read_mapping
 from geosozial.core.tables.read import read_table
 from geosozial.core.variables import derive_variables
-from geosozial.core.years import check_table_year
+from geosozial.core.years import check_table_year, gebietsstand_year
 from geosozial.geo.areas import Areas, read_areas
 from geosozial.geo.frames import to_columns, with_columns
 from geosozial.geo.gpkg import write_geopackage
@@ -171,12 +171,8 @@ def load_project(path: str | Path) -> Project:
     conf = data.get("confidentiality", {})
     rule, relations = _confidentiality(conf, file)
     if proj.get("gebietsstand"):  # checked now, used for the credit of every map
-        import pandas as pd
-
-        from geosozial.geo.areas import credit_for
-
         try:
-            credit_for(pd.DataFrame(), proj["gebietsstand"])
+            gebietsstand_year(proj["gebietsstand"])
         except GeosozialError as exc:
             raise GeosozialError("project.field", file=file, field="project.gebietsstand",
                                  hint="Datum TT.MM.JJJJ, z. B. 01.01.2021") from exc

@@ -179,14 +179,9 @@ def read_joined(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     joined["name"] = joined["name"].fillna("").astype(str) if "name" in joined else ""
     for c in value_columns(list(joined.columns)):
         joined[f"{c}_flag"] = joined[f"{c}_flag"].fillna("").astype(str)
-    from geosozial.geo.areas import ATTRIBUTION, EDITION, EDITION_KEY, stored_credit
+    from geosozial.geo.areas import stored_attrs
 
-    credit = stored_credit(path)
-    if credit:  # the geometries' licence credit the join stored
-        joined.attrs[ATTRIBUTION] = credit
-    edition = stored_credit(path, EDITION_KEY)
-    if edition:
-        joined.attrs[EDITION] = edition
+    joined.attrs.update(stored_attrs(path))  # the geometries' credit the join stored
     return joined
 
 
