@@ -1,9 +1,15 @@
-"""CLI command ``crosswalk``: derive a crosswalk from two geometry editions, apply one.
+"""CLI command ``crosswalk``: derive a crosswalk from two geometry editions, apply one
+(CSV or BBSR XLSX), list the key changes between two GV100AD key lists.
 
 Example:
     >>> from geosozial.cli import main
     >>> main(["crosswalk", "derive", "gemeinden_2015.gpkg", "VG5000_GEM.shp",
     ...       "--out", "umsteiger.csv"])  # doctest: +SKIP
+    >>> main(["crosswalk", "apply", "bev2015.csv", "--crosswalk",
+    ...       "ref-gemeinden-umrech-2021-2011-2020.xlsx", "--sheet", "2015", "--share",
+    ...       "bevoelkerung", "--out", "bev2020.csv"])  # doctest: +SKIP
+    >>> main(["crosswalk", "changes", "GV100AD_311215.txt", "GV100AD_311221.txt"])
+    ... # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -14,7 +20,11 @@ import io
 from typing import Any
 
 from geosozial.cli.common import Texts, label, number, outputs_of, print_notices, print_written
+from geosozial.core.messages import GeosozialError
 from geosozial.core.outputs import atomic_write_text
+
+#: parameters of the core readers and the options that set them
+_OPTIONS = {"share": "--share", "sheet": "--sheet"}
 
 
 def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
@@ -41,6 +51,14 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
     d.add_argument("--gebietsstand", default="", help=t("Gebietsstand des neuen Stands, z. B. "
                                                         "31.12.2021", "Gebietsstand of the new "
                                                         "edition, e.g. 31.12.2021"))
+    d.add_argument("--weights", metavar=t("PUNKTE", "POINTS"),
+                   help=t("Punkte mit Einwohnern (z. B. Zensus-Gitterzellen): Aufteilungen nach "
+                          "Einwohneranteilen statt Flächenanteilen",
+                          "points with population (e.g. Zensus grid cells): splits by "
+                          "population shares instead of area shares"))
+    d.add_argument("--weight-field", metavar=t("FELD", "FIELD"),
+                   help=t("Feld der Einwohner in --weights, z. B. EW",
+                          "population field of --weights, e.g. EW"))
     d.add_argument("--out", required=True, help=t("Umsteigeschlüssel (CSV alt;neu;anteil)",
                                                   "crosswalk (CSV alt;neu;anteil)"))
     d.set_defaults(func=cmd_derive)
@@ -49,8 +67,17 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
                                 "convert the counts of a table to the new Gebietsstand"))
     a.add_argument("table", metavar=t("TABELLE", "TABLE"),
                    help=t("Indikatortabelle (CSV/XLSX)", "indicator table (CSV/XLSX)"))
-    a.add_argument("--crosswalk", required=True, help=t("Umsteigeschlüssel alt;neu;anteil",
-                                                        "crosswalk alt;neu;anteil"))
+    a.add_argument("--crosswalk", required=True,
+                   help=t("Umsteigeschlüssel: CSV alt;neu;anteil oder BBSR-Umsteigeschlüssel "
+                          "(XLSX)", "crosswalk: CSV alt;neu;anteil or BBSR crosswalk (XLSX)"))
+    a.add_argument("--sheet", help=t("BBSR-XLSX: Tabellenblatt oder Jahr des alten Stands, "
+                                     "z. B. 2015", "BBSR XLSX: sheet or year of the old "
+                                     "Gebietsstand, e.g. 2015"))
+    a.add_argument("--share", help=t("BBSR-XLSX: flaeche, bevoelkerung (Standard) oder "
+                                     "beschaeftigte; CSV: Name der Anteilsspalte",
+                                     "BBSR XLSX: flaeche, bevoelkerung (default) or "
+                                     "beschaeftigte (area, population, employment); CSV: "
+                                     "name of the share column"))
     a.add_argument("--columns", nargs="+", metavar=t("SPALTE", "COLUMN"),
                    help=t("nur diese Zählwerte", "only these counts"))
     a.add_argument("--gebietsstand", default="", help=t("Ziel-Gebietsstand, z. B. 31.12.2021",
@@ -58,6 +85,18 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
     a.add_argument("--out", required=True, help=t("umgerechnete Tabelle (CSV)",
                                                   "converted table (CSV)"))
     a.set_defaults(func=cmd_apply)
+    c = steps.add_parser("changes", parents=[common],
+                         help=t("weggefallene und neue Schlüssel zweier GV100AD-Verzeichnisse",
+                                "vanished and new keys of two GV100AD key lists"))
+    c.add_argument("old", metavar=t("ALT", "OLD"), help=t("GV100AD-Datei des alten Stands",
+                                                          "GV100AD file, old Gebietsstand"))
+    c.add_argument("new", metavar=t("NEU", "NEW"), help=t("GV100AD-Datei des neuen Stands",
+                                                          "GV100AD file, new Gebietsstand"))
+    c.add_argument("--level", default="Gemeinde",
+                   choices=("Gemeinde", "Gemeindeverband", "Kreis", "Region",
+                            "Regierungsbezirk", "Land"),
+                   help=t("Ebene (Standard Gemeinde)", "level (default Gemeinde)"))
+    c.set_defaults(func=cmd_changes)
 
 
 def crosswalk_csv(rows: list[tuple[str, str, float]], old_names: dict[str, str],
@@ -96,14 +135,19 @@ def cmd_derive(args: argparse.Namespace) -> int:
     from geosozial.geo.crosswalk import derive_crosswalk
 
     outputs = outputs_of([(label(args, "ALT", "OLD"), args.old),
-                          (label(args, "NEU", "NEW"), args.new)], [("--out", args.out, "csv")])
+                          (label(args, "NEU", "NEW"), args.new), ("--weights", args.weights)],
+                         [("--out", args.out, "csv")])
+    if (args.weights is None) != (args.weight_field is None):
+        raise GeosozialError("cw.weights_pair", points=args.weights or "-",
+                             field=args.weight_field or "-")
     old = read_areas(args.old, key=args.key)
     new = read_areas(args.new, key=args.key)
     if args.prefix:
         for areas in (old, new):
             areas.frame = areas.frame[areas.frame["key"].str.startswith(args.prefix)] \
                 .reset_index(drop=True)
-    cw = derive_crosswalk(old, new, tolerance=args.tolerance, gebietsstand=args.gebietsstand)
+    cw = derive_crosswalk(old, new, tolerance=args.tolerance, gebietsstand=args.gebietsstand,
+                          weight_points=args.weights, weight_field=args.weight_field)
     print_notices(old.notices + new.notices + cw.notices, args.lang)
     de = args.lang == "de"
     lines = cw.report(args.lang)
@@ -119,16 +163,22 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
 def cmd_apply(args: argparse.Namespace) -> int:
     """``geosozial crosswalk apply``: counts onto the new Gebietsstand, as CSV."""
-    from geosozial.core.crosswalk import apply_crosswalk, crosswalk_from_table
-    from geosozial.core.tables.plain import read_plain_csv
+    from geosozial.core.crosswalk import apply_crosswalk
+    from geosozial.core.crosswalk_files import read_crosswalk
     from geosozial.core.tables.read import read_table
 
     outputs = outputs_of([(label(args, "TABELLE", "TABLE"), args.table),
                           ("--crosswalk", args.crosswalk)], [("--out", args.out, "csv")])
-    cw = crosswalk_from_table(read_plain_csv(args.crosswalk, key_column="alt"))
+    try:
+        cw = read_crosswalk(args.crosswalk, sheet=args.sheet, share=args.share,
+                            gebietsstand=args.gebietsstand)
+    except GeosozialError as exc:
+        if exc.params.get("param") in _OPTIONS:  # name the option, not the parameter
+            exc.params["param"] = _OPTIONS[exc.params["param"]]
+        raise
     table = read_table(args.table, columns=args.columns)
-    converted = apply_crosswalk(table, cw, args.columns, gebietsstand=args.gebietsstand)
-    print_notices(converted.notices, args.lang)
+    converted = apply_crosswalk(table, cw, args.columns, gebietsstand=cw.gebietsstand)
+    print_notices(cw.notices + converted.notices, args.lang)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
     stand = converted.meta.get("Gebietsstand", "")
@@ -142,4 +192,19 @@ def cmd_apply(args: argparse.Namespace) -> int:
     with outputs:
         atomic_write_text(args.out, buffer.getvalue())
     print_written(args.out, args.lang)
+    return 0
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    """``geosozial crosswalk changes``: the keys that vanished, appeared or were renamed."""
+    from geosozial.core.crosswalk_files import key_list_changes, read_gv100ad
+
+    old = read_gv100ad(args.old)
+    new = read_gv100ad(args.new)
+    print_notices(old.notices + new.notices, args.lang)
+    changes = key_list_changes(old, new, level=args.level)
+    lines = changes.report(args.lang)
+    print(lines[0])
+    for line in lines[1:]:
+        print("  " + line)
     return 0
