@@ -156,3 +156,60 @@ def _numbers(values: Sequence[Any]) -> list[float]:
         except (TypeError, ValueError):
             out.append(float("nan"))
     return out
+
+
+#: emerging hot-spot categories -> fill colour (hot: reds/oranges, cold: blues/purples)
+EMERGING_COLOURS = {
+    "new": "#fddbc7", "consecutive": "#f4a582", "intensifying": "#b2182b",
+    "persistent": "#d6604d", "diminishing": "#fbb4ae", "sporadic": "#fee090",
+    "oscillating": "#e08214", "historical": "#c994c7",
+    "new_cold": "#d1e5f0", "consecutive_cold": "#92c5de", "intensifying_cold": "#2166ac",
+    "persistent_cold": "#4393c3", "diminishing_cold": "#b3cde3", "sporadic_cold": "#ccebc5",
+    "oscillating_cold": "#8073ac", "historical_cold": "#a6bddb", "none": "#eeeeee",
+}
+
+
+def emerging_layer(columns: Mapping[str, Sequence[Any]], method: dict[str, Any], *,
+                   label: str, unit: str = "", values: Sequence[Any] | None = None,
+                   lang: str = "de") -> tuple[MapLayer, str]:
+    """The category layer and title of an emerging hot-spot map.
+
+    ``columns`` holds ``ehs_kategorie``, ``ehs_trend_z``, ``ehs_trend_p`` and the
+    ``gi_bin_<year>`` of :func:`geosozial.core.emerging.emerging_columns`; the legend
+    lists the categories that occur (in the order hot, cold, none) with their counts.
+
+    Examples
+    --------
+    >>> cols = {"ehs_kategorie": ["persistent", "none"], "ehs_trend_z": [0.5, 0.0],
+    ...         "ehs_trend_p": [0.6, 1.0], "gi_bin_2022": [3, 0], "gi_bin_2023": [3, 0]}
+    >>> layer, title = emerging_layer(cols, {"years": [2022, 2023]}, label="Quote")
+    >>> [c.label for c in layer.classes], layer.class_of, title
+    (['beständiger Hot Spot', 'kein Muster'], [0, 1], 'Emerging Hot Spots: Quote')
+    """
+    from geosozial.core.emerging import CATEGORY_WORDS, RULES, category_text
+    from geosozial.maps.html import Column, LegendClass
+
+    codes = [c if isinstance(c, str) and c else None for c in _list(columns["ehs_kategorie"])]
+    present = [c for c in CATEGORY_WORDS if c in codes]
+    classes = [LegendClass(category_text(c, lang), EMERGING_COLOURS[c]) for c in present]
+    class_of = [present.index(c) if c is not None else -1 for c in codes]
+    years = list(method.get("years") or [])
+    shown = [Column("ehs_trend_z", _numbers(columns["ehs_trend_z"]), digits=2,
+                    label="Trend z (Mann-Kendall)" if lang != "en" else
+                    "trend z (Mann-Kendall)"),
+             Column("ehs_trend_p", _numbers(columns["ehs_trend_p"]), digits=3,
+                    label="Trend p")]
+    shown += [Column(f"gi_bin_{y}", [None if v != v else int(v) for v in
+                                     _numbers(columns[f"gi_bin_{y}"])], digits=0,
+                     label=f"Gi*-Klasse {y}" if lang != "en" else f"Gi* class {y}")
+              for y in years if f"gi_bin_{y}" in columns]
+    span = f"{years[0]}–{years[-1]}" if years else ""
+    note = (f"{method_note(method, lang)} {span}: {RULES['en' if lang == 'en' else 'de']}"
+            if method.get("permutations") is not None else RULES["en" if lang == "en" else "de"])
+    vals = None if values is None else _numbers(values)
+    layer = MapLayer(id="emerging", label=f"{label}: Emerging Hot Spots {span}".strip(),
+                     unit=unit, kind="emerging", classes=classes, class_of=class_of,
+                     values=[None if v is None or v != v else v for v in vals]
+                     if vals is not None else [None] * len(codes),
+                     columns=shown, note=note, value_label=label)
+    return layer, f"Emerging Hot Spots: {label}"

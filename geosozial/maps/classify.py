@@ -1,14 +1,18 @@
 """Class breaks for choropleth maps and German legend labels (numpy only).
 
 Schemes: :func:`quantiles`, :func:`natural_breaks` (Fisher-Jenks, exact),
-:func:`equal_interval` and :func:`manual`. Each returns a :class:`Classification`:
+:func:`equal_interval`, :func:`manual` and, for change maps, :func:`diverging` (classes
+symmetric around 0). Each returns a :class:`Classification`:
 the class breaks as upper bounds (the last one is the maximum), a class index per
 value (``-1`` for NaN, shown as "keine Daten") and notices. Class ``c`` holds the
 values ``breaks[c-1] < v <= breaks[c]``, as in mapclassify. Values suppressed for
 confidentiality are the caller's business (pass them as NaN or leave them out).
+Maps of several years share their classes through :func:`common_breaks` (breaks of
+the pooled values, then ``manual`` / ``diverging`` with those breaks for every year).
 
 Labels use German number formatting by default: "bis 12,5", "12,5 bis 20,0",
-"über 20,0"; English ("up to", "to", "over") on request.
+"über 20,0"; English ("up to", "to", "over") on request; changes with signs
+("−1,5 bis −0,5", "+0,5 bis +1,5").
 
 Example:
     >>> import numpy as np
@@ -21,7 +25,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -61,12 +66,28 @@ define("classify.above_breaks",
        "bilden eine zusätzliche Klasse „über {limit}“.",
        en="{n} values lie above the highest class break {limit} (up to {maximum}); they "
        "form an extra class 'over {limit}'.")
+define("classify.diverging_odd",
+       de="{k} statt {requested} Klassen: bei Veränderungen liegt die 0 in der mittleren "
+       "Klasse, dafür braucht es eine ungerade Zahl von Klassen.",
+       en="{k} instead of {requested} classes: for changes 0 lies in the middle class, "
+       "which needs an odd number of classes.")
 define("classify.unknown_scheme", de="Unbekanntes Klassifikationsverfahren {scheme}; "
        "möglich sind {schemes}.", en="unknown classification scheme {scheme}; use one of "
        "{schemes}.")
 
 WORDS = {"de": ("bis", "bis", "über"), "en": ("up to", "to", "over")}
 NO_DATA = {"de": "keine Daten", "en": "no data"}
+#: Names of the schemes in legends and method notes.
+SCHEME_NAMES = {
+    "de": {"quantiles": "Quantile", "natural_breaks": "natürliche Klassen (Fisher-Jenks)",
+           "equal_interval": "gleiche Abstände", "manual": "feste Grenzen",
+           "diverging": "symmetrisch um 0"},
+    "en": {"quantiles": "quantiles", "natural_breaks": "natural breaks (Fisher-Jenks)",
+           "equal_interval": "equal intervals", "manual": "fixed breaks",
+           "diverging": "symmetric around 0"},
+}
+#: The minus sign of signed legend labels (U+2212, not the hyphen).
+MINUS = "\u2212"
 
 
 @dataclass(frozen=True)
@@ -85,6 +106,7 @@ class Classification:
     minimum: float
     k_requested: int
     notices: list[dict[str, Any]] = field(default_factory=list)
+    signed: bool = False
 
     @property
     def k(self) -> int:
@@ -98,8 +120,10 @@ class Classification:
         return tuple(int(n) for n in np.bincount(valid, minlength=self.k))
 
     def labels(self, digits: int | None = None, lang: str | None = None) -> list[str]:
-        """Legend labels, e.g. ``['bis 5,0', 'über 5,0']`` (see :func:`class_labels`)."""
-        return class_labels(self.breaks, digits, lang, minimum=self.minimum)
+        """Legend labels, e.g. ``['bis 5,0', 'über 5,0']`` (see :func:`class_labels`);
+        with signs (``'+0,5 bis +1,5'``) for the ``diverging`` scheme."""
+        return class_labels(self.breaks, digits, lang, minimum=self.minimum,
+                            signed=self.signed)
 
 
 # --- numbers and labels ----------------------------------------------------------------
@@ -115,6 +139,32 @@ def format_number(value: float, digits: int = 1, lang: str | None = None) -> str
     lang = lang or get_language()
     text = number_text(value, max(0, int(digits)), "en" if lang == "en" else "de")
     return NO_DATA.get(lang, NO_DATA["de"]) if text is None else text
+
+
+def signed_number(value: float, digits: int = 1, lang: str | None = None) -> str:
+    """A change with its sign: ``+1,5``, ``−0,5`` (U+2212), ``0,0`` (no sign for zero).
+
+    The sign follows the number as shown: -0.04 with 1 decimal is ``0,0``.
+
+    Example:
+        >>> signed_number(1.5), signed_number(-0.5), signed_number(-0.04), signed_number(2, 0, "en")
+        ('+1,5', '−0,5', '0,0', '+2')
+    """
+    text = format_number(value, digits, lang)
+    if text.startswith("-"):
+        return MINUS + text[1:]
+    return "+" + text if any(c in "123456789" for c in text) else text
+
+
+def scheme_name(scheme: str, lang: str | None = None) -> str:
+    """The name of a classification scheme for legends and notes.
+
+    Example:
+        >>> scheme_name("quantiles"), scheme_name("diverging", "en")
+        ('Quantile', 'symmetric around 0')
+    """
+    names = SCHEME_NAMES["en" if (lang or get_language()) == "en" else "de"]
+    return names.get(scheme, scheme.replace("_", " "))
 
 
 def label_digits(breaks: Sequence[float]) -> int:
@@ -196,26 +246,31 @@ def shown_digits(values: Any, classes: Any, breaks: Sequence[float], value_digit
 
 
 def class_labels(breaks: Sequence[float], digits: int | None = None, lang: str | None = None,
-                 *, minimum: float | None = None) -> list[str]:
+                 *, minimum: float | None = None, signed: bool = False) -> list[str]:
     """Legend labels for upper-bound breaks: "bis a", "a bis b", …, "über y".
 
-    A single class is labelled "minimum bis maximum".
+    A single class is labelled "minimum bis maximum". ``signed`` writes changes with
+    their sign: "+0,5", "−0,5" (minus sign U+2212), "0,0" without a sign.
 
     Example:
         >>> class_labels([12.5, 20.0, 31.0])
         ['bis 12,5', '12,5 bis 20,0', 'über 20,0']
         >>> class_labels([12.5, 20.0, 31.0], lang="en")
         ['up to 12.5', '12.5 to 20.0', 'over 20.0']
+        >>> class_labels([-0.5, 0.5, 1.5], signed=True)
+        ['bis −0,5', '−0,5 bis +0,5', 'über +0,5']
     """
     lang = lang or get_language()
     upto, to, over = WORDS.get(lang, WORDS["de"])
     breaks = [float(b) for b in breaks]
+    if minimum is not None and math.isnan(minimum):
+        minimum = None
     if digits is None:
         single = len(breaks) == 1 and minimum is not None
         digits = label_digits([minimum, *breaks] if single else breaks)
 
     def fmt(v: float) -> str:
-        return format_number(v, digits, lang)
+        return signed_number(v, digits, lang) if signed else format_number(v, digits, lang)
 
     if len(breaks) == 1:
         low = breaks[0] if minimum is None else minimum
@@ -297,22 +352,29 @@ def natural_breaks(values: Any, k: int = 5) -> Classification:
     return _result("natural_breaks", y, unique[ends - 1], k, notices)
 
 
-def manual(values: Any, breaks: Sequence[float]) -> Classification:
+def manual(values: Any, breaks: Sequence[float], *, signed: bool = False) -> Classification:
     """User-defined upper class limits; values above the last one get an extra class.
+
+    Fixed limits need no spread in the data: equal values, and even values that are all
+    missing (class -1 everywhere), are classified, so that the maps of several years can
+    share the classes of :func:`common_breaks`. ``signed`` labels the classes of a change
+    map with signs (scheme ``"diverging"``, as :func:`diverging`).
 
     Example:
         >>> c = manual(np.array([1.0, 5, 12, 25]), [10, 20])
         >>> c.breaks, c.classes.tolist(), c.notices[0]["code"]
         ((10.0, 20.0, 25.0), [0, 0, 1, 2], 'classify.above_breaks')
+        >>> manual(np.array([3.0, 3.0]), [2, 4]).classes.tolist()
+        [1, 1]
     """
     limits = np.asarray(list(breaks), dtype=float)
     text = ", ".join(format_number(b, label_digits(limits)) for b in limits) if len(limits) \
         else "—"
     if len(limits) == 0 or not np.all(np.isfinite(limits)) or np.any(np.diff(limits) <= 0):
         raise GeosozialError("classify.breaks_invalid", breaks=text)
-    y, prep = _prepare(values, 2)
+    y, prep = _prepare(values, 2, strict=False)
     notices = prep.notices
-    high = float(np.nanmax(y))
+    high = float(np.nanmax(y)) if prep.unique else -math.inf
     if high > limits[-1]:
         above = int(np.count_nonzero(y > limits[-1]))
         digits = label_digits([*limits, high])
@@ -320,27 +382,133 @@ def manual(values: Any, breaks: Sequence[float]) -> Classification:
                               limit=format_number(limits[-1], digits),
                               maximum=format_number(high, digits)))
         limits = np.append(limits, high)
-    return _result("manual", y, limits, len(limits), notices)
+    return _result("diverging" if signed else "manual", y, limits, len(limits), notices,
+                   signed=signed)
+
+
+def diverging(values: Any, k: int = 5) -> Classification:
+    """Classes symmetric around 0 for changes (differences, percentage points).
+
+    The classes have equal width ``2 m / k`` and cover ``-m`` to ``m``, where ``m`` is
+    the largest absolute value; ``k`` is odd, so the middle class ``-m/k`` to ``m/k``
+    holds 0 ("little change"); an even ``k`` becomes ``k + 1`` (reported). The breaks
+    are exactly symmetric (break ``c`` is minus break ``k - 2 - c``), so equal colour
+    intensity means the same size of change in both directions, and a decrease and an
+    increase of the same size are never in classes of different width. Equal widths
+    (not quantiles) keep the classes readable as amounts of change; one extreme change
+    widens all classes, which the legend counts show. Labels carry signs
+    ("−1,5 bis −0,5", "+0,5 bis +1,5"). Draw it with a diverging palette turned round
+    (:data:`geosozial.maps.palettes.CHANGE_PALETTE`: decrease blue, increase red), e.g.
+    ``choropleth_layer(values, scheme="diverging", palette_name="RdBu", reverse=True)``.
+
+    Parameters
+    ----------
+    values : array-like
+        The changes (NaN: no data); not all equal.
+    k : int
+        Number of classes (odd; at least 3 after rounding up).
+
+    Returns
+    -------
+    Classification
+        Scheme ``"diverging"`` with signed labels.
+
+    Examples
+    --------
+    >>> c = diverging(np.array([-2.5, -1.0, 0.2, 0.4, 1.0, 2.0]), 5)
+    >>> c.breaks, c.classes.tolist()
+    ((-1.5, -0.5, 0.5, 1.5, 2.5), [0, 1, 2, 2, 3, 4])
+    >>> c.labels()
+    ['bis −1,5', '−1,5 bis −0,5', '−0,5 bis +0,5', '+0,5 bis +1,5', 'über +1,5']
+    """
+    y, prep = _prepare(values, k)
+    notices = prep.notices
+    kk = int(k) if k % 2 else int(k) + 1
+    if kk != k:
+        notices.append(Notice("classify.diverging_odd", "info", k=kk, requested=k))
+    m = float(np.nanmax(np.abs(y)))
+    half = kk // 2
+    upper = m * (2 * np.arange(half + 1) + 1) / kk   # m/k, 3m/k, ..., m
+    upper[-1] = m
+    breaks = np.r_[-upper[:half][::-1], upper]
+    return _result("diverging", y, breaks, k, notices, signed=True)
 
 
 SCHEMES = {"quantiles": quantiles, "natural_breaks": natural_breaks,
-           "equal_interval": equal_interval}
+           "equal_interval": equal_interval, "diverging": diverging}
 
 
 def classify(values: Any, scheme: str = "quantiles", k: int = 5,
              breaks: Sequence[float] | None = None) -> Classification:
     """Classify with a scheme by name; ``scheme="manual"`` uses ``breaks``.
 
+    ``scheme="diverging"`` with ``breaks`` uses those breaks (e.g. the common breaks of
+    several years) with signed labels; without, :func:`diverging`.
+
     Example:
         >>> classify(np.array([1.0, 2, 3, 4]), "equal_interval", 2).breaks
         (2.5, 4.0)
+        >>> classify(np.array([-1.0, 0.2]), "diverging", breaks=[-0.5, 0.5, 1.5]).labels()
+        ['bis −0,5', '−0,5 bis +0,5', 'über +0,5']
     """
     if scheme == "manual":
         return manual(values, breaks if breaks is not None else [])
+    if scheme == "diverging" and breaks is not None:
+        return manual(values, breaks, signed=True)
     if scheme not in SCHEMES:
         raise GeosozialError("classify.unknown_scheme", scheme=scheme,
                              schemes=", ".join([*SCHEMES, "manual"]))
     return SCHEMES[scheme](values, k)
+
+
+def common_breaks(arrays: Iterable[Any], scheme: str = "quantiles", k: int = 5,
+                  breaks: Sequence[float] | None = None) -> tuple[float, ...]:
+    """Class breaks shared by several maps (years): computed once over the pooled values.
+
+    The values of all arrays are put together (NaN ignored) and classified with
+    ``scheme`` as :func:`classify` does; the breaks returned classify every single array
+    with ``classify(values, "manual", breaks=...)`` (``"diverging"`` for a change map)
+    into the same classes: the same value gets the same class in every year, and the
+    last break is the largest pooled value, so no array gets an extra class. With
+    ``scheme="manual"`` the given ``breaks`` are used (extended once by the pooled
+    maximum when values lie above them).
+
+    Parameters
+    ----------
+    arrays : iterable of array-like
+        The values of each year (any lengths).
+    scheme : str
+        ``"quantiles"``, ``"natural_breaks"``, ``"equal_interval"``, ``"diverging"`` or
+        ``"manual"``.
+    k : int
+        Number of classes.
+    breaks : sequence of float, optional
+        Fixed upper class limits for ``scheme="manual"`` (or ``"diverging"``).
+
+    Returns
+    -------
+    tuple of float
+        Upper bounds of the classes, ascending.
+
+    Raises
+    ------
+    GeosozialError
+        When the pooled values cannot be classified (all missing, all equal).
+
+    Examples
+    --------
+    >>> y2021, y2023 = np.array([1.0, 2, 3, np.nan]), np.array([4.0, 5, 6, 7])
+    >>> shared = common_breaks([y2021, y2023], "equal_interval", 3)
+    >>> shared
+    (3.0, 5.0, 7.0)
+    >>> classify(y2021, "manual", breaks=shared).classes.tolist()
+    [0, 0, 0, -1]
+    >>> classify(y2023, "manual", breaks=shared).classes.tolist()
+    [1, 1, 2, 2]
+    """
+    parts = [np.asarray(a, dtype=float).reshape(-1) for a in arrays]
+    pooled = np.concatenate(parts) if parts else np.empty(0)
+    return classify(pooled, scheme, k, breaks).breaks
 
 
 # --- Fisher-Jenks ------------------------------------------------------------------------
@@ -429,7 +597,8 @@ class _Prepared:
     notices: list[Notice]
 
 
-def _prepare(values: Any, k: int) -> tuple[np.ndarray, _Prepared]:
+def _prepare(values: Any, k: int, strict: bool = True) -> tuple[np.ndarray, _Prepared]:
+    """Checked values; ``strict``: at least two distinct values (fixed breaks need none)."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
         raise GeosozialError("classify.k", k=k)
     y = np.asarray(values, dtype=float).reshape(-1)
@@ -437,11 +606,11 @@ def _prepare(values: Any, k: int) -> tuple[np.ndarray, _Prepared]:
     if infinite.any():
         raise GeosozialError("classify.infinite", n=int(infinite.sum()))
     missing = np.isnan(y)
-    if missing.all():
+    if missing.all() and strict:
         raise GeosozialError("classify.no_data")
     finite = y[~missing]
     unique = len(np.unique(finite))
-    if unique == 1:
+    if unique == 1 and strict:
         raise GeosozialError("classify.constant",
                              value=format_number(finite[0], label_digits(finite[:1])))
     notices = []
@@ -451,18 +620,18 @@ def _prepare(values: Any, k: int) -> tuple[np.ndarray, _Prepared]:
 
 
 def _result(scheme: str, y: np.ndarray, breaks: np.ndarray, k: int,
-            notices: list[Notice]) -> Classification:
+            notices: list[Notice], signed: bool = False) -> Classification:
     breaks = np.asarray(breaks, dtype=float)
     classes = np.full(len(y), -1, dtype=np.int64)
     present = ~np.isnan(y)
     classes[present] = np.searchsorted(breaks, y[present], side="left")
-    minimum = float(np.nanmin(y))
+    minimum = float(np.min(y[present])) if present.any() else math.nan
     counts = np.bincount(classes[present], minlength=len(breaks))
     empty = np.flatnonzero(counts == 0)
     if len(empty):
-        labels = class_labels(breaks, minimum=minimum)
+        labels = class_labels(breaks, minimum=minimum, signed=signed)
         notices.append(Notice("classify.empty_classes", "info", n=len(empty),
                               labels=", ".join(labels[i] for i in empty)))
     return Classification(scheme=scheme, breaks=tuple(float(b) for b in breaks),
                           classes=classes, minimum=minimum, k_requested=int(k),
-                          notices=[n.as_dict() for n in notices])
+                          notices=[n.as_dict() for n in notices], signed=signed)

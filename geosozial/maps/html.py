@@ -13,6 +13,10 @@ integer property ``i`` = row index, area names and keys, and one or more
 - map kinds: classed choropleth (``"keine Daten"`` and ``"geheim gehalten"`` as
   classes of their own), LISA cluster map, Gi* hot-spot map, significance map;
 - several layers in one file share one copy of the geometry: switching restyles it;
+- years: layers with a :attr:`MapLayer.year` (one per indicator ``group`` and year, every
+  group in every year) get a year control "Jahr" (a labelled ``<select>``) beside the
+  indicator switcher; switching the year keeps the indicator and vice versa, legend,
+  tooltip, table and summary show the chosen year;
 - title, legend of the visible layer with class counts, tooltip, text summary, a data
   table sortable by keyboard, source / attribution line, date and method note; German
   by default, English with ``lang="en"``; numbers as 1.234,5 whatever the browser's
@@ -54,6 +58,7 @@ import hashlib
 import html
 import json
 import math
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,12 +117,28 @@ define("maps.html.basemap_year",
        "basemap_year angeben oder ein Datum mit Jahreszahl.",
        en="the basemap needs the year for \"© GeoBasis-DE / BKG (year)\": give "
        "basemap_year or a date with the year.")
+define("maps.html.year_mixed",
+       de="Ebene {layer} hat kein Jahr, andere Ebenen haben eines: entweder alle Ebenen "
+       "mit Jahr oder keine.",
+       en="layer {layer} has no year while other layers have one: give a year to all "
+       "layers or to none.")
+define("maps.html.year_value",
+       de="Ebene {layer}: Jahr {year!r} ist keine ganze Zahl.",
+       en="layer {layer}: year {year!r} is not a whole number.")
+define("maps.html.year_duplicate",
+       de="Indikator {group!r} hat für {year} mehr als eine Ebene.",
+       en="indicator {group!r} has more than one layer for {year}.")
+define("maps.html.year_missing",
+       de="Indikator {group!r} hat keine Ebene für {year}; jeder Indikator braucht eine "
+       "Ebene für jedes Jahr der Karte ({years}).",
+       en="indicator {group!r} has no layer for {year}; every indicator needs a layer "
+       "for every year of the map ({years}).")
 define("maps.html.value",
        de="Ebene {layer}: {what} an Position {index} ist keine Zahl: {value!r}.",
        en="layer {layer}: {what} at position {index} is not a number: {value!r}.")
 
 #: Map kinds and what they show.
-KINDS = ("choropleth", "lisa", "gi", "geary", "joincount", "significance")
+KINDS = ("choropleth", "lisa", "gi", "geary", "joincount", "emerging", "significance")
 
 
 #: basemap.de Web Raster (BKG), WMTS in Web Mercator; only with ``basemap`` switched on.
@@ -154,6 +175,8 @@ TEXTS: dict[str, dict[str, Any]] = {
     "de": {
         "skip": "Zur Datentabelle springen",
         "switch": "Indikator wählen",
+        "year": "Jahr",
+        "label_year": "{label} {year}",
         "legend": "Legende",
         "no_data": SPECIAL_CLASSES["no_data"].labels["de"],
         "suppressed": SPECIAL_CLASSES["suppressed"].labels["de"],
@@ -186,14 +209,18 @@ TEXTS: dict[str, dict[str, Any]] = {
         "noscript": "Karte, Legende und Datentabelle brauchen JavaScript.",
         "kind": {"choropleth": "Klassen", "lisa": "Lokale Cluster (LISA)",
                  "gi": "Hot Spots und Cold Spots (Gi*)", "geary": "Lokales Geary",
-                 "joincount": "Lokale Join Counts", "significance": "Signifikanz"},
+                 "joincount": "Lokale Join Counts", "emerging": "Emerging Hot Spots",
+                 "significance": "Signifikanz"},
         "class_heading": {"choropleth": "Klasse", "lisa": "Cluster", "gi": "Gi*-Klasse",
                           "geary": "Geary-Klasse", "joincount": "Klasse",
+                          "emerging": "Kategorie",
                           "significance": "Signifikanz"},
     },
     "en": {
         "skip": "Skip to the data table",
         "switch": "Choose indicator",
+        "year": "Year",
+        "label_year": "{label} {year}",
         "legend": "Legend",
         "no_data": SPECIAL_CLASSES["no_data"].labels["en"],
         "suppressed": SPECIAL_CLASSES["suppressed"].labels["en"],
@@ -226,9 +253,11 @@ TEXTS: dict[str, dict[str, Any]] = {
         "noscript": "The map, legend and data table need JavaScript.",
         "kind": {"choropleth": "Classes", "lisa": "Local clusters (LISA)",
                  "gi": "Hot spots and cold spots (Gi*)", "geary": "Local Geary",
-                 "joincount": "Local join counts", "significance": "Significance"},
+                 "joincount": "Local join counts", "emerging": "Emerging hot spots",
+                 "significance": "Significance"},
         "class_heading": {"choropleth": "Class", "lisa": "Cluster", "gi": "Gi* class",
                           "geary": "Geary class", "joincount": "Class",
+                          "emerging": "Category",
                           "significance": "Significance"},
     },
 }
@@ -280,6 +309,10 @@ class MapLayer:
     tooltip and table (None if missing; must be None where suppressed), headed
     ``value_label`` (default ``label``); ``flags`` an optional statistical flag per
     area (e.g. ``"p"``); ``note`` a short method note shown under the legend.
+    ``year`` (optional) makes the layer one year of the indicator ``group`` (default:
+    its ``id``): the page then shows a year control, and every group needs a layer for
+    every year. ``signed`` shows values with their sign (``+1,5``, ``−0,5``), for
+    change maps.
 
     Example:
         >>> MapLayer(id="lisa", label="SGB-II-Quote: Cluster", unit="%", kind="lisa",
@@ -301,6 +334,9 @@ class MapLayer:
     columns: Sequence[Column] = ()
     note: str = ""
     value_label: str = ""
+    year: int | None = None
+    group: str = ""
+    signed: bool = False
 
 
 @dataclass
@@ -311,6 +347,7 @@ class MapDocument:
     property ``i``: the position in ``names`` / ``keys`` / the layer arrays (features
     without geometry are allowed; areas without a feature appear in the table only).
     ``outlines`` is an optional GeoJSON of outlines drawn on top for orientation.
+    The page shows ``layers[0]`` first (with years: that layer's indicator and year).
     ``attribution`` is shown on the map and in the footer, e.g.
     ``"© GeoBasis-DE / BKG (2021)"``. ``basemap``: False (default, no request at all),
     True or ``"grau"`` (basemap.de grey), ``"farbe"`` (colour).
@@ -370,6 +407,7 @@ def render_map(doc: MapDocument) -> str:
             raise GeosozialError("maps.html.duplicate_layer", id=layer.id)
         seen.add(layer.id)
         layers.append(_layer_json(layer, n))
+    _check_years(layers)
     geojson = _checked_geojson(doc.geojson, "geojson", n)
     outlines = _checked_geojson(doc.outlines, "outlines", None) if doc.outlines else None
     basemap = _basemap(doc)
@@ -511,6 +549,14 @@ def _layer_json(layer: MapLayer, n: int) -> dict[str, Any]:
                 raise GeosozialError("maps.html.suppressed_value", layer=layer.id, index=i,
                                      what=column["name"])
     flags = [str(f or "") for f in layer.flags] if layer.flags is not None else []
+    year = None
+    if layer.year is not None:
+        try:
+            year = operator.index(layer.year)
+        except TypeError:
+            year = None
+        if year is None or isinstance(layer.year, bool):
+            raise GeosozialError("maps.html.year_value", layer=layer.id, year=layer.year)
     return {
         "id": str(layer.id),
         "label": str(layer.label),
@@ -525,7 +571,32 @@ def _layer_json(layer: MapLayer, n: int) -> dict[str, Any]:
         "note": str(layer.note),
         "value_label": str(layer.value_label or layer.label),
         "special_counts": {"no_data": cls.count(-1), "suppressed": cls.count(-2)},
+        "year": None if year is None else int(year),
+        "group": str(layer.group or layer.id),
+        "signed": bool(layer.signed),
     }
+
+
+def _check_years(layers: list[dict[str, Any]]) -> None:
+    """Years on all layers or none; each group exactly once in every year."""
+    with_year = [layer for layer in layers if layer["year"] is not None]
+    if not with_year:
+        return
+    for layer in layers:
+        if layer["year"] is None:
+            raise GeosozialError("maps.html.year_mixed", layer=layer["id"])
+    slots: set[tuple[str, int]] = set()
+    for layer in layers:
+        slot = (layer["group"], layer["year"])
+        if slot in slots:
+            raise GeosozialError("maps.html.year_duplicate", group=slot[0], year=slot[1])
+        slots.add(slot)
+    years = sorted({layer["year"] for layer in layers})
+    for group in dict.fromkeys(layer["group"] for layer in layers):
+        for year in years:
+            if (group, year) not in slots:
+                raise GeosozialError("maps.html.year_missing", group=group, year=year,
+                                     years=", ".join(str(y) for y in years))
 
 
 def _no_constant(name: str) -> None:
@@ -656,8 +727,10 @@ def _page(doc: MapDocument, text: dict[str, Any], data: dict[str, Any], geojson:
     csp = ("default-src 'none'; script-src " + " ".join(_sha256(s) for s in scripts)
            + "; style-src 'unsafe-inline'; img-src " + img_src
            + "; base-uri 'none'; form-action 'none'")
-    first = data["layers"][0]["label"]
-    sub = [f'<span id="gs-active-label">{_esc(first)}</span>']
+    first = data["layers"][0]
+    shown = first["label"] if first["year"] is None else \
+        text["label_year"].format(label=first["label"], year=first["year"])
+    sub = [f'<span id="gs-active-label">{_esc(shown)}</span>']
     if doc.date:
         sub.append(f"{_esc(text['date'])}: {_esc(doc.date)}")
     foot = []
@@ -704,6 +777,8 @@ def _page(doc: MapDocument, text: dict[str, Any], data: dict[str, Any], geojson:
         f'<div id="gs-switch" class="gs-switch" role="group" aria-labelledby="gs-switch-h" '
         f'hidden><h2 id="gs-switch-h">{_esc(text["switch"])}</h2>'
         '<div id="gs-switch-buttons"></div></div>',
+        f'<div id="gs-year-box" class="gs-year" hidden><label for="gs-year">'
+        f'{_esc(text["year"])}</label><select id="gs-year"></select></div>',
         '<section class="gs-legend" aria-labelledby="gs-legend-h">'
         f'<h2 id="gs-legend-h">{_esc(text["legend"])}</h2>'
         '<div id="gs-legend" aria-live="polite"></div></section>',

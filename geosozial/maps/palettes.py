@@ -15,6 +15,8 @@ Example:
     ['#ffeda0', '#feb24c', '#f03b20']
     >>> LISA_COLOURS["HH"], GI_COLOURS[3], lisa_label("HH"), gi_label(-2, "en")
     ('#FF0000', '#D62F27', 'Hoch-Hoch (HH)', 'Cold spot 95%')
+    >>> palette(CHANGE_PALETTE, 3, reverse=True)  # change maps: decrease blue, increase red
+    ['#67a9cf', '#f7f7f7', '#ef8a62']
 """
 
 from __future__ import annotations
@@ -299,6 +301,11 @@ DIVERGING: dict[str, dict[int, str]] = {
         11: "9e0142 d53e4f f46d43 fdae61 fee08b ffffbf e6f598 abdda4 66c2a5 3288bd 5e4fa2",
     },
 }
+
+#: Change maps (classification scheme ``"diverging"``, classes symmetric around 0):
+#: ColorBrewer RdBu turned round (``reverse=True``), so that decreases are blue, the middle
+#: class around 0 is light grey (#f7f7f7) and increases are red.
+CHANGE_PALETTE = "RdBu"
 
 #: LISA cluster classes in legend order, colours as GeoDa (DESIGN.md).
 LISA_CLASSES = ("HH", "LL", "LH", "HL", "ns", "isolated")

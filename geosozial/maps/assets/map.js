@@ -1,8 +1,10 @@
 /* geosozial map page.
  *
- * Draws the geometry once (one L.geoJSON), switches indicators by restyling it, and
- * builds switcher, legend, tooltip, table and summary with DOM methods only: every
- * string from the data goes into textContent / createTextNode, never into HTML.
+ * Draws the geometry once (one L.geoJSON), switches indicators (and years, when the
+ * layers carry years: one layer per indicator group and year) by restyling it, and
+ * builds switcher, year control, legend, tooltip, table and summary with DOM methods
+ * only: every string from the data goes into textContent / createTextNode, never into
+ * HTML.
  * Numbers are formatted here (German or English), independent of the browser locale.
  */
 (function () {
@@ -73,10 +75,38 @@
     return code === -2 ? SPECIAL.suppressed : SPECIAL.no_data;
   }
 
+  /* A change with its sign: "+1,5", "\u22120,5" (minus sign), "0,0" without a sign
+   * (as geosozial.maps.classify.signed_number). */
+  function signedNumber(value, digits) {
+    var text = formatNumber(value, digits);
+    if (text === null) { return null; }
+    if (text.charAt(0) === "-") { return "\u2212" + text.slice(1); }
+    return /[1-9]/.test(text) ? "+" + text : text;
+  }
+
+  function hasYear(layer) {
+    return typeof layer.year === "number";
+  }
+
+  /* The layer's label with its year, if any: "SGB-II-Quote 2022". */
+  function withYear(layer, label) {
+    return hasYear(layer) ? fill(T.label_year, { label: label, year: String(layer.year) })
+                          : label;
+  }
+
+  function shownLabel(layer) {
+    return withYear(layer, layer.label);
+  }
+
+  function valueName(layer) {
+    return withYear(layer, layer.value_label || layer.label);
+  }
+
   function valueText(layer, i, withUnit) {
     var code = layer.cls[i];
     if (code === -2) { return SPECIAL.suppressed.label; }
-    var text = formatNumber(layer.values[i], layer.digits);
+    var text = layer.signed ? signedNumber(layer.values[i], layer.digits)
+                            : formatNumber(layer.values[i], layer.digits);
     if (text === null) { return SPECIAL.no_data.label; }
     return withUnit && layer.unit ? text + "\u00a0" + layer.unit : text;
   }
@@ -94,7 +124,7 @@
   }
 
   function valueHeading(layer) {
-    var name = layer.value_label || layer.label;
+    var name = valueName(layer);
     return layer.unit ? name + " (" + layer.unit + ")" : name;
   }
 
@@ -148,7 +178,7 @@
     box.appendChild(el("div", "gs-tip-name", NAMES[i]));
     if (KEYS.length) { box.appendChild(el("div", "gs-tip-key", KEYS[i])); }
     var dl = el("dl");
-    addTerm(dl, layer.value_label || layer.label, valueText(layer, i, true));
+    addTerm(dl, valueName(layer), valueText(layer, i, true));
     addTerm(dl, T.class_heading[layer.kind], classText(layer, i));
     layer.columns.forEach(function (column) {
       addTerm(dl, column.label, cellText(column, i));
@@ -306,7 +336,8 @@
         if (lo < 0 || v < layer.values[lo]) { lo = i; }
         if (hi < 0 || v > layer.values[hi]) { hi = i; }
       }
-      parts.push(fill(T.summary_count, { label: layer.label, n: formatNumber(NAMES.length, 0) }));
+      parts.push(fill(T.summary_count, { label: shownLabel(layer),
+                                         n: formatNumber(NAMES.length, 0) }));
       if (hi >= 0) {
         parts.push(fill(T.summary_range, {
           max_name: NAMES[hi], max_value: valueText(layer, hi, true),
@@ -314,7 +345,8 @@
         }));
       }
     } else {
-      parts.push(fill(T.summary_count, { label: layer.label, n: formatNumber(NAMES.length, 0) }));
+      parts.push(fill(T.summary_count, { label: shownLabel(layer),
+                                         n: formatNumber(NAMES.length, 0) }));
       parts.push(layer.classes.map(function (cls) {
         return cls.label + ": " + formatNumber(cls.count, 0);
       }).join("; ") + ".");
@@ -440,7 +472,7 @@
     var known = currentColumns.some(function (c) { return c.id === sortState.column; });
     if (!known) { sortState = { column: null, dir: 1 }; }
     var table = document.getElementById("gs-table");
-    table.querySelector("caption").textContent = fill(T.caption, { label: layer.label });
+    table.querySelector("caption").textContent = fill(T.caption, { label: shownLabel(layer) });
     var headRow = el("tr");
     currentColumns.forEach(function (c) {
       var th = el("th", c.type === "number" && c.id !== "class" ? "gs-num" : null);
@@ -467,31 +499,96 @@
     document.getElementById("gs-status").textContent = text;
   }
 
+  /* Years: each layer with a year is one cell of the grid group x year (every group
+   * has every year, checked in Python). Without years every layer is its own entry. */
+  var YEARS = [];
+  var GROUPS = [];
+  var SLOT = {};
+  LAYERS.forEach(function (layer, k) {
+    if (!hasYear(layer)) { return; }
+    if (YEARS.indexOf(layer.year) < 0) { YEARS.push(layer.year); }
+    if (GROUPS.indexOf(layer.group) < 0) { GROUPS.push(layer.group); }
+    SLOT[layer.group + "\u0000" + layer.year] = k;
+  });
+  YEARS.sort(function (a, b) { return a - b; });
+  var BY_YEAR = YEARS.length > 0;
+
+  function slot(group, year) {
+    var k = SLOT[group + "\u0000" + year];
+    return typeof k === "number" ? k : -1;
+  }
+
   var buttons = [];
+  var yearSelect = document.getElementById("gs-year");
 
   function showLayer(k, announce) {
     active = k;
+    var layer = LAYERS[k];
     geo.setStyle(function (feature) { return styleFor(feature.properties.i); });
-    buttons.forEach(function (b, j) { b.setAttribute("aria-pressed", j === k ? "true" : "false"); });
-    document.getElementById("gs-active-label").textContent = LAYERS[k].label;
+    buttons.forEach(function (b) {
+      var j = b.gsLayer;
+      var on = BY_YEAR ? LAYERS[j].group === layer.group : j === k;
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    if (BY_YEAR) { yearSelect.value = String(layer.year); }
+    document.getElementById("gs-active-label").textContent = shownLabel(layer);
     buildLegend();
     buildSummary();
     buildTable();
-    if (announce) { setStatus(fill(T.shown, { label: LAYERS[k].label })); }
+    if (announce) { setStatus(fill(T.shown, { label: shownLabel(layer) })); }
   }
 
-  if (LAYERS.length > 1) {
-    var group = document.getElementById("gs-switch");
-    group.hidden = false;
+  function showGroup(group, announce) {
+    var k = BY_YEAR ? slot(group, LAYERS[active].year) : -1;
+    if (k >= 0) { showLayer(k, announce); }
+  }
+
+  function showYear(year, announce) {
+    var k = slot(LAYERS[active].group, Number(year));
+    if (k >= 0) { showLayer(k, announce); }
+  }
+
+  // one entry per indicator: the layers (no years) or the groups (with years)
+  var entries = [];
+  if (BY_YEAR) {
+    GROUPS.forEach(function (group) {
+      for (var k = 0; k < LAYERS.length; k++) {
+        if (LAYERS[k].group === group) { entries.push(k); break; }
+      }
+    });
+  } else {
+    LAYERS.forEach(function (layer, k) { entries.push(k); });
+  }
+
+  if (entries.length > 1) {
+    var switchBox = document.getElementById("gs-switch");
+    switchBox.hidden = false;
     var list = document.getElementById("gs-switch-buttons");
-    LAYERS.forEach(function (layer, k) {
+    entries.forEach(function (k) {
+      var layer = LAYERS[k];
       var b = el("button", null, layer.label);
       b.type = "button";
-      b.setAttribute("data-layer", layer.id);
-      b.addEventListener("click", function () { showLayer(k, true); });
+      b.gsLayer = k;
+      if (BY_YEAR) {
+        b.setAttribute("data-group", layer.group);
+        b.addEventListener("click", function () { showGroup(layer.group, true); });
+      } else {
+        b.setAttribute("data-layer", layer.id);
+        b.addEventListener("click", function () { showLayer(k, true); });
+      }
       buttons.push(b);
       list.appendChild(b);
     });
+  }
+
+  if (BY_YEAR) {
+    document.getElementById("gs-year-box").hidden = false;
+    YEARS.forEach(function (year) {
+      var option = el("option", null, String(year));
+      option.value = String(year);
+      yearSelect.appendChild(option);
+    });
+    yearSelect.addEventListener("change", function () { showYear(yearSelect.value, true); });
   }
 
   showLayer(0, false);
@@ -502,6 +599,10 @@
     showLayer: function (id) {
       LAYERS.forEach(function (layer, k) { if (layer.id === id) { showLayer(k, true); } });
     },
-    activeLayer: function () { return LAYERS[active].id; }
+    activeLayer: function () { return LAYERS[active].id; },
+    years: function () { return YEARS.slice(); },
+    showYear: function (year) { showYear(year, true); },
+    activeYear: function () { return BY_YEAR ? LAYERS[active].year : null; },
+    activeGroup: function () { return LAYERS[active].group; }
   };
 }());
