@@ -2,15 +2,17 @@
 
 The public API, imported lazily (``import geosozial`` costs nothing until a function
 is used): :func:`read_areas`, :func:`read_table`, :func:`join`, :func:`aggregate`,
-:func:`weights`, :func:`moran`, :func:`lisa`, :func:`hotspots`, :func:`map`,
-:func:`report`; see :mod:`geosozial.api`.
+:func:`weights`, :func:`moran`, :func:`lisa`, :func:`hotspots`,
+:func:`emerging_hotspots`, :func:`dynamics`, :func:`read_crosswalk`,
+:func:`derive_crosswalk`, :func:`apply_crosswalk`, :func:`map`, :func:`report`; see
+:mod:`geosozial.api`.
 
 Example:
     >>> import geosozial as gs
     >>> gs.__version__
     '0.1.0'
     >>> sorted(gs.__all__)[:3]
-    ['aggregate', 'demo_path', 'hotspots']
+    ['aggregate', 'apply_crosswalk', 'demo_path']
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["aggregate", "demo_path", "hotspots", "join", "lisa", "map", "moran", "read_areas",
-           "read_table", "report", "weights"]
+__all__ = ["aggregate", "apply_crosswalk", "demo_path", "derive_crosswalk", "dynamics",
+           "emerging_hotspots", "hotspots", "join", "lisa", "map", "moran", "read_areas",
+           "read_crosswalk", "read_table", "report", "weights"]
 
 
 def __getattr__(name: str) -> Any:

@@ -40,7 +40,8 @@ from geosozial.geo.areas import Areas
 from geosozial.geo.areas import read_areas as _read_areas
 from geosozial.kernel.weights import Weights
 
-__all__ = ["aggregate", "hotspots", "join", "lisa", "map", "moran", "read_areas",
+__all__ = ["aggregate", "apply_crosswalk", "derive_crosswalk", "dynamics", "emerging_hotspots",
+           "hotspots", "join", "lisa", "map", "moran", "read_areas", "read_crosswalk",
            "read_table", "report", "weights"]
 
 define("api.no_key",
@@ -402,6 +403,168 @@ def hotspots(frame: Any, field: str, *, key: str | None = None, weights: str = "
     return _local(frame, field, "gi", key=key, weights=weights, permutations=permutations,
                   seed=seed, alternative=alternative, correction=correction, alpha=alpha,
                   dropna=dropna, snap=snap)
+
+
+def read_crosswalk(path: str | Path, *, sheet: str | int | None = None,
+                   share: str | None = None, gebietsstand: str = "") -> Any:
+    """A crosswalk from a file: CSV ``alt;neu;anteil`` or a BBSR Umstiegsschlüssel workbook.
+
+    ``sheet`` picks the workbook's sheet (a name or the old year), ``share`` the BBSR
+    share (``flaeche``, ``bevoelkerung`` (default), ``beschaeftigte``).
+
+    Examples
+    --------
+    >>> cw = read_crosswalk(demo_path("umsteiger_2022_2023.csv"))
+    >>> [c.kind for c in cw.changes()]
+    ['merged_existing', 'merged_new']
+    """
+    from geosozial.core.crosswalk_files import read_crosswalk as _read
+
+    return _read(path, sheet=sheet, share=share, gebietsstand=gebietsstand)
+
+
+def derive_crosswalk(old: Any, new: Any, *, key: str | None = None, tolerance: float = 0.2,
+                     gebietsstand: str = "", weight_points: Any = None,
+                     weight_field: str | None = None) -> Any:
+    """A crosswalk from two geometry editions by overlay, as ``geosozial crosswalk derive``.
+
+    Each old municipality goes whole to the new one holding most of its area; shares
+    below ``tolerance`` are differences of generalisation (reported in
+    ``.notices``), larger ones make a split (with population shares from
+    ``weight_points``/``weight_field`` where given). ``.report()`` lists every change.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> old = gpd.GeoDataFrame({"AGS": ["01001000", "01002000"]}, crs=25832,
+    ...                        geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)])
+    >>> new = gpd.GeoDataFrame({"AGS": ["01001000"]}, crs=25832, geometry=[box(0, 0, 20, 10)])
+    >>> derive_crosswalk(old, new).rows
+    [('01001000', '01001000', 1.0), ('01002000', '01001000', 1.0)]
+    """
+    from geosozial.geo.crosswalk import derive_crosswalk as _derive
+
+    return _derive(_areas(old, key), _areas(new, key), tolerance=tolerance,
+                   gebietsstand=gebietsstand, weight_points=weight_points,
+                   weight_field=weight_field)
+
+
+def apply_crosswalk(table: Table | str | Path, crosswalk: Any, columns: Sequence[str] | None
+                    = None, *, gebietsstand: str = "") -> Table:
+    """The counts of ``table`` on the crosswalk's new keys, as ``geosozial crosswalk apply``.
+
+    Sum of count × share per new key; mergers exact and flagged ``umgeschluesselt``,
+    splits ``geschaetzt``; a column that is not a count is refused (recompute rates from
+    converted counts); a table holding a merged unit and its former parts is refused.
+    ``crosswalk`` is a crosswalk or a file for :func:`read_crosswalk`.
+
+    Examples
+    --------
+    >>> t = apply_crosswalk(demo_path("sgb2_2022.csv"), demo_path("umsteiger_2022_2023.csv"))
+    >>> t.flag("14999010", "Insgesamt"), "14999013" in t.keys
+    ('umgeschluesselt', False)
+    """
+    from geosozial.core.crosswalk import apply_crosswalk as _apply
+
+    cw = read_crosswalk(crosswalk) if isinstance(crosswalk, (str, Path)) else crosswalk
+    data = table if isinstance(table, Table) else _read_table(table)
+    return _apply(data, cw, columns, gebietsstand=gebietsstand)
+
+
+def emerging_hotspots(frames: Mapping[int, Any], field: str, *, key: str | None = None,
+                      weights: str = "queen", permutations: int | str = "auto",
+                      seed: int = 12345, correction: str = "fdr", alpha: float = 0.05,
+                      trend_alpha: float = 0.05, snap: float = 0.0) -> AnalysisResult:
+    """Emerging hot spots over years: Gi* per year, Mann-Kendall trend, categories.
+
+    ``frames`` maps each year to its areas on ONE Gebietsstand (same keys, same
+    order; convert older years with a crosswalk first). Returns the last year's areas
+    with ``ehs_kategorie`` (``new``, ``consecutive``, ``intensifying``, ``persistent``,
+    ``diminishing``, ``sporadic``, ``oscillating``, ``historical``, the same with
+    ``_cold``, or ``none``), ``ehs_trend_z``, ``ehs_trend_p``, ``ehs_tau`` and
+    ``gi_z_<year>`` / ``gi_bin_<year>``; each year's Gi* equals :func:`hotspots` with the
+    same seed. As ``geosozial trends``.
+
+    Examples
+    --------
+    >>> areas = read_areas(demo_path("gemeinden.gpkg")).frame
+    >>> frames = {2022: areas.assign(v=areas["EWZ"] * 0.9), 2023: areas.assign(v=areas["EWZ"])}
+    >>> r = emerging_hotspots(frames, "v")
+    >>> bool(r.frame["ehs_kategorie"].isin(["persistent", "none", "new"]).all())
+    True
+    >>> r.method["years"]
+    [2022, 2023]
+    """
+    from geosozial.core.emerging import CATEGORY_WORDS
+    from geosozial.geo.emerging import emerging_analysis
+
+    prepared = {int(y): _areas(f, key) for y, f in frames.items()}
+    last = prepared[max(prepared)]
+    analysis = emerging_analysis({y: a.frame for y, a in prepared.items()}, field,
+                                 weights=weights, permutations=permutations, seed=seed,
+                                 correction=correction, alpha=alpha, trend_alpha=trend_alpha,
+                                 source=last.source, snap=snap)
+    original = _original(frames[max(prepared)])
+    rows = _positions(last.frame, analysis.frame)
+    out = original.iloc[rows].copy().reset_index(drop=True)
+    for c in analysis.frame.columns:
+        if str(c).startswith(("ehs_", "gi_z_", "gi_bin_")):
+            out[c] = analysis.frame[c].to_numpy()
+    geometry = out.geometry.name
+    out = out[[c for c in out.columns if c != geometry] + [geometry]]
+    codes = analysis.frame["ehs_kategorie"].tolist()
+    return AnalysisResult(gpd.GeoDataFrame(out, geometry=geometry, crs=original.crs),
+                          last.notices + analysis.notices, analysis.method(),
+                          analysis.weights,
+                          {c: codes.count(c) for c in CATEGORY_WORDS if c in codes}, analysis)
+
+
+def dynamics(frames: Mapping[int, Any], field: str, *, years: int = 1,
+             kind: str | None = None, key: str | None = None) -> AnalysisResult:
+    """Change of ``field`` over ``years`` years and its linear trend per area.
+
+    ``kind``: ``rate`` (difference in percentage points), ``count`` (relative change
+    in %) or ``value`` (difference); by default ``rate`` for catalogue indicators in %,
+    ``value`` for other catalogue indicators, ``count`` otherwise. Returns the last
+    year's areas with ``<field>_diff<years>`` and ``<field>_trend`` (slope per year over
+    all years, at least 3) and their flag columns; a withheld value makes the change
+    ``geheim``, a missing one ``nicht_berechenbar``. The frames must be on one
+    Gebietsstand (same keys).
+
+    Examples
+    --------
+    >>> areas = read_areas(demo_path("gemeinden.gpkg")).frame
+    >>> r = dynamics({2022: areas.assign(n=100.0), 2023: areas.assign(n=110.0)}, "n")
+    >>> float(r.frame["n_diff1"].iloc[0]), r.method["unit"]
+    (10.0, '%')
+    """
+    from geosozial.core.dynamics import UNITS
+    from geosozial.geo.emerging import year_values
+    from geosozial.pipeline.timeline import DynamicsSpec, add_dynamics, change_kind
+
+    prepared = {int(y): _areas(f, key) for y, f in frames.items()}
+    last_year = max(prepared)
+    year_values({y: a.frame for y, a in prepared.items()}, field, prepared[last_year].source)
+    work = {y: a.frame.copy() for y, a in prepared.items()}
+    indicators: list[Any] = []
+    chosen = kind or change_kind(field, indicators)
+    if chosen not in UNITS:
+        raise GeosozialError("dyn.kind", kind=chosen)
+    labels = add_dynamics(work, [DynamicsSpec(field, int(years))], indicators, "dynamics",
+                          kinds={field: chosen})
+    diff, trend_col = f"{field}_diff{int(years)}", f"{field}_trend"
+    original = _original(frames[last_year])
+    rows = _positions(prepared[last_year].frame, work[last_year])
+    out = original.iloc[rows].copy().reset_index(drop=True)
+    for c in (diff, f"{diff}_flag", trend_col, f"{trend_col}_flag"):
+        out[c] = work[last_year][c].to_numpy()
+    geometry = out.geometry.name
+    out = out[[c for c in out.columns if c != geometry] + [geometry]]
+    method = {"statistic": "dynamics", "field": field, "years": sorted(prepared),
+              "span": int(years), "kind": chosen, "unit": labels[diff][1]}
+    return AnalysisResult(gpd.GeoDataFrame(out, geometry=geometry, crs=original.crs),
+                          prepared[last_year].notices, method, None)
 
 
 def _local(frame: Any, field: str, kind: str, *, key: str | None,

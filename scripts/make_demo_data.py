@@ -3,7 +3,9 @@
 Everything is invented (Kreis key 14999 does not exist). Seeded, byte-identical on every
 run with the same library versions, no network. Usage: ``python scripts/make_demo_data.py
 [--out DIR]``. Planted: an SGB II hot spot in the core "Musterstadt" and its neighbours
-with a gradient to an older periphery, three two-part municipalities, one exclave.
+with a gradient to an older periphery, three two-part municipalities, one exclave, and
+two municipal mergers on 01.01.2023 (the 2021 and 2022 tables are on the older
+Gebietsstand 31.12.2022; ``umsteiger_2022_2023.csv`` brings them onto today's).
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ N_MERGES = 3
 SEGMENT = 300.0  # max. vertex spacing in m before warping
 REPO = Path(__file__).resolve().parents[1]
 
+#: mergers on 01.01.2023: a town absorbs a village (its key stays), and two villages
+#: form a municipality that keeps the name of today's unit under today's key
+ABSORBED_NAME = "Kleinmusterau"
+MERGER_DATE = "01.01.2023"
+OLD_STAND = "31.12.2022"
 CORE_NAME = "Musterstadt"
 EXCLAVE_NAME = "Seewerder"
 TOWN_NAMES = [
@@ -356,6 +363,114 @@ def simulate(rng: np.random.Generator, df: pd.DataFrame) -> dict[int, dict[str, 
     return out
 
 
+def mergers(df: pd.DataFrame) -> list[tuple[int, list[tuple[str, str, float]]]]:
+    """Today's units that were formed on 01.01.2023: (row, [(old key, old name, share)]).
+
+    The first town beyond the core ring (by key) absorbed the village Kleinmusterau (its
+    own key stays); the first Gemeinde two rings out (by key) was formed from
+    Ober-/Nieder-<name>, whose keys vanished.
+    """
+    by_key = df.sort_values("AGS")
+    town = next(i for i in by_key.index if df.at[i, "kind"] == "town" and df.at[i, "ring"] >= 2)
+    gem = next(i for i in by_key.index if df.at[i, "kind"] == "gemeinde"
+               and df.at[i, "ring"] >= 3)
+    key_t, key_g, name_g = df.at[town, "AGS"], df.at[gem, "AGS"], df.at[gem, "GEN"]
+    return [(town, [(key_t, df.at[town, "row_name"], 0.7),
+                    (key_t[:-1] + "5", ABSORBED_NAME, 0.3)]),
+            (gem, [(key_g[:-1] + "3", "Ober" + name_g.lower(), 0.55),
+                   (key_g[:-1] + "7", "Nieder" + name_g.lower(), 0.45)])]
+
+
+def _split(rng: np.random.Generator, total: np.ndarray, pool: np.ndarray,
+           part_pool: list[int]) -> list[int]:
+    """Split ``total`` cases drawn from ``pool`` into the parts' pools (hypergeometric)."""
+    out, good, rest = [], int(total), int(pool) - int(total)
+    for size in part_pool[:-1]:
+        k = int(rng.hypergeometric(good, rest, size)) if size else 0
+        out.append(k)
+        good, rest = good - k, rest - (size - k)
+    return [*out, good]
+
+
+def old_stand(sim: dict[int, dict[str, np.ndarray]], df: pd.DataFrame
+              ) -> dict[int, tuple[pd.DataFrame, dict[str, np.ndarray]]]:
+    """The years before the mergers on their own Gebietsstand (31.12.2022).
+
+    Counts of a merged unit are split into its former parts so that the parts sum to
+    today's unit exactly (the crosswalk is a whole-unit merge) and every identity of the
+    tables holds per part: age groups sum to the total, population(t) = population(t-1)
+    + births - deaths + Zuzüge - Fortzüge, SGB II and unemployment within their pools.
+    A separate random stream, so today's values stay as they were.
+    """
+    rng = np.random.default_rng(SEED + 1)
+    plan = mergers(df)
+    old_years = [y for y in YEARS if y < int(MERGER_DATE[-4:])]
+    parts_pop: dict[tuple[int, int], list[int]] = {}
+    out = {}
+    for year in old_years:
+        t = sim[year]
+        rows, cols = [], {k: [] for k in t}
+        keep = [i for i in range(len(df)) if i not in {r for r, _ in plan}]
+        for i in keep:
+            rows.append((df.at[i, "AGS"], df.at[i, "row_name"]))
+            for k in t:
+                cols[k].append(t[k][i])
+        for r, parts in plan:
+            m = len(parts)
+            ages = t["ages"][r]
+            if year == old_years[0]:
+                sizes = [round(share * int(t["pop"][r])) for _, _, share in parts[:-1]]
+                sizes.append(int(t["pop"][r]) - sum(sizes))
+                flows = {k: _split(rng, t[k][r], t["pop"][r], sizes)
+                         for k in ("births", "deaths", "in", "out")}
+            else:
+                flows = {k: _split(rng, t[k][r], t["pop"][r], parts_pop[(r, year - 1)])
+                         for k in ("births", "deaths", "in", "out")}
+                sizes = [parts_pop[(r, year - 1)][j] + flows["births"][j] - flows["deaths"][j]
+                         + flows["in"][j] - flows["out"][j] for j in range(m)]
+            parts_pop[(r, year)] = sizes
+            age_parts = []
+            remaining = ages.copy()
+            for size in sizes[:-1]:
+                drawn = rng.multivariate_hypergeometric(remaining, size)
+                age_parts.append(drawn)
+                remaining = remaining - drawn
+            age_parts.append(remaining)
+            pools = {"pop": sizes,
+                     "women": [int(a[3:8].sum()) for a in age_parts],
+                     "p1565": [int(a[3:9].sum()) for a in age_parts]}
+            women = _split(rng, t["women15_45"][r], ages[3:8].sum(), pools["women"])
+            rlb = _split(rng, t["rlb"][r], t["pop"][r], sizes)
+            elb = _split(rng, t["elb"][r], t["rlb"][r], rlb)
+            non = [a - b for a, b in zip(rlb, elb, strict=True)]
+            nef = _split(rng, t["nef_u15"][r], t["rlb"][r] - t["elb"][r], non)
+            al = _split(rng, t["al"][r], ages[3:9].sum(), pools["p1565"])
+            lza = _split(rng, t["lza"][r], t["al"][r], al)
+            u25 = _split(rng, t["al_u25"][r], t["al"][r], al)
+            rest = [a - u for a, u in zip(al, u25, strict=True)]
+            a55 = _split(rng, t["al_55"][r], t["al"][r] - t["al_u25"][r], rest)
+            for j, (key, name, _) in enumerate(parts):
+                rows.append((key, name))
+                values = {"ages": age_parts[j], "pop": sizes[j], "women15_45": women[j],
+                          "rlb": rlb[j], "elb": elb[j], "nef_u15": nef[j], "al": al[j],
+                          "lza": lza[j], "al_u25": u25[j], "al_55": a55[j],
+                          **{k: flows[k][j] for k in flows}}
+                assert values["nef_u15"] <= age_parts[j][:3].sum()
+                for k in t:
+                    cols[k].append(values[k])
+        frame = pd.DataFrame(rows, columns=["AGS", "row_name"])
+        out[year] = (frame, {k: np.array(v) for k, v in cols.items()})
+    return out
+
+
+def crosswalk_csv(df: pd.DataFrame) -> str:
+    """The crosswalk 31.12.2022 -> 31.12.2023 in the layout of ``crosswalk derive``."""
+    lines = ["alt;name_alt;neu;name_neu;anteil;gebietsstand"]
+    for r, parts in mergers(df):
+        for key, name, _ in parts:
+            lines.append(f"{key};{name};{df.at[r, 'AGS']};{df.at[r, 'row_name']};1;31.12.2023")
+    return "\n".join(lines) + "\n"
+
 
 def fmt(value: int, withheld: bool) -> str:
     """A cell: '.' for a withheld count, '-' for a true zero."""
@@ -394,10 +509,16 @@ def write_classic(path: Path, code: str, titles: list[str], header: list[list[st
 
 
 def write_tables(out: Path, df: pd.DataFrame, sim: dict[int, dict[str, np.ndarray]]) -> None:
-    """The four indicator tables for every year."""
+    """The four indicator tables for every year (years before the mergers on their
+    Gebietsstand 31.12.2022)."""
     region = "Gemeinden - Musterkreis (fiktiv)"
+    history = old_stand(sim, df)
     for year in YEARS:
-        t, pub = sim[year], f"{year + 1}"
+        if year in history:
+            df_year, t = history[year]
+        else:
+            df_year, t = df, sim[year]
+        pub = f"{year + 1}"
         ages = [t["ages"][:, k] for k in range(len(AGE_GROUPS))]
         write_classic(
             out / f"bevoelkerung_{year}.csv", "DEMO-12411-5",
@@ -408,7 +529,7 @@ def write_tables(out: Path, df: pd.DataFrame, sim: dict[int, dict[str, np.ndarra
             [["Insgesamt"] * 12 + ["weiblich"],
              ["Altersgruppen (unter 3 bis 75 u.m.)"] * 12 + ["Frauen im gebärfähigen Alter"],
              [g for g, _ in AGE_GROUPS] + ["Insgesamt", "15 bis unter 45 Jahre"]],
-            df, [*ages, t["pop"], t["women15_45"]], None, f"20.06.{pub} / 10:14:27")
+            df_year, [*ages, t["pop"], t["women15_45"]], None, f"20.06.{pub} / 10:14:27")
         write_classic(
             out / f"sgb2_{year}.csv", "DEMO-22811-5",
             ["Regelleistungsberechtigte nach dem SGB II -", f"Stichtag 31.12. - {region}",
@@ -417,7 +538,7 @@ def write_tables(out: Path, df: pd.DataFrame, sim: dict[int, dict[str, np.ndarra
             [["Regelleistungsberechtigte"] * 3,
              ["Insgesamt", "erwerbsfähige Leistungsberechtigte",
               "nicht erwerbsfähige Leistungsberechtigte unter 15 Jahren"]],
-            df, [t["rlb"], t["elb"], t["nef_u15"]], [(0, [1, 2])], f"11.04.{pub} / 08:31:05")
+            df_year, [t["rlb"], t["elb"], t["nef_u15"]], [(0, [1, 2])], f"11.04.{pub} / 08:31:05")
         write_classic(
             out / f"arbeitslose_{year}.csv", "DEMO-13211-5",
             ["Arbeitslose nach ausgewählten Personengruppen -",
@@ -426,7 +547,7 @@ def write_tables(out: Path, df: pd.DataFrame, sim: dict[int, dict[str, np.ndarra
             [["Arbeitslose"] * 4,
              ["Insgesamt", "Langzeitarbeitslose", "15 bis unter 25 Jahre",
               "55 bis unter 65 Jahre"]],
-            df, [t["al"], t["lza"], t["al_u25"], t["al_55"]], [], f"07.03.{pub} / 13:02:44")
+            df_year, [t["al"], t["lza"], t["al_u25"], t["al_55"]], [], f"07.03.{pub} / 13:02:44")
         write_classic(
             out / f"bewegungen_{year}.csv", "DEMO-12600-5",
             ["Lebendgeborene, Gestorbene, Zu- und Fortzüge -", f"Jahressumme - {region}",
@@ -435,7 +556,7 @@ def write_tables(out: Path, df: pd.DataFrame, sim: dict[int, dict[str, np.ndarra
             [["Natürliche Bevölkerungsbewegung"] * 2 + ["Wanderungen"] * 2,
              ["Lebendgeborene", "Gestorbene", "Zuzüge über die Gemeindegrenzen",
               "Fortzüge über die Gemeindegrenzen"]],
-            df, [t["births"], t["deaths"], t["in"], t["out"]], None, f"18.07.{pub} / 09:47:12")
+            df_year, [t["births"], t["deaths"], t["in"], t["out"]], None, f"18.07.{pub} / 09:47:12")
 
 
 def write_gpkg(path: Path, df: pd.DataFrame, geoms: np.ndarray) -> None:
@@ -472,6 +593,8 @@ names, boundaries and numbers are made up. Not official statistics.
 - `arbeitslose_<year>.csv`: unemployed, annual average: insgesamt, Langzeitarbeitslose,
   15 bis unter 25, 55 bis unter 65 Jahre.
 - `bewegungen_<year>.csv`: Lebendgeborene, Gestorbene, Zuzüge, Fortzüge (Gemeindegrenzen).
+- `umsteiger_2022_2023.csv`: the crosswalk (UTF-8, `;`, `alt;name_alt;neu;name_neu;anteil;
+  gebietsstand`) of the mergers on {merger_date}: {merged}.
 
 Years {years}. The tables use the classic Regionalstatistik CSV layout: ISO-8859-1
 (Latin-1), `;`, LF line ends, header lines (`GENESIS-Tabelle: DEMO-...`, titles padded
@@ -493,8 +616,12 @@ unemployment tables only); the Kreis row always holds the true total.
   district, in {exclave_sr}; no births there in 2022 (`-`), SGB II under 15 = 2 in
   2023 (published `.`).
 - Two-part municipalities (MultiPolygon, each part has neighbours): {multi}.
+- Two mergers on {merger_date}: the tables of {old_years} are on the Gebietsstand
+  {old_stand} (former municipalities with their own keys), those of {last} and the
+  geometries on today's; the project converts the older years with the crosswalk.
 - Consistent counts: age groups sum to `Insgesamt`; population(t) = population(t-1) +
-  births - deaths + Zuzüge - Fortzüge; Kreis row = sum of the municipalities.
+  births - deaths + Zuzüge - Fortzüge (per former municipality, and across the
+  mergers on today's keys); Kreis row = sum of the municipalities.
 """
 
 
@@ -506,7 +633,12 @@ def readme(df: pd.DataFrame, sim: dict[int, dict[str, np.ndarray]]) -> str:
         kreis=KREIS_NAME, core=CORE_NAME, pops=", ".join(
             f"{y}: {int(sim[y]['pop'].sum()):,}" for y in YEARS),
         hot=", ".join(df.loc[df["ring"] == 1, "GEN"]), exclave=f"{ex['GEN']} ({ex['AGS']})",
-        exclave_sr=ex["Sozialraum"], multi=", ".join(df.loc[df["parts"] > 1, "GEN"]))
+        exclave_sr=ex["Sozialraum"], multi=", ".join(df.loc[df["parts"] > 1, "GEN"]),
+        merger_date=MERGER_DATE, old_stand=OLD_STAND,
+        old_years=", ".join(str(y) for y in YEARS if y < int(MERGER_DATE[-4:])),
+        merged="; ".join(" + ".join(f"{n} ({k})" for k, n, _ in parts) + " → "
+                         + f"{df.at[r, 'GEN']} ({df.at[r, 'AGS']})"
+                         for r, parts in mergers(df)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -527,6 +659,7 @@ def main(argv: list[str] | None = None) -> int:
         ("AGS;Sozialraum\n" + "".join(f"{a};{s}\n" for a, s in soz.itertuples(index=False)))
         .encode("utf-8"))
     write_tables(out, df, sim)
+    (out / "umsteiger_2022_2023.csv").write_bytes(crosswalk_csv(df).encode("utf-8"))
     (out / "README.md").write_text(readme(df, sim), encoding="utf-8", newline="\n")
     (out / "projekt.toml").write_bytes((REPO / "scripts" / "demo_projekt.toml").read_bytes())
     total = 0

@@ -120,10 +120,14 @@ def test_plain_crosswalk_table_with_numeric_keys(tmp_path):
 
 
 def test_kreis_rows_pass_and_unknown_municipalities_are_named():
-    cw = Crosswalk([("14521030", "14521035", 1.0)], new_names={"14521035": "Aue-Bad Schlema"})
     t = Table.from_records([("14521030", "Aue", {"n": (5.0, "")}),
                             ("14521", "Erzgebirgskreis", {"n": (50.0, "")}),
                             ("09162000", "München", {"n": (7.0, "")})], "t.csv")
+    changes_only = Crosswalk([("14521030", "14521035", 1.0)])
+    out = apply_crosswalk(t, changes_only)  # a list of the changes: the rest is untouched
+    assert [n.code for n in out.notices if n.code.startswith("cw.u")] == ["cw.untouched"]
+    cw = Crosswalk([("14521030", "14521035", 1.0), ("14521010", "14521010", 1.0)],
+                   new_names={"14521035": "Aue-Bad Schlema"})  # a complete crosswalk
     out = apply_crosswalk(t, cw)
     assert out.keys == ["14521035", "14521", "09162000"]
     assert out.names[0] == "Aue-Bad Schlema"
@@ -185,3 +189,31 @@ def test_cli_derive_apply_and_join(tmp_path, capsys):
     printed = capsys.readouterr().out
     report = json.loads(printed[printed.index("{"):printed.rindex("}") + 1])
     assert report["matched"] == 419 and report["table_rows_without_geometry"] == []
+
+
+def test_cli_join_names_changed_territory_from_old_areas_or_hints(tmp_path, capsys):
+    from geosozial.cli import main
+
+    frame = gpd.read_file(SACHSEN)
+    table = tmp_path / "bev2015.csv"
+    table.write_text("AGS;Gemeinde;Einwohner;Stichtag\n" + "\n".join(
+        f"{a};{g};{d['population']};31.12.2015" for a, g, d in
+        zip(frame["AGS"], frame["GEN"], frame["destatis"], strict=True)), encoding="utf-8")
+    areas = tmp_path / "sachsen2021.gpkg"
+    vg = gpd.read_file(VG5000)
+    vg[vg["AGS"].str.startswith("14")].to_file(areas)
+    assert main(["join", str(areas), str(table), "--out", str(tmp_path / "a.gpkg"),
+                 "--no-confidentiality"]) == 0
+    plain = capsys.readouterr().out
+    assert "Stichtag 31.12.2015" in plain and "8 Gemeindeschlüssel" in plain
+    assert "--old-areas" in plain and "umfasst jetzt" not in plain
+    assert main(["join", str(areas), str(table), "--out", str(tmp_path / "b.gpkg"),
+                 "--no-confidentiality", "--old-areas", str(SACHSEN)]) == 0
+    told = capsys.readouterr().out
+    changed = [line.split(":")[0].strip() for line in told.splitlines()
+               if "umfasst jetzt" in line]
+    assert sorted(c.split()[0] for c in changed) == sorted(
+        ["14521460", "14523450", "14625200", "14625250", "14729140", "14729150"])
+    assert "14521030 Aue (Zeile" in told and "gehört jetzt zu 14521035 Aue-Bad Schlema" in told
+    assert main(["join", str(areas), str(table), "--out", str(tmp_path / "c.gpkg"),
+                 "--crosswalk", str(table), "--old-areas", str(SACHSEN)]) == 2

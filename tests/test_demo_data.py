@@ -116,8 +116,8 @@ def test_regeneration_is_byte_identical(tmp_path: Path) -> None:
 
 def test_size_and_files() -> None:
     files = {p.name for p in DEMO.iterdir()}
-    expected = {"gemeinden.gpkg", "sozialraeume.csv", "README.md", "projekt.toml"} | {
-        f"{t}_{y}.csv" for t in TABLES for y in YEARS}
+    expected = {"gemeinden.gpkg", "sozialraeume.csv", "README.md", "projekt.toml",
+                "umsteiger_2022_2023.csv"} | {f"{t}_{y}.csv" for t in TABLES for y in YEARS}
     assert files == expected
     assert sum(p.stat().st_size for p in DEMO.iterdir()) < 2_000_000
     assert "fictional" in (DEMO / "README.md").read_text(encoding="utf-8").lower()
@@ -206,7 +206,7 @@ def test_classic_layout(name: str, year: int, areas: gpd.GeoDataFrame) -> None:
     assert all(h.count(";") in (0, width + 1) for h in head)
     assert next(iter(rows)) == "14999"
     assert "\n14999;Musterkreis (fiktiv);" in text
-    assert set(rows) - {"14999"} == set(areas["AGS"])
+    assert set(rows) - {"14999"} == stand_keys(year, areas)
     assert not {"x", "/", "..."} & {c for r in rows.values() for c in r}
 
 
@@ -232,6 +232,43 @@ def test_kreis_row_is_total(name: str, year: int) -> None:
             assert kreis[col] == members[col].sum()
 
 
+def crosswalk() -> dict[str, str]:
+    lines = (DEMO / "umsteiger_2022_2023.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "alt;name_alt;neu;name_neu;anteil;gebietsstand"
+    return {r.split(";")[0]: r.split(";")[2] for r in lines[1:]}
+
+
+def stand_keys(year: int, areas: gpd.GeoDataFrame) -> set[str]:
+    """The keys of a year's Gebietsstand: before 2023 the crosswalk's old keys."""
+    today = set(areas["AGS"])
+    if year >= 2023:
+        return today
+    cw = crosswalk()
+    return (today - set(cw.values())) | set(cw)
+
+
+def test_mergers_between_the_years(areas: gpd.GeoDataFrame) -> None:
+    cw = crosswalk()
+    kinds = {}
+    for new in set(cw.values()):
+        olds = sorted(k for k, v in cw.items() if v == new)
+        kinds[new] = "absorbed" if new in olds else "new"
+        assert new in set(areas["AGS"]) and len(olds) == 2
+        for name in TABLES:  # old keys before 01.01.2023, today's key from 2023 on
+            for year in (2021, 2022):
+                index = set(table(name, year).index)
+                assert set(olds) <= index and (new in index) == (kinds[new] == "absorbed")
+            assert not (set(olds) - {new}) & set(table(name, 2023).index)
+    assert sorted(kinds.values()) == ["absorbed", "new"]
+    # the 2022 population, brought onto today's keys, continues into 2023
+    pop22 = table("bevoelkerung", 2022)[TOTAL]
+    moved = pop22.rename(index=lambda k: cw.get(k, k)).groupby(level=0).sum()
+    move = table("bewegungen", 2023)
+    expected = moved + move[0] - move[1] + move[2] - move[3]
+    pop23 = table("bevoelkerung", 2023)[TOTAL]
+    assert (expected.loc[pop23.index] == pop23).all()
+
+
 @pytest.mark.parametrize("year", YEARS)
 def test_internal_consistency(year: int) -> None:
     pop = table("bevoelkerung", year)
@@ -246,8 +283,10 @@ def test_internal_consistency(year: int) -> None:
     if year > YEARS[0]:
         move = table("bewegungen", year)
         before = table("bevoelkerung", year - 1)[TOTAL]
+        if year == 2023:  # the mergers of 01.01.2023: test_mergers_between_the_years
+            before = before.rename(index=lambda k: crosswalk().get(k, k)).groupby(level=0).sum()
         expected = before + move[0] - move[1] + move[2] - move[3]
-        assert (expected == pop[TOTAL]).all()
+        assert (expected.loc[pop.index] == pop[TOTAL]).all()
 
 
 def test_planted_spatial_structure(areas: gpd.GeoDataFrame) -> None:

@@ -46,9 +46,11 @@ CASES = [
     ('sgb2_rlb = "Insgesamt"', "sgb2_rlb = 7", "tables[1].variables.sgb2_rlb"),
     ("[[tables]]\nfile = \"sgb2", "[[tables]]\nsheet = -1\nfile = \"sgb2", "tables[1].sheet"),
     ("min_count = 3", "min_count = 3\n\n[mpas]\nk = 5", "mpas"),
-    ('name = "Musterkreis (fiktive Demodaten)"',
-     'name = "Musterkreis (fiktive Demodaten)"\ngebietsstand = "Januar"',
-     "project.gebietsstand"),
+    ('gebietsstand = "31.12.2023"', 'gebietsstand = "Januar"', "project.gebietsstand"),
+    ('years = [2021, 2022]\n', 'years = [2021, 2021]\n', "crosswalks[0].years"),
+    ('years = [2021, 2022]\n', 'years = [2021, 2022]\nanteil = 1\n', "crosswalks[0].anteil"),
+    ('dynamics = [{ id = "sgb2_quote", years = 2 }', 'dynamics = [{ id = "sgb2_quote", years = 0 }',
+     "indicators.dynamics"),
 ]
 
 

@@ -6,6 +6,7 @@ subcommands with ``set_defaults(func=...)``.
 - :mod:`geosozial.cli.maps`: ``map``
 - :mod:`geosozial.cli.project`: ``report``, ``demo``
 - :mod:`geosozial.cli.crosswalk`: ``crosswalk derive``, ``crosswalk apply``
+- :mod:`geosozial.cli.trends`: ``trends`` (emerging hot spots, changes over years)
 - :mod:`geosozial.cli.catalogue`: ``indicators``
 
 Messages are German by default; ``--lang en`` switches to English.
@@ -145,7 +146,7 @@ def build_parser(lang: str = "de") -> argparse.ArgumentParser:
     def t(de: str, en: str) -> str:
         return en if lang == "en" else de
 
-    from geosozial.cli import catalogue, crosswalk, maps, project, stats, tables
+    from geosozial.cli import catalogue, crosswalk, maps, project, stats, tables, trends
     from geosozial.cli.common import parent_parsers
     from geosozial.cli.german import use_language
 
@@ -160,6 +161,7 @@ def build_parser(lang: str = "de") -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar=t("BEFEHL", "COMMAND"))
     tables.add_parsers(sub, t, common, conf)
     stats.add_parsers(sub, t, common)
+    trends.add_parsers(sub, t, common)
     maps.add_parsers(sub, t, common)
     project.add_parsers(sub, t, common)
     crosswalk.add_parsers(sub, t, common)

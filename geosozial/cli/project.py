@@ -35,6 +35,11 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
                                    "Projektdatei; wird angelegt, wenn er fehlt)",
                                    "output folder (default: folder 'ausgabe' next to the "
                                    "project file; created when missing)"))
+    p.add_argument("--database", metavar="URL",
+                   help=t("Zeitreihen zusätzlich in diese PostGIS-Datenbank schreiben "
+                          "(postgresql://benutzer@host:5432/datenbank; statt [database] url)",
+                          "also write the time series to this PostGIS database "
+                          "(postgresql://user@host:5432/database; instead of [database] url)"))
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("demo", parents=[common],
@@ -58,7 +63,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     project = Path(args.project)
     out = Path(args.out) if args.out else project.parent / "ausgabe"
-    print(run_project(project, out, lang=args.lang, out_parameter="--out").text(args.lang))
+    print(run_project(project, out, lang=args.lang, out_parameter="--out",
+                      database=args.database).text(args.lang))
     return 0
 
 

@@ -32,18 +32,14 @@ define("cli.stats.no_output",
        en="give --out RESULT.gpkg, --html MAP.html or --png MAP.png.")
 
 
-def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.ArgumentParser
-                ) -> None:
-    """Register ``moran``, ``lisa`` and ``hotspots`` on the subparsers ``sub``."""
-    stats = argparse.ArgumentParser(add_help=False, parents=[kreis_parser(t)])
-    stats.add_argument("areas", metavar=t("FLAECHEN", "AREAS"),
-                       help=t("GeoPackage, Shapefile oder GeoJSON", "GeoPackage, Shapefile or "
-                              "GeoJSON"))
-    stats.add_argument("--field", required=True, help=t("zu untersuchendes Zahlenfeld",
-                                                        "numeric field to analyse"))
-    stats.add_argument("--key", default="AGS", help=t("Schlüsselfeld (Standard AGS)",
-                                                      "key field (default AGS)"))
-    stats.add_argument("--layer", help=t("Layer der Flächendatei", "layer of the area file"))
+def inference_parser(t: Callable[[str, str], str]) -> argparse.ArgumentParser:
+    """The options of every spatial statistic: weights, snap, permutations, seed.
+
+    Example:
+        >>> inference_parser(lambda de, en: en).parse_args([]).permutations
+        'auto'
+    """
+    stats = argparse.ArgumentParser(add_help=False)
     stats.add_argument("--weights", default="queen",
                        help=t("Nachbarschaft: queen, rook, knn:K, distance:METER",
                               "weights: queen, rook, knn:K, distance:METRES"))
@@ -60,6 +56,22 @@ def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.Argumen
                               "a number, e.g. 9999"))
     stats.add_argument("--seed", type=whole, default=12345,
                        help=t("Zufallsstartwert (Standard 12345)", "random seed (default 12345)"))
+    return stats
+
+
+def add_parsers(sub: Any, t: Callable[[str, str], str], common: argparse.ArgumentParser
+                ) -> None:
+    """Register ``moran``, ``lisa`` and ``hotspots`` on the subparsers ``sub``."""
+    stats = argparse.ArgumentParser(add_help=False, parents=[kreis_parser(t),
+                                                             inference_parser(t)])
+    stats.add_argument("areas", metavar=t("FLAECHEN", "AREAS"),
+                       help=t("GeoPackage, Shapefile oder GeoJSON", "GeoPackage, Shapefile or "
+                              "GeoJSON"))
+    stats.add_argument("--field", required=True, help=t("zu untersuchendes Zahlenfeld",
+                                                        "numeric field to analyse"))
+    stats.add_argument("--key", default="AGS", help=t("Schlüsselfeld (Standard AGS)",
+                                                      "key field (default AGS)"))
+    stats.add_argument("--layer", help=t("Layer der Flächendatei", "layer of the area file"))
     stats.add_argument("--alternative", default=None,
                        choices=("two-sided", "greater", "less", "folded"),
                        help=t("Alternativhypothese (Standard two-sided; Join Counts und "

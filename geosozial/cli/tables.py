@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from geosozial.cli.common import (
@@ -21,7 +22,14 @@ from geosozial.cli.common import (
     rule,
 )
 from geosozial.core.indicators import indicators_from_specs
+from geosozial.core.messages import define
 from geosozial.core.variables import parse_variables
+
+define("cli.join.crosswalk_twice",
+       de="--crosswalk und --old-areas schließen sich aus: entweder einen Umsteigeschlüssel "
+       "angeben oder ihn aus den alten Geometrien ableiten lassen.",
+       en="--crosswalk and --old-areas exclude each other: give a crosswalk or have it "
+       "derived from the old geometries.")
 
 
 def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser,
@@ -58,6 +66,18 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser,
                    help=t("Dezimalzeichen der Tabelle, wenn es nicht eindeutig ist (, oder .)",
                           "decimal mark of the table when it is ambiguous (, or .)"))
     p.add_argument("--layer", help=t("Layer der Flächendatei", "layer of the area file"))
+    p.add_argument("--crosswalk", metavar=t("UMSTEIGER", "CROSSWALK"),
+                   help=t("Umsteigeschlüssel vom Gebietsstand der Tabelle zu dem der Geometrien "
+                          "(CSV alt;neu;anteil oder BBSR-Arbeitsmappe): der Bericht nennt "
+                          "Gemeinden mit geändertem Gebiet und die Nachfolger alter Schlüssel",
+                          "crosswalk from the table's Gebietsstand to the geometries' (CSV "
+                          "alt;neu;anteil or BBSR workbook): the report names municipalities "
+                          "whose territory changed and the successors of old keys"))
+    p.add_argument("--old-areas", metavar=t("ALTE_FLAECHEN", "OLD_AREAS"),
+                   help=t("Geometrien des Gebietsstands der Tabelle: der Umsteigeschlüssel "
+                          "wird durch Verschneidung abgeleitet (wie 'crosswalk derive')",
+                          "geometries of the table's Gebietsstand: the crosswalk is derived "
+                          "by overlay (as 'crosswalk derive')"))
     p.add_argument("--json", action="store_true",
                    help=t("Bericht als JSON ausgeben", "print the report as JSON"))
     p.set_defaults(func=cmd_join)
@@ -112,18 +132,39 @@ def cmd_join(args: argparse.Namespace) -> int:
          (label(args, "TABELLE", "TABLE"), args.table)],
         [("--out", args.out, "gpkg"),
          (label(args, "--out (Bericht)", "--out (report)"), report_path(args.out), "json")])
+    if args.crosswalk and args.old_areas:
+        from geosozial.core.messages import GeosozialError
+
+        raise GeosozialError("cli.join.crosswalk_twice")
     with outputs:
+        crosswalk = _join_crosswalk(args)
         result = join_files(args.areas, args.table, args.key, args.out, columns=args.columns,
                             rule=rule(args), sheet=args.sheet,
                             table_key_column=args.table_key, layer=args.layer,
                             relations=args.relation, kreis=args.kreis,
-                            decimal=args.decimal)
+                            decimal=args.decimal, crosswalk=crosswalk)
     if args.json:
         print(json.dumps(result.report.as_dict(args.lang), ensure_ascii=False, indent=2))
     else:
         print(result.report.text(args.lang))
         print_written(args.out, args.lang)
     return 0
+
+
+def _join_crosswalk(args: argparse.Namespace) -> object | None:
+    """The crosswalk of ``--crosswalk`` (read) or ``--old-areas`` (derived by overlay)."""
+    if args.crosswalk:
+        from geosozial.pipeline.timeline import CrosswalkSpec, read_crosswalk_file
+
+        return read_crosswalk_file(Path(args.crosswalk), CrosswalkSpec(args.crosswalk, ()))
+    if args.old_areas:
+        from geosozial.geo.areas import read_areas
+        from geosozial.geo.crosswalk import derive_crosswalk
+
+        old = read_areas(args.old_areas, key=args.key)
+        new = read_areas(args.areas, key=args.key, layer=args.layer, kreis=args.kreis)
+        return derive_crosswalk(old, new)
+    return None
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:

@@ -83,6 +83,16 @@ define("cw.unknown_keys",
        "unverändert: {keys}",
        en="{file}: {n} municipality keys are not in the crosswalk and stay as they are: "
        "{keys}")
+define("cw.weight_fallback",
+       de="Umsteigeschlüssel: {n} aufgeteilte Gemeinden enthalten keine Gewichtungspunkte; "
+       "ihre Anteile bleiben Flächenanteile: {keys}",
+       en="crosswalk: {n} split municipalities contain no weight points; their shares stay "
+       "area shares: {keys}")
+define("cw.untouched",
+       de="{file}: {n} Gemeinden sind von den Gebietsänderungen des Umsteigeschlüssels nicht "
+       "betroffen und bleiben unverändert.",
+       en="{file}: {n} municipalities are not affected by the crosswalk's territorial "
+       "changes and stay as they are.")
 define("cw.noise",
        de="Umsteigeschlüssel: {n} Gemeinden haben Flächenanteile außerhalb ihrer Nachfolgerin "
        "unter der Toleranz von {tolerance} % (Generalisierungsunterschiede, keine "
@@ -201,6 +211,7 @@ def crosswalk_from_overlay(
     old_names: Mapping[str, str] | None = None,
     new_names: Mapping[str, str] | None = None,
     source: str = "",
+    weights: Iterable[tuple[str, str, float]] | None = None,
 ) -> Crosswalk:
     """A crosswalk from the intersection areas of two geometry editions.
 
@@ -210,20 +221,36 @@ def crosswalk_from_overlay(
     only reported (largest share and its km² per key); a part of at least ``tolerance``
     makes a split with area shares.
 
+    ``weights`` (optional) are ``(old key, new key, weight)`` per piece, e.g. the
+    population of the Zensus grid points in it. Whether a unit is split is still decided
+    by area (so a merger stays a whole-unit share 1 whatever lies in a sliver); the
+    shares of a split are then the shares of its weight among the split's parts. A part
+    without weight gets no row (a share of 0 carries nothing); a split whose parts hold
+    no weight at all keeps its area shares and is reported (``cw.weight_fallback``).
+
     Examples
     --------
     >>> cw = crosswalk_from_overlay(["a", "b"], [100.0, 50.0],
     ...                             [("a", "X", 97.0), ("a", "Y", 3.0), ("b", "X", 50.0)])
     >>> cw.rows, cw.noise["a"]
     ([('a', 'X', 1.0), ('b', 'X', 1.0)], (0.03, 3e-06))
+    >>> crosswalk_from_overlay(["a"], [100.0], [("a", "X", 60.0), ("a", "Y", 40.0)],
+    ...                        weights=[("a", "X", 30.0), ("a", "Y", 90.0)]).rows
+    [('a', 'Y', 0.75), ('a', 'X', 0.25)]
     """
     area = {k: float(a) for k, a in zip(old_keys, old_areas, strict=True)}
     parts: dict[str, dict[str, float]] = {k: {} for k in old_keys}
     for o, n, a in pieces:
         if o in parts and a > 0:
             parts[o][n] = parts[o].get(n, 0.0) + float(a)
+    weight: dict[str, dict[str, float]] | None = None
+    if weights is not None:
+        weight = {}
+        for o, n, w in weights:
+            weight.setdefault(o, {})[n] = weight.get(o, {}).get(n, 0.0) + float(w)
     rows: list[tuple[str, str, float]] = []
     noise: dict[str, tuple[float, float]] = {}
+    fallback: list[str] = []
     for key in old_keys:
         shares = {n: a / area[key] for n, a in parts[key].items() if area[key] > 0}
         if not shares:
@@ -238,10 +265,20 @@ def crosswalk_from_overlay(
         total = sum(big.values())
         if len(big) == 1:
             rows.append((key, next(iter(big)), 1.0))
-        else:
-            rows += [(key, n, s / total) for n, s in sorted(big.items(), key=lambda x: -x[1])]
+            continue
+        if weight is not None:
+            held = {n: weight.get(key, {}).get(n, 0.0) for n in big}
+            if sum(held.values()) > 0:
+                big, total = {n: w for n, w in held.items() if w > 0}, sum(held.values())
+            else:
+                fallback.append(key)
+        rows += [(key, n, s / total) for n, s in sorted(big.items(), key=lambda x: -x[1])]
     cw = Crosswalk(rows, source=source, old_names=dict(old_names or {}),
                    new_names=dict(new_names or {}), noise=noise)
+    if fallback:
+        cw.notices.append(Notice("cw.weight_fallback", "warning", n=len(fallback),
+                                 keys=", ".join(f"{k} {cw.old_names.get(k, '')}".strip()
+                                                for k in fallback[:20])))
     if noise:
         key = max(noise, key=lambda k: noise[k][0])
         cw.notices.append(Notice("cw.noise", "info", n=len(noise),
@@ -384,7 +421,10 @@ def apply_crosswalk(table: Table, cw: Crosswalk, columns: Sequence[str] | None =
     stand = gebietsstand or cw.gebietsstand or "neu"
     notices.append(Notice("cw.converted", "repair", file=table.source, gebietsstand=stand,
                           merged=merged, split=split, kept=unchanged))
-    if unknown:
+    changed = {o for c in cw.changes() for o in c.old}
+    if unknown and set(cw.old_keys) <= changed:  # a list of the changes only
+        notices.append(Notice("cw.untouched", "info", file=table.source, n=len(unknown)))
+    elif unknown:
         notices.append(Notice("cw.unknown_keys", "warning", file=table.source, n=len(unknown),
                               keys=", ".join(unknown[:20])))
     meta = dict(table.meta, Gebietsstand=stand, umgerechnet_aus=table.meta.get(

@@ -285,10 +285,11 @@ def compute_indicator(
     zero = []
     for i in range(n):
         flag = row_flags[i]
-        if flag == FLAG_OK and den[i] == 0:
+        usable = flag == FLAG_OK or flag in PROVISIONAL_FLAGS  # provisional, converted
+        if usable and den[i] == 0:
             flag = FLAG_ZERO_DENOMINATOR
             zero.append(str(keys[i]))
-        if flag == FLAG_OK:
+        elif usable:
             values[i] = indicator.scale * num[i] / den[i]
         out_flags.append(flag)
     notices = []

@@ -27,6 +27,9 @@ RESULT_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
               ("geary_q", "real"), ("geary_cluster", "text")),
     "joincount": (("jc_count", "real"), ("jc_p", "real"), ("jc_q", "real"),
                   ("jc_cluster", "text")),
+    # emerging hot spots (:mod:`geosozial.core.emerging`), plus gi_z_<year>, gi_bin_<year>
+    "emerging": (("ehs_kategorie", "text"), ("ehs_trend_z", "real"), ("ehs_trend_p", "real"),
+                 ("ehs_tau", "real")),
 }
 
 #: kind -> (statistic column, p column, q column, class column)

@@ -208,7 +208,7 @@ def stored_attrs(path: Any) -> dict[str, str]:
     if not str(path).lower().endswith(".gpkg"):
         return {}
     try:
-        meta = pyogrio.read_info(path).get("dataset_metadata") or {}
+        meta = pyogrio.read_info(path, layer=0).get("dataset_metadata") or {}
     except Exception:
         return {}
     stored = {ATTRIBUTION: meta.get(METADATA_KEY), EDITION: meta.get(EDITION_KEY)}

@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -149,3 +150,112 @@ def emerging_hotspots(bins: np.ndarray, z: np.ndarray, **kwargs: Any) -> np.ndar
     z = np.asarray(z, dtype=float)
     return np.array([emerging_category(bins[:, i], z[:, i], **kwargs)
                      for i in range(bins.shape[1])], dtype=object)
+
+
+#: fewest years for which a Mann-Kendall trend can reach p <= 0.05 (two-sided): with 4
+#: years the strongest trend has p = 0.089
+MIN_TREND_YEARS = 5
+
+
+@dataclass(frozen=True)
+class EmergingResult:
+    """Emerging hot spots over years: Gi* per year, the trend of z and the categories.
+
+    ``z`` and ``bins`` are ``(years, areas)``: the Gi* z-value (NaN where the area had
+    no value that year or is an island) and the corrected bin (0 then);
+    ``categories`` the category per area (:data:`CATEGORIES`, ``_cold`` suffix, or
+    ``none``); ``trend_z``, ``trend_p``, ``trend_tau`` the Mann-Kendall test of each
+    area's z-values; ``warnings`` short codes (``few_years``) for the front doors.
+    """
+
+    years: tuple[int, ...]
+    z: np.ndarray
+    bins: np.ndarray
+    categories: np.ndarray
+    trend_z: np.ndarray
+    trend_p: np.ndarray
+    trend_tau: np.ndarray
+    method: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+
+
+def emerging_hotspots_years(years: Sequence[int], values: np.ndarray, w: Any, *,
+                            trend_alpha: float = 0.05, share: float = 0.9, **inference: Any
+                            ) -> EmergingResult:
+    """Emerging hot-spot analysis: Gi* of every year, then trend and category per area.
+
+    Each year runs :func:`geosozial.kernel.local.local_g` with the same weights and
+    the same inference options (``permutations``, ``seed``, ``correction``, ``alpha``),
+    so a year's bins equal those of a single-year hot-spot analysis with the same
+    seed. Areas without a value in a year are left out of that year's Gi* (the weights
+    restricted to the others, :meth:`~geosozial.kernel.weights.Weights.subset`) and
+    count as "not significant" there. The trend is the Mann-Kendall test of the
+    z-values at ``trend_alpha``; the category follows :func:`emerging_category`. With fewer
+    than :data:`MIN_TREND_YEARS` years no trend can be significant, so "intensifying"
+    and "diminishing" cannot occur (warning ``few_years``).
+
+    Parameters
+    ----------
+    years : sequence of int
+        The years, ascending.
+    values : numpy.ndarray
+        ``(len(years), n)`` values (NaN where missing).
+    w : Weights
+        Weights of the ``n`` areas (one Gebietsstand).
+    trend_alpha, share : float
+        Trend level and the share of years that makes a location "mostly" hot.
+    **inference
+        Passed to :func:`~geosozial.kernel.local.local_g`.
+
+    Returns
+    -------
+    EmergingResult
+
+    Examples
+    --------
+    >>> from geosozial.kernel.weights import Weights
+    >>> w = Weights.from_pairs(20, np.arange(19), np.arange(1, 20))  # a path of 20 areas
+    >>> v = np.ones((3, 20))
+    >>> v[0, 3] = 2.0
+    >>> v[1:, -4:] = 9.0  # the last four areas are high in the last two years
+    >>> r = emerging_hotspots_years([2021, 2022, 2023], v, w, permutations=0,
+    ...                             correction="none")
+    >>> r.categories.tolist()[-1], r.bins[:, -1].tolist(), r.warnings
+    ('consecutive', [0, 3, 3], ('few_years',))
+    """
+    from geosozial.kernel.errors import KernelError
+    from geosozial.kernel.local import local_g
+
+    years = tuple(int(y) for y in years)
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 2 or values.shape[0] != len(years):
+        raise ValueError("values must be (years, areas)")
+    if list(years) != sorted(set(years)):
+        raise ValueError("years must be ascending and distinct")
+    t, n = values.shape
+    z = np.full((t, n), np.nan)
+    bins = np.zeros((t, n), dtype=np.int64)
+    per_year = []
+    for k in range(t):
+        keep = ~np.isnan(values[k])
+        sub = w if keep.all() else w.subset(keep)
+        try:
+            res = local_g(values[k, keep], sub, **inference)
+        except KernelError as exc:  # the front doors name the year
+            exc.params["year"] = years[k]
+            raise
+        z[k, keep] = res.z
+        bins[k, keep] = res.bins
+        per_year.append(res.method)
+    trend = [mann_kendall(z[:, i]) for i in range(n)]
+    categories = np.array([emerging_category(bins[:, i], np.nan_to_num(z[:, i]),
+                                             alpha=trend_alpha, share=share)
+                           for i in range(n)], dtype=object)
+    method = dict(per_year[-1]) if per_year else {}
+    method.update({"statistic": "emerging_hotspots", "years": list(years),
+                   "trend": "Mann-Kendall", "trend_alpha": trend_alpha, "share": share})
+    return EmergingResult(
+        years=years, z=z, bins=bins, categories=categories,
+        trend_z=np.array([r["z"] for r in trend]), trend_p=np.array([r["p"] for r in trend]),
+        trend_tau=np.array([r["tau"] for r in trend]), method=method,
+        warnings=("few_years",) if t < MIN_TREND_YEARS else ())

@@ -40,9 +40,28 @@ from geosozial.core.years import check_table_year, gebietsstand_year
 from geosozial.geo.areas import Areas, read_areas
 from geosozial.geo.frames import to_columns, with_columns
 from geosozial.geo.gpkg import write_geopackage
-from geosozial.pipeline.maps import MapSettings, map_file_names, write_year_maps
+from geosozial.pipeline.maps import (
+    MapSettings,
+    common_classes,
+    map_file_names,
+    series_file_names,
+    write_series_maps,
+    write_year_maps,
+)
 from geosozial.pipeline.schema import check_project, project_path
 from geosozial.pipeline.steps import aggregate_step, join_step
+from geosozial.pipeline.timeline import (
+    CrosswalkSpec,
+    DynamicsSpec,
+    add_dynamics,
+    converted_table,
+    crosswalk_specs,
+    dynamics_specs,
+    mark_converted,
+    municipal_keys,
+    read_crosswalk_file,
+    update_notices,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -104,6 +123,11 @@ class Project:
     maps: MapSettings = field(default_factory=MapSettings)
     sums: list[str] = field(default_factory=list)
     gebietsstand: str = ""
+    crosswalks: list[CrosswalkSpec] = field(default_factory=list)
+    dynamics: list[DynamicsSpec] = field(default_factory=list)
+    database_url: str = ""
+    database_file: str = "sozialdatenbank.gpkg"
+    database: bool = True
 
 
 def _need(spec: Mapping[str, Any], name: str, kind: type, file: str, hint: str) -> Any:
@@ -149,6 +173,8 @@ def load_project(path: str | Path) -> Project:
         for year in proj["years"]:
             project_path(path.parent, t["file"].replace("{year}", str(year)),
                          f"tables[{i}].file", file, outside)
+    for i, c in enumerate(data.get("crosswalks", [])):
+        project_path(path.parent, c["file"], f"crosswalks[{i}].file", file, outside)
     tables = []
     seen: dict[str, str] = {}
     for i, t in enumerate(_need(data, "tables", list, file, "Liste [[tables]]")):
@@ -176,7 +202,13 @@ def load_project(path: str | Path) -> Project:
         except GeosozialError as exc:
             raise GeosozialError("project.field", file=file, field="project.gebietsstand",
                                  hint="Datum TT.MM.JJJJ, z. B. 01.01.2021") from exc
+    database = data.get("database", {})
     return Project(
+        crosswalks=crosswalk_specs(data.get("crosswalks"), proj["years"], file),
+        dynamics=dynamics_specs(ind_section.get("dynamics")),
+        database_url=str(database.get("url", "")),
+        database_file=str(database.get("file", "sozialdatenbank.gpkg")),
+        database=bool(database.get("enabled", True)),
         root=path.parent, source=path, name=_need(proj, "project.name", str, file, "Text"),
         areas=_need(proj, "project.areas", str, file, "Geometriedatei"),
         key=str(proj.get("key", "AGS")),
@@ -276,6 +308,7 @@ class RunSummary:
     project: Project
     years: list[YearResult]
     files: list[Path]
+    stores: list[Any] = field(default_factory=list)
 
     def text(self, lang: str | None = None) -> str:
         """A short summary in German (default) or English."""
@@ -297,22 +330,49 @@ class RunSummary:
             warnings = [n for n in y.notices if n.severity == "warning"]
             for n in warnings[:10]:
                 lines.append(f"    [{n.severity}] {n.text(lang)}")
+        for store in self.stores:
+            lines.append(("Sozialdatenbank " if de else "time-series store ") + store.target)
+            lines += ["  " + line for line in store.text(lang).splitlines()]
         lines.append("Geschrieben:" if de else "Written:")
         lines += [f"  {f}" for f in self.files]
         return "\n".join(lines)
 
 
-def _join_year(project: Project, areas: Areas, year: int
-               ) -> tuple[gpd.GeoDataFrame, list[JoinReport], list[str]]:
-    """Join every table of ``year`` (unprotected: the aggregation protects both levels)."""
+@dataclass
+class JoinedYear:
+    """One year's tables joined to the areas (before aggregation and protection)."""
+
+    frame: gpd.GeoDataFrame
+    reports: list[JoinReport]
+    variables: list[str]
+    converted: set[str] = field(default_factory=set)
+    notices: list[Notice] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    stichtage: dict[str, str] = field(default_factory=dict)
+
+
+def _join_year(project: Project, areas: Areas, year: int, crosswalk: Any = None,
+               key_counts: dict[str, dict[int, tuple[int, str]]] | None = None) -> JoinedYear:
+    """Join every table of ``year`` (unprotected: the aggregation protects both levels).
+
+    With a ``crosswalk`` (the year is under ``[[crosswalks]]``) each table's counts are
+    brought onto the geometries' Gebietsstand first; ``key_counts`` collects the number
+    of municipality keys per table and year for the update check.
+    """
     combined = Columns(n=len(areas.frame))
-    reports = []
-    variables: list[str] = []
+    out = JoinedYear(areas.frame, [], [])
+    stand = project.gebietsstand or (crosswalk.gebietsstand if crosswalk is not None else "")
     for spec in project.tables:
         table_path = project.root / spec.file.format(year=year)
         table = read_table(table_path, key_column=spec.key_column, sheet=spec.sheet)
         check_table_year(table.meta, year, str(table_path))
+        if key_counts is not None:
+            key_counts.setdefault(spec.file, {})[year] = (municipal_keys(table), str(table_path))
         columns = list(dict.fromkeys(c for cols in spec.variables.values() for c in cols))
+        if crosswalk is not None:
+            table, keys = converted_table(table, crosswalk, columns, stand)
+            out.converted |= keys
+            out.notices += [n for n in table.notices if n.code.startswith("cw.")]
         result = join_step(areas, table, columns, rule=None)
         renamed = dict(zip(columns, result.value_columns, strict=True))
         derived = derive_variables(to_columns(result.frame), {
@@ -320,9 +380,12 @@ def _join_year(project: Project, areas: Areas, year: int
         for v in spec.variables:
             combined[v] = derived[v]
             combined[flag_column(v)] = derived[flag_column(v)]
-            variables.append(v)
-        reports.append(result.report)
-    return with_columns(areas.frame, combined), reports, variables
+            out.variables.append(v)
+            out.sources[v] = table_path.name
+            out.stichtage[v] = str(table.meta.get("Stichtag", ""))
+        out.reports.append(result.report)
+    out.frame = with_columns(areas.frame, combined)
+    return out
 
 
 def project_inputs(project: Project) -> list[tuple[str, Path]]:
@@ -351,6 +414,8 @@ def project_inputs(project: Project) -> list[tuple[str, Path]]:
         for year in project.years:
             inputs.append((f"tables[{i}].file ({year})",
                            project.root / spec.file.format(year=year)))
+    for i, cw in enumerate(project.crosswalks):
+        inputs.append((f"crosswalks[{i}].file", project.root / cw.file))
     return inputs
 
 
@@ -365,11 +430,15 @@ def _planned_outputs(project: Project, out: Path, stem: str, parameter: str) -> 
         planned += [Output(parameter, out / name, kind)
                     for name, kind in map_file_names(ids, project.maps.analyse, year,
                                                       project.maps.statistics)]
+    planned += [Output(parameter, out / name, kind) for name, kind in series_file_names(
+        ids, project.maps.analyse, project.years, project.maps, bool(project.dynamics))]
+    if project.database:
+        planned.append(Output(parameter, out / project.database_file, "gpkg"))
     return planned
 
 
 def run_project(path: str | Path, out: Path, lang: str | None = None, *,
-                out_parameter: str = "out") -> RunSummary:
+                out_parameter: str = "out", database: str | None = None) -> RunSummary:
     """Run every year of a project: join, aggregate, protect, write GeoPackages and reports.
 
     The output folder ``out`` is created if missing. Before anything is computed, every
@@ -384,6 +453,9 @@ def run_project(path: str | Path, out: Path, lang: str | None = None, *,
         >>> run_project(demo_project(), Path("demo_out"))  # doctest: +SKIP
     """
     project = load_project(path)
+    if database:  # --database: PostGIS besides the GeoPackage store
+        project.database_url = _database_url(database)
+        project.database = True
     out = Path(out)
     stem = Path(project.source).parent.name or "projekt"
     with OutputSet(project_inputs(project)) as outputs:
@@ -395,38 +467,146 @@ def run_project(path: str | Path, out: Path, lang: str | None = None, *,
     return summary
 
 
+define("project.database",
+       de="--database {value!r}: erwartet wird eine PostGIS-Adresse postgresql://benutzer@host"
+       ":5432/datenbank.",
+       en="--database {value!r}: a PostGIS address postgresql://user@host:5432/database is "
+       "expected.")
+
+
+def _database_url(value: str) -> str:
+    if not str(value).startswith(("postgresql://", "postgres://")):
+        raise GeosozialError("project.database", value=value)
+    return str(value)
+
+
+def store_targets(project: Project, out: Path) -> list[str | Path]:
+    """Where the run's time-series store goes: the GeoPackage ``[database] file``
+    (default ``sozialdatenbank.gpkg``) in the output folder and, where the project or
+    ``--database`` names one, the PostGIS database ``[database] url``.
+
+    Examples
+    --------
+    >>> from geosozial.pipeline.demo import demo_project
+    >>> [str(t) for t in store_targets(load_project(demo_project()), Path("out"))]
+    ['out/sozialdatenbank.gpkg']
+    """
+    targets: list[str | Path] = [out / project.database_file]
+    if project.database_url:
+        targets.append(project.database_url)
+    return targets
+
+
+def _write_store(project: Project, out: Path, joined: dict[int, JoinedYear],
+                 results: dict[int, Any]) -> list[Any]:
+    """Every year's counts, indicators and dynamics into the time-series store(s)."""
+    import pandas as pd
+
+    from geosozial.geo.store import long_table, write_store
+
+    years = sorted(results)
+    sources = {y: joined[y].sources for y in years}
+    stichtage = {y: next((v for v in joined[y].stichtage.values() if v), "") for y in years}
+    rows = []
+    layers: dict[str, dict[int, Any]] = {"gemeinden": {}, "sozialraeume": {}}
+    for level, attr, layer in (("Gemeinde", "municipalities", "gemeinden"),
+                               ("Sozialraum", "sozialraeume", "sozialraeume")):
+        frames = {y: getattr(results[y], attr) for y in years}
+        variables = [c for c in frames[years[-1]].columns
+                     if f"{c}_flag" in frames[years[-1]].columns]
+        rows.append(long_table(frames, variables, level=level, sources=sources,
+                               stichtage=stichtage, gebietsstand=project.gebietsstand))
+        layers[layer] = frames
+    long = pd.concat(rows, ignore_index=True)
+    meta = {"projekt": project.name, "gebietsstand": project.gebietsstand,
+            "geheimhaltung": project.rule.describe() if project.rule else "keine",
+            "quelle": project.attribution, "geosozial_version": __version__}
+    reports = [write_store(target, long, layers, years=years, meta=meta)
+               for target in store_targets(project, out)]
+    return reports
+
+
+def _crosswalks(project: Project) -> dict[int, Any]:
+    """Year -> the crosswalk that converts its tables (from ``[[crosswalks]]``)."""
+    by_year = {}
+    for spec in project.crosswalks:
+        cw = read_crosswalk_file(project.root / spec.file, spec)
+        for year in spec.years:
+            by_year[year] = cw
+    return by_year
+
+
 def _run_years(project: Project, out: Path, stem: str, lang: str | None) -> RunSummary:
     areas = read_areas(project.root / project.areas, key=project.key, layer=project.layer,
                        kreis=project.kreis or None)
     mapping = read_mapping(project.root / project.sozialraeume)
+    crosswalks = _crosswalks(project)
+    key_counts: dict[str, dict[int, tuple[int, str]]] = {}
+    joined_years: dict[int, JoinedYear] = {}
+    results = {}
+    for year in project.years:
+        joined = _join_year(project, areas, year, crosswalks.get(year), key_counts)
+        result = aggregate_step(joined.frame, mapping, indicators=project.indicators,
+                                rule=project.rule, relations=project.relations,
+                                counts=joined.variables, protect=project.protect,
+                                source=f"{project.source} ({year})", sums=project.sums)
+        fields = joined.variables + [i.id for i in project.indicators]
+        mark_converted(result.municipalities, fields, joined.converted)
+        joined_years[year] = joined
+        results[year] = result
+    update = update_notices(key_counts)
+    dynamic_labels: dict[str, tuple[str, str]] = {}
+    if project.dynamics:
+        for level in ("municipalities", "sozialraeume"):
+            dynamic_labels = add_dynamics(
+                {y: getattr(results[y], level) for y in results}, project.dynamics,
+                project.indicators, str(project.source),
+                notices=update if level == "municipalities" else [])
+    shown_lang = lang or get_language()
+    classes = (common_classes(project, {y: results[y].municipalities for y in results},
+                              project.maps, shown_lang),
+               common_classes(project, {y: results[y].sozialraeume for y in results},
+                              project.maps, shown_lang))
     years, files = [], []
     for year in project.years:
-        joined, reports, variables = _join_year(project, areas, year)
-        result = aggregate_step(joined, mapping, indicators=project.indicators,
-                                rule=project.rule, relations=project.relations,
-                                counts=variables, protect=project.protect,
-                                source=f"{project.source} ({year})", sums=project.sums)
+        joined, result = joined_years[year], results[year]
+        reports = joined.reports
         gpkg = out / f"{stem}_{year}.gpkg"
         write_geopackage(gpkg, {"gemeinden": result.municipalities,
                                 "sozialraeume": result.sozialraeume}, {
             "geosozial_version": __version__,
             "projekt": project.name,
             "jahr": year,
+            "gebietsstand": project.gebietsstand,
+            "umgerechnet": sorted(joined.converted),
             "geheimhaltung": project.rule.describe() if project.rule else "keine",
             "indikatoren": {i.id: i.as_dict() for i in project.indicators},
             "verknuepfungsberichte": [r.as_dict() for r in reports],
             "quelle": project.attribution,
         })
-        report_txt = atomic_write_text(out / f"verknuepfungsbericht_{year}.txt",
-                                       "\n\n".join(r.text(lang) for r in reports) + "\n")
+        last = project.years[-1]
+        notices = joined.notices + result.notices + [
+            n for n in update if n.params.get("year", last) == year]
+        report_txt = atomic_write_text(out / f"verknuepfungsbericht_{year}.txt", "\n\n".join(
+            [r.text(lang) for r in reports] + [n.text(lang) for n in joined.notices]) + "\n")
         report_json = atomic_write_text(out / f"verknuepfungsbericht_{year}.json", json.dumps(
             {"jahr": year, "berichte": [r.as_dict(lang) for r in reports],
-             "hinweise": [n.as_dict(lang) for n in result.notices]},
+             "hinweise": [n.as_dict(lang) for n in notices]},
             ensure_ascii=False, indent=2) + "\n")
         files += [gpkg, report_txt, report_json]
         map_files, map_notices = write_year_maps(
             project, result.municipalities, result.sozialraeume, mapping.assignment, year, out,
-            project.maps, lang=lang or get_language())
+            project.maps, lang=lang or get_language(), classes=classes)
         files += map_files
-        years.append(YearResult(year, gpkg, reports, result.notices + map_notices))
-    return RunSummary(project, years, files)
+        years.append(YearResult(year, gpkg, reports, notices + map_notices))
+    store_reports = _write_store(project, out, joined_years, results) \
+        if project.database else []
+    files += [out / project.database_file] if store_reports else []
+    series_files, series_notices = write_series_maps(
+        project, {y: results[y].municipalities for y in results},
+        {y: results[y].sozialraeume for y in results}, mapping.assignment, out,
+        project.maps, lang=lang or get_language(), dynamic_labels=dynamic_labels)
+    files += series_files
+    if years:
+        years[-1].notices += series_notices
+    return RunSummary(project, years, files, store_reports)

@@ -120,6 +120,17 @@ SCHEMA: dict[str, dict[str, tuple[Check, bool, str]]] = {
         "use": (_texts, False, 'Liste von Indikator-IDs, z. B. ["sgb2_quote"]'),
         "custom": (lambda v: isinstance(v, dict), False,
                    'Tabelle id = "zaehler/nenner*100" oder id = { formula = ..., label = ... }'),
+        "dynamics": (lambda v: isinstance(v, list) and all(
+            isinstance(e, dict) and set(e) <= {"id", "years"} and _text(e.get("id"))
+            and _int(1, 50)(e.get("years", 1)) for e in v), False,
+            'Liste wie [{ id = "sgb2_quote", years = 2 }] (Veränderung über 2 Jahre)'),
+    },
+    "database": {
+        "url": (lambda v: _text(v) and v.startswith(("postgresql://", "postgres://")), False,
+                'PostGIS-Adresse "postgresql://benutzer@host:5432/datenbank"'),
+        "file": (lambda v: _text(v) and v.endswith(".gpkg") and "/" not in v and "\\" not in v,
+                 False, 'Dateiname im Ausgabeordner, Standard "sozialdatenbank.gpkg"'),
+        "enabled": (_bool, False, "true oder false"),
     },
     "maps": {
         "scheme": (_one_of("quantiles", "natural_breaks", "equal_interval"), False,
@@ -141,7 +152,24 @@ SCHEMA: dict[str, dict[str, tuple[Check, bool, str]]] = {
         "seed": (_int(0, 2**32 - 1), False, "ganze Zahl ab 0"),
         "correction": (_one_of("fdr", "bonferroni", "none"), False, "fdr, bonferroni oder none"),
         "alpha": (_number(0.0, 1.0), False, "Zahl zwischen 0 und 1, z. B. 0.05"),
+        "breaks": (lambda v: isinstance(v, dict) and all(
+            isinstance(b, list) and len(b) >= 1 and all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) for x in b)
+            and b == sorted(b) for b in v.values()), False,
+            'Tabelle Indikator = [Grenzen aufsteigend], z. B. { sgb2_quote = [6, 9, 12] }'),
+        "common_breaks": (_bool, False, "true (Standard: Klassen gemeinsam über alle Jahre) "
+                          "oder false"),
+        "emerging": (_bool, False, "true (Standard ab 2 Jahren) oder false"),
     },
+}
+
+#: entries of each ``[[crosswalks]]`` item
+CROSSWALK_SCHEMA: dict[str, tuple[Check, bool, str]] = {
+    "file": (_text, True, "Umsteigeschlüssel alt;neu;anteil (CSV) oder BBSR-Arbeitsmappe"),
+    "years": (_years, True, "Jahre, deren Tabellen auf dem alten Gebietsstand sind"),
+    "sheet": (_sheet, False, "Tabellenblatt der Arbeitsmappe (Name oder Nummer ab 0)"),
+    "share": (_one_of("flaeche", "bevoelkerung", "beschaeftigte", "area", "population",
+                      "employment"), False, "flaeche, bevoelkerung oder beschaeftigte"),
 }
 
 #: entries of each ``[[tables]]`` item
@@ -212,7 +240,7 @@ def check_project(data: dict[str, Any], file: str) -> None:
     ...     print(exc.params["field"])
     maps.permutaions
     """
-    allowed = {"project", "tables", *SCHEMA}
+    allowed = {"project", "tables", "crosswalks", *SCHEMA}
     for name in data:
         if name not in allowed:
             raise GeosozialError("project.unknown", file=file, field=name,
@@ -244,6 +272,12 @@ def check_project(data: dict[str, Any], file: str) -> None:
                 raise GeosozialError("project.field", file=file,
                                      field=f"{where}.variables.{name}",
                                      hint="Spaltenname oder Liste von Spaltennamen")
+    crosswalks = data.get("crosswalks", [])
+    if not isinstance(crosswalks, list):
+        raise GeosozialError("project.field", file=file, field="crosswalks",
+                             hint="Liste [[crosswalks]]")
+    for i, entry in enumerate(crosswalks):
+        _section(entry, CROSSWALK_SCHEMA, f"crosswalks[{i}]", file)
     for ident, spec in data.get("indicators", {}).get("custom", {}).items():
         where = f"indicators.custom.{ident}"
         if isinstance(spec, dict):

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ define("wf.no_key", de="{file} hat keine Spalte 'key'; bitte eine Datei von 'geo
 
 def join_step(areas: Areas, table: Table, columns: Sequence[str] | None = None, *,
               rule: ConfidentialityRule | None = DEFAULT_RULE,
-              relations: Sequence[str | tuple[str, Sequence[str]]] = ()) -> FrameJoin:
+              relations: Sequence[str | tuple[str, Sequence[str]]] = (),
+              crosswalk: Any = None) -> FrameJoin:
     """Join and protect: the join of every door (CLI, Python, project, QGIS via core).
 
     With ``rule=None`` nothing is withheld (internal joins that are aggregated and
@@ -52,9 +54,54 @@ def join_step(areas: Areas, table: Table, columns: Sequence[str] | None = None, 
     Example:
         >>> joined = join_step(read_areas("g.gpkg"), read_table("t.csv"))  # doctest: +SKIP
     """
+    notices = list(areas.notices)
+    if crosswalk is None:
+        notices += stand_hint(table, areas)
     return join_frame(areas.frame, table, columns, key_field=areas.key_field,
-                      source=areas.source, notices=areas.notices, rule=rule,
-                      relations=relations)
+                      source=areas.source, notices=notices, rule=rule,
+                      relations=relations, crosswalk=crosswalk)
+
+
+define("join.stand_hint",
+       de="{file}: Stichtag {stichtag}, die Geometrien {areas} haben den Stand {edition}; "
+       "{n} Gemeindeschlüssel der Tabelle haben keine Geometrie. Gemeinden können sich "
+       "seither zusammengeschlossen haben: mit --crosswalk UMSTEIGER.csv (oder --old-areas "
+       "mit den Geometrien des alten Stands) nennt der Bericht geänderte Gebiete und "
+       "Nachfolger; 'geosozial crosswalk apply' rechnet um.",
+       en="{file}: reference date {stichtag}, the geometries {areas} are of {edition}; {n} "
+       "municipality keys of the table have no geometry. Municipalities may have merged "
+       "since: with --crosswalk CROSSWALK.csv (or --old-areas with the old edition's "
+       "geometries) the report names changed territories and successors; 'geosozial "
+       "crosswalk apply' converts.")
+
+
+def stand_hint(table: Table, areas: Areas) -> list[Notice]:
+    """A hint when the table is older than the geometries and keys are left over.
+
+    The table's year comes from its Stichtag, the geometries' from their edition
+    (``WSK``, :func:`geosozial.geo.areas.latest_wsk`).
+
+    Example:
+        >>> stand_hint(read_table("bev_2015.csv"), read_areas("VG5000_GEM.shp"))  # doctest: +SKIP
+    """
+    from geosozial.core.years import table_year
+    from geosozial.geo.areas import EDITION
+
+    year = table_year(table.meta)
+    edition = str(areas.frame.attrs.get(EDITION) or "")
+    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", edition)
+    if iso:
+        edition = f"{iso.group(3)}.{iso.group(2)}.{iso.group(1)}"
+    digits = [int(x) for x in re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", edition)]
+    if year is None or not digits or digits[-1] <= year:
+        return []
+    known = set(areas.frame["key"].astype(str))
+    left = [k for k in table.keys if len(k) in (8, 12) and k not in known]
+    if not left:
+        return []
+    return [Notice("join.stand_hint", "warning", file=table.source,
+                   stichtag=table.meta.get("Stichtag", year), areas=areas.source,
+                   edition=edition, n=len(left))]
 
 
 def join_files(
@@ -71,6 +118,7 @@ def join_files(
     relations: Sequence[str] = (),
     kreis: str | Sequence[str] | None = None,
     decimal: str | None = None,
+    crosswalk: Any = None,
 ) -> FrameJoin:
     """Read areas and a table, join them, protect counts and optionally write a GeoPackage.
 
@@ -96,7 +144,7 @@ def join_files(
     table = read_table(table_path, key_column=table_key_column, sheet=sheet,
                        columns=list(columns) if columns else None, decimal=decimal)
     result = join_step(areas, table, list(columns) if columns else None, rule=rule,
-                       relations=relations)
+                       relations=relations, crosswalk=crosswalk)
     if out is not None:
         report = result.report.as_dict()
         with OutputSet(inputs):  # the GeoPackage first, then its report; both or neither

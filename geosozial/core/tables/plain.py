@@ -680,6 +680,10 @@ def _table_from_columns(
     if name_i is not None:
         info["name_column"] = labels[name_i]
     info.update(meta or {})
+    for column, cells in texts.items():  # one Stichtag / Gebietsstand for the whole table
+        found = {str(c).strip() for c in cells if str(c).strip()}
+        if column.casefold() in ("stichtag", "gebietsstand") and len(found) == 1:
+            info.setdefault(column.capitalize(), found.pop())
     if "decimal" in info:
         marks = {d.decimal for d in decisions.values()}
         info["decimal"] = (marks.pop() if len(marks) == 1 else
