@@ -4,7 +4,8 @@ The public API, imported lazily (``import geosozial`` costs nothing until a func
 is used): :func:`read_areas`, :func:`read_table`, :func:`join`, :func:`aggregate`,
 :func:`weights`, :func:`moran`, :func:`lisa`, :func:`hotspots`,
 :func:`emerging_hotspots`, :func:`dynamics`, :func:`read_crosswalk`,
-:func:`derive_crosswalk`, :func:`apply_crosswalk`, :func:`map`, :func:`report`; see
+:func:`derive_crosswalk`, :func:`apply_crosswalk`, :func:`read_store`, :func:`map`,
+:func:`report`; see
 :mod:`geosozial.api`.
 
 Example:
@@ -23,7 +24,7 @@ __version__ = "0.1.0"
 
 __all__ = ["aggregate", "apply_crosswalk", "demo_path", "derive_crosswalk", "dynamics",
            "emerging_hotspots", "hotspots", "join", "lisa", "map", "moran", "read_areas",
-           "read_crosswalk", "read_table", "report", "weights"]
+           "read_crosswalk", "read_store", "read_table", "report", "weights"]
 
 
 def __getattr__(name: str) -> Any:

@@ -42,7 +42,7 @@ from geosozial.kernel.weights import Weights
 
 __all__ = ["aggregate", "apply_crosswalk", "derive_crosswalk", "dynamics", "emerging_hotspots",
            "hotspots", "join", "lisa", "map", "moran", "read_areas", "read_crosswalk",
-           "read_table", "report", "weights"]
+           "read_store", "read_table", "report", "weights"]
 
 define("api.no_key",
        de="Schlüsselfeld {key} gibt es nicht. Felder: {fields}",
@@ -470,6 +470,25 @@ def apply_crosswalk(table: Table | str | Path, crosswalk: Any, columns: Sequence
     cw = read_crosswalk(crosswalk) if isinstance(crosswalk, (str, Path)) else crosswalk
     data = table if isinstance(table, Table) else _read_table(table)
     return _apply(data, cw, columns, gebietsstand=gebietsstand)
+
+
+def read_store(target: str | Path) -> Any:
+    """The time-series store of a project (``sozialdatenbank.gpkg`` or a PostGIS URL).
+
+    Returns ``.long`` (one row per key, year and variable: ``schluessel``, ``name``,
+    ``ebene``, ``jahr``, ``variable``, ``wert``, ``kennzeichen``, ``quelle``,
+    ``stichtag``, ``gebietsstand``, ``umgerechnet``), ``.layers`` (``gemeinden`` and
+    ``sozialraeume`` with all years stacked, ``jahr`` and ``datum``), ``.changes``
+    (what each run replaced) and ``.meta``; the same from either backend.
+
+    Examples
+    --------
+    >>> store = read_store("ausgabe/sozialdatenbank.gpkg")  # doctest: +SKIP
+    >>> store.long.query("variable == 'sgb2_quote' and jahr == 2023")  # doctest: +SKIP
+    """
+    from geosozial.geo.store import read_store as _read
+
+    return _read(target)
 
 
 def emerging_hotspots(frames: Mapping[int, Any], field: str, *, key: str | None = None,

@@ -172,6 +172,11 @@ def test_cli_derive_apply_and_join(tmp_path, capsys):
                  "--gebietsstand", "31.12.2021", "--out", str(cw)]) == 0
     printed = capsys.readouterr().out
     assert "Änderungen: 7" in printed and "14521035 Aue-Bad Schlema" in printed
+    # every other difference is stated with its size: share of the area and km²
+    sizes = [line for line in printed.splitlines() if "% der Fläche (" in line]
+    assert sizes and all("km²) in einer anderen Gemeinde" in line for line in sizes)
+    shares = [float(line.split(": ")[1].split(" %")[0].replace(",", ".")) for line in sizes]
+    assert shares == sorted(shares, reverse=True) and shares[0] < 20
     out = tmp_path / "bev2021.csv"
     assert main(["crosswalk", "apply", str(table), "--crosswalk", str(cw), "--out", str(out),
                  "--gebietsstand", "31.12.2021"]) == 0

@@ -148,7 +148,7 @@ def test_trends_command_equals_the_api_and_names_the_years(run, tmp_path, capsys
 def test_the_store_keeps_other_years_and_records_an_update(run, tmp_path):
     import shutil
 
-    from geosozial.geo.store import read_store
+    from geosozial import read_store
 
     out, _, frames = run
     store = out / "sozialdatenbank.gpkg"

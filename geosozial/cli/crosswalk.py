@@ -154,6 +154,13 @@ def cmd_derive(args: argparse.Namespace) -> int:
     print(("Änderungen: " if de else "changes: ") + str(len(lines)))
     for line in lines:
         print("  " + line)
+    differences = cw.differences(args.lang)
+    if differences:
+        print(("Generalisierungsunterschiede (keine Gebietsänderung): " if de else
+               "differences of generalisation (no territorial change): ")
+              + str(len(cw.noise)))
+        for line in differences:
+            print("  " + line)
     text = crosswalk_csv(cw.rows, cw.old_names, cw.new_names, cw.gebietsstand)
     with outputs:
         atomic_write_text(args.out, text)

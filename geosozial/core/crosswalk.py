@@ -183,6 +183,31 @@ class Crosswalk:
         return [c.new for c in self.changes() if c.new in c.old or
                 (c.kind == "split" and c.new in self.old_keys)]
 
+    def differences(self, lang: str = "de", *, minimum: float = 0.01) -> list[str]:
+        """The generalisation differences (no territorial change), largest first, with
+        their size: ``14521610 Tannenberg: 8,0 % der Fläche (0,64 km²)``; those below
+        ``minimum`` (share) are counted in a last line.
+
+        Example:
+            >>> Crosswalk([("1", "1", 1.0)], old_names={"1": "A"},
+            ...           noise={"1": (0.031, 0.2)}).differences()
+            ['1 A: 3,1 % der Fläche (0,20 km²) in einer anderen Gemeinde']
+        """
+        order = sorted(self.noise.items(), key=lambda item: -item[1][0])
+        big = [(k, v) for k, v in order if v[0] >= minimum]
+        de = lang != "en"
+        lines = [f"{k} {self.old_names.get(k, '')}".strip() + ": "
+                 + f"{number_text(share * 100, 1)} % "
+                 + ("der Fläche" if de else "of the area")
+                 + f" ({number_text(km2, 2)} km²) "
+                 + ("in einer anderen Gemeinde" if de else "in another municipality")
+                 for k, (share, km2) in big]
+        rest = len(order) - len(big)
+        if rest:
+            lines.append(f"{rest} " + ("weitere unter" if de else "more below")
+                         + f" {number_text(minimum * 100, 0)} %")
+        return lines
+
     def report(self, lang: str = "de") -> list[str]:
         """One line per change, German by default."""
         return [c.text(self.old_names, self.new_names) for c in self.changes()]
