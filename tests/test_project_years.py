@@ -189,3 +189,28 @@ def test_the_store_keeps_other_years_and_records_an_update(run, tmp_path):
     assert "sgb2_rlb" in change["variablen"] and "sgb2_quote" in change["variablen"]
     assert "2023 (Gemeinde)" in again.text()
     assert len(second.layers["gemeinden"]) == 3 * 50
+
+
+def test_a_sozialraum_mapping_of_the_old_stand_is_moved_onto_todays_keys(run, tmp_path):
+    out, _, _ = run
+    cw = _crosswalk()
+    lines = (DEMO / "sozialraeume.csv").read_text(encoding="utf-8").splitlines()
+    group = {r.split(";")[0]: r.split(";")[1] for r in lines[1:]}
+    old = [lines[0]] + [r for r in lines[1:] if r.split(";")[0] not in set(cw.values())]
+    old += [f"{k};{group[v]}" for k, v in cw.items()]  # the mapping as it was in 2022
+    project = demo_project(tmp_path, skip=("sozialraeume.csv",))
+    (tmp_path / "sozialraeume.csv").write_text("\n".join(old) + "\n", encoding="utf-8")
+    summary = run_project(project, tmp_path / "out")
+    notice = next(n for n in summary.years[-1].notices if n.code == "cw.mapping_moved")
+    assert notice.params["n"] == 3 and "14999013 Oberährenfeld → 14999010" in notice.text()
+    ours = gpd.read_file(summary.years[-1].gpkg, layer="sozialraeume")
+    theirs = gpd.read_file(out / "musterkreis_2023.gpkg", layer="sozialraeume")
+    assert ours.sort_values("key")["bev_insg"].tolist() == \
+        theirs.sort_values("key")["bev_insg"].tolist()
+    # a former municipality put into another Sozialraum than its successor is an error
+    other = next(g for g in set(group.values()) if g != group["14999010"])
+    (tmp_path / "sozialraeume.csv").write_text("\n".join(old).replace(
+        f"14999017;{group['14999010']}", f"14999017;{other}") + "\n", encoding="utf-8")
+    with pytest.raises(GeosozialError) as exc:
+        run_project(project, tmp_path / "out2")
+    assert exc.value.code == "cw.mapping_conflict" and "14999010" in str(exc.value)

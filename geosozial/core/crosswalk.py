@@ -361,8 +361,10 @@ def crosswalk_from_table(table: Table, *, old_column: str | None = None,
     stand = next((v for c, vals in table.texts.items() if c.casefold() == "gebietsstand"
                   for v in vals if v), "")
     new_names = dict(zip(news, table.texts.get("name_neu", [""] * len(news)), strict=True))
+    old_names = table.texts.get("name_alt") or table.names
     return Crosswalk(rows, source=table.source, gebietsstand=stand,
-                     old_names=dict(zip(table.keys, table.names, strict=True)),
+                     old_names={normalize_key(k, "AGS" if len(k.strip()) in (7, 8) else "ARS")[0]:
+                                n for k, n in zip(table.keys, old_names, strict=True)},
                      new_names={normalize_key(k, "AGS" if len(k) in (7, 8) else "ARS")[0]: n
                                 for k, n in new_names.items() if k})
 
@@ -488,3 +490,64 @@ def _combine(table: Table, column: str, new: str, parts: list[tuple[int, float]]
     if len(parts) > 1 or table.keys[parts[0][0]] != new:
         return total, FLAG_RECODED
     return total, table.flags[column][parts[0][0]]
+
+
+define("cw.mapping_moved",
+       de="Sozialraum-Zuordnung {file}: {n} Schlüssel des alten Gebietsstands auf die "
+       "Nachfolger umgestellt: {moves}",
+       en="Sozialraum mapping {file}: {n} keys of the old Gebietsstand moved to their "
+       "successors: {moves}")
+define("cw.mapping_conflict",
+       de="Sozialraum-Zuordnung {file}, Zeile {line}: {old} {old_name} ({group}) gehört "
+       "heute zu {new} {new_name}, das {other} zugeordnet ist. Eine Gemeinde kann nur in "
+       "einem Sozialraum liegen; bitte die Zuordnung auf den heutigen Gebietsstand bringen.",
+       en="Sozialraum mapping {file}, line {line}: {old} {old_name} ({group}) now belongs "
+       "to {new} {new_name}, which is assigned to {other}. A municipality lies in one "
+       "Sozialraum only; please bring the mapping onto today's Gebietsstand.")
+define("cw.mapping_split",
+       de="Sozialraum-Zuordnung {file}, Zeile {line}: {old} {old_name} wurde aufgeteilt "
+       "({new}); welcher Sozialraum gilt, kann nicht abgeleitet werden. Bitte die "
+       "heutigen Schlüssel zuordnen.",
+       en="Sozialraum mapping {file}, line {line}: {old} {old_name} was split ({new}); "
+       "which Sozialraum applies cannot be derived. Please assign today's keys.")
+
+
+def mapping_on_new_keys(assignment: Mapping[str, str], lines: Mapping[str, int],
+                        cw: Crosswalk, known: Iterable[str], source: str = ""
+                        ) -> tuple[dict[str, str], list[Notice]]:
+    """A Sozialraum mapping of an old Gebietsstand moved onto the crosswalk's new keys.
+
+    A key that is not among ``known`` (today's areas) but is an old key of ``cw`` is
+    replaced by its successor (reported); the successor keeps a Sozialraum it already
+    has only if it is the same one (else an error, as for a split old unit, whose
+    Sozialraum cannot be derived).
+
+    Examples
+    --------
+    >>> cw = Crosswalk([("1", "3", 1.0), ("2", "3", 1.0)], old_names={"1": "A", "2": "B"})
+    >>> new, notices = mapping_on_new_keys({"1": "Nord", "2": "Nord", "4": "Süd"},
+    ...                                    {"1": 2, "2": 3, "4": 4}, cw, ["3", "4"])
+    >>> new, notices[0].params["n"]
+    ({'4': 'Süd', '3': 'Nord'}, 2)
+    """
+    known_set = set(known)
+    out = {k: g for k, g in assignment.items() if k in known_set or not cw.successors(k)}
+    moves = []
+    for key, group in assignment.items():
+        if key in out:
+            continue
+        successors = cw.successors(key)
+        if len(successors) > 1:
+            raise GeosozialError("cw.mapping_split", file=source, line=lines.get(key, "?"),
+                                 old=key, old_name=cw.old_names.get(key, ""),
+                                 new=", ".join(n for n, _ in successors))
+        new = successors[0][0]
+        if out.get(new, group) != group:
+            raise GeosozialError("cw.mapping_conflict", file=source, line=lines.get(key, "?"),
+                                 old=key, old_name=cw.old_names.get(key, ""), group=group,
+                                 new=new, new_name=cw.new_names.get(new, ""), other=out[new])
+        out[new] = group
+        moves.append(f"{key} {cw.old_names.get(key, '')} → {new}".replace("  ", " "))
+    notices = [Notice("cw.mapping_moved", "repair", file=source, n=len(moves),
+                      moves=", ".join(moves))] if moves else []
+    return out, notices

@@ -24,6 +24,7 @@ import geopandas as gpd
 from geosozial import __version__
 from geosozial.core.columns import Columns, flag_column
 from geosozial.core.confidentiality import ConfidentialityRule
+from geosozial.core.crosswalk import mapping_on_new_keys
 from geosozial.core.indicators import (
     Indicator,
     get_indicator,
@@ -542,6 +543,12 @@ def _run_years(project: Project, out: Path, stem: str, lang: str | None) -> RunS
     mapping = read_mapping(project.root / project.sozialraeume)
     crosswalks = _crosswalks(project)
     key_counts: dict[str, dict[int, tuple[int, str]]] = {}
+    moved: list[Notice] = []
+    for cw in {id(c): c for c in crosswalks.values()}.values():  # a mapping of an old stand
+        mapping.assignment, notices = mapping_on_new_keys(
+            mapping.assignment, mapping.lines, cw, areas.frame["key"].astype(str),
+            mapping.source)
+        moved += notices
     joined_years: dict[int, JoinedYear] = {}
     results = {}
     for year in project.years:
@@ -554,7 +561,7 @@ def _run_years(project: Project, out: Path, stem: str, lang: str | None) -> RunS
         mark_converted(result.municipalities, fields, joined.converted)
         joined_years[year] = joined
         results[year] = result
-    update = update_notices(key_counts)
+    update = moved + update_notices(key_counts)
     dynamic_labels: dict[str, tuple[str, str]] = {}
     if project.dynamics:
         for level in ("municipalities", "sozialraeume"):
