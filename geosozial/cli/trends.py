@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 from typing import Any
 
@@ -90,12 +89,14 @@ def year_of(path: str, meta: dict[str, str]) -> int:
     >>> year_of("out/musterkreis_2022.gpkg", {}), year_of("x.gpkg", {"jahr": "2021"})
     (2022, 2021)
     """
+    from geosozial.core.emerging import year_in_name
+
     if str(meta.get("jahr", "")).strip().isdigit():
         return int(meta["jahr"])
-    found = re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", Path(path).name)
-    if not found:
+    found = year_in_name(Path(path).name)
+    if found is None:
         raise GeosozialError("cli.trends.year", file=path)
-    return int(found[-1])
+    return found
 
 
 def _read_years(args: argparse.Namespace) -> dict[int, Any]:

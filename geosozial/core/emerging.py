@@ -15,12 +15,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from geosozial.core.messages import Notice, define
+from geosozial.core.messages import GeosozialError, Notice, define
 
 #: category code -> (German, English); hot spots first, then cold spots, then none
 CATEGORY_WORDS: dict[str, tuple[str, str]] = {
@@ -152,3 +152,46 @@ define("ehs.keys",
        "Umsteigeschlüssel umrechnen.",
        en="{source}: the years must have the same areas in the same order (one "
        "Gebietsstand); {year} differs at {key}. Convert older years with a crosswalk first.")
+
+
+def check_year_keys(keys: Mapping[int, Sequence[str]], source: str) -> list[int]:
+    """The years (ascending) of per-year key lists that are one Gebietsstand.
+
+    At least two years, and every year lists the same keys in the same order as the
+    last one (else the year and the first differing key are named).
+
+    Examples
+    --------
+    >>> check_year_keys({2023: ["a", "b"], 2022: ["a", "b"]}, "demo")
+    [2022, 2023]
+    >>> try:
+    ...     check_year_keys({2022: ["a", "c"], 2023: ["a", "b"]}, "demo")
+    ... except GeosozialError as exc:
+    ...     print(exc.params["year"], exc.params["key"])
+    2022 c
+    """
+    years = sorted(int(y) for y in keys)
+    if len(years) < 2:
+        raise GeosozialError("ehs.years", source=source, years=", ".join(map(str, years)))
+    last = list(keys[years[-1]])
+    for year in years:
+        found = list(keys[year])
+        if found != last:
+            differing = next((a for a, b in zip(found, last, strict=False) if a != b),
+                             (found + last)[min(len(found), len(last))])
+            raise GeosozialError("ehs.keys", source=source, year=year, key=differing)
+    return years
+
+
+def year_in_name(name: str) -> int | None:
+    """The last year (19xx/20xx standing alone) in a file or layer name.
+
+    Examples
+    --------
+    >>> year_in_name("out/musterkreis_2022.gpkg"), year_in_name("gemeinden.gpkg")
+    (2022, None)
+    """
+    import re
+
+    found = re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", str(name))
+    return int(found[-1]) if found else None

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geosozial.core.analysis import check_inference, kernel_error
-from geosozial.core.emerging import emerging_columns, emerging_notices
+from geosozial.core.emerging import check_year_keys, emerging_columns, emerging_notices
 from geosozial.core.messages import GeosozialError, Notice
 from geosozial.geo.analysis import _k_max, _weights, area_keys
 from geosozial.kernel.errors import KernelError
@@ -58,18 +58,10 @@ def year_values(frames: Mapping[int, pd.DataFrame], field_name: str, source: str
     >>> year_values(f, "v", "demo")[1].tolist()
     [[2.0, 3.0], [1.0, nan]]
     """
-    years = sorted(int(y) for y in frames)
-    if len(years) < 2:
-        raise GeosozialError("ehs.years", source=source, years=", ".join(map(str, years)))
-    last = area_keys(frames[years[-1]])
+    years = check_year_keys({y: area_keys(f) for y, f in frames.items()}, source)
     rows = []
     for year in years:
         frame = frames[year]
-        keys = area_keys(frame)
-        if keys != last:
-            differing = next((a for a, b in zip(keys, last, strict=False) if a != b),
-                             (keys + last)[min(len(keys), len(last))])
-            raise GeosozialError("ehs.keys", source=source, year=year, key=differing)
         if field_name not in frame.columns:
             raise GeosozialError("ana.no_field", file=f"{source} ({year})", field=field_name,
                                  fields=", ".join(str(c) for c in frame.columns

@@ -9,7 +9,8 @@ from . import add_bundled_packages
 
 class GeosozialProvider(QgsProcessingProvider):
     """Sozialraumanalyse: join, aggregate, weights, Moran, LISA, hot spots, local Geary,
-    quantile LISA, local join counts, HTML map."""
+    quantile LISA, local join counts, HTML map; crosswalks (apply, derive) and emerging
+    hot spots over several years."""
 
     def id(self) -> str:
         return "geosozial"
@@ -43,9 +44,15 @@ class GeosozialProvider(QgsProcessingProvider):
             QuantileLisaAlgorithm,
             WeightsAlgorithm,
         )
+        from .alg_years import (
+            CrosswalkApplyAlgorithm,
+            CrosswalkDeriveAlgorithm,
+            EmergingHotspotsAlgorithm,
+        )
 
         for algorithm in (JoinAlgorithm(), AggregateAlgorithm(), WeightsAlgorithm(),
                           MoranAlgorithm(), LisaAlgorithm(), HotspotsAlgorithm(),
                           LocalGearyAlgorithm(), QuantileLisaAlgorithm(),
-                          JoinCountAlgorithm(), HtmlMapAlgorithm()):
+                          JoinCountAlgorithm(), HtmlMapAlgorithm(), CrosswalkApplyAlgorithm(),
+                          CrosswalkDeriveAlgorithm(), EmergingHotspotsAlgorithm()):
             self.addAlgorithm(algorithm)

@@ -15,9 +15,10 @@ from conftest import DEMO, EXPECTED, SHARED, log_feedback
 DEMO_LAYER = f"{DEMO / 'gemeinden.gpkg'}|layername=gemeinden"
 MITTELSACHSEN = str(EXPECTED / "mittelsachsen.gpkg")
 IDS = ["join", "aggregate", "weights", "moran", "lisa", "hotspots", "localgeary",
-       "quantilelisa", "joincount", "htmlmap"]
+       "quantilelisa", "joincount", "htmlmap", "crosswalkapply", "crosswalkderive",
+       "emerginghotspots"]
 STANDARD_PARAMETERS = {"source", "field", "enum", "number", "sink", "fileDestination",
-                       "string", "boolean", "file"}
+                       "string", "boolean", "file", "multilayer"}
 
 
 def null(value) -> bool:
