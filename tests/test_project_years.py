@@ -214,3 +214,38 @@ def test_a_sozialraum_mapping_of_the_old_stand_is_moved_onto_todays_keys(run, tm
     with pytest.raises(GeosozialError) as exc:
         run_project(project, tmp_path / "out2")
     assert exc.value.code == "cw.mapping_conflict" and "14999010" in str(exc.value)
+
+
+def test_a_project_store_in_postgis_equals_the_geopackage(tmp_path):
+    """`geosozial report --database URL` writes the same store to PostGIS (real server
+    from scripts/postgis.sh; skipped without it, failing in CI)."""
+    import os
+    import secrets
+
+    from geosozial import read_store
+    from geosozial.cli import main
+
+    url = os.environ.get("GEOSOZIAL_TEST_POSTGIS")
+    if not url:
+        reason = "no PostGIS server: run through `bash scripts/postgis.sh`"
+        if os.environ.get("CI"):
+            pytest.fail(f"the PostGIS tests must run in CI, but {reason}")
+        pytest.skip(reason)
+    import psycopg
+
+    schema = "projekt_" + secrets.token_hex(4)
+    target = f"{url}?schema={schema}"
+    try:
+        assert main(["report", str(DEMO / "projekt.toml"), "--out", str(tmp_path / "out"),
+                     "--database", target]) == 0
+        pg = read_store(target)
+        gpkg = read_store(tmp_path / "out" / "sozialdatenbank.gpkg")
+        assert len(pg.long) == len(gpkg.long) > 5000
+        assert pg.long.equals(gpkg.long)
+        for name in ("gemeinden", "sozialraeume"):
+            a, b = pg.layers[name], gpkg.layers[name]
+            assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+            assert a.geometry.geom_equals_exact(b.geometry, 1e-6).all()
+    finally:
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

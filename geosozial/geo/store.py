@@ -35,6 +35,7 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import json
 import re
 import shutil
@@ -754,49 +755,82 @@ def _variables_text(names: Iterable[str]) -> str:
 _KEYS = ["ebene", "jahr", "schluessel", "variable"]
 
 
-def _changes(old: pd.DataFrame | None, new: pd.DataFrame, now: str) -> pd.DataFrame:
-    """One row per (year, level) of the old and new rows of the years written."""
-    new_counts = new.groupby(["jahr", "ebene"], sort=True).size()
-    old_counts = (old.groupby(["jahr", "ebene"], sort=True).size() if old is not None
-                  and len(old) else pd.Series(dtype="int64"))
-    groups = sorted(set(new_counts.index) | set(old_counts.index))
-    changed: dict[tuple, int] = {}
-    added: dict[tuple, int] = {}
-    removed: dict[tuple, int] = {}
-    names: dict[tuple, str] = {}
-    if old is not None and len(old):
-        merged = old[[*_KEYS, "wert", "kennzeichen"]].merge(
-            new[[*_KEYS, "wert", "kennzeichen"]], on=_KEYS, how="outer",
-            suffixes=("_alt", "_neu"), indicator=True)
-        both = (merged["_merge"] == "both").to_numpy()
-        a = merged["wert_alt"].to_numpy(dtype="float64", na_value=np.nan)
-        b = merged["wert_neu"].to_numpy(dtype="float64", na_value=np.nan)
-        same = (a == b) | (np.isnan(a) & np.isnan(b))
-        flag_a = merged["kennzeichen_alt"].fillna("").to_numpy(dtype=object)
-        flag_b = merged["kennzeichen_neu"].fillna("").to_numpy(dtype=object)
-        differs = both & (~same | (flag_a != flag_b))
-        frame = pd.DataFrame({"jahr": merged["jahr"].to_numpy(),
-                              "ebene": merged["ebene"].to_numpy(dtype=object),
-                              "differs": differs,
-                              "added": (merged["_merge"] == "right_only").to_numpy(),
-                              "removed": (merged["_merge"] == "left_only").to_numpy(),
-                              "variable": merged["variable"].to_numpy(dtype=object)})
-        sums = frame.groupby(["jahr", "ebene"])[["differs", "added", "removed"]].sum()
-        changed = sums["differs"].to_dict()
-        added = sums["added"].to_dict()
-        removed = sums["removed"].to_dict()
-        names = (frame[frame["differs"]].groupby(["jahr", "ebene"])["variable"]
-                 .agg(_variables_text).to_dict())
-    else:
-        added = new_counts.to_dict()
-    rows = {c: [] for c in CHANGE_COLUMNS}
-    for g in groups:
-        jahr, ebene = int(g[0]), str(g[1])
+def _changes(old: pd.DataFrame | None, new: pd.DataFrame, fids: np.ndarray,
+             now: str) -> pd.DataFrame:
+    """One row per (year, level) of the years written: rows before and after, values
+    changed (value or flag differs; NaN equals NaN), added, removed, and the variables
+    whose values changed.
+
+    ``old``: the previous rows of these years (``fid``, ``schluessel``, ``variable``,
+    ``wert``, ``kennzeichen``, in ``fid`` order); ``new`` the rows written and ``fids``
+    their ``fid``. When both hold the same keys and variables in the same order (a re-run
+    with the same areas), the rows are compared position by position; otherwise they are
+    matched by level, year, key and variable.
+    """
+    g_new = fids // _FID_YEAR  # level code x 10^5 + year
+    if old is None:
+        old = _old_frame([])
+    g_old = old["fid"].to_numpy(dtype="int64") // _FID_YEAR
+    groups = np.union1d(g_new, g_old)
+    before = pd.Series(g_old).value_counts()
+    after = pd.Series(g_new).value_counts()
+    changed = pd.Series(0, index=groups, dtype="int64")
+    added = after.reindex(groups, fill_value=0) - 0
+    removed = pd.Series(0, index=groups, dtype="int64")
+    names: dict[int, str] = {}
+    if len(old):
+        order = np.argsort(fids, kind="stable")
+        keys_new = new["schluessel"].to_numpy(dtype=object)[order]
+        vars_new = new["variable"].to_numpy(dtype=object)[order]
+        keys_old = old["schluessel"].to_numpy(dtype=object)
+        vars_old = old["variable"].to_numpy(dtype=object)
+        aligned = (len(old) == len(new) and np.array_equal(g_old, g_new[order])
+                   and bool((keys_old == keys_new).all()) and bool((vars_old == vars_new).all()))
+        if aligned:
+            a = old["wert"].to_numpy(dtype="float64", na_value=np.nan)
+            b = new["wert"].to_numpy(dtype="float64", na_value=np.nan)[order]
+            flag_a = old["kennzeichen"].fillna("").to_numpy(dtype=object)
+            flag_b = new["kennzeichen"].fillna("").to_numpy(dtype=object)[order]
+            differs = ~((a == b) | (np.isnan(a) & np.isnan(b))) | (flag_a != flag_b)
+            row_groups, row_vars = g_old, vars_old
+            added = pd.Series(0, index=groups, dtype="int64")
+        else:
+            left = pd.DataFrame({"g": g_old, "schluessel": keys_old, "variable": vars_old,
+                                 "wert": old["wert"].to_numpy(dtype="float64",
+                                                              na_value=np.nan),
+                                 "kennzeichen": old["kennzeichen"].fillna("").to_numpy(
+                                     dtype=object)})
+            right = pd.DataFrame({"g": g_new, "schluessel": new["schluessel"].to_numpy(
+                dtype=object), "variable": new["variable"].to_numpy(dtype=object),
+                "wert": new["wert"].to_numpy(dtype="float64", na_value=np.nan),
+                "kennzeichen": new["kennzeichen"].fillna("").to_numpy(dtype=object)})
+            merged = left.merge(right, on=["g", "schluessel", "variable"], how="outer",
+                                suffixes=("_alt", "_neu"), indicator=True)
+            both = (merged["_merge"] == "both").to_numpy()
+            a = merged["wert_alt"].to_numpy(dtype="float64", na_value=np.nan)
+            b = merged["wert_neu"].to_numpy(dtype="float64", na_value=np.nan)
+            same = (a == b) | (np.isnan(a) & np.isnan(b))
+            differs = both & (~same | (merged["kennzeichen_alt"].to_numpy(dtype=object)
+                                       != merged["kennzeichen_neu"].to_numpy(dtype=object)))
+            row_groups = merged["g"].to_numpy(dtype="int64")
+            row_vars = merged["variable"].to_numpy(dtype=object)
+            kinds = merged["_merge"].to_numpy(dtype=object)
+            added = pd.Series(row_groups[kinds == "right_only"]).value_counts().reindex(
+                groups, fill_value=0)
+            removed = pd.Series(row_groups[kinds == "left_only"]).value_counts().reindex(
+                groups, fill_value=0)
+        changed = pd.Series(row_groups[differs]).value_counts().reindex(groups, fill_value=0)
+        if differs.any():
+            pairs = pd.DataFrame({"g": row_groups[differs], "v": row_vars[differs]})
+            names = pairs.groupby("g")["v"].agg(_variables_text).to_dict()
+    levels = {code: level for level, code in LEVEL_CODES.items()}
+    rows: dict[str, list[Any]] = {c: [] for c in CHANGE_COLUMNS}
+    for g in sorted(groups.tolist(), key=lambda g: (g % 10**5, g // 10**5)):
         rows["zeitpunkt"].append(now)
-        rows["jahr"].append(jahr)
-        rows["ebene"].append(ebene)
-        rows["zeilen_vorher"].append(int(old_counts.get(g, 0)))
-        rows["zeilen_nachher"].append(int(new_counts.get(g, 0)))
+        rows["jahr"].append(int(g % 10**5))
+        rows["ebene"].append(levels[int(g // 10**5)])
+        rows["zeilen_vorher"].append(int(before.get(g, 0)))
+        rows["zeilen_nachher"].append(int(after.get(g, 0)))
         rows["geaendert"].append(int(changed.get(g, 0)))
         rows["hinzugefuegt"].append(int(added.get(g, 0)))
         rows["entfernt"].append(int(removed.get(g, 0)))
@@ -938,11 +972,12 @@ def write_store(target: str | Path, long: pd.DataFrame,
     rows = _normalise_long(long)
     prepared = _prepare_layers(layers)
     _check_years(shown, rows, prepared, years)
+    fids = _fids(rows)
     now = _now()
     if kind == "gpkg":
-        changes = _write_gpkg(where, rows, prepared, years, meta, now)
+        changes = _write_gpkg(where, rows, fids, prepared, years, meta, now)
     else:
-        changes = _write_pg(where, rows, prepared, years, meta, now)
+        changes = _write_pg(where, rows, fids, prepared, years, meta, now)
     return StoreReport(shown, tuple(years), changes)
 
 
@@ -1021,9 +1056,8 @@ def _q(name: str) -> str:
 
 @contextmanager
 def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
-    uri = "file:" + str(Path(path).resolve()).replace("?", "%3f").replace("#", "%23")
     try:
-        con = sqlite3.connect(uri + "?mode=ro", uri=True)
+        con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
         con.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         raise GeosozialError("store.not_store", target=str(path), reason=str(exc)) from None
@@ -1163,32 +1197,86 @@ def _in(years: Sequence[int]) -> str:
 
 def _old_rows_sqlite(con: sqlite3.Connection, years: Sequence[int]) -> pd.DataFrame:
     cursor = con.execute(f"SELECT fid, schluessel, variable, wert, kennzeichen FROM "
-                         f"{LONG_TABLE} WHERE {_fid_ranges(years)}")
+                         f"{LONG_TABLE} WHERE {_fid_ranges(years)} ORDER BY fid")
     return _old_frame(cursor.fetchall())
 
 
-def _old_frame(rows: list[tuple]) -> pd.DataFrame:
-    """The previous rows of the years written, for the comparison: level and year from
-    ``fid``."""
-    fid, schluessel, variable, wert, kennzeichen = (list(c) for c in zip(*rows, strict=True)) \
-        if rows else ([], [], [], [], [])
-    fid = np.array(fid, dtype="int64")
-    names = {code: level for level, code in LEVEL_CODES.items()}
-    ebene = pd.Series(fid // _FID_LEVEL).map(names)
-    return pd.DataFrame({"ebene": _column(ebene.to_numpy(dtype=object), "text"),
-                         "jahr": fid % _FID_LEVEL // _FID_YEAR,
-                         "schluessel": _column(schluessel, "text"),
-                         "variable": _column(variable, "text"),
-                         "wert": _column(wert, "float"),
-                         "kennzeichen": _column(kennzeichen, "text")})
+def _old_frame(rows: Sequence[tuple]) -> pd.DataFrame:
+    """The previous rows of the years written (``fid``, ``schluessel``, ``variable``,
+    ``wert``, ``kennzeichen``), for :func:`_changes`."""
+    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
+    return pd.DataFrame({
+        "fid": np.array(columns[0], dtype="int64"),
+        "schluessel": np.array(columns[1], dtype=object),
+        "variable": np.array(columns[2], dtype=object),
+        "wert": np.array(columns[3], dtype="float64"),
+        "kennzeichen": np.array(columns[4], dtype=object)})
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """No garbage collection while millions of row tuples are made and taken apart (the
+    collector would walk them again and again; none of them form cycles)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _array(values: Sequence[Any], kind: str) -> Any:
+    """A fetched column as the array its kind starts from (fast paths for numbers)."""
+    if kind == "float":
+        return np.array(values, dtype="float64")  # None -> NaN
+    if kind in ("int", "bool") and None not in values:
+        return np.array(values, dtype="int64" if kind == "int" else bool)
+    return np.array(values, dtype=object)
 
 
 def _rows_frame(rows: list[tuple], kinds: Mapping[str, str]) -> pd.DataFrame:
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(kinds)
-    return _frame(dict(zip(kinds, [list(c) for c in columns], strict=True)), kinds)
+    with _bulk():
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(kinds)
+        return _frame({name: _array(values, kind) for (name, kind), values
+                       in zip(kinds.items(), columns, strict=True)}, kinds)
 
 
-def _update_sqlite(path: Path, long: pd.DataFrame, prepared: Mapping[str, Any],
+def _read_long_sqlite(con: sqlite3.Connection) -> pd.DataFrame:
+    """The long table in ``fid`` order. Only the columns that vary from row to row are
+    fetched row by row; level, year, variable, source, Stichtag and Gebietsstand are read
+    once per run of equal values (a few hundred look-ups instead of millions of values)."""
+    per_row = ("schluessel", "name", "wert", "kennzeichen", "umgerechnet")
+    constant = ("ebene", "jahr", "variable", "quelle", "stichtag", "gebietsstand")
+    with _bulk():
+        rows = con.execute(f"SELECT fid, {', '.join(per_row)} FROM {LONG_TABLE} ORDER BY fid"
+                           ).fetchall()
+        columns = list(zip(*rows, strict=True)) if rows else [()] * (len(per_row) + 1)
+        del rows
+        fids = np.array(columns[0], dtype="int64")
+        data = {c: _array(v, LONG_KINDS[c]) for c, v in zip(per_row, columns[1:], strict=True)}
+        del columns
+    starts, values = [], []
+    same = " AND ".join(f"{_q(c)} IS ?" for c in constant)
+    start = int(fids[0]) if len(fids) else None
+    while start is not None:
+        row = con.execute(f"SELECT {', '.join(constant)} FROM {LONG_TABLE} WHERE fid = ?",
+                          (start,)).fetchone()
+        starts.append(start)
+        values.append(row)
+        nxt = con.execute(f"SELECT fid FROM {LONG_TABLE} WHERE fid > ? AND NOT ({same}) "
+                          "ORDER BY fid LIMIT 1", (start, *row)).fetchone()
+        start = None if nxt is None else int(nxt[0])
+    bounds = np.append(np.searchsorted(fids, starts), len(fids))
+    counts = np.diff(bounds)
+    for i, c in enumerate(constant):
+        column = np.array([v[i] for v in values], dtype=object)
+        data[c] = np.repeat(column, counts)
+    return _frame(data, LONG_KINDS)
+
+
+def _update_sqlite(path: Path, long: pd.DataFrame, fids: np.ndarray,
+                   prepared: Mapping[str, Any],
                    years: Sequence[int], changes: pd.DataFrame,
                    meta: Mapping[str, Any] | None, now: str) -> None:
     con = sqlite3.connect(path, isolation_level=None)
@@ -1200,7 +1288,7 @@ def _update_sqlite(path: Path, long: pd.DataFrame, prepared: Mapping[str, Any],
         _create_sqlite_tables(con)
         removed = con.execute(f"DELETE FROM {LONG_TABLE} WHERE {_fid_ranges(years)}"
                               ).rowcount
-        _insert_long_sqlite(con, long)
+        _insert_long_sqlite(con, long, fids)
         layer_tables = _gpkg_layer_tables(con)
         for table in layer_tables:
             if "jahr" in _sqlite_columns(con, table):
@@ -1227,12 +1315,14 @@ def _update_sqlite(path: Path, long: pd.DataFrame, prepared: Mapping[str, Any],
             exists = con.execute("SELECT 1 FROM layer_styles WHERE f_table_name = ?",
                                  (table,)).fetchone()
             if not exists:  # a style of the user's own stays the default
+                geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE "
+                                   "table_name = ?", (table,)).fetchone()[0]
                 con.execute(
                     "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
                     "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, "
-                    "description, owner, ui) VALUES ('', '', ?, 'geom', ?, ?, '', 1, ?, '', "
-                    "'')", (table, STYLE_NAME, TEMPORAL_QML,
-                            "Zeitsteuerung: ein Jahr je Bild (Feld datum)"))
+                    "description, owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '')",
+                    (table, geom, STYLE_NAME, TEMPORAL_QML,
+                     "Zeitsteuerung: ein Jahr je Bild (Feld datum)"))
         _count(con, LONG_TABLE, len(long) - removed)
         for table in (CHANGES_TABLE, META_TABLE, "layer_styles"):
             _count(con, table)
@@ -1241,12 +1331,13 @@ def _update_sqlite(path: Path, long: pd.DataFrame, prepared: Mapping[str, Any],
         con.close()
 
 
-def _insert_long_sqlite(con: sqlite3.Connection, long: pd.DataFrame) -> None:
+def _insert_long_sqlite(con: sqlite3.Connection, long: pd.DataFrame,
+                        fids: np.ndarray) -> None:
     """Insert the rows block by block: the values constant in a block (level, year,
     variable, source, Stichtag, Gebietsstand) are literals of the statement, only fid,
     key, name, value and flag are bound (binding is most of the cost); ``umgerechnet``
     is computed from the flag where it follows the rule (else bound as well)."""
-    fid = _fids(long).tolist()
+    fid = fids.tolist()
     flags = long["kennzeichen"]
     rule = bool((long["umgerechnet"].to_numpy() == flags.isin(CONVERTED_FLAGS).to_numpy())
                 .all())
@@ -1428,7 +1519,7 @@ def _insert_layer_sqlite(con: sqlite3.Connection, table: str, frame: gpd.GeoData
                     (minx, miny, maxx, maxy, table))
 
 
-def _write_gpkg(path: Path, long: pd.DataFrame, prepared: Mapping[str, Any],
+def _write_gpkg(path: Path, long: pd.DataFrame, fids: np.ndarray, prepared: Mapping[str, Any],
                 years: Sequence[int], meta: Mapping[str, Any] | None, now: str
                 ) -> pd.DataFrame:
     check_outputs([Output("database", path, "gpkg")])
@@ -1442,7 +1533,7 @@ def _write_gpkg(path: Path, long: pd.DataFrame, prepared: Mapping[str, Any],
                 layer_tables = set(_gpkg_layer_tables(con))
         else:
             layer_tables = set()
-        changes = _changes(old, long, now)
+        changes = _changes(old, long, fids, now)
         options = {"OGR_SQLITE_JOURNAL": "OFF", "OGR_SQLITE_SYNCHRONOUS": "OFF"}
         with atomic_path(path) as tmp:
             pyogrio.set_gdal_config_options(options)
@@ -1455,7 +1546,7 @@ def _write_gpkg(path: Path, long: pd.DataFrame, prepared: Mapping[str, Any],
                     table = name + LAYER_SUFFIX
                     if table not in layer_tables and len(frame):
                         _create_layer_gpkg(tmp, table, frame, kinds)
-                _update_sqlite(tmp, long, prepared, years, changes, meta, now)
+                _update_sqlite(tmp, long, fids, prepared, years, changes, meta, now)
             finally:
                 pyogrio.set_gdal_config_options({k: None for k in options})
     return changes
@@ -1469,10 +1560,7 @@ def _read_gpkg(path: Path) -> Store:
         if LONG_TABLE not in tables:
             raise GeosozialError("store.not_store", target=str(path),
                                  reason=f"Tabelle/table {LONG_TABLE} fehlt/missing")
-        columns = ", ".join(_q(c) for c in LONG_COLUMNS)
-        long = _rows_frame(con.execute(
-            f"SELECT {columns} FROM {LONG_TABLE} ORDER BY fid").fetchall(),
-            LONG_KINDS)
+        long = _read_long_sqlite(con)
         changes = _rows_frame(con.execute(
             f"SELECT {', '.join(CHANGE_COLUMNS)} FROM {CHANGES_TABLE} ORDER BY fid"
         ).fetchall(), CHANGE_KINDS) if CHANGES_TABLE in tables else _rows_frame([],
@@ -1638,7 +1726,8 @@ def _copy_rows(cur: Any, sql_copy: Any, types: Sequence[str],
             copy.write_row(row)
 
 
-def _write_pg(pg: _Pg, long: pd.DataFrame, prepared: Mapping[str, Any], years: Sequence[int],
+def _write_pg(pg: _Pg, long: pd.DataFrame, fids: np.ndarray, prepared: Mapping[str, Any],
+              years: Sequence[int],
               meta: Mapping[str, Any] | None, now: str) -> pd.DataFrame:
     psycopg = _psycopg(pg)
     from psycopg import sql
@@ -1680,9 +1769,10 @@ def _write_pg(pg: _Pg, long: pd.DataFrame, prepared: Mapping[str, Any], years: S
                                     "IDENTITY PRIMARY KEY, name text UNIQUE, wert text, "
                                     "typ text)").format(ident(META_TABLE)))
             cur.execute(sql.SQL("SELECT fid, schluessel, variable, wert, kennzeichen FROM {} "
-                                "WHERE {}").format(ident(LONG_TABLE), sql.SQL(_fid_ranges(years))))
+                                "WHERE {} ORDER BY fid").format(
+                ident(LONG_TABLE), sql.SQL(_fid_ranges(years))))
             old = _old_frame(cur.fetchall())
-            changes = _changes(old, long, now)
+            changes = _changes(old, long, fids, now)
             cur.execute(sql.SQL("DELETE FROM {} WHERE {}").format(
                 ident(LONG_TABLE), sql.SQL(_fid_ranges(years))))
             _copy_rows(cur, sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
@@ -1690,7 +1780,7 @@ def _write_pg(pg: _Pg, long: pd.DataFrame, prepared: Mapping[str, Any], years: S
                                                           ["fid", *LONG_COLUMNS]))),
                 ["int8", *["int4" if c == "jahr" else _PG_COPY_TYPES[k]
                            for c, k in LONG_KINDS.items()]],
-                [_fids(long).tolist(), *[_pg_python(long[c], k) for c, k in LONG_KINDS.items()]])
+                [fids.tolist(), *[_pg_python(long[c], k) for c, k in LONG_KINDS.items()]])
             for table in geometry:
                 cur.execute(sql.SQL("DELETE FROM {} WHERE jahr = ANY(%s)").format(
                     ident(table)), (list(years),))
