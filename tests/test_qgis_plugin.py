@@ -369,6 +369,76 @@ def write_years_cases(folder: Path) -> dict[str, list[dict]]:
                                  files[2]], ["--field", "sgb2_quote"], {"FIELD": "sgb2_quote"})
     refused = cases["emerging"][-1]["error"] or ""
     assert f"2022 weicht ab bei {differing}." in refused, refused
+    # join with a crosswalk: the 2015 population onto VG5000 2021 (Saxony only) with the
+    # derived crosswalk; the report names the six territories changed under the same key
+    # and the successors of the eight vanished keys (JSON and text as the command line)
+    vg = gpd.read_file(VG5000)
+    saxony = str(years_folder / "vg5000_sachsen_2021.gpkg")
+    vg[vg["AGS"].str.startswith("14")].to_file(saxony)
+    cases["join"] = []
+    for case, cli in (("join_crosswalk_sachsen", ["--crosswalk", cw]),
+                      ("join_sachsen_plain", [])):
+        out = years_folder / f"{case}.gpkg"
+        args = ["join", saxony, population, "--no-confidentiality", *cli]
+        code, lines, error = _cli_output([*args, "--out", str(out)])
+        assert code == 0, (case, error)
+        code, printed, error = _cli_output([*args, "--json", "--out",
+                                            str(years_folder / f"{case}_json.gpkg")])
+        assert code == 0, (case, error)
+        report = json.loads("\n".join(printed))
+        cases["join"].append({
+            "id": case, "cli": cli, "report": report,
+            "lines": [line for line in lines if line.startswith("  ")],
+            "params": {"INPUT": saxony, "KEY_FIELD": "AGS", "TABLE_FILE": population,
+                       "NO_CONFIDENTIALITY": True, **({"CROSSWALK": cw} if cli else {})}})
+    report = cases["join"][0]["report"]
+    assert len(report["territory_changed"]) == 6
+    assert sum("successor" in r for r in report["table_rows_without_geometry"]) == 8
+    assert not cases["join"][1]["report"]["territory_changed"]
+    # dynamics: change over k years and trend on the demo's per-year GeoPackages, as
+    # ``geosozial trends --change K`` and gs.dynamics (which must agree); an explicit kind
+    # only through gs.dynamics (the command line takes the kind from the field)
+    import geosozial as gs
+
+    frames = {year: gpd.read_file(path, layer="gemeinden")
+              for year, path in zip((2021, 2022, 2023), files, strict=True)}
+    cases["dynamics"] = []
+    for case, field, k, kind, params in (
+            ("dyn_sgb2_quote_2", "sgb2_quote", 2, None, {}),
+            ("dyn_bev_insg_1", "bev_insg", 1, None, {}),
+            ("dyn_kinderarmut_2", "kinderarmut", 2, None, {}),  # withheld in 2023
+            ("dyn_bev_insg_value", "bev_insg", 2, "value", {"KIND": 3}),
+            ("dyn_sgb2_quote_as_count", "sgb2_quote", 1, "count", {"KIND": 2})):
+        api = years_folder / f"{case}_api.gpkg"
+        result = gs.dynamics(frames, field, years=k, kind=kind)
+        result.frame.to_file(api, layer="dynamics")
+        columns = [f"{field}_diff{k}", f"{field}_diff{k}_flag", f"{field}_trend",
+                   f"{field}_trend_flag"]
+        output = None
+        if kind is None:
+            output = years_folder / f"{case}.gpkg"
+            code, _, error = _cli_output(["trends", *files, "--field", field, "--change",
+                                          str(k), "--seed", "12345", "--permutations", "99",
+                                          "--out", str(output)])
+            assert code == 0, (case, error)
+            ours = gpd.read_file(output).set_index("key")[columns]
+            theirs = result.frame.set_index("key").loc[ours.index, columns]
+            for column in columns:
+                if column.endswith("_flag"):
+                    assert ours[column].fillna("").tolist() == \
+                        theirs[column].fillna("").tolist(), (case, column)
+                else:
+                    assert ours[column].to_numpy() == pytest.approx(
+                        theirs[column].to_numpy(), rel=1e-12, abs=1e-12, nan_ok=True), \
+                        (case, column)
+        cases["dynamics"].append({
+            "id": case, "field": field, "k": k, "kind": result.method["kind"],
+            "unit": result.method["unit"], "columns": columns,
+            "output": str(output) if output else None, "api": str(api),
+            "params": {"LAYERS": [f"{p}|layername=gemeinden" for p in files],
+                       "FIELD": field, "YEARS_SPAN": k, **params}})
+    flags = gpd.read_file(cases["dynamics"][2]["output"])["kinderarmut_diff2_flag"]
+    assert (flags == "geheim").sum() == 2
     return cases
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -117,3 +118,45 @@ def trend(values: Mapping[int, Sequence[float]], *, min_years: int = 3) -> Dynam
         out[i] = float(((tt - tt.mean()) * (yy - yy.mean())).sum() / ((tt - tt.mean()) ** 2).sum())
         out_flags.append("")
     return Dynamics(out, out_flags, "je Jahr", (years[0], years[-1]))
+
+
+def change_kind(ident: str, indicators: Sequence[Any] = ()) -> str:
+    """``rate`` for an indicator in %, ``value`` for other indicators, ``count`` else.
+
+    The project's ``indicators`` first, then the catalogue.
+
+    Examples
+    --------
+    >>> change_kind("sgb2_quote"), change_kind("jugendquotient"), change_kind("bev_insg")
+    ('rate', 'value', 'count')
+    """
+    from geosozial.core.indicators import CATALOGUE
+
+    found = next((i for i in indicators if i.id == ident), None) or CATALOGUE.get(ident)
+    if found is None:
+        return "count"
+    return "rate" if found.unit == "%" else "value"
+
+
+def dynamics_columns(ident: str, k: int) -> tuple[str, str]:
+    """The change and trend columns of a field.
+
+    Examples
+    --------
+    >>> dynamics_columns("bev_insg", 1)
+    ('bev_insg_diff1', 'bev_insg_trend')
+    """
+    return f"{ident}_diff{int(k)}", f"{ident}_trend"
+
+
+def trend_unit(kind: str, unit: str) -> str:
+    """The unit of a trend: ``Prozentpunkte je Jahr`` (rate), ``je Jahr`` (count), else the
+    field's unit per year.
+
+    Examples
+    --------
+    >>> trend_unit("rate", "%"), trend_unit("value", "je 1.000 EW")
+    ('Prozentpunkte je Jahr', 'je 1.000 EW je Jahr')
+    """
+    return {"rate": "Prozentpunkte je Jahr", "count": "je Jahr"}.get(
+        kind, f"{unit} je Jahr".strip())

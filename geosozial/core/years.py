@@ -12,7 +12,8 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from geosozial.core.messages import GeosozialError, Notice, define
 
@@ -96,3 +97,51 @@ def fewer_keys(n: int, previous: int, *, year: int, previous_year: int, file: st
         return [Notice("year.fewer_keys", "warning", file=file, year=year, n=n,
                        previous_year=previous_year, previous=previous)]
     return []
+
+
+define("join.stand_hint",
+       de="{file}: Stichtag {stichtag}, die Geometrien {areas} haben den Stand {edition}; "
+       "{n} Gemeindeschlüssel der Tabelle haben keine Geometrie. Gemeinden können sich "
+       "seither zusammengeschlossen haben: mit einem Umsteigeschlüssel (geosozial join "
+       "--crosswalk UMSTEIGER.csv oder --old-areas mit den Geometrien des alten Stands; in "
+       "QGIS der Parameter CROSSWALK) nennt der Bericht geänderte Gebiete und Nachfolger; "
+       "umgerechnet wird mit 'geosozial crosswalk apply' bzw. geosozial:crosswalkapply.",
+       en="{file}: reference date {stichtag}, the geometries {areas} are of {edition}; {n} "
+       "municipality keys of the table have no geometry. Municipalities may have merged "
+       "since: with a crosswalk (geosozial join --crosswalk CROSSWALK.csv or --old-areas "
+       "with the old edition's geometries; in QGIS the parameter CROSSWALK) the report "
+       "names changed territories and successors; 'geosozial crosswalk apply' or "
+       "geosozial:crosswalkapply converts.")
+
+
+def stand_hint(table: Any, known_keys: Iterable[str], edition: str, areas: str
+               ) -> list[Notice]:
+    """A hint when a table is older than the geometries and keys are left over.
+
+    The table's year comes from its Stichtag (:func:`table_year`), the geometries' from
+    their ``edition`` (the latest ``WSK``, ``YYYY-MM-DD`` or any text with a year).
+
+    Examples
+    --------
+    >>> from geosozial.core.tables.table import Table
+    >>> t = Table.from_records([("14521030", "Aue", {})], "bev_2015.csv",
+    ...                        meta={"Stichtag": "31.12.2015"})
+    >>> stand_hint(t, ["14521035"], "2020-09-25", "VG5000")[0].params["edition"]
+    '25.09.2020'
+    >>> stand_hint(t, ["14521030"], "2020-09-25", "VG5000")
+    []
+    """
+    year = table_year(table.meta)
+    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", edition)
+    if iso:
+        edition = f"{iso.group(3)}.{iso.group(2)}.{iso.group(1)}"
+    digits = [int(x) for x in re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", edition)]
+    if year is None or not digits or digits[-1] <= year:
+        return []
+    known = set(known_keys)
+    left = [k for k in table.keys if len(k) in (8, 12) and k not in known]
+    if not left:
+        return []
+    return [Notice("join.stand_hint", "warning", file=table.source,
+                   stichtag=table.meta.get("Stichtag", year), areas=areas,
+                   edition=edition, n=len(left))]

@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,46 +61,14 @@ def join_step(areas: Areas, table: Table, columns: Sequence[str] | None = None, 
                       relations=relations, crosswalk=crosswalk)
 
 
-define("join.stand_hint",
-       de="{file}: Stichtag {stichtag}, die Geometrien {areas} haben den Stand {edition}; "
-       "{n} Gemeindeschlüssel der Tabelle haben keine Geometrie. Gemeinden können sich "
-       "seither zusammengeschlossen haben: mit --crosswalk UMSTEIGER.csv (oder --old-areas "
-       "mit den Geometrien des alten Stands) nennt der Bericht geänderte Gebiete und "
-       "Nachfolger; 'geosozial crosswalk apply' rechnet um.",
-       en="{file}: reference date {stichtag}, the geometries {areas} are of {edition}; {n} "
-       "municipality keys of the table have no geometry. Municipalities may have merged "
-       "since: with --crosswalk CROSSWALK.csv (or --old-areas with the old edition's "
-       "geometries) the report names changed territories and successors; 'geosozial "
-       "crosswalk apply' converts.")
-
-
 def stand_hint(table: Table, areas: Areas) -> list[Notice]:
-    """A hint when the table is older than the geometries and keys are left over.
-
-    The table's year comes from its Stichtag, the geometries' from their edition
-    (``WSK``, :func:`geosozial.geo.areas.latest_wsk`).
-
-    Example:
-        >>> stand_hint(read_table("bev_2015.csv"), read_areas("VG5000_GEM.shp"))  # doctest: +SKIP
-    """
-    from geosozial.core.years import table_year
+    """The hint of :func:`geosozial.core.years.stand_hint` for areas read by geopandas
+    (their edition from ``WSK``, :func:`geosozial.geo.areas.latest_wsk`)."""
+    from geosozial.core.years import stand_hint as core_stand_hint
     from geosozial.geo.areas import EDITION
 
-    year = table_year(table.meta)
-    edition = str(areas.frame.attrs.get(EDITION) or "")
-    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", edition)
-    if iso:
-        edition = f"{iso.group(3)}.{iso.group(2)}.{iso.group(1)}"
-    digits = [int(x) for x in re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", edition)]
-    if year is None or not digits or digits[-1] <= year:
-        return []
-    known = set(areas.frame["key"].astype(str))
-    left = [k for k in table.keys if len(k) in (8, 12) and k not in known]
-    if not left:
-        return []
-    return [Notice("join.stand_hint", "warning", file=table.source,
-                   stichtag=table.meta.get("Stichtag", year), areas=areas.source,
-                   edition=edition, n=len(left))]
+    return core_stand_hint(table, areas.frame["key"].astype(str),
+                           str(areas.frame.attrs.get(EDITION) or ""), areas.source)
 
 
 def join_files(

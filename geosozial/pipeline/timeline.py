@@ -33,7 +33,13 @@ import pandas as pd
 
 from geosozial.core.columns import flag_column
 from geosozial.core.crosswalk import Crosswalk, apply_crosswalk
-from geosozial.core.dynamics import change, trend
+from geosozial.core.dynamics import (
+    change,
+    change_kind,
+    dynamics_columns,
+    trend,
+    trend_unit,
+)
 from geosozial.core.messages import GeosozialError, Notice, define
 from geosozial.core.symbols import FLAG_ESTIMATED, FLAG_RECODED
 from geosozial.core.tables.table import Table
@@ -70,17 +76,6 @@ class DynamicsSpec:
 
     id: str
     years: int = 1
-
-
-def dynamics_columns(ident: str, k: int) -> tuple[str, str]:
-    """The change and trend columns of a field.
-
-    Examples
-    --------
-    >>> dynamics_columns("bev_insg", 1)
-    ('bev_insg_diff1', 'bev_insg_trend')
-    """
-    return f"{ident}_diff{int(k)}", f"{ident}_trend"
 
 
 def crosswalk_specs(entries: Any, years: Sequence[int], file: str) -> list[CrosswalkSpec]:
@@ -187,25 +182,6 @@ def mark_converted(frame: pd.DataFrame, fields: Sequence[str], keys: set[str]) -
         frame[col] = np.where(hit & (flags.to_numpy() == ""), FLAG_RECODED, flags.to_numpy())
 
 
-def change_kind(ident: str, indicators: Sequence[Any]) -> str:
-    """``rate`` for an indicator in %, ``value`` for other indicators, ``count`` else.
-
-    The project's ``indicators`` first, then the catalogue.
-
-    Examples
-    --------
-    >>> from geosozial.core.indicators import get_indicator
-    >>> change_kind("sgb2_quote", [get_indicator("sgb2_quote")]), change_kind("bev_insg", [])
-    ('rate', 'count')
-    """
-    from geosozial.core.indicators import CATALOGUE
-
-    found = next((i for i in indicators if i.id == ident), None) or CATALOGUE.get(ident)
-    if found is None:
-        return "count"
-    return "rate" if found.unit == "%" else "value"
-
-
 def add_dynamics(frames: Mapping[int, pd.DataFrame], specs: Sequence[DynamicsSpec],
                  indicators: Sequence[Any], file: str,
                  kinds: Mapping[str, str] | None = None,
@@ -215,10 +191,11 @@ def add_dynamics(frames: Mapping[int, pd.DataFrame], specs: Sequence[DynamicsSpe
     The change over ``k`` years stands in each year that has a year ``k`` before it
     (missing elsewhere, flagged ``nicht_berechenbar``); the trend (least-squares slope
     per year over all years so far, at least 3) in every year. The kind of change
-    comes from :func:`change_kind` unless ``kinds`` gives it. Without two years ``k``
-    apart the change is an error, or, when a ``notices`` list is given (a project run
-    cut down to fewer years), a warning there and a change column that is "nicht
-    berechenbar" everywhere. Returns column -> (label, unit) for maps.
+    comes from :func:`change_kind` unless ``kinds`` gives it. In a project run
+    (``notices`` given) a span no two years have is a warning there and a change column
+    that is "nicht berechenbar" everywhere; outside a project (no ``notices``: the API,
+    ``trends --change``, QGIS) the last year needs the year ``k`` before it, else the
+    error ``dyn.years``. Returns column -> (label, unit) for maps.
 
     Examples
     --------
@@ -239,12 +216,13 @@ def add_dynamics(frames: Mapping[int, pd.DataFrame], specs: Sequence[DynamicsSpe
                                  known=", ".join(str(c) for c in known
                                                  if c not in ("key", "name", "geometry")))
         kind = (kinds or {}).get(spec.id) or change_kind(spec.id, indicators)
+        if notices is None and years[-1] - spec.years not in frames:
+            # outside a project (API, trends --change): the change of the last year
+            raise GeosozialError("dyn.years", k=spec.years, missing=years[-1] - spec.years,
+                                 years=", ".join(map(str, years)))
         if not any(y - spec.years in frames for y in years):
-            problem = GeosozialError("project.dynamics_years", file=file, id=spec.id,
-                                     k=spec.years, years=", ".join(map(str, years)))
-            if notices is None:
-                raise problem
-            notices.append(Notice(problem.code, "warning", **problem.params))
+            notices.append(Notice("project.dynamics_years", "warning", file=file, id=spec.id,
+                                  k=spec.years, years=", ".join(map(str, years))))
         values = {y: pd.to_numeric(frames[y][spec.id], errors="coerce").to_numpy(dtype=float)
                   for y in years}
         flags = {y: (frames[y][flag_column(spec.id)].fillna("").astype(str).tolist()
@@ -267,7 +245,5 @@ def add_dynamics(frames: Mapping[int, pd.DataFrame], specs: Sequence[DynamicsSpe
             t = trend({y: values[y] for y in upto})
             frames[year][trend_col] = t.values
             frames[year][flag_column(trend_col)] = t.flags
-        per_year = {"rate": "Prozentpunkte je Jahr", "count": "je Jahr"}.get(
-            kind, f"{unit} je Jahr".strip())
-        labels[trend_col] = (f"{label}: Trend je Jahr", per_year)
+        labels[trend_col] = (f"{label}: Trend je Jahr", trend_unit(kind, unit))
     return labels

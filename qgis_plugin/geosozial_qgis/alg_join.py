@@ -7,8 +7,9 @@ text attribute columns, confidentiality (primary and secondary suppression, rela
 public Kreis totals), Sozialraum sums and rates - is the core's, the same functions the
 command line and the Python API call (:func:`geosozial.core.join.join_protected`,
 :func:`geosozial.core.sozialraum.aggregate_joined`). So ``geosozial:join`` gives the
-values, flags and report of ``geosozial join``, and ``geosozial:aggregate`` those of
-``geosozial aggregate``.
+values, flags and report of ``geosozial join`` (with CROSSWALK as ``--crosswalk``: the
+report names territories changed under the same key and the successors of unmatched
+keys), and ``geosozial:aggregate`` those of ``geosozial aggregate``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ DECIMAL_LABELS = ["automatisch (je Spalte, wie geosozial join)", "Komma (1.234,5
 TABLE_FILTER = ("Tabellen (*.csv *.CSV *.txt *.xlsx *.XLSX *.xlsm *.zip);;"
                 "Alle Dateien (*.*)")
 MAPPING_FILTER = "Zuordnungstabellen (*.csv *.CSV *.txt *.xlsx *.XLSX *.xlsm);;Alle Dateien (*.*)"
+CROSSWALK_FILTER = ("Umsteigeschlüssel (*.csv *.CSV *.txt *.xlsx *.XLSX *.xlsm);;"
+                    "Alle Dateien (*.*)")
+#: parameters of the core's crosswalk reader and the algorithm parameters that set them
+CROSSWALK_OPTIONS = {"sheet": "CROSSWALK_SHEET", "share": "CROSSWALK_SHARE"}
 
 
 def _define_messages() -> None:
@@ -78,6 +83,40 @@ def _write_atomically(path: str, text: str) -> None:
     atomic_write_text(path, text)
 
 
+def add_crosswalk_parameters(algorithm, label: str, optional: bool) -> None:
+    """CROSSWALK (CSV ``alt;neu;anteil`` or a BBSR workbook), CROSSWALK_SHEET and
+    CROSSWALK_SHARE: the file and the options of
+    :func:`geosozial.core.crosswalk_files.read_crosswalk`."""
+    algorithm.addParameter(QgsProcessingParameterFile(
+        "CROSSWALK", label, optional=optional, fileFilter=CROSSWALK_FILTER))
+    algorithm.addParameter(QgsProcessingParameterString(
+        "CROSSWALK_SHEET", "Nur BBSR-XLSX: Tabellenblatt oder Jahr des alten "
+        "Gebietsstands, z. B. 2015", optional=True))
+    algorithm.addParameter(QgsProcessingParameterString(
+        "CROSSWALK_SHARE", "Anteil: BBSR-XLSX flaeche, bevoelkerung (Standard) oder "
+        "beschaeftigte; CSV: Name der Anteilsspalte (leer: anteil)", optional=True))
+
+
+def read_crosswalk_parameter(algorithm, parameters, context, gebietsstand: str = ""):
+    """The CROSSWALK file as the core reads it (None when none is given); a sheet or
+    share the core refuses is named by its parameter (CROSSWALK_SHEET, CROSSWALK_SHARE)."""
+    from geosozial.core.crosswalk_files import read_crosswalk
+    from geosozial.core.messages import GeosozialError
+
+    path = algorithm.parameterAsFile(parameters, "CROSSWALK", context)
+    if not path:
+        return None
+    try:
+        return read_crosswalk(
+            path, sheet=algorithm.optional_string(parameters, "CROSSWALK_SHEET", context),
+            share=algorithm.optional_string(parameters, "CROSSWALK_SHARE", context),
+            gebietsstand=gebietsstand)
+    except GeosozialError as exc:
+        if exc.params.get("param") in CROSSWALK_OPTIONS:
+            exc.params["param"] = CROSSWALK_OPTIONS[exc.params["param"]]
+        raise
+
+
 def _sink(algorithm, parameters, name, context, columns, names, geometry_type, crs,
           base_fields=None):
     fields = QgsFields(base_fields) if base_fields is not None else QgsFields()
@@ -102,7 +141,14 @@ class JoinAlgorithm(GeosozialAlgorithm):
             "lässt. Doppelte Tabellenzeilen mit gleichen Werten werden einmal verwendet und "
             "gemeldet, mit verschiedenen Werten ist es ein Fehler; Gebiete mit gleichem "
             "Schlüssel werden zu einer Fläche vereinigt. Der Bericht nennt beide Richtungen: "
-            "Tabellenzeilen ohne Geometrie, Gebiete ohne Daten und doppelte Schlüssel.")
+            "Tabellenzeilen ohne Geometrie, Gebiete ohne Daten und doppelte Schlüssel. "
+            "Hat die Tabelle einen älteren Gebietsstand als die Gebiete, nennt der Bericht "
+            "mit einem Umsteigeschlüssel (CROSSWALK, wie --crosswalk; CSV alt;neu;anteil, "
+            "z. B. von 'Umsteigeschlüssel aus zwei Gebietsständen ableiten', oder "
+            "BBSR-XLSX) die Gemeinden, deren Gebiet sich bei gleichem Schlüssel geändert "
+            "hat ('umfasst jetzt ...'), und zu jeder Tabellenzeile ohne Geometrie die "
+            "Nachfolgerin ('Gebietsstand prüfen: gehört jetzt zu ...'); umgerechnet wird "
+            "dabei nichts (dafür 'Tabelle auf einen neuen Gebietsstand umrechnen').")
 
     def name(self) -> str:
         return "join"
@@ -133,6 +179,9 @@ class JoinAlgorithm(GeosozialAlgorithm):
             "FIELDS", "Wertspalten (leer: alle; Textspalten kommen als Merkmale mit)",
             parentLayerParameterName="TABLE", allowMultiple=True, optional=True))
         self.add_confidentiality()
+        add_crosswalk_parameters(
+            self, "Umsteigeschlüssel (optional, wie --crosswalk): nennt geänderte Gebiete "
+            "und Nachfolger (CSV alt;neu;anteil oder BBSR-XLSX)", optional=True)
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", "Verknüpfte Gebiete", SOURCE_POLYGON))
         self.addParameter(QgsProcessingParameterFileDestination(
@@ -183,15 +232,25 @@ class JoinAlgorithm(GeosozialAlgorithm):
         key_field = self.parameterAsString(parameters, "KEY_FIELD", context)
         columns = self.parameterAsFields(parameters, "FIELDS", context) or None
         table = self.table(parameters, context, columns)
+        crosswalk = read_crosswalk_parameter(self, parameters, context)
+        if crosswalk is not None:  # what the reader found (sheet, share, repaired keys)
+            log_notices(feedback, crosswalk.notices)
         feedback.setProgress(10)
         area = read_area_features(areas, key_field,
                                   self.optional_string(parameters, "NAME_FIELD", context),
                                   feedback)
+        area_notices = list(area.notices)
+        if crosswalk is None:  # a table older than the geometries: the core's hint
+            from geosozial.core.years import stand_hint
+
+            area_notices += stand_hint(table, area.keys,
+                                       self.edition(parameters, context, areas), area.source)
         result = join_protected(area.keys, area.names, table, columns,
                                 rule=self.rule(parameters, context),
                                 relations=self.relations(parameters, context),
                                 key_field=key_field, areas_source=area.source,
-                                area_columns=area.field_names, area_notices=area.notices)
+                                area_columns=area.field_names, area_notices=area_notices,
+                                crosswalk=crosswalk)
         feedback.setProgress(60)
         joined = result.columns
         names = joined.columns

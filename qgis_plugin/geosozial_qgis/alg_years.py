@@ -55,7 +55,13 @@ from .alg_base import (
     build_weights,
     log_notices,
 )
-from .alg_join import DECIMAL_LABELS, TABLE_FILTER, JoinAlgorithm
+from .alg_join import (
+    DECIMAL_LABELS,
+    TABLE_FILTER,
+    JoinAlgorithm,
+    add_crosswalk_parameters,
+    read_crosswalk_parameter,
+)
 from .compat import (
     DOUBLE,
     FAST_INSERT,
@@ -67,13 +73,9 @@ from .compat import (
     _pick,
     new_field,
 )
-from .qgis_arrays import field_text, read_areas
+from .qgis_arrays import field_text, plain_value, read_area_features, read_areas
 
 NO_GEOMETRY = _pick("WkbType", "NoGeometry", QgsWkbTypes.Type.NoGeometry)
-CROSSWALK_FILTER = ("Umsteigeschlüssel (*.csv *.CSV *.txt *.xlsx *.XLSX *.xlsm);;"
-                    "Alle Dateien (*.*)")
-#: parameters of the core's crosswalk reader and the algorithm parameters that set them
-CROSSWALK_OPTIONS = {"sheet": "CROSSWALK_SHEET", "share": "CROSSWALK_SHARE"}
 #: the marks of converted values, as the command line's ``Kennzeichen`` column
 CONVERSION_FLAGS = ("umgeschluesselt", "geschaetzt")
 
@@ -97,6 +99,10 @@ def _define_messages() -> None:
     define("qgis.ehs_same_year",
            de="Das Jahr {year} kommt zweimal vor ({first}, {second}).",
            en="The year {year} occurs twice ({first}, {second}).")
+    define("qgis.field_replaced",
+           de="{file}: Feld {field} gibt es schon; es wird durch die neu berechneten Werte "
+           "ersetzt.",
+           en="{file}: there is already a field {field}; it is replaced by the new values.")
     define("qgis.field_exists",
            de="{file}: Feld {field} gibt es schon; bitte umbenennen.",
            en="{file}: there is already a field {field}; please rename it.")
@@ -158,15 +164,8 @@ class CrosswalkApplyAlgorithm(GeosozialAlgorithm):
         self.addParameter(QgsProcessingParameterField(
             "FIELDS", "Zählwerte, die umgerechnet werden (leer: alle Wertspalten)",
             parentLayerParameterName="TABLE", allowMultiple=True, optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            "CROSSWALK", "Umsteigeschlüssel (CSV alt;neu;anteil oder BBSR-XLSX)",
-            fileFilter=CROSSWALK_FILTER))
-        self.addParameter(QgsProcessingParameterString(
-            "CROSSWALK_SHEET", "Nur BBSR-XLSX: Tabellenblatt oder Jahr des alten "
-            "Gebietsstands, z. B. 2015", optional=True))
-        self.addParameter(QgsProcessingParameterString(
-            "CROSSWALK_SHARE", "Anteil: BBSR-XLSX flaeche, bevoelkerung (Standard) oder "
-            "beschaeftigte; CSV: Name der Anteilsspalte (leer: anteil)", optional=True))
+        add_crosswalk_parameters(self, "Umsteigeschlüssel (CSV alt;neu;anteil oder BBSR-XLSX)",
+                                 optional=False)
         self.addParameter(QgsProcessingParameterString(
             "GEBIETSSTAND", "Ziel-Gebietsstand, z. B. 31.12.2021 (wenn der Umsteigeschlüssel "
             "ihn nicht nennt)", optional=True))
@@ -177,23 +176,14 @@ class CrosswalkApplyAlgorithm(GeosozialAlgorithm):
         self.addOutput(QgsProcessingOutputString("NOTICES", "Hinweise"))
 
     def crosswalk(self, parameters, context):
-        """The crosswalk file as the core reads it; a sheet or share the core refuses is
-        named by its parameter (CROSSWALK_SHEET, CROSSWALK_SHARE)."""
-        from geosozial.core.crosswalk_files import read_crosswalk
-        from geosozial.core.messages import GeosozialError
-
-        path = self.parameterAsFile(parameters, "CROSSWALK", context)
-        if not path:
+        """The crosswalk file as the core reads it (:func:`alg_join.read_crosswalk_parameter`:
+        a sheet or share the core refuses is named by its parameter)."""
+        cw = read_crosswalk_parameter(
+            self, parameters, context,
+            gebietsstand=self.optional_string(parameters, "GEBIETSSTAND", context) or "")
+        if cw is None:
             raise QgsProcessingException("Bitte einen Umsteigeschlüssel angeben (CROSSWALK).")
-        try:
-            return read_crosswalk(
-                path, sheet=self.optional_string(parameters, "CROSSWALK_SHEET", context),
-                share=self.optional_string(parameters, "CROSSWALK_SHARE", context),
-                gebietsstand=self.optional_string(parameters, "GEBIETSSTAND", context) or "")
-        except GeosozialError as exc:
-            if exc.params.get("param") in CROSSWALK_OPTIONS:
-                exc.params["param"] = CROSSWALK_OPTIONS[exc.params["param"]]
-            raise
+        return cw
 
     def compute(self, parameters, context, feedback):
         from geosozial.core.columns import flag_column
@@ -395,33 +385,12 @@ def overlay_pieces(old_keys, old_geometries, new_keys, new_geometries, feedback=
 # --- geosozial:emerginghotspots ----------------------------------------------------------
 
 
-class EmergingHotspotsAlgorithm(GeosozialAlgorithm):
-    """geosozial:emerginghotspots - ``geosozial trends`` for one layer per year."""
+class YearLayersAlgorithm(GeosozialAlgorithm):
+    """One polygon layer per year (LAYERS) and their years (YEARS, else the layer or
+    file names): the inputs of geosozial:emerginghotspots and geosozial:dynamics."""
 
-    def shortHelpString(self) -> str:
-        from geosozial.core.emerging import RULES
-
-        return ("Emerging Hot Spots über mehrere Jahre, wie 'geosozial trends': Gi* je Jahr "
-                "(gleiche Nachbarschaft aus den Flächen des letzten Jahres, gleicher Seed), "
-                "Mann-Kendall-Trend der z-Werte je Gebiet und die Kategorie nach den Regeln "
-                "der Emerging-Hot-Spot-Analyse. Ein Layer je Jahr, alle auf einem "
-                "Gebietsstand: dieselben Schlüssel in derselben Reihenfolge (ältere Jahre "
-                "vorher mit 'Tabelle auf einen neuen Gebietsstand umrechnen' umrechnen). Die "
-                "Jahre stehen in YEARS in der Reihenfolge der Layer (z. B. 2021;2022;2023) "
-                "oder, wenn leer, im Layer- oder Dateinamen. Fehlende Werte eines Jahres "
-                "zählen dort als nicht signifikant. Ergebnis: die Flächen des letzten Jahres "
-                "mit ehs_kategorie, ehs_trend_z, ehs_trend_p, ehs_tau und gi_z_<Jahr>, "
-                "gi_bin_<Jahr>, nach Kategorien eingefärbt; optional eine HTML-Karte. Mit "
-                "weniger als 5 Jahren kann kein Trend signifikant werden (Warnung im "
-                "Protokoll). Regeln: " + RULES["de"] + " " + PERMUTATIONS_HELP + ".")
-
-    def name(self) -> str:
-        return "emerginghotspots"
-
-    def displayName(self) -> str:
-        return "Emerging Hot Spots (mehrere Jahre)"
-
-    def initAlgorithm(self, config=None) -> None:
+    def add_year_inputs(self) -> None:
+        """LAYERS, YEARS, FIELD and KEY_FIELD (default ``key``, else AGS)."""
         self.addParameter(QgsProcessingParameterMultipleLayers(
             "LAYERS", "Gebiete je Jahr (ein Layer je Jahr, gleicher Gebietsstand)",
             SOURCE_POLYGON))
@@ -432,31 +401,6 @@ class EmergingHotspotsAlgorithm(GeosozialAlgorithm):
             "FIELD", "Zu untersuchendes Zahlenfeld (in jedem Jahr)"))
         self.addParameter(QgsProcessingParameterString(
             "KEY_FIELD", "Schlüsselfeld (Standard key, sonst AGS)", defaultValue="key"))
-        self.add_weights()
-        permutations = QgsProcessingParameterString(
-            "PERMUTATIONS", f"{PERMUTATIONS_LABEL} (auto oder Anzahl, z. B. 999)",
-            defaultValue="auto")
-        if hasattr(permutations, "setHelp"):
-            permutations.setHelp(PERMUTATIONS_HELP)
-        self.addParameter(permutations)
-        self.addParameter(QgsProcessingParameterNumber(
-            "SEED", "Zufallsstartwert (Seed)", defaultValue=12345, minValue=0))
-        self.addParameter(QgsProcessingParameterEnum(
-            "CORRECTION", "Korrektur für multiples Testen (je Jahr)", options=CORRECTION_LABELS,
-            defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            "ALPHA", "Signifikanzniveau", type=NUMBER_DOUBLE, defaultValue=0.05,
-            minValue=0.0001, maxValue=0.5))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            "OUTPUT", "Emerging Hot Spots", SOURCE_POLYGON))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "HTML", "HTML-Karte der Kategorien", fileFilter="HTML (*.html)", optional=True,
-            createByDefault=False))
-        self.addOutput(QgsProcessingOutputString("YEARS_OUT", "Jahre"))
-        self.addOutput(QgsProcessingOutputString("METHOD", "Methode"))
-        self.addOutput(QgsProcessingOutputString("CATEGORIES", "Kategorien (Anzahl Gebiete)"))
-
-    # --- years and layers -------------------------------------------------------------
 
     def year_layers(self, parameters, context) -> list[tuple[int, object]]:
         """(year, layer) in ascending years: YEARS in the order of the layers, else the
@@ -495,6 +439,66 @@ class EmergingHotspotsAlgorithm(GeosozialAlgorithm):
             seen[year] = layer.name()
         return sorted(zip(years, layers, strict=True), key=lambda pair: pair[0])
 
+    def key_field(self, parameters, context, names) -> str:
+        """KEY_FIELD; the default ``key`` of the command line's per-year GeoPackages is
+        ``AGS`` in a layer without ``key`` (as ``geosozial trends`` reads other files)."""
+        wanted = (self.parameterAsString(parameters, "KEY_FIELD", context) or "key").strip()
+        return "AGS" if wanted == "key" and "key" not in names and "AGS" in names \
+            else wanted
+
+
+class EmergingHotspotsAlgorithm(YearLayersAlgorithm):
+    """geosozial:emerginghotspots - ``geosozial trends`` for one layer per year."""
+
+    def shortHelpString(self) -> str:
+        from geosozial.core.emerging import RULES
+
+        return ("Emerging Hot Spots über mehrere Jahre, wie 'geosozial trends': Gi* je Jahr "
+                "(gleiche Nachbarschaft aus den Flächen des letzten Jahres, gleicher Seed), "
+                "Mann-Kendall-Trend der z-Werte je Gebiet und die Kategorie nach den Regeln "
+                "der Emerging-Hot-Spot-Analyse. Ein Layer je Jahr, alle auf einem "
+                "Gebietsstand: dieselben Schlüssel in derselben Reihenfolge (ältere Jahre "
+                "vorher mit 'Tabelle auf einen neuen Gebietsstand umrechnen' umrechnen). Die "
+                "Jahre stehen in YEARS in der Reihenfolge der Layer (z. B. 2021;2022;2023) "
+                "oder, wenn leer, im Layer- oder Dateinamen. Fehlende Werte eines Jahres "
+                "zählen dort als nicht signifikant. Ergebnis: die Flächen des letzten Jahres "
+                "mit ehs_kategorie, ehs_trend_z, ehs_trend_p, ehs_tau und gi_z_<Jahr>, "
+                "gi_bin_<Jahr>, nach Kategorien eingefärbt; optional eine HTML-Karte. Mit "
+                "weniger als 5 Jahren kann kein Trend signifikant werden (Warnung im "
+                "Protokoll). Regeln: " + RULES["de"] + " " + PERMUTATIONS_HELP + ".")
+
+    def name(self) -> str:
+        return "emerginghotspots"
+
+    def displayName(self) -> str:
+        return "Emerging Hot Spots (mehrere Jahre)"
+
+    def initAlgorithm(self, config=None) -> None:
+        self.add_year_inputs()
+        self.add_weights()
+        permutations = QgsProcessingParameterString(
+            "PERMUTATIONS", f"{PERMUTATIONS_LABEL} (auto oder Anzahl, z. B. 999)",
+            defaultValue="auto")
+        if hasattr(permutations, "setHelp"):
+            permutations.setHelp(PERMUTATIONS_HELP)
+        self.addParameter(permutations)
+        self.addParameter(QgsProcessingParameterNumber(
+            "SEED", "Zufallsstartwert (Seed)", defaultValue=12345, minValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            "CORRECTION", "Korrektur für multiples Testen (je Jahr)", options=CORRECTION_LABELS,
+            defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "ALPHA", "Signifikanzniveau", type=NUMBER_DOUBLE, defaultValue=0.05,
+            minValue=0.0001, maxValue=0.5))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "OUTPUT", "Emerging Hot Spots", SOURCE_POLYGON))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "HTML", "HTML-Karte der Kategorien", fileFilter="HTML (*.html)", optional=True,
+            createByDefault=False))
+        self.addOutput(QgsProcessingOutputString("YEARS_OUT", "Jahre"))
+        self.addOutput(QgsProcessingOutputString("METHOD", "Methode"))
+        self.addOutput(QgsProcessingOutputString("CATEGORIES", "Kategorien (Anzahl Gebiete)"))
+
     def compute(self, parameters, context, feedback):
         import numpy as np
 
@@ -521,16 +525,12 @@ class EmergingHotspotsAlgorithm(GeosozialAlgorithm):
         if len(years) < 2:
             raise GeosozialError("ehs.years", source=source, years=", ".join(map(str, years)))
         self.permutations(parameters, context, source)  # refused before anything is read
-        wanted = (self.parameterAsString(parameters, "KEY_FIELD", context) or "key").strip()
         areas_of, sources = {}, {}
         for n, (year, layer) in enumerate(pairs):
             if feedback.isCanceled():
                 raise QgsProcessingException("abgebrochen")
             layer_source = QgsProcessingFeatureSource(layer, context)
-            names = layer_source.fields().names()
-            # the default "key" of the command line's per-year GeoPackages, else AGS
-            key = "AGS" if wanted == "key" and "key" not in names and "AGS" in names \
-                else wanted
+            key = self.key_field(parameters, context, layer_source.fields().names())
             areas_of[year] = read_areas(layer_source, key, [field], None,
                                         what=f"{layer.name()} ({year})", keep_missing=True)
             sources[year] = layer_source
@@ -657,6 +657,270 @@ class EmergingHotspotsAlgorithm(GeosozialAlgorithm):
             if problem and problem != "kein GeoPackage":
                 feedback.pushInfo(f"Stil nicht in der Datei gespeichert: {problem}")
         return getattr(self, "results", {})
+
+
+# --- geosozial:dynamics ------------------------------------------------------------------
+
+#: the KIND parameter: None = by the field (:func:`change_kind`), then the kinds of
+#: :func:`geosozial.core.dynamics.change`
+CHANGE_KINDS = [None, "rate", "count", "value"]
+CHANGE_KIND_LABELS = ["automatisch (Indikator in % aus dem Katalog: Quote; anderer "
+                      "Indikator aus dem Katalog: Wert; sonst Anzahl)",
+                      "Quote (Prozentpunkte)", "Anzahl (relative Veränderung in %)",
+                      "Wert (Differenz)"]
+CHANGE_KIND_WORDS = {"rate": "Quote, Differenz in Prozentpunkten",
+                     "count": "Anzahl, relative Veränderung in %",
+                     "value": "Wert, Differenz"}
+
+
+def change_kind(field: str) -> str:
+    """The kind of change of a field (the core's rule, without a project's indicators)."""
+    from geosozial.core.dynamics import change_kind as core_change_kind
+
+    return core_change_kind(field)
+
+
+class DynamicsAlgorithm(YearLayersAlgorithm):
+    """geosozial:dynamics - ``geosozial trends --change K`` (``gs.dynamics``) for one layer
+    per year: :func:`geosozial.core.dynamics.change` and :func:`~geosozial.core.dynamics.trend`."""
+
+    HELP = ("Veränderung eines Merkmals über K Jahre und sein linearer Trend je Gebiet, wie "
+            "'geosozial trends --change K': ein Layer je Jahr, alle auf einem Gebietsstand "
+            "(dieselben Schlüssel in derselben Reihenfolge; ältere Jahre vorher mit "
+            "'Tabelle auf einen neuen Gebietsstand umrechnen' umrechnen). Die Jahre stehen "
+            "in YEARS in der Reihenfolge der Layer (z. B. 2021;2022;2023) oder, wenn leer, im "
+            "Layer- oder Dateinamen. Die Veränderung vergleicht das letzte Jahr mit dem Jahr "
+            "K Jahre davor (es muss dabei sein): bei einer Quote die Differenz in "
+            "Prozentpunkten, bei einer Anzahl die relative Veränderung in % (von 0 aus nicht "
+            "berechenbar), bei einem anderen Wert die Differenz; 'automatisch' nimmt für "
+            "Indikatoren des Katalogs in % die Quote, für andere Indikatoren des Katalogs den "
+            "Wert, sonst die Anzahl. Ein gesperrter Wert (Kennzeichen 'geheim' im Feld "
+            "<Feld>_flag) macht die Veränderung 'geheim', ein fehlender 'nicht_berechenbar' "
+            "- nie null. Der Trend ist die Steigung der Ausgleichsgeraden (kleinste "
+            "Quadrate) je Jahr über alle Jahre mit Wert, mindestens 3. Ergebnis: die Flächen "
+            "des letzten Jahres mit <Feld>_diff<K>, <Feld>_diff<K>_flag, <Feld>_trend und "
+            "<Feld>_trend_flag (gleichnamige Felder werden ersetzt), eingefärbt mit Klassen "
+            "symmetrisch um 0 (Abnahme blau, Zunahme rot); die Einheit steht im Protokoll.")
+
+    def name(self) -> str:
+        return "dynamics"
+
+    def displayName(self) -> str:
+        return "Veränderung und Trend über Jahre"
+
+    def initAlgorithm(self, config=None) -> None:
+        self.add_year_inputs()
+        self.addParameter(QgsProcessingParameterNumber(
+            "YEARS_SPAN", "Veränderung über K Jahre (das letzte Jahr gegen K Jahre davor)",
+            defaultValue=1, minValue=1))
+        self.addParameter(QgsProcessingParameterEnum(
+            "KIND", "Art der Veränderung", options=CHANGE_KIND_LABELS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "OUTPUT", "Veränderung und Trend", SOURCE_POLYGON))
+        for name, label in (("YEARS_OUT", "Jahre"), ("KIND_OUT", "Art der Veränderung"),
+                            ("UNIT", "Einheit der Veränderung"),
+                            ("TREND_UNIT", "Einheit des Trends")):
+            self.addOutput(QgsProcessingOutputString(name, label))
+        for name, label in (("SUPPRESSED", "Veränderungen gesperrt (geheim)"),
+                            ("NOT_COMPUTABLE", "Veränderungen nicht berechenbar"),
+                            ("TREND_NOT_COMPUTABLE", "Trends nicht berechenbar")):
+            self.addOutput(QgsProcessingOutputNumber(name, label))
+
+    def year_values(self, parameters, context, field: str, year: int, layer):
+        """Features, keys, values (NaN: missing) and flags (``<field>_flag``, "" without)
+        of one year, by the core's key and number rules."""
+        import numpy as np
+
+        from geosozial.core.analysis import field_values
+        from geosozial.core.columns import flag_column
+        from geosozial.core.messages import GeosozialError
+
+        source = QgsProcessingFeatureSource(layer, context)
+        fields = source.fields()
+        what = f"{layer.name()} ({year})"
+        key = self.key_field(parameters, context, fields.names())
+        area = read_area_features(source, key, None)
+        if fields.indexOf(field) < 0:
+            raise GeosozialError("ana.no_field", file=what, field=field,
+                                 fields=", ".join(f.name() for f in fields if f.isNumeric()))
+        cells = [plain_value(f[field]) for f in area.features]
+        kept, known = field_values(cells, area.keys, field, what, True, [])
+        values = np.full(len(cells), np.nan)
+        values[kept] = known
+        flag_name = flag_column(field)
+        flags = ([field_text(f[flag_name]) for f in area.features]
+                 if fields.indexOf(flag_name) >= 0 else [""] * len(cells))
+        return source, area, values, flags
+
+    def compute(self, parameters, context, feedback):
+        from geosozial.core.columns import flag_column
+        from geosozial.core.dynamics import change, trend
+        from geosozial.core.emerging import check_year_keys
+        from geosozial.core.messages import Notice
+        from geosozial.core.symbols import FLAG_NOT_COMPUTABLE, FLAG_SUPPRESSED
+        from geosozial.maps.analysis import field_label
+
+        _define_messages()
+        field = (self.parameterAsString(parameters, "FIELD", context) or "").strip()
+        if not field:
+            raise QgsProcessingException("FIELD: bitte das zu untersuchende Zahlenfeld angeben.")
+        k = self.parameterAsInt(parameters, "YEARS_SPAN", context)
+        kind = CHANGE_KINDS[self.parameterAsEnum(parameters, "KIND", context)] or \
+            change_kind(field)
+        pairs = self.year_layers(parameters, context)
+        years = [y for y, _ in pairs]
+        # the span and the kind refused by the core before anything is read (dyn.years:
+        # the year k years before the last one is missing)
+        change({y: [] for y in years}, k=k, kind=kind)
+        named = self.parameterAsLayerList(parameters, "LAYERS", context)[-1]
+        source = f"{named.name()} ({years[0]}–{years[-1]})"
+        values, flags, areas, sources = {}, {}, {}, {}
+        for n, (year, layer) in enumerate(pairs):
+            if feedback.isCanceled():
+                raise QgsProcessingException("abgebrochen")
+            sources[year], areas[year], values[year], flags[year] = self.year_values(
+                parameters, context, field, year, layer)
+            feedback.setProgress(60 * (n + 1) / len(pairs))
+        for year in years:  # key repairs, per year
+            log_notices(feedback, areas[year].notices)
+        # one Gebietsstand: the same keys in the same order (the core's rule)
+        check_year_keys({y: areas[y].keys for y in years}, source)
+        d = change(values, k=k, kind=kind, flags=flags, last=years[-1])
+        t = trend(values)
+        from geosozial.core.dynamics import dynamics_columns, trend_unit
+
+        diff, trend_col = dynamics_columns(field, k)
+        kinds = {diff: DOUBLE, flag_column(diff): STRING, trend_col: DOUBLE,
+                 flag_column(trend_col): STRING}
+        cells = {diff: d.values, flag_column(diff): d.flags, trend_col: t.values,
+                 flag_column(trend_col): t.flags}
+        last_source = sources[years[-1]]
+        fields, replaced = QgsFields(), []
+        for f in last_source.fields():  # a field of the same name is replaced in place
+            if f.name() in kinds:
+                fields.append(new_field(f.name(), kinds[f.name()]))
+                replaced.append(f.name())
+            else:
+                fields.append(f)
+        for name, kind_of_field in kinds.items():
+            if name not in replaced:
+                fields.append(new_field(name, kind_of_field))
+        log_notices(feedback, [Notice("qgis.field_replaced", "info",
+                                      file=f"{named.name()} ({years[-1]})", field=name)
+                               for name in replaced])
+        sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields,
+                                             last_source.wkbType(), last_source.sourceCrs())
+        _sink_or_fail(sink)
+        position = {name: fields.indexOf(name) for name in kinds}
+        for i, feature in enumerate(areas[years[-1]].features):
+            row = list(feature.attributes()) + [None] * (fields.count() -
+                                                          len(feature.attributes()))
+            for name in kinds:
+                value = cells[name][i]
+                row[position[name]] = value if isinstance(value, str) else \
+                    (None if math.isnan(float(value)) else float(value))
+            out = QgsFeature(fields)
+            out.setGeometry(feature.geometry())
+            out.setAttributes(row)
+            sink.addFeature(out, FAST_INSERT)
+        _, field_unit = field_label(field)
+        per_year = trend_unit(kind, field_unit)
+        start, end = d.years
+        counts = {flag: sum(f == flag for f in d.flags)
+                  for flag in (FLAG_SUPPRESSED, FLAG_NOT_COMPUTABLE)}
+        trend_missing = sum(f == FLAG_NOT_COMPUTABLE for f in t.flags)
+        feedback.pushInfo("Jahre: " + ", ".join(map(str, years)))
+        feedback.pushInfo(f"Veränderung {diff}: {end} gegen {start} "
+                          f"({CHANGE_KIND_WORDS[kind]}); Einheit: "
+                          f"{d.unit or field_unit or 'Einheit des Feldes'}")
+        feedback.pushInfo(f"  berechnet: {len(d.flags) - sum(counts.values())}, geheim: "
+                          f"{counts[FLAG_SUPPRESSED]}, nicht berechenbar: "
+                          f"{counts[FLAG_NOT_COMPUTABLE]}")
+        feedback.pushInfo(f"Trend {trend_col}: Steigung der Ausgleichsgeraden über "
+                          f"{years[0]}–{years[-1]} (mindestens 3 Jahre mit Wert); Einheit: "
+                          f"{per_year}")
+        feedback.pushInfo(f"  berechnet: {len(t.flags) - trend_missing}, nicht berechenbar: "
+                          f"{trend_missing}")
+        self.dest_id = dest_id
+        self.style = (diff, [None if math.isnan(v) else float(v) for v in d.values],
+                      list(d.flags))
+        self.results = {"OUTPUT": dest_id, "YEARS_OUT": ", ".join(map(str, years)),
+                        "KIND_OUT": kind, "UNIT": d.unit, "TREND_UNIT": per_year,
+                        "SUPPRESSED": counts[FLAG_SUPPRESSED],
+                        "NOT_COMPUTABLE": counts[FLAG_NOT_COMPUTABLE],
+                        "TREND_NOT_COMPUTABLE": trend_missing}
+        return self.results
+
+    def postProcessAlgorithm(self, context, feedback):
+        from .styles import save_default_style
+
+        layer = QgsProcessingUtils.mapLayerFromString(getattr(self, "dest_id", ""), context)
+        if layer is not None and getattr(self, "style", None):
+            renderer = change_renderer(*self.style)
+            if renderer is None:
+                feedback.pushInfo(f"{self.style[0]}: keine Klassen (alle Werte gleich oder "
+                                  "keine Werte); der Layer bleibt ungestylt.")
+            else:
+                layer.setRenderer(renderer)
+                layer.triggerRepaint()
+                problem = save_default_style(layer)
+                if problem and problem != "kein GeoPackage":
+                    feedback.pushInfo(f"Stil nicht in der Datei gespeichert: {problem}")
+        return getattr(self, "results", {})
+
+
+def change_renderer(column: str, values, flags):
+    """A rule-based renderer of a change column: the classes of a change map (symmetric
+    around 0, :func:`geosozial.maps.classify.diverging`, 5 classes) in
+    :data:`~geosozial.maps.palettes.CHANGE_PALETTE` turned round (decrease blue, increase
+    red) with the maps' signed labels, then "geheim gehalten" (by ``<column>_flag``) and
+    "keine Daten". None when the values cannot be classed (none, or all equal)."""
+    from qgis.core import QgsFillSymbol, QgsRuleBasedRenderer
+
+    from geosozial.core.columns import flag_column
+    from geosozial.core.messages import GeosozialError
+    from geosozial.core.symbols import CONFIDENTIAL_FLAGS
+    from geosozial.maps.layers import choropleth_classification, choropleth_layer
+    from geosozial.maps.palettes import CHANGE_PALETTE, NO_DATA, SUPPRESSED
+
+    try:
+        layer = choropleth_layer(values, id=column, label=column, flags=flags,
+                                 scheme="diverging", k=5, palette_name=CHANGE_PALETTE,
+                                 reverse=True)
+    except GeosozialError:
+        return None
+    shown = [math.nan if v is None else v for v in layer.values]
+    breaks = choropleth_classification(shown, scheme="diverging", k=5).breaks
+
+    def symbol(fill: str, outline: str = "#666666"):
+        return QgsFillSymbol.createSimple({"color": fill, "outline_color": outline,
+                                           "outline_width": "0.2"})
+
+    root = QgsRuleBasedRenderer.Rule(None)
+    last = len(layer.classes) - 1
+    for i, legend in enumerate(layer.classes):
+        bounds = ([f'"{column}" > {_literal(breaks[i - 1])}'] if i > 0 else []) + \
+            ([f'"{column}" <= {_literal(breaks[i])}'] if i < last else [])
+        root.appendChild(QgsRuleBasedRenderer.Rule(
+            symbol(legend.colour), 0, 0, " AND ".join([f'"{column}" IS NOT NULL', *bounds]),
+            legend.label))
+    # without a value: withheld by its flag, else no data (explicit filters rather than an
+    # ELSE rule, so that every area matches exactly one rule for every QGIS tool)
+    confidential = ", ".join(f"'{f}'" for f in sorted(CONFIDENTIAL_FLAGS))
+    flag = f"coalesce(\"{flag_column(column)}\", '') IN ({confidential})"
+    root.appendChild(QgsRuleBasedRenderer.Rule(
+        symbol(SUPPRESSED.fill, SUPPRESSED.outline), 0, 0,
+        f'"{column}" IS NULL AND {flag}', SUPPRESSED.labels["de"]))
+    root.appendChild(QgsRuleBasedRenderer.Rule(
+        symbol(NO_DATA.fill, NO_DATA.outline), 0, 0, f'"{column}" IS NULL AND NOT {flag}',
+        NO_DATA.labels["de"]))
+    return QgsRuleBasedRenderer(root)
+
+
+def _literal(value: float) -> str:
+    """A number as a QGIS expression literal (no exponent)."""
+    text = repr(float(value))
+    return f"{float(value):.20f}".rstrip("0").rstrip(".") if "e" in text else text
 
 
 def emerging_categories(codes=None) -> list[tuple[str, str, str]]:

@@ -9,8 +9,8 @@ from . import add_bundled_packages
 
 class GeosozialProvider(QgsProcessingProvider):
     """Sozialraumanalyse: join, aggregate, weights, Moran, LISA, hot spots, local Geary,
-    quantile LISA, local join counts, HTML map; crosswalks (apply, derive) and emerging
-    hot spots over several years."""
+    quantile LISA, local join counts, HTML map; crosswalks (apply, derive), emerging
+    hot spots and change and trend over several years."""
 
     def id(self) -> str:
         return "geosozial"
@@ -47,6 +47,7 @@ class GeosozialProvider(QgsProcessingProvider):
         from .alg_years import (
             CrosswalkApplyAlgorithm,
             CrosswalkDeriveAlgorithm,
+            DynamicsAlgorithm,
             EmergingHotspotsAlgorithm,
         )
 
@@ -54,5 +55,6 @@ class GeosozialProvider(QgsProcessingProvider):
                           MoranAlgorithm(), LisaAlgorithm(), HotspotsAlgorithm(),
                           LocalGearyAlgorithm(), QuantileLisaAlgorithm(),
                           JoinCountAlgorithm(), HtmlMapAlgorithm(), CrosswalkApplyAlgorithm(),
-                          CrosswalkDeriveAlgorithm(), EmergingHotspotsAlgorithm()):
+                          CrosswalkDeriveAlgorithm(), EmergingHotspotsAlgorithm(),
+                          DynamicsAlgorithm()):
             self.addAlgorithm(algorithm)

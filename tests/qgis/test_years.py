@@ -1,13 +1,15 @@
-"""Years on one Gebietsstand in QGIS: crosswalks and emerging hot spots.
+"""Years on one Gebietsstand in QGIS: crosswalks, emerging hot spots, change and trend.
 
 tests/test_qgis_plugin.py ran ``geosozial crosswalk derive`` (Saxony 2015 onto VG5000
 2021, prefix 14), ``geosozial crosswalk apply`` (the 2015 population of Saxony with a
 derived crosswalk and with a BBSR workbook; a rate column and a workbook without a
-chosen sheet, which it refuses) and ``geosozial trends`` (the per-year GeoPackages of
-``geosozial demo``; a year with one area fewer, which it refuses) and wrote the cases
-into ``expected/parity.json`` (key ``years``). Here geosozial:crosswalkderive,
-geosozial:crosswalkapply and geosozial:emerginghotspots run on the same inputs: the
-same rows, values, flags, categories, z-values and messages.
+chosen sheet, which it refuses), ``geosozial trends`` (the per-year GeoPackages of
+``geosozial demo``; a year with one area fewer, which it refuses), ``geosozial join
+--crosswalk`` (the 2015 population onto VG5000 2021 of Saxony) and ``geosozial trends
+--change K`` / ``gs.dynamics`` and wrote the cases into ``expected/parity.json`` (key
+``years``). Here geosozial:crosswalkderive, geosozial:crosswalkapply,
+geosozial:emerginghotspots, geosozial:join (CROSSWALK) and geosozial:dynamics run on the
+same inputs: the same rows, values, flags, categories, z-values, reports and messages.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import DEMO, EXPECTED, log_feedback
 
-NEW_ALGORITHMS = ("crosswalkapply", "crosswalkderive", "emerginghotspots")
+NEW_ALGORITHMS = ("crosswalkapply", "crosswalkderive", "emerginghotspots", "dynamics")
 
 
 def _cases(kind: str) -> list:
@@ -124,6 +126,15 @@ def test_new_algorithms_have_their_own_icons_and_german_help(qgis_app):
     derive = {p.name(): p for p in algorithms["crosswalkderive"].parameterDefinitions()}
     assert derive["TOLERANCE"].defaultValue() == 0.2
     assert derive["OLD_KEY_FIELD"].defaultValue() == "AGS"
+    assert algorithms["dynamics"].displayName() == "Veränderung und Trend über Jahre"
+    dyn = {p.name(): p for p in algorithms["dynamics"].parameterDefinitions()}
+    assert dyn["LAYERS"].type() == "multilayer" and dyn["KEY_FIELD"].defaultValue() == "key"
+    assert dyn["YEARS_SPAN"].defaultValue() == 1 and dyn["YEARS_SPAN"].minimum() == 1
+    assert dyn["KIND"].options()[0].startswith("automatisch") and len(dyn["KIND"].options()) == 4
+    assert "Prozentpunkten" in algorithms["dynamics"].shortHelpString()
+    join = {p.name(): p for p in algorithms["join"].parameterDefinitions()}
+    assert {"CROSSWALK", "CROSSWALK_SHEET", "CROSSWALK_SHARE"} <= set(join)
+    assert join["CROSSWALK"].flags() & join["CROSSWALK"].FlagOptional
 
 
 # --- geosozial:crosswalkderive -----------------------------------------------------------
@@ -506,3 +517,227 @@ def test_emerginghotspots_takes_ags_where_there_is_no_key_field(run, tmp_path):
     _, rows = _rows(str(tmp_path / "ags.gpkg"))
     assert len(rows) == 50 and {"gi_z_2022", "gi_bin_2023"} <= set(rows[0])
     assert "99 Permutationen" in result["METHOD"]
+
+
+# --- geosozial:join with a crosswalk ------------------------------------------------------
+
+
+def _join(case: dict, tmp_path, **extra):
+    report = str(tmp_path / "bericht.json")
+    result, lines = _run_logged("geosozial:join", {
+        **case["params"], **extra, "OUTPUT": str(tmp_path / "verknuepft.gpkg"),
+        "REPORT": report})
+    return result, lines, json.loads(Path(report).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", _cases("join"))
+def test_join_with_crosswalk_equals_the_command_line(qgis_app, tmp_path, case):
+    """The report of ``geosozial join --crosswalk --json``: the territories changed under
+    the same key, the table rows without geometry with their successors, the areas
+    without data and the notices; in the log every report line as the command line
+    prints it ("umfasst jetzt ...", "Gebietsstand prüfen: gehört jetzt zu ...")."""
+    assert case is not None, "expected/parity.json fehlt (tests/test_qgis_plugin.py)"
+    result, lines, ours = _join(case, tmp_path)
+    theirs = case["report"]
+    for key in ("territory_changed", "table_rows_without_geometry",
+                "geometries_without_data", "duplicate_table_keys", "notices", "matched",
+                "areas_count", "table_rows", "key", "table"):
+        assert ours[key] == theirs[key], (key, ours[key], theirs[key])
+    # the report's lines after its first (which names the areas: file or layer)
+    assert [line for line in lines if line.startswith("  ")] == case["lines"]
+    assert result["REPORT_TEXT"].splitlines()[1:] == case["lines"]
+    assert result["TABLE_ONLY"] == 8 and result["AREAS_ONLY"] == 1
+    if case["cli"]:
+        assert len(ours["territory_changed"]) == 6
+        assert "    14521460 Olbernhau: umfasst jetzt 14521470 Pfaffroda" in lines
+        assert "    14521470 Pfaffroda (Zeile 157, Gemeinde) – Gebietsstand prüfen: gehört " \
+            "jetzt zu 14521460 Olbernhau" in lines
+        successors = {r["key"]: r["successor"][0]
+                      for r in ours["table_rows_without_geometry"]}
+        assert len(successors) == 8
+        assert successors["14521030"] == successors["14521050"] == "14521035"
+        assert any("anderen Gebietsstand als die Geometrien: 6 Gemeinden" in line
+                   for line in lines)
+    else:
+        assert not ours["territory_changed"]
+        assert not any("Gebietsstand prüfen" in line for line in lines)
+
+
+def test_join_with_a_bbsr_crosswalk_names_its_sheet_parameter(qgis_app, tmp_path):
+    """A BBSR workbook needs its sheet (CROSSWALK_SHEET, named in the message); with it
+    the reader's notice is in the log and the successors in the report."""
+    from qgis.core import QgsProcessingException
+
+    case = _case("join", "join_crosswalk_sachsen")
+    bbsr = _case("apply", "apply_bbsr_split")["params"]["CROSSWALK"]
+    with pytest.raises(QgsProcessingException) as info:
+        _join(case, tmp_path, CROSSWALK=bbsr)
+    assert "CROSSWALK_SHEET" in str(info.value), str(info.value)
+    _, lines, report = _join(case, tmp_path, CROSSWALK=bbsr, CROSSWALK_SHEET="2015",
+                             CROSSWALK_SHARE="bevoelkerung")
+    successors = {r["key"]: r.get("successor") for r in report["table_rows_without_geometry"]}
+    assert successors["14521030"] == ["14521035", "Aue-Bad Schlema"]
+    assert any(line.startswith("[info] Umsteigeschlüssel ") and "Tabellenblatt 2015-2020"
+               in line for line in lines), lines
+
+
+# --- geosozial:dynamics ------------------------------------------------------------------
+
+
+def _dynamics(case: dict, tmp_path, context=None, **extra):
+    out = str(tmp_path / "dynamik.gpkg")
+    result, lines = _run_logged("geosozial:dynamics", {**case["params"], **extra,
+                                                       "OUTPUT": out}, context)
+    return out, result, lines
+
+
+def _values(path: str, columns: list[str]) -> dict:
+    return {str(f["key"]): {c: _plain(f[c]) for c in columns}
+            for f in _layer(path).getFeatures()}
+
+
+@pytest.mark.parametrize("case", _cases("dynamics"))
+def test_dynamics_equals_the_command_line(qgis_app, tmp_path, case):
+    """<field>_diff<k>, its flag, <field>_trend and its flag key by key (1e-12) as
+    ``geosozial trends --change K`` and ``gs.dynamics``; kind and unit as gs.dynamics
+    records them, the unit in the log."""
+    assert case is not None, "expected/parity.json fehlt (tests/test_qgis_plugin.py)"
+    out, result, lines = _dynamics(case, tmp_path)
+    columns = case["columns"]
+    layer = _layer(out)
+    types = {f.name(): f for f in layer.fields()}
+    for column in columns:
+        assert types[column].isNumeric() != column.endswith("_flag"), column
+    ours = _values(out, columns)
+    assert len(ours) == 50
+    for reference in (case["output"], case["api"]):
+        if reference is None:
+            continue
+        theirs = _values(reference, columns)
+        assert sorted(ours) == sorted(theirs)
+        for key, row in theirs.items():
+            for column, b in row.items():
+                a = ours[key][column]
+                if column.endswith("_flag"):
+                    assert (a or "") == (b or ""), (key, column, a, b)
+                elif b is None:
+                    assert a is None, (key, column, a)
+                else:
+                    assert a == pytest.approx(b, rel=1e-12, abs=1e-12), (key, column, a, b)
+    assert result["KIND_OUT"] == case["kind"] and result["UNIT"] == case["unit"]
+    assert result["YEARS_OUT"] == "2021, 2022, 2023"
+    unit = case["unit"] or "Einheit des Feldes"
+    assert any(line.startswith(f"Veränderung {columns[0]}: 2023 gegen {2023 - case['k']} ")
+               and line.endswith(f"Einheit: {unit}") for line in lines), lines
+    flags = [r[columns[1]] or "" for r in ours.values()]
+    assert result["SUPPRESSED"] == flags.count("geheim")
+    assert result["NOT_COMPUTABLE"] == flags.count("nicht_berechenbar")
+    # the whole last year's layer, attributes kept
+    assert {str(f["key"]): f["name"] for f in layer.getFeatures()}["14999010"]
+
+
+def test_dynamics_withheld_values_make_the_change_withheld(qgis_app, tmp_path):
+    """kinderarmut is withheld for two municipalities in 2023: their change is NULL and
+    'geheim', never a number; their trend (two years left) is not computable."""
+    case = _case("dynamics", "dyn_kinderarmut_2")
+    out, result, lines = _dynamics(case, tmp_path)
+    rows = _values(out, [*case["columns"], "kinderarmut_flag"])
+    withheld = [k for k, r in rows.items() if r["kinderarmut_flag"] == "geheim"]
+    assert len(withheld) == 2 and result["SUPPRESSED"] == 2
+    for key in withheld:
+        assert rows[key]["kinderarmut_diff2"] is None
+        assert rows[key]["kinderarmut_diff2_flag"] == "geheim"
+        assert rows[key]["kinderarmut_trend"] is None
+        assert rows[key]["kinderarmut_trend_flag"] == "nicht_berechenbar"
+    assert result["UNIT"] == "Prozentpunkte" and result["TREND_UNIT"] == \
+        "Prozentpunkte je Jahr"
+    assert "  berechnet: 48, geheim: 2, nicht berechenbar: 0" in lines
+
+
+def test_dynamics_layer_is_styled_symmetric_around_zero(qgis_app, tmp_path):
+    """The change map's classes (symmetric around 0, decrease blue, increase red, signed
+    labels) and 'geheim gehalten' / 'keine Daten', on the layer and saved in the file."""
+    from qgis.core import QgsProcessingContext, QgsProcessingUtils, QgsVectorLayer
+
+    from geosozial.maps.layers import choropleth_layer
+    from geosozial.maps.palettes import CHANGE_PALETTE, NO_DATA, SUPPRESSED
+
+    case = _case("dynamics", "dyn_kinderarmut_2")
+    context = QgsProcessingContext()
+    out, result, _ = _dynamics(case, tmp_path, context)
+    rows = _values(out, case["columns"])
+    column = case["columns"][0]
+    expected = choropleth_layer([r[column] for r in rows.values()], id=column, label=column,
+                                flags=[r[case["columns"][1]] or "" for r in rows.values()],
+                                scheme="diverging", k=5, palette_name=CHANGE_PALETTE,
+                                reverse=True)
+    wanted = [(c.label, c.colour) for c in expected.classes] + \
+        [(SUPPRESSED.labels["de"], SUPPRESSED.fill), (NO_DATA.labels["de"], NO_DATA.fill)]
+    assert wanted[0][1] == "#0571b0" and wanted[4][1] == "#ca0020"  # blue down, red up
+    assert wanted[2][0].startswith("−") and " bis +" in wanted[2][0]  # around 0
+    layer = QgsProcessingUtils.mapLayerFromString(result["OUTPUT"], context)
+    saved = QgsVectorLayer(out, "gespeichert", "ogr")
+    for candidate in (layer, saved):
+        renderer = candidate.renderer()
+        assert renderer.type() == "RuleRenderer"
+        rules = renderer.rootRule().children()
+        assert [(r.label(), r.symbol().color().name()) for r in rules] == wanted
+    # every area falls into exactly one rule: the class the map gives it
+    features = {str(f["key"]): f for f in saved.getFeatures()}
+    renderer = saved.renderer().clone()
+    from qgis.core import QgsRenderContext
+
+    render = QgsRenderContext()
+    renderer.startRender(render, saved.fields())
+    for key, klass in zip(rows, expected.class_of, strict=True):
+        symbols = renderer.symbolsForFeature(features[key], render)
+        colour = wanted[klass][1] if klass >= 0 else \
+            (SUPPRESSED.fill if klass == -2 else NO_DATA.fill)
+        assert [s.color().name() for s in symbols] == [colour], (key, klass)
+    renderer.stopRender(render)
+
+
+def test_dynamics_replaces_fields_of_the_same_name(qgis_app, tmp_path):
+    """The demo's GeoPackages already carry sgb2_quote_diff2: it is replaced in place
+    (named in the log), not doubled."""
+    case = _case("dynamics", "dyn_sgb2_quote_2")
+    out, _, lines = _dynamics(case, tmp_path)
+    names = [f.name() for f in _layer(out).fields()]
+    assert names.count("sgb2_quote_diff2") == 1 and names.count("sgb2_quote_trend") == 1
+    source = [f.name() for f in _layer(case["params"]["LAYERS"][-1]).fields()]
+    assert names == source
+    assert any(line.startswith("[info] ") and "Feld sgb2_quote_diff2 gibt es schon" in line
+               for line in lines), lines
+    # a field the layers do not have is appended
+    out, _, _ = _dynamics(_case("dynamics", "dyn_bev_insg_1"), tmp_path)
+    assert [f.name() for f in _layer(out).fields()][-4:] == \
+        ["bev_insg_diff1", "bev_insg_diff1_flag", "bev_insg_trend", "bev_insg_trend_flag"]
+
+
+def test_dynamics_refuses_with_the_core_messages(qgis_app, run, tmp_path):
+    """A span without its start year, a missing field, other areas in one year, and the
+    years as geosozial:emerginghotspots reads them."""
+    from qgis.core import QgsProcessingException
+
+    case = _case("dynamics", "dyn_sgb2_quote_2")
+    for extra, text in (({"YEARS_SPAN": 3}, "es fehlt das Jahr 2020 (vorhanden: 2021, 2022, "
+                                           "2023)"),
+                        ({"FIELD": "gibtsnicht"}, "gibtsnicht"),
+                        ({"LAYERS": case["params"]["LAYERS"][-1:]},
+                         "es fehlt das Jahr 2021 (vorhanden: 2023)"),
+                        ({"YEARS": "2021;2022"}, "YEARS nennt 2 Jahre")):
+        with pytest.raises(QgsProcessingException) as info:
+            _dynamics(case, tmp_path, **extra)
+        assert text in str(info.value), (extra, str(info.value))
+    differ = _case("emerging", "ehs_keys_differ")["params"]["LAYERS"]
+    with pytest.raises(QgsProcessingException) as info:
+        _dynamics(case, tmp_path, LAYERS=differ)
+    assert "2022 weicht ab bei" in str(info.value) and "Umsteigeschlüssel" in str(info.value)
+    # years from the layer names in any order; KEY_FIELD key falls back to AGS
+    layers = case["params"]["LAYERS"]
+    _, result, _ = _dynamics(case, tmp_path, LAYERS=[layers[2], layers[0], layers[1]])
+    assert result["YEARS_OUT"] == "2021, 2022, 2023"
+    plain = f"{DEMO / 'gemeinden.gpkg'}|layername=gemeinden"
+    _, result, _ = _dynamics(case, tmp_path, LAYERS=[plain, plain], YEARS="2022;2023",
+                             FIELD="EWZ", YEARS_SPAN=1)
+    assert result["KIND_OUT"] == "count" and result["UNIT"] == "%"
