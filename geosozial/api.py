@@ -652,21 +652,27 @@ def map(frame: Any, fields: str | Sequence[str], *, out: str | Path | None = Non
 
 def report(project: str | Path | None = None, out: str | Path = "geosozial_out", *,
            lang: str = "de") -> Any:
-    """Run a project file (``geosozial report projekt.toml``); None runs the demo.
+    """Run a project file and build its atlas (``geosozial report projekt.toml``); None
+    runs the demo.
 
-    Returns the run summary (``.files``, ``.years``, ``.text()``). The folder ``out`` is
-    created when missing; no written file may be an input of the project, and all files
-    are committed together at the end (see :func:`geosozial.pipeline.project.run_project`).
+    Returns the run summary (``.files``, ``.years``, ``.text()``) with the atlas summary
+    as ``.atlas`` (pages written and unchanged). The folder ``out`` is created when
+    missing; no written file may be an input of the project; the run's files are
+    committed together (see :func:`geosozial.pipeline.project.run_project`), then the
+    site (``index.html``, indicator pages, Sozialdatenblätter, downloads) beside them.
 
     Examples
     --------
     >>> import tempfile
     >>> summary = report(None, tempfile.mkdtemp())  # doctest: +SKIP
+    >>> summary.atlas.text()  # doctest: +SKIP
     """
-    from geosozial.pipeline.project import run_project
+    from geosozial.atlas.build import report as atlas_report
 
-    return run_project(Path(project) if project else demo_path("projekt.toml"), Path(out),
-                       lang=lang)
+    summary, atlas = atlas_report(Path(project) if project else demo_path("projekt.toml"),
+                                  Path(out), lang=lang)
+    summary.atlas = atlas
+    return summary
 
 
 def demo_path(name: str = "projekt.toml") -> Path:

@@ -1,7 +1,7 @@
 """The layer rules of the package: which layer may import what (one home for them).
 
 Data flows one way: ``kernel`` <- ``core`` <- the doors (``geo`` for geopandas, the QGIS
-plugin) -> ``maps`` -> ``pipeline`` -> ``cli``. The layers that run inside QGIS
+plugin) -> ``maps`` -> ``pipeline`` -> ``atlas`` -> ``cli``. The layers that run inside QGIS
 (:data:`QGIS_SAFE`) import only the standard library, numpy, scipy and each other; the
 plugin zip carries exactly them (``scripts/build_plugin.py``), and the import-contract
 test (``tests/test_layers.py``) checks every module against these rules.
@@ -23,8 +23,10 @@ INTERNAL: dict[str, frozenset[str]] = {
     "maps": frozenset({"kernel", "core", "root"}),
     "geo": frozenset({"kernel", "core", "maps", "root"}),
     "pipeline": frozenset({"kernel", "core", "maps", "geo", "root"}),
-    "api": frozenset({"kernel", "core", "maps", "geo", "pipeline", "root"}),
-    "cli": frozenset({"kernel", "core", "maps", "geo", "pipeline", "api", "root"}),
+    # the static atlas, on top of the pipeline's outputs and the maps
+    "atlas": frozenset({"kernel", "core", "maps", "geo", "pipeline", "root"}),
+    "api": frozenset({"kernel", "core", "maps", "geo", "pipeline", "atlas", "root"}),
+    "cli": frozenset({"kernel", "core", "maps", "geo", "pipeline", "atlas", "api", "root"}),
     "layers": frozenset(),
 }
 

@@ -40,6 +40,11 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
                           "(postgresql://benutzer@host:5432/datenbank; statt [database] url)",
                           "also write the time series to this PostGIS database "
                           "(postgresql://user@host:5432/database; instead of [database] url)"))
+    p.add_argument("--check", action="store_true",
+                   help=t("nur prüfen, ob der Atlas im Ausgabeordner zu seinen Eingaben passt "
+                          "(Exit-Code 1 bei Abweichungen); nichts wird geschrieben",
+                          "only check that the atlas in the output folder matches its inputs "
+                          "(exit code 1 on differences); nothing is written"))
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("demo", parents=[common],
@@ -57,22 +62,51 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_demo)
 
 
+def _progress(lang: str) -> Any:
+    """Pages written of total on the terminal (a line that rewrites itself on a tty)."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+    word = "Atlas: Datei" if lang == "de" else "atlas: file"
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\r{word} {done}/{total}", end=end, file=sys.stderr, flush=True)
+    return show
+
+
 def cmd_report(args: argparse.Namespace) -> int:
-    """``geosozial report``: run a project file."""
-    from geosozial.pipeline.project import run_project
+    """``geosozial report``: run a project file and build its atlas (``--check``:
+    only compare a built atlas with its inputs)."""
+    from geosozial.atlas.build import report
 
     project = Path(args.project)
     out = Path(args.out) if args.out else project.parent / "ausgabe"
-    print(run_project(project, out, lang=args.lang, out_parameter="--out",
-                      database=args.database).text(args.lang))
+    if args.check:
+        from geosozial.atlas.manifest import check_atlas
+
+        problems = check_atlas(out, project)
+        for line in problems:
+            print(line)
+        de = args.lang == "de"
+        print((f"Atlas {out}: " + ("aktuell" if de else "up to date")) if not problems else
+              (f"Atlas {out}: {len(problems)} " + ("Abweichungen" if de else "differences")))
+        return 1 if problems else 0
+    run, atlas = report(project, out, lang=args.lang, out_parameter="--out",
+                        database=args.database, progress=_progress(args.lang))
+    print(run.text(args.lang))
+    print(atlas.text(args.lang))
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """``geosozial demo``: ``report`` on the bundled Musterkreis project."""
+    from geosozial.atlas.build import report
     from geosozial.pipeline.demo import demo_project
-    from geosozial.pipeline.project import run_project
 
-    print(run_project(demo_project(), Path(args.out), lang=args.lang,
-                      out_parameter="--out").text(args.lang))
+    run, atlas = report(demo_project(), Path(args.out), lang=args.lang,
+                        out_parameter="--out", progress=_progress(args.lang))
+    print(run.text(args.lang))
+    print(atlas.text(args.lang))
     return 0

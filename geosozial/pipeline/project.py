@@ -310,6 +310,7 @@ class RunSummary:
     years: list[YearResult]
     files: list[Path]
     stores: list[Any] = field(default_factory=list)
+    atlas: Any = None
 
     def text(self, lang: str | None = None) -> str:
         """A short summary in German (default) or English."""

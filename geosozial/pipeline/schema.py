@@ -125,6 +125,14 @@ SCHEMA: dict[str, dict[str, tuple[Check, bool, str]]] = {
             and _int(1, 50)(e.get("years", 1)) for e in v), False,
             'Liste wie [{ id = "sgb2_quote", years = 2 }] (Veränderung über 2 Jahre)'),
     },
+    "atlas": {  # checked in detail by geosozial.atlas.settings.atlas_settings
+        "title": (_text, False, "Titel des Atlas (Text)"),
+        "handlungsfelder": (lambda v: isinstance(v, list) and len(v) > 0, False,
+                            'Liste wie [{ name = "Armut", indicators = ["sgb2_quote"] }]'),
+        "land": (lambda v: isinstance(v, dict), False,
+                 'Tabelle { name = "Sachsen", year = 2023, source = "...", values = {...} }'),
+        "pdf": (_bool, False, "true (Standard: Sozialdatenblätter auch als PDF) oder false"),
+    },
     "database": {
         "url": (lambda v: _text(v) and v.startswith(("postgresql://", "postgres://")), False,
                 'PostGIS-Adresse "postgresql://benutzer@host:5432/datenbank"'),
