@@ -15,6 +15,7 @@ keys), and ``geosozial:aggregate`` those of ``geosozial aggregate``.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from qgis.core import (
     QgsFeature,
@@ -127,6 +128,28 @@ def _sink(algorithm, parameters, name, context, columns, names, geometry_type, c
     return fields, sink, dest_id
 
 
+def add_table_parameters(alg: Any, sheet_label: str, fields_label: str) -> None:
+    """The parameters of a table to read (file or loaded layer, sheet, decimal mark, key
+    column, value columns), the same for ``join`` and ``crosswalkapply``
+    (:meth:`JoinAlgorithm.table` reads them)."""
+    alg.addParameter(QgsProcessingParameterFile(
+        "TABLE_FILE", "Tabellendatei (GENESIS-/Regionalstatistik-CSV, XLSX, CSV)",
+        optional=True, fileFilter=TABLE_FILTER))
+    alg.addParameter(QgsProcessingParameterString("SHEET", sheet_label, optional=True))
+    alg.addParameter(QgsProcessingParameterEnum(
+        "DECIMAL", "Dezimalzeichen der Tabelle (nur nötig, wenn es nicht eindeutig ist)",
+        options=DECIMAL_LABELS, defaultValue=0))
+    alg.addParameter(QgsProcessingParameterFeatureSource(
+        "TABLE", "oder: Tabelle als geladener Layer", [SOURCE_ANY], optional=True))
+    alg.addParameter(QgsProcessingParameterField(
+        "TABLE_KEY_FIELD", "Schlüsselspalte der Tabelle (leer: erkannt, z. B. AGS, ARS, "
+        "Schlüssel; bei GENESIS-Dateien nicht nötig)", parentLayerParameterName="TABLE",
+        optional=True))
+    alg.addParameter(QgsProcessingParameterField(
+        "FIELDS", fields_label, parentLayerParameterName="TABLE", allowMultiple=True,
+        optional=True))
+
+
 class JoinAlgorithm(GeosozialAlgorithm):
     """geosozial:join - ``geosozial join`` for QGIS layers and table files."""
 
@@ -161,23 +184,8 @@ class JoinAlgorithm(GeosozialAlgorithm):
         self.addParameter(QgsProcessingParameterField(
             "NAME_FIELD", "Namensfeld der Gebiete (leer: GEN, NAME, ...)",
             parentLayerParameterName="INPUT", optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            "TABLE_FILE", "Tabellendatei (GENESIS-/Regionalstatistik-CSV, XLSX, CSV)",
-            optional=True, fileFilter=TABLE_FILTER))
-        self.addParameter(QgsProcessingParameterString(
-            "SHEET", "Tabellenblatt (nur XLSX; leer: das erste)", optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            "DECIMAL", "Dezimalzeichen der Tabelle (nur nötig, wenn es nicht eindeutig ist)",
-            options=DECIMAL_LABELS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            "TABLE", "oder: Tabelle als geladener Layer", [SOURCE_ANY], optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            "TABLE_KEY_FIELD", "Schlüsselspalte der Tabelle (leer: erkannt, z. B. AGS, ARS, "
-            "Schlüssel; bei GENESIS-Dateien nicht nötig)", parentLayerParameterName="TABLE",
-            optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            "FIELDS", "Wertspalten (leer: alle; Textspalten kommen als Merkmale mit)",
-            parentLayerParameterName="TABLE", allowMultiple=True, optional=True))
+        add_table_parameters(self, "Tabellenblatt (nur XLSX; leer: das erste)",
+                             "Wertspalten (leer: alle; Textspalten kommen als Merkmale mit)")
         self.add_confidentiality()
         add_crosswalk_parameters(
             self, "Umsteigeschlüssel (optional, wie --crosswalk): nennt geänderte Gebiete "

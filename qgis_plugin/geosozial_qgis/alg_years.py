@@ -35,7 +35,6 @@ from qgis.core import (
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
@@ -56,10 +55,9 @@ from .alg_base import (
     log_notices,
 )
 from .alg_join import (
-    DECIMAL_LABELS,
-    TABLE_FILTER,
     JoinAlgorithm,
     add_crosswalk_parameters,
+    add_table_parameters,
     read_crosswalk_parameter,
 )
 from .compat import (
@@ -147,23 +145,8 @@ class CrosswalkApplyAlgorithm(GeosozialAlgorithm):
     decimal = JoinAlgorithm.decimal
 
     def initAlgorithm(self, config=None) -> None:
-        self.addParameter(QgsProcessingParameterFile(
-            "TABLE_FILE", "Tabellendatei (GENESIS-/Regionalstatistik-CSV, XLSX, CSV)",
-            optional=True, fileFilter=TABLE_FILTER))
-        self.addParameter(QgsProcessingParameterString(
-            "SHEET", "Tabellenblatt der Tabelle (nur XLSX; leer: das erste)", optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            "DECIMAL", "Dezimalzeichen der Tabelle (nur nötig, wenn es nicht eindeutig ist)",
-            options=DECIMAL_LABELS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            "TABLE", "oder: Tabelle als geladener Layer", [SOURCE_ANY], optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            "TABLE_KEY_FIELD", "Schlüsselspalte der Tabelle (leer: erkannt, z. B. AGS, ARS, "
-            "Schlüssel; bei GENESIS-Dateien nicht nötig)", parentLayerParameterName="TABLE",
-            optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            "FIELDS", "Zählwerte, die umgerechnet werden (leer: alle Wertspalten)",
-            parentLayerParameterName="TABLE", allowMultiple=True, optional=True))
+        add_table_parameters(self, "Tabellenblatt der Tabelle (nur XLSX; leer: das erste)",
+                             "Zählwerte, die umgerechnet werden (leer: alle Wertspalten)")
         add_crosswalk_parameters(self, "Umsteigeschlüssel (CSV alt;neu;anteil oder BBSR-XLSX)",
                                  optional=False)
         self.addParameter(QgsProcessingParameterString(

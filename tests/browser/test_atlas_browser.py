@@ -10,22 +10,18 @@ area; the Sozialdatenblätter fit the width of an A4 page in the print layout.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_helper import axe_source
 
 pytestmark = pytest.mark.browser
 
 PageWatch = Any   # tests/browser/conftest.py
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "geodata" / "musterkreis" / "projekt.toml"
-AXE_PATHS = [os.environ.get("GEOSOZIAL_AXE", ""),
-             str(REPO / "node_modules/axe-core/axe.min.js"),
-             "/usr/lib/node_modules/axe-core/axe.min.js",
-             "/usr/local/lib/node_modules/axe-core/axe.min.js"]
 #: A4 (210 mm) less the print margins of atlas.css (2 x 14 mm), in CSS pixels
 A4_CONTENT_PX = round((210 - 28) / 25.4 * 96)
 
@@ -39,17 +35,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_project(PROJECT, out)
     build_atlas(PROJECT, out)
     return out
-
-
-def axe_source() -> str:
-    for path in AXE_PATHS:
-        if path and Path(path).is_file():
-            return Path(path).read_text(encoding="utf-8")
-    message = ("axe-core is not installed (npm install -g axe-core, or GEOSOZIAL_AXE="
-               "path/to/axe.min.js)")
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 def axe_violations(page: Any) -> list[Any]:

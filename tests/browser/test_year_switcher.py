@@ -10,12 +10,12 @@ The expected classes follow from the data: equal intervals over the pooled value
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pytest
+from axe_helper import axe_source
 from shapely.geometry import box
 
 from geosozial.geo.maps import years_map
@@ -35,10 +35,6 @@ CHANGE = {2023: [3.0, -3.0, 0.2, -0.2, 1.0, -1.5, 2.5, 0.0]}
 NAMES = ["Döbeln", "Roßwein", "Waldheim", "Hartha", "Leisnig", "Großweitzschen",
          "Jahnatal", "Mittweida"]
 COLOURS = palette("YlOrRd", 4)
-AXE_PATHS = [os.environ.get("GEOSOZIAL_AXE", ""),
-             str(Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"),
-             "/usr/lib/node_modules/axe-core/axe.min.js",
-             "/usr/local/lib/node_modules/axe-core/axe.min.js"]
 
 
 def expected_class(value: float) -> int:
@@ -166,17 +162,6 @@ def test_change_map_is_signed_and_blue_to_red(watch: PageWatch, tmp_path: Path) 
     assert fill_of(page, 0) == "#ffffff"
     assert "keine Daten" in page.locator("#gs-legend").inner_text()
     assert_clean(watch)
-
-
-def axe_source() -> str:
-    for path in AXE_PATHS:
-        if path and Path(path).is_file():
-            return Path(path).read_text(encoding="utf-8")
-    message = ("axe-core is not installed (npm install -g axe-core, or GEOSOZIAL_AXE="
-               "path/to/axe.min.js)")
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
