@@ -329,9 +329,14 @@ class RunSummary:
                 for row in r.areas_only:
                     lines.append("    " + (f"ohne Daten: {row['key']} {row['name']}"
                                            if de else f"without data: {row['key']} {row['name']}"))
-            warnings = [n for n in y.notices if n.severity == "warning"]
-            for n in warnings[:10]:
-                lines.append(f"    [{n.severity}] {n.text(lang)}")
+            # the same warning from two analyses of a year (LISA and Gi*) is shown once
+            warnings = list(dict.fromkeys(n.text(lang) for n in y.notices
+                                          if n.severity == "warning"))
+            for text in warnings[:10]:
+                lines.append(f"    [warning] {text}")
+            if len(warnings) > 10:
+                lines.append("    " + (f"… und {len(warnings) - 10} weitere Warnungen" if de
+                                       else f"… and {len(warnings) - 10} more warnings"))
         for store in self.stores:
             lines.append(("Sozialdatenbank " if de else "time-series store ") + store.target)
             lines += ["  " + line for line in store.text(lang).splitlines()]
