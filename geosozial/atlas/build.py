@@ -175,7 +175,8 @@ def atlas_inputs(project_path: str | Path, out: str | Path, lang: str = "de") ->
     -------
     dict
         ``project`` (file name and SHA-256: the manifest names no folder outside the
-        site), ``store`` (path relative to ``out``, SHA-256), ``run_files``
+        site), ``tables`` (the run's input files by their project entry, SHA-256),
+        ``store`` (path relative to ``out``, hash of its content), ``run_files``
         (the HTML files of the run in ``out``, whose links the pages carry) and
         ``generator`` (geosozial version, hash of the atlas code, language,
         ``SOURCE_DATE_EPOCH``).
@@ -183,7 +184,7 @@ def atlas_inputs(project_path: str | Path, out: str | Path, lang: str = "de") ->
     Examples
     --------
     >>> sorted(atlas_inputs("geodata/musterkreis/projekt.toml", Path("/nonexistent")))
-    ['generator', 'project', 'run_files', 'store']
+    ['generator', 'project', 'run_files', 'store', 'tables']
     """
     out = Path(out)
     project = Path(project_path)
@@ -203,12 +204,39 @@ def atlas_inputs(project_path: str | Path, out: str | Path, lang: str = "de") ->
     run_files = sorted(p.name for p in out.glob("*.html") if p.name not in ROOT_FILES) \
         if out.is_dir() else []
     return {
+        "tables": _input_hashes(project),
         "project": {"name": project.name, "sha256": hashed(project)},
-        "store": {"path": store_name, "sha256": hashed(out / store_name)},
+        # what the store holds, not its bytes (a re-run rewrites it with a new time stamp)
+        "store": {"path": store_name, "content": _store_hash(out / store_name)},
         "run_files": run_files,
         "generator": {"geosozial": __version__, "atlas": code_hash(), "lang": lang,
                       "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "").strip()},
     }
+
+
+def _input_hashes(project: Path) -> dict[str, str]:
+    """The run's input files (tables, geometries, mapping, crosswalks) by their entry in
+    the project file, with their SHA-256: a table changed after the run makes the atlas
+    out of date (``report --check``)."""
+    from geosozial.pipeline.project import load_project, project_inputs
+
+    try:
+        inputs = project_inputs(load_project(project))
+    except GeosozialError:
+        return {}
+    out = {}
+    for name, path in inputs[1:]:  # the project file itself is recorded under "project"
+        try:
+            out[name] = sha256_file(path)
+        except OSError:
+            out[name] = ""
+    return out
+
+
+def _store_hash(path: Path) -> str:
+    from geosozial.geo.store import content_hash
+
+    return content_hash(path) if path.is_file() else ""
 
 
 def site_files(model: Any) -> dict[str, bytes]:

@@ -216,13 +216,12 @@ def check_atlas(out: str | Path, project: str | Path | None = None) -> list[str]
                 if rel not in outputs:
                     bad.add(rel)
     inputs = manifest.get("inputs", {})
-    for entry in inputs.values():
-        if isinstance(entry, dict) and "path" in entry and "sha256" in entry:
-            try:
-                if sha256_file(out / entry["path"]) != entry["sha256"]:
-                    bad.add(str(entry["path"]))
-            except OSError:
-                bad.add(str(entry["path"]))
+    store = inputs.get("store", {})
+    if isinstance(store, dict) and "path" in store and "content" in store:
+        from geosozial.geo.store import content_hash
+
+        if content_hash(out / store["path"]) != store["content"]:
+            bad.add(str(store["path"]))
     recorded = inputs.get("project", {})
     if project is not None and isinstance(recorded, dict):
         try:
@@ -231,4 +230,27 @@ def check_atlas(out: str | Path, project: str | Path | None = None) -> list[str]
             same = False
         if not same:
             bad.add(str(project))
+        bad |= _changed_tables(Path(project), inputs.get("tables", {}))
     return sorted(bad)
+
+
+def _changed_tables(project: Path, recorded: Any) -> set[str]:
+    """The run's input files (by project entry) whose bytes differ from the manifest."""
+    from geosozial.core.messages import GeosozialError
+    from geosozial.pipeline.project import load_project, project_inputs
+
+    if not isinstance(recorded, dict):
+        return set()
+    try:
+        current = project_inputs(load_project(project))[1:]
+    except GeosozialError:
+        return {str(project)}
+    bad = set()
+    for name, path in current:
+        try:
+            same = sha256_file(path) == recorded.get(name)
+        except OSError:
+            same = False
+        if not same:
+            bad.add(f"{name}: {path}")
+    return bad

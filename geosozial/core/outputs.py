@@ -577,16 +577,40 @@ def _backup(target: Path) -> Path | None:
     return backup
 
 
+def _same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:
+    """True if the files ``a`` and ``b`` exist and hold the same bytes."""
+    try:
+        if not b.is_file() or a.stat().st_size != b.stat().st_size:
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while True:
+                block = fa.read(chunk)
+                if block != fb.read(chunk):
+                    return False
+                if not block:
+                    return True
+    except OSError:
+        return False
+
+
 def _commit(pairs: Sequence[tuple[Path, Path]]) -> None:
     """Rename the temporary files onto their targets, in order; all or none.
 
-    The previous version of every target but the last is kept as a hard link (or copy)
+    A target whose bytes equal its new file is left as it is (its mtime too). The
+    previous version of every target but the last is kept as a hard link (or copy)
     until all renames succeeded, so a failure restores it. SIGINT is held back while
     renaming; one that arrives stops before the next rename and restores the others.
     """
     for tmp, target in pairs:
         if not tmp.exists():
             raise GeosozialError("outputs.no_file", path=str(target))
+    # a file whose bytes did not change stays as it is (bytes and mtime: a re-run with
+    # the same inputs rewrites nothing)
+    unchanged = [(tmp, target) for tmp, target in pairs if _same_bytes(tmp, target)]
+    for tmp, _ in unchanged:
+        _remove(tmp)
+    pairs = [pair for pair in pairs if pair not in unchanged]
+    for tmp, target in pairs:
         _sync_file(tmp)
         _keep_mode(target, tmp)
     backups: list[Path | None] = []
@@ -799,6 +823,8 @@ class OutputSet:
         self.planned: list[Output] = []
         self.written: list[Path] = []
         self._pending: list[tuple[Path, Path]] = []
+        self._pending_real: dict[str, Path] = {}
+        self._planned_real: dict[str, str] = {}
         self._created: list[Path] = []
         self._outer: OutputSet | None = None
         self._token: Any = None
@@ -834,17 +860,23 @@ class OutputSet:
 
     # -- during the run
     def add(self, tmp: Path, target: Path) -> None:
-        """Take on a written temporary file ``tmp`` for ``target``."""
-        parameter = next((o.parameter for o in self.planned if same_file(o.path, target)),
-                         str(target))
+        """Take on a written temporary file ``tmp`` for ``target`` (a target written twice
+        is an error; both lookups by resolved path, so a run of many files stays linear)."""
+        real = _real(Path(target))
+        if len(self._planned_real) != len(self.planned):
+            self._planned_real = {_real(Path(o.path)): o.parameter for o in self.planned}
+        parameter = self._planned_real.get(real, str(target))
         _check_not_input(Output(parameter, target), self.all_inputs())
-        for _, other in self._pending:
-            if same_file(other, target):
-                first = next((o.parameter for o in self.planned if same_file(o.path, other)),
-                             str(other))
-                raise GeosozialError("outputs.twice", parameter=first, path=str(other),
-                                     other_parameter=parameter, other=str(target))
+        other = self._pending_real.get(real)
+        if other is None:  # hard links and case variants: the slow check, rare
+            other = next((o for _, o in self._pending if same_file(o, target)), None) \
+                if os.path.exists(target) else None
+        if other is not None:
+            first = self._planned_real.get(_real(Path(other)), str(other))
+            raise GeosozialError("outputs.twice", parameter=first, path=str(other),
+                                 other_parameter=parameter, other=str(target))
         self._pending.append((tmp, target))
+        self._pending_real[real] = target
 
     @property
     def pending(self) -> list[Path]:
@@ -855,6 +887,7 @@ class OutputSet:
     def commit(self) -> list[Path]:
         """Rename every pending file into place (all or none); returns the targets."""
         pairs, self._pending = self._pending, []
+        self._pending_real = {}
         try:
             _commit(pairs)
         except BaseException:
@@ -867,6 +900,7 @@ class OutputSet:
     def discard(self) -> None:
         """Remove every pending temporary file (nothing is renamed)."""
         pairs, self._pending = self._pending, []
+        self._pending_real = {}
         _discard(tmp for tmp, _ in pairs)
         self._remove_created()
 

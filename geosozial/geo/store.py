@@ -1875,3 +1875,40 @@ def _read_pg(pg: _Pg) -> Store:
             layers[table[:-len(LAYER_SUFFIX)]] = _layer_frame(
                 raw, kinds, f"EPSG:{srid}" if srid else None)
     return Store(long, layers, changes, meta)
+
+
+def content_hash(path: str | Path) -> str:
+    """SHA-256 of what a GeoPackage store holds, without its bookkeeping.
+
+    The time series, the year layers (attributes and geometry blobs), their styles and the
+    metadata, in a fixed order; not the change log ``aenderungen``, the write time
+    ``aktualisiert`` or GDAL's time stamps — a run that changed no value gives the same
+    hash although the file's bytes differ. "" if ``path`` is no readable store.
+
+    Examples
+    --------
+    >>> content_hash("/nonexistent.gpkg")
+    ''
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with _read_only(Path(path)) as con:
+            tables = [r[0] for r in con.execute(
+                "SELECT table_name FROM gpkg_contents ORDER BY table_name")]
+            for table in tables:
+                if table == "aenderungen":
+                    continue
+                digest.update(table.encode("utf-8") + b"\0")
+                # not the row ids (a re-run inserts the rows again) nor a style's time
+                columns = [r[1] for r in con.execute(f"PRAGMA table_info({_q(table)})")
+                           if r[1] not in ("fid", "id", "update_time")]
+                where = " WHERE name <> 'aktualisiert'" if table == "metadaten" else ""
+                selected = ", ".join(_q(c) for c in columns)
+                for row in con.execute(f"SELECT {selected} FROM {_q(table)}{where} "
+                                       "ORDER BY rowid"):
+                    digest.update(repr(row).encode("utf-8"))
+    except (OSError, sqlite3.Error, GeosozialError):
+        return ""
+    return digest.hexdigest()
