@@ -8,7 +8,9 @@ run's maps:
 - ``indikatoren/<id>.html``, ``gemeinden/<key>.html``, ``sozialraeume/<slug>.html``;
 - ``downloads/*.csv`` and ``*.xlsx`` (the tables of every page, all values);
 - ``assets/atlas.css``, ``assets/atlas.js``, ``assets/suche.js``, ``assets/suche.json``,
-  ``assets/vergleich.js`` (stored once for the whole site);
+  ``assets/vergleich.js``, ``assets/lage.svg`` (stored once for the whole site; the last
+  is the Kreis map under every sheet's location map);
+- ``pdf/*.pdf`` (one per Sozialdatenblatt and all in one, when the engine is there);
 - ``atlas_manifest.json`` (:mod:`geosozial.atlas.manifest`).
 
 Incremental and deterministic: when the inputs equal the manifest's and every output is
@@ -260,16 +262,18 @@ def site_files(model: Any) -> dict[str, bytes]:
     """
     from geosozial.atlas.downloads import csv_bytes, xlsx_download
     from geosozial.atlas.pages import (
+        LOCATION_BASE,
         all_values_table,
         compare_page,
         compare_script,
         download_note,
         index_page,
         indicator_page,
+        location_base,
         sheet_page,
     )
     from geosozial.atlas.search import search_json, search_script
-    from geosozial.atlas.sheets import sozialdatenblatt
+    from geosozial.atlas.sheets import sozialdatenblatt, spine_ranges
 
     lang = model.lang
     files: dict[str, bytes] = {
@@ -279,9 +283,13 @@ def site_files(model: Any) -> dict[str, bytes]:
         "assets/suche.json": search_json(model).encode("utf-8"),
         "assets/vergleich.js": compare_script(model).encode("utf-8"),
     }
+    base = location_base(model)  # the Kreis map under every sheet's location map, once
+    if base is not None:
+        files[LOCATION_BASE] = base.encode("utf-8")
     pages = [index_page(model), compare_page(model)]
     pages += [indicator_page(model, ind) for ind in model.indicators]
-    sheets = [sozialdatenblatt(model, area) for area in model.areas]
+    ranges = spine_ranges(model)  # the same on every sheet
+    sheets = [sozialdatenblatt(model, area, ranges=ranges) for area in model.areas]
     pages += [sheet_page(model, area, sheet) for area, sheet in zip(model.areas, sheets,
                                                                      strict=True)]
     downloads: dict[str, bytes] = {}
@@ -300,11 +308,14 @@ def site_files(model: Any) -> dict[str, bytes]:
     files.update(downloads)
     if model.pdf:  # one PDF per Sozialdatenblatt and all of them in one (Kreistag files)
         from geosozial.atlas.pdf import sheet_pdf, sheets_pdf
+        from geosozial.atlas.pdfpack import pack_pdf
 
+        # packed: the engine's objects in compressed object streams (half the bytes of a
+        # sheet, a quarter of the combined file; the same objects, text and tags)
         for area, sheet in zip(model.areas, sheets, strict=True):
-            files[f"pdf/{area.stem}.pdf"] = sheet_pdf(sheet, lang=lang)
-        files["pdf/sozialdatenblaetter.pdf"] = sheets_pdf(
-            sheets, title=f"{text(lang, 'pdf_all')}: {model.title}", lang=lang)
+            files[f"pdf/{area.stem}.pdf"] = pack_pdf(sheet_pdf(sheet, lang=lang))
+        files["pdf/sozialdatenblaetter.pdf"] = pack_pdf(sheets_pdf(
+            sheets, title=f"{text(lang, 'pdf_all')}: {model.title}", lang=lang))
     return files
 
 

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from geosozial.core.number_format import number_text
+from geosozial.atlas.numbers import number_text
 
 __all__ = ["LINE_COLOURS", "MARKS", "SpineRow", "bars_svg", "choose_map_svg", "histogram_svg",
-           "line_svg", "location_svg", "nice_bins", "spark_svg", "spine_svg"]
+           "line_svg", "location_base_svg", "location_svg", "nice_bins", "spark_svg",
+           "spine_svg"]
 
 #: line colours (contrast to white ≥ 4.5:1), Kreis first in black
 LINE_COLOURS = ("#000000", "#005a9c", "#b35806", "#00796b", "#ad1457", "#5e35b1", "#6d4c41",
@@ -451,10 +452,56 @@ def bars_svg(items: Sequence[tuple[str, float]], *, uid: str, title: str, desc: 
     return "".join(out)
 
 
+def _location_paths(shapes: Mapping[str, str], chosen: Collection[str], stroke: float,
+                    outlines: Iterable[str], *, others: bool = True) -> list[str]:
+    out = []
+    for key, d in shapes.items():
+        if not d or not (others or key in chosen):
+            continue
+        fill = MARKS["area"] if key in chosen else MARKS["other_fill"]
+        out.append(f'<path d="{d}" fill="{fill}" stroke="{MARKS["range"]}" '
+                   f'stroke-width="{_f2(stroke)}" fill-rule="evenodd"/>')
+    for d in outlines:
+        out.append(f'<path d="{d}" fill="none" stroke="#222222" '
+                   f'stroke-width="{_f2(stroke * 2)}"/>')
+    return out
+
+
+def location_base_svg(shapes: Mapping[str, str], *, size: tuple[float, float],
+                      outlines: Mapping[str, str] | None = None, width: float = 260) -> str:
+    """The Kreis without a highlighted area, as a file of its own (``assets/lage.svg``).
+
+    Every Sozialdatenblatt draws it under its highlighted area
+    (:func:`location_svg` with ``base``): the outlines of all municipalities are stored
+    once per site, not in every sheet (with the 419 municipalities of Saxony they were
+    nine tenths of a sheet's bytes). The strokes are those of :func:`location_svg` at
+    the same ``width``.
+
+    Examples
+    --------
+    >>> svg = location_base_svg({"1": "M0 0L1 0L1 1Z", "2": "M1 0L2 0L2 1Z"}, size=(2, 1))
+    >>> svg.startswith("<svg") and svg.count("<path") == 2 and 'fill="#a50f15"' not in svg
+    True
+    """
+    w, h = size
+    stroke = 0.8 * w / width
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(w)} {_f(h)}" '
+           f'width="{_f(w)}" height="{_f(h)}">']
+    out += _location_paths(shapes, (), stroke, (outlines or {}).values())
+    out.append("</svg>\n")
+    return "".join(out)
+
+
 def location_svg(shapes: Mapping[str, str], highlight: Sequence[str], *, uid: str,
                  title: str, desc: str, size: tuple[float, float],
-                 outlines: Mapping[str, str] | None = None, width: float = 260) -> str:
+                 outlines: Mapping[str, str] | None = None, width: float = 260,
+                 base: str = "", around: Sequence[str] = ()) -> str:
     """The Kreis with the areas ``highlight`` filled red (a Sozialraum: its members).
+
+    With ``base`` (the relative address of :func:`location_base_svg`'s file) the Kreis
+    is that image and only the highlighted areas and the outlines ``around`` (keys of
+    ``outlines``: the Sozialraum of the highlighted areas, drawn over them again) are in
+    the SVG; the picture is the same.
 
     Examples
     --------
@@ -462,6 +509,10 @@ def location_svg(shapes: Mapping[str, str], highlight: Sequence[str], *, uid: st
     ...                    title="t", desc="d", size=(2, 1))
     >>> svg.count('fill="#a50f15"')
     1
+    >>> svg = location_svg({"1": "M0 0L1 0L1 1Z", "2": "M1 0L2 0L2 1Z"}, ["2"], uid="m",
+    ...                    title="t", desc="d", size=(2, 1), base="../assets/lage.svg")
+    >>> svg.count("<path"), '<image href="../assets/lage.svg"' in svg
+    (1, True)
     """
     w, h = size
     height = width * h / w if w else width
@@ -471,15 +522,13 @@ def location_svg(shapes: Mapping[str, str], highlight: Sequence[str], *, uid: st
            f'<desc id="{uid}-d">{_esc(desc)}</desc>']
     chosen = set(highlight)
     stroke = 0.8 * w / width
-    for key, d in shapes.items():
-        if not d:
-            continue
-        fill = MARKS["area"] if key in chosen else MARKS["other_fill"]
-        out.append(f'<path d="{d}" fill="{fill}" stroke="{MARKS["range"]}" '
-                   f'stroke-width="{_f2(stroke)}" fill-rule="evenodd"/>')
-    for d in (outlines or {}).values():
-        out.append(f'<path d="{d}" fill="none" stroke="#222222" '
-                   f'stroke-width="{_f2(stroke * 2)}"/>')
+    if base:
+        out.append(f'<image href="{_esc(base)}" x="0" y="0" width="{_f(w)}" '
+                   f'height="{_f(h)}"/>')
+        lines = [(outlines or {})[k] for k in dict.fromkeys(around) if k in (outlines or {})]
+        out += _location_paths(shapes, chosen, stroke, lines, others=False)
+    else:
+        out += _location_paths(shapes, chosen, stroke, (outlines or {}).values())
     out.append("</svg>")
     return "".join(out)
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from geosozial.atlas.numbers import number_text
 from geosozial.atlas.tables import Link, Num, Table, cell_text
 from geosozial.atlas.xlsx import xlsx_bytes
-from geosozial.core.number_format import number_text
 
 __all__ = ["csv_bytes", "csv_number", "escape_text", "xlsx_download"]
 

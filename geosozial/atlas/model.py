@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from geosozial.core.number_format import number_text
+from geosozial.atlas.numbers import number_text
 from geosozial.core.symbols import CONFIDENTIAL_FLAGS, FLAG_NO_DATA, flag_text
 
 __all__ = ["GEMEINDE", "SOZIALRAUM", "Area", "AtlasModel", "Cell", "ClusterNote",

@@ -31,6 +31,7 @@ from geosozial.atlas.charts import (
     histogram_counts,
     histogram_svg,
     line_svg,
+    location_base_svg,
     location_svg,
     nice_bins,
     spark_svg,
@@ -46,13 +47,17 @@ from geosozial.atlas.model import (
     IndicatorInfo,
     slug,
 )
+from geosozial.atlas.numbers import number_text
 from geosozial.atlas.tables import Link, Num, Table, num, table_html
 from geosozial.atlas.texts import text, variable_label
-from geosozial.core.number_format import number_text
 from geosozial.core.symbols import CONFIDENTIAL_FLAGS
 
-__all__ = ["Page", "all_values_table", "compare_data", "compare_page", "download_note",
-           "index_page", "indicator_page", "name_key", "sheet_page"]
+__all__ = ["LOCATION_BASE", "Page", "all_values_table", "compare_data", "compare_page",
+           "download_note", "index_page", "indicator_page", "location_base",
+           "name_key", "sheet_page"]
+
+#: the Kreis map under every Sozialdatenblatt's location map, stored once per site
+LOCATION_BASE = "assets/lage.svg"
 
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "Ä": "a", "Ö": "o",
                        "Ü": "u"})
@@ -596,9 +601,26 @@ def _cell_num(cell: dict[str, Any] | None, digits: int) -> Num | str:
     return Num(cell["value"], cell["flag"], digits, cell["converted"])
 
 
+def location_base(model: AtlasModel) -> str | None:
+    """The file :data:`LOCATION_BASE` (the Kreis, no area highlighted) or None when the
+    model has no geometries.
+
+    Examples
+    --------
+    >>> location_base(AtlasModel("A", "K", "de", [2023], "", "", "", "")) is None
+    True
+    """
+    if not model.shapes:
+        return None
+    return location_base_svg(model.shapes, size=model.viewbox, outlines=model.region_shapes)
+
+
 def sheet_page(model: AtlasModel, area: Area, sheet: dict[str, Any]) -> Page:
     """The Sozialdatenblatt of ``area`` as a page (from its
     :func:`~geosozial.atlas.sheets.sozialdatenblatt` dict).
+
+    The location map draws the highlighted area over the site's :data:`LOCATION_BASE`
+    (:func:`location_base`, written by :func:`~geosozial.atlas.build.site_files`).
 
     Examples
     --------
@@ -636,10 +658,12 @@ def sheet_page(model: AtlasModel, area: Area, sheet: dict[str, Any]) -> Page:
     top = ['<div class="sheet-top">']
     if model.shapes:
         highlight = [sheet["key"]] if is_gemeinde else [m["key"] for m in sheet["members"]]
+        around = [sheet["key"] if not is_gemeinde else area.sozialraum]
         svg = location_svg(model.shapes, highlight, uid=ids("lage"),
                            title=text(lang, "location_title", name=name, kreis=model.project),
                            desc=text(lang, "location_desc", n=len(model.shapes), name=name),
-                           size=model.viewbox, outlines=model.region_shapes)
+                           size=model.viewbox, outlines=model.region_shapes,
+                           base=f"{p}{LOCATION_BASE}", around=around)
         top.append('<section class="loc" aria-labelledby="lage-h"><h2 id="lage-h">'
                    f'{esc(text(lang, "location"))}</h2>{svg}</section>')
     pop = sheet["population"]

@@ -76,11 +76,12 @@ from geosozial.atlas.model import (
     ClusterNote,
     IndicatorInfo,
 )
+from geosozial.atlas.numbers import number_text
 from geosozial.atlas.texts import text, variable_label
-from geosozial.core.number_format import number_text
 from geosozial.core.symbols import CONFIDENTIAL_FLAGS
 
-__all__ = ["SCHEMA", "cluster_text", "quartiles", "sozialdatenblatt", "spine_stats"]
+__all__ = ["SCHEMA", "cluster_text", "quartiles", "sozialdatenblatt", "spine_ranges",
+           "spine_stats"]
 
 SCHEMA = "geosozial.sozialdatenblatt/1"
 
@@ -260,13 +261,33 @@ def _clusters(model: AtlasModel, area: Area, lang: str) -> tuple[list[dict[str, 
     return [], text(lang, "no_clusters", name=area.name, indicators=", ".join(analysed))
 
 
+def _copy(stats: dict[str, float] | None) -> dict[str, float] | None:
+    return dict(stats) if stats is not None else None
+
+
 def _link(area: Area | None) -> dict[str, str] | None:
     if area is None:
         return None
     return {"key": area.key, "name": area.name, "page": area.page}
 
 
-def sozialdatenblatt(model: AtlasModel, area: Area) -> dict[str, Any]:
+def spine_ranges(model: AtlasModel) -> dict[str, dict[str, float] | None]:
+    """:func:`spine_stats` of every indicator of ``model`` (last year), for
+    :func:`sozialdatenblatt` (the ranges are the same on every sheet: computed once per
+    build, not once per sheet and indicator).
+
+    Examples
+    --------
+    >>> from geosozial.atlas.model import AtlasModel
+    >>> spine_ranges(AtlasModel("A", "K", "de", [2023], "", "", "", ""))
+    {}
+    """
+    return {ind.id: spine_stats(model, ind.id) for ind in model.indicators}
+
+
+def sozialdatenblatt(model: AtlasModel, area: Area, *,
+                     ranges: dict[str, dict[str, float] | None] | None = None
+                     ) -> dict[str, Any]:
     """The content of the Sozialdatenblatt of ``area`` (see the module doc for the keys).
 
     Parameters
@@ -274,6 +295,8 @@ def sozialdatenblatt(model: AtlasModel, area: Area) -> dict[str, Any]:
     model : AtlasModel
     area : Area
         A municipality or a Sozialraum of ``model``.
+    ranges : dict, optional
+        :func:`spine_ranges` of ``model`` (computed here when not given).
 
     Returns
     -------
@@ -291,6 +314,8 @@ def sozialdatenblatt(model: AtlasModel, area: Area) -> dict[str, Any]:
     lang = model.lang
     year = model.last_year
     region = model.area(SOZIALRAUM, area.sozialraum) if area.level == GEMEINDE else None
+    if ranges is None:
+        ranges = spine_ranges(model)
     indicators = []
     for ind in model.indicators:
         value = model.cell(area, ind.id)
@@ -316,7 +341,7 @@ def sozialdatenblatt(model: AtlasModel, area: Area) -> dict[str, Any]:
             "deviation_text": deviation["text"], "deviation_unit": deviation["unit"],
             "series_cells": [{"year": y, **c.as_dict(ind.digits, lang)}
                              for y, c in zip(model.years, series, strict=True)],
-            "range": spine_stats(model, ind.id),
+            "range": _copy(ranges[ind.id]) if ind.id in ranges else spine_stats(model, ind.id),
         })
     by_id = {i["id"]: i for i in indicators}
     groups = [{"name": name, "indicators": [by_id[i] for i in ids if i in by_id]}

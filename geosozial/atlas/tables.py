@@ -21,8 +21,8 @@ import html
 from dataclasses import dataclass, field
 
 from geosozial.atlas.model import Cell, missing_text
+from geosozial.atlas.numbers import number_text
 from geosozial.atlas.texts import text
-from geosozial.core.number_format import number_text
 
 __all__ = ["Link", "Num", "Table", "cell_text", "num", "table_html"]
 
