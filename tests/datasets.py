@@ -43,3 +43,36 @@ def demo_project(folder: Path, text: str | None = None, *, skip: tuple[str, ...]
     project.write_text((DEMO / "projekt.toml").read_text(encoding="utf-8") if text is None
                        else text, encoding="utf-8")
     return project
+
+
+def true_values(project_path: Path) -> dict[tuple[str, int, str], float]:
+    """Every count and indicator of every municipality and year from the unprotected
+    join of the demo tables (the values the store withholds included)."""
+    import math
+
+    import geosozial as gs
+    from geosozial.pipeline.project import load_project
+
+    folder = project_path.parent
+    project = load_project(project_path)
+    true: dict[tuple[str, int, str], float] = {}
+    for year in project.years:
+        counts: dict[str, dict[str, float]] = {}
+        for spec in project.tables:
+            joined = gs.join(folder / project.areas, folder / spec.file.format(year=year),
+                             confidentiality=False).frame
+            for row in joined.to_dict("records"):
+                for var, columns in spec.variables.items():
+                    parts = [row.get(c) for c in columns]
+                    if all(p is not None and not math.isnan(p) for p in parts):
+                        counts.setdefault(row["key"], {})[var] = float(sum(parts))
+        for key, by_var in counts.items():
+            for var, value in by_var.items():
+                true[(key, year, var)] = value
+            for ind in project.indicators:
+                if all(v in by_var for v in ind.variables):
+                    den = sum(by_var[v] for v in ind.denominator)
+                    if den:
+                        true[(key, year, ind.id)] = ind.scale * sum(
+                            c * by_var[v] for v, c in ind.numerator.items()) / den
+    return true

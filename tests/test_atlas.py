@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from datasets import true_values
 
 from geosozial.atlas.build import AtlasSummary, build_atlas, site_files
 from geosozial.atlas.manifest import MANIFEST, check_atlas, read_manifest
@@ -302,43 +303,13 @@ def test_kreis_values_unit() -> None:
 # --- confidentiality -------------------------------------------------------------------
 
 
-def _true_values() -> dict[tuple[str, int, str], float]:
-    """Every count and indicator of every municipality and year from the unprotected
-    join of the demo tables (what the store withholds, too)."""
-    import geosozial as gs
-    from geosozial.pipeline.project import load_project
-
-    project = load_project(PROJECT)
-    true: dict[tuple[str, int, str], float] = {}
-    for year in project.years:
-        counts: dict[str, dict[str, float]] = {}
-        for spec in project.tables:
-            joined = gs.join(DEMO / project.areas, DEMO / spec.file.format(year=year),
-                             confidentiality=False).frame
-            for row in joined.to_dict("records"):
-                for var, columns in spec.variables.items():
-                    parts = [row.get(c) for c in columns]
-                    if all(p is not None and not math.isnan(p) for p in parts):
-                        counts.setdefault(row["key"], {})[var] = float(sum(parts))
-        for key, by_var in counts.items():
-            for var, value in by_var.items():
-                true[(key, year, var)] = value
-            for ind in project.indicators:
-                if all(v in by_var for v in ind.variables):
-                    den = sum(by_var[v] for v in ind.denominator)
-                    if den:
-                        true[(key, year, ind.id)] = ind.scale * sum(
-                            c * by_var[v] for v, c in ind.numerator.items()) / den
-    return true
-
-
 @pytest.fixture(scope="module")
 def withheld(store: Any) -> list[tuple[str, str, int, str, float]]:
     """(key, name, year, variable, true value) of every cell the store withholds with the
     flag ``geheim`` and whose true value the unprotected join knows."""
     long = store.long
     rows = long[(long["ebene"] == "Gemeinde") & (long["kennzeichen"] == "geheim")]
-    true = _true_values()
+    true = true_values(PROJECT)
     cases = []
     for r in rows.itertuples(index=False):
         if r.variable.endswith(("_diff2", "_trend")):

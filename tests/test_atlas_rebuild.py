@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import math
 import os
 import re
 import shutil
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from datasets import true_values
 
 from geosozial.atlas.build import AtlasSummary, build_atlas, report
 from geosozial.atlas.manifest import MANIFEST, SITE_FOLDERS, read_manifest
@@ -147,37 +147,6 @@ def pdf_bytes_pages(pdf: bytes, tmp_path: Path) -> list[str]:
     path = tmp_path / "sheet.pdf"
     path.write_bytes(pdf)
     return pdf_pages(path)
-
-
-def true_values(project_path: Path) -> dict[tuple[str, int, str], float]:
-    """Every count and indicator of every municipality and year from the unprotected
-    join of the demo tables (the values the store withholds included)."""
-    import geosozial as gs
-    from geosozial.pipeline.project import load_project
-
-    folder = project_path.parent
-    project = load_project(project_path)
-    true: dict[tuple[str, int, str], float] = {}
-    for year in project.years:
-        counts: dict[str, dict[str, float]] = {}
-        for spec in project.tables:
-            joined = gs.join(folder / project.areas, folder / spec.file.format(year=year),
-                             confidentiality=False).frame
-            for row in joined.to_dict("records"):
-                for var, columns in spec.variables.items():
-                    parts = [row.get(c) for c in columns]
-                    if all(p is not None and not math.isnan(p) for p in parts):
-                        counts.setdefault(row["key"], {})[var] = float(sum(parts))
-        for key, by_var in counts.items():
-            for var, value in by_var.items():
-                true[(key, year, var)] = value
-            for ind in project.indicators:
-                if all(v in by_var for v in ind.variables):
-                    den = sum(by_var[v] for v in ind.denominator)
-                    if den:
-                        true[(key, year, ind.id)] = ind.scale * sum(
-                            c * by_var[v] for v, c in ind.numerator.items()) / den
-    return true
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ Atlas demo_out/index.html: 142 Dateien, 142 neu geschrieben, 0 unverändert.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html as _html
 import os
@@ -407,34 +406,16 @@ def build_atlas(project_path: str | Path, out: str | Path, *, lang: str = "de",
 
 
 def _commit_files(out: Path, files: dict[str, bytes], protected: list[Path]) -> None:
-    """Write ``files`` (relative name -> bytes) into ``out`` all together: every file to
-    a temporary file beside its target first (synced), then all renamed into place; on
-    any error (Ctrl-C included) the temporary files are removed and no target has
-    changed. No target may be an input (``protected``)."""
-    from geosozial.core.outputs import temporary_path
+    """Write ``files`` (relative name -> bytes) into ``out`` all together, through one
+    :class:`~geosozial.core.outputs.OutputSet`: all or none on any error (Ctrl-C
+    included); no target may be an input (``protected``)."""
+    from geosozial.core.outputs import OutputSet, atomic_write_bytes
 
-    guarded = {os.path.realpath(p) for p in protected}
-    pairs: list[tuple[Path, Path]] = []
-    try:
+    with OutputSet([("project", p) for p in protected]):
         for name, data in files.items():
             target = out / name
-            if os.path.realpath(target) in guarded:
-                raise GeosozialError("outputs.is_input", parameter="out", path=str(target),
-                                     input=str(target), input_parameter="project", real="")
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = temporary_path(target)
-            pairs.append((tmp, target))
-            with open(tmp, "xb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        for tmp, target in pairs:
-            os.replace(tmp, target)
-    except BaseException:
-        for tmp, _ in pairs:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-        raise
+            atomic_write_bytes(target, data)
 
 
 def _sha(data: bytes) -> str:
