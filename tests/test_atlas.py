@@ -242,23 +242,24 @@ def test_sheet_of_a_converted_municipality_marks_the_converted_years(demo: Demo)
     assert "Umgerechnet auf den Gebietsstand 31.12.2023: die Werte der Jahre 2021, 2022" in html
 
 
-def _kreis(long: Any, year: int, numerator: dict[str, float], denominator: list[str],
-           scale: float) -> float | None:
-    rows = long[(long["ebene"] == "Gemeinde") & (long["jahr"] == year)]
+def _kreis(true: dict[tuple[str, int, str], float], year: int,
+           numerator: dict[str, float], denominator: list[str], scale: float
+           ) -> float | None:
+    """The Kreis rate from the true (unprotected) counts of all municipalities."""
     sums = {}
     for var in {*numerator, *denominator}:
-        values = rows[rows["variable"] == var]["wert"]
-        assert len(values) == N_GEMEINDEN
-        if values.isna().any():
+        values = [v for (_, y, name), v in true.items() if y == year and name == var]
+        if len(values) < N_GEMEINDEN:  # a municipality without a value in the table
             return None
-        sums[var] = float(values.sum())
+        sums[var] = float(sum(values))
     return scale * sum(c * sums[v] for v, c in numerator.items()) / sum(
         sums[v] for v in denominator)
 
 
 def test_kreis_value_is_the_ratio_of_summed_counts(demo: Demo, store: Any) -> None:
     long = store.long
-    quote = _kreis(long, 2023, {"sgb2_rlb": 1}, ["bev_u65"], 100)
+    true = true_values(PROJECT)
+    quote = _kreis(true, 2023, {"sgb2_rlb": 1}, ["bev_u65"], 100)
     assert quote is not None and 15 < quote < 16
     # and not the mean of the municipal rates
     rates = long[(long["ebene"] == "Gemeinde") & (long["jahr"] == 2023)
@@ -267,37 +268,53 @@ def test_kreis_value_is_the_ratio_of_summed_counts(demo: Demo, store: Any) -> No
     index = (demo.out / "index.html").read_text(encoding="utf-8")
     row = next(r for r in cells_of(index, "kennzahlen") if r[0] == "SGB II-Quote")
     assert row[2] == number_text(quote, 1)
-    saldo = _kreis(long, 2023, {"zuzuege": 1, "fortzuege": -1}, ["bev_insg"], 1000)
+    saldo = _kreis(true, 2023, {"zuzuege": 1, "fortzuege": -1}, ["bev_insg"], 1000)
     row = next(r for r in cells_of(index, "kennzahlen") if r[0] == "Wanderungssaldo")
     assert row[2] == number_text(saldo, 1)
     # a member without a value (Kühnsheide, Seewerder: "." in the SGB II table)
-    assert _kreis(long, 2023, {"sgb2_nef_u15": 1}, ["bev_u15"], 100) is None
+    assert _kreis(true, 2023, {"sgb2_nef_u15": 1}, ["bev_u15"], 100) is None
     row = next(r for r in cells_of(index, "kennzahlen") if r[0].startswith("Kinderarmut"))
     assert row[2] == "nicht berechenbar"
     page = (demo.out / "indikatoren" / "sgb2_quote.html").read_text(encoding="utf-8")
     assert f"<dd>{number_text(quote, 1)} %</dd>" in page
     values = (demo.out / "downloads" / "alle_werte.csv").read_text(encoding="utf-8-sig")
     kreis_row = next(line for line in values.splitlines()
-                     if line.startswith("Kreis;;") and ";2023;sgb2_quote;" in line)
+                     if line.startswith("Kreis;") and ";2023;sgb2_quote;" in line)
     assert f";{number_text(quote, 3).replace('.', '')};" in kreis_row
 
 
-def test_kreis_values_unit() -> None:
-    from geosozial.atlas.kreis import KreisRate, kreis_values
-    from geosozial.atlas.model import Cell
+def test_kreis_has_values_where_a_municipality_is_withheld(store: Any) -> None:
+    """The store's Kreis level (the run's aggregation) sums the true counts: a count
+    withheld in some municipality still has its Kreis total, equal to the true sum."""
+    long = store.long
+    true = true_values(PROJECT)
+    gem = long[(long["ebene"] == "Gemeinde") & (long["jahr"] == 2023)]
+    kreis = long[(long["ebene"] == "Kreis") & (long["jahr"] == 2023)].set_index("variable")
+    assert len(set(kreis["schluessel"])) == 1
+    from geosozial.pipeline.project import load_project
 
-    values = {("Gemeinde", "1"): {"n": {2023: Cell(1.0)}, "d": {2023: Cell(100.0)}},
-              ("Gemeinde", "2"): {"n": {2023: Cell(1.0)}, "d": {2023: Cell(300.0)}}}
-    rate = KreisRate("q", {"n": 1.0}, ("d",), 100.0)
-    out = kreis_values(values, ["1", "2"], ["n", "d"], [rate], [2023], protected={"n"},
-                       min_count=3)
-    # the Kreis total of a protected count is itself small: withheld, and the rate too
-    assert out["n"][2023].value is None and out["n"][2023].flag == "geheim"
-    assert out["q"][2023].value is None
-    out = kreis_values(values, ["1", "2"], ["n", "d"], [rate], [2023])
-    assert out["q"][2023].value == pytest.approx(0.5)
-    assert kreis_values(values, ["1", "2", "3"], ["n"], [rate], [2023])["q"][2023].flag \
-        == "nicht_berechenbar"
+    counts = sorted({v for (_, y, v) in true if y == 2023}
+                    - {i.id for i in load_project(PROJECT).indicators})
+    checked = 0
+    for var in counts:
+        rows = gem[gem["variable"] == var]
+        values = [v for (_, y, name), v in true.items() if y == 2023 and name == var]
+        if not (rows["kennzeichen"] == "geheim").any() or len(values) < N_GEMEINDEN:
+            continue
+        assert kreis.loc[var, "wert"] == pytest.approx(sum(values)), var
+        checked += 1
+    assert checked >= 2
+    # per variable, the Stichtag of its own table (a table without one gives none)
+    from geosozial.core.tables.read import read_table
+
+    project = load_project(PROJECT)
+    dated = 0
+    for spec in project.tables:
+        table = read_table(DEMO / spec.file.format(year=2023), key_column=spec.key_column)
+        for var in spec.variables:
+            assert kreis.loc[var, "stichtag"] == str(table.meta.get("Stichtag", "")), var
+            dated += bool(table.meta.get("Stichtag"))
+    assert dated >= 2
 
 
 # --- confidentiality -------------------------------------------------------------------

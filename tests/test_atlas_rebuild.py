@@ -429,10 +429,11 @@ def _shown(long: Any, level: str, key: str, variable: str, year: int = 2023) -> 
 
 
 def _kreis_shown(long: Any, year: int = 2023) -> str:
-    rows = long[(long["ebene"] == "Gemeinde") & (long["jahr"] == year)]
-    total = {v: float(rows[rows["variable"] == v]["wert"].sum())
-             for v in ("arbeitslose", "bev_15_65")}
-    return number_text(100 * total["arbeitslose"] / total["bev_15_65"], 1) or ""
+    rows = long[(long["ebene"] == "Kreis") & (long["jahr"] == year)].set_index("variable")
+    shown = number_text(float(rows.loc[INDICATOR, "wert"]), 1)
+    total = {v: float(rows.loc[v, "wert"]) for v in ("arbeitslose", "bev_15_65")}
+    assert shown == number_text(100 * total["arbeitslose"] / total["bev_15_65"], 1)
+    return shown or ""
 
 
 def test_the_changed_number_changed_the_shown_values(changed: Changed) -> None:
@@ -449,7 +450,8 @@ def test_the_changed_number_changed_the_shown_values(changed: Changed) -> None:
                      | (merged["wert_x"].isna() & merged["wert_y"].isna()))]
     assert set(moved["variable"]) == {"arbeitslose", INDICATOR}
     assert set(moved["jahr"]) == {2023}
-    assert set(moved["schluessel"]) == {CHANGED_KEY, CHANGED_SOZIALRAUM}
+    kreis_key = str(after[after["ebene"] == "Kreis"]["schluessel"].iloc[0])
+    assert set(moved["schluessel"]) == {CHANGED_KEY, CHANGED_SOZIALRAUM, kreis_key}
     # the new value is on the municipality's sheet, in HTML and PDF
     shown = _shown(after, "Gemeinde", CHANGED_KEY, INDICATOR)
     html = (changed.build.out / "gemeinden" / f"{CHANGED_KEY}.html").read_text("utf-8")

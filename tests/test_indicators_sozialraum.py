@@ -65,6 +65,43 @@ def test_suppressed_member_makes_aggregate_not_computable():
     assert members.loc["14999002", "sgb2_quote_flag"] == "geheim"
 
 
+def test_kreis_row_sums_the_unprotected_counts_and_recomputes_rates():
+    """A withheld municipality does not empty the Kreis value: the Kreis total is the
+    grand total every protection problem treats as public, so it is summed before the
+    protection and reveals nothing the members withhold."""
+    from geosozial.core.confidentiality import ConfidentialityRule
+
+    rule = ConfidentialityRule(min_count=3)
+    res = _aggregate(_joined([2.0, 50.0, 30.0, 20.0]), MAPPING, ["sgb2_rlb", "bev_u65"],
+                     [CATALOGUE["sgb2_quote"]], rule=rule)
+    members = res.municipalities.set_index("key")
+    assert members.loc["14999001", "sgb2_rlb_flag"] == "geheim"  # primary (2)
+    withheld = members["sgb2_rlb_flag"].eq("geheim").sum()
+    assert withheld >= 2  # and a partner, so 2 cannot be recovered from the Sozialraum
+    kreis = res.kreis.iloc[0]
+    assert kreis["key"] == "14999" and kreis["anzahl_gemeinden"] == 4
+    assert kreis["sgb2_rlb"] == 102.0 and kreis["sgb2_rlb_flag"] == ""
+    assert kreis["sgb2_quote"] == pytest.approx(102 / 2800 * 100, abs=1e-12)
+    # the same rule, protection and rates as every other level: one home
+    assert res.result.kreis.numbers("bev_u65").tolist() == [2800.0]
+
+
+def test_kreis_row_small_total_is_withheld_and_a_gap_is_not_summed():
+    from geosozial.core.confidentiality import ConfidentialityRule
+
+    rule = ConfidentialityRule(min_count=3)
+    res = _aggregate(_joined([1.0, 0.0, 0.0, 1.0], ["", "-", "-", ""]), MAPPING,
+                     ["sgb2_rlb", "bev_u65"], [CATALOGUE["sgb2_quote"]], rule=rule)
+    kreis = res.kreis.iloc[0]
+    assert math.isnan(kreis["sgb2_rlb"]) and kreis["sgb2_rlb_flag"] == "geheim"
+    assert math.isnan(kreis["sgb2_quote"]) and kreis["sgb2_quote_flag"] == "geheim"
+    res = _aggregate(_joined([100.0, np.nan, 30.0, 20.0], ["", ".", "", ""]), MAPPING,
+                     ["sgb2_rlb", "bev_u65"], [CATALOGUE["sgb2_quote"]], rule=rule)
+    kreis = res.kreis.iloc[0]
+    assert math.isnan(kreis["sgb2_rlb"]) and kreis["sgb2_rlb_flag"] == "nicht_berechenbar"
+    assert kreis["bev_u65"] == 2800.0
+
+
 def test_zero_denominator_is_flagged_and_named():
     frame = Columns({"geborene": [0.0, 4.0], "geborene_flag": ["-", ""],
                      "gestorbene": [0.0, 8.0], "gestorbene_flag": ["-", ""]})

@@ -137,8 +137,9 @@ def test_long_table_level_missing_columns_and_numeric_keys():
     assert len(long) == len(KEYS)  # a variable missing in the frame gives no rows
     assert (long["kennzeichen"] == "").all() and not long["umgerechnet"].any()
     with pytest.raises(GeosozialError) as err:
-        long_table({2023: frame}, ["ew"], level="Kreis")
-    assert err.value.code == "store.level"
+        long_table({2023: frame}, ["ew"], level="Land")
+    assert err.value.code == "store.level" and "Kreis" in str(err.value)
+    assert set(long_table({2023: frame}, ["ew"], level="kreis")["ebene"]) == {"Kreis"}
     empty = long_table({}, ["ew"], level="Gemeinde")
     assert list(empty.columns) == list(LONG_COLUMNS) and len(empty) == 0
 

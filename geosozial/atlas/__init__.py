@@ -5,9 +5,8 @@ Modules, in the order data flows:
 
 - :mod:`~geosozial.atlas.data`: the model from the project file and the run's store
   (the geopandas side);
-- :mod:`~geosozial.atlas.model`, :mod:`~geosozial.atlas.kreis`,
-  :mod:`~geosozial.atlas.settings`: the plain model, Kreis values, the ``[atlas]``
-  section;
+- :mod:`~geosozial.atlas.model`, :mod:`~geosozial.atlas.settings`: the plain model
+  (Kreis values are the store's level ``Kreis``), the ``[atlas]`` section;
 - :mod:`~geosozial.atlas.sheets`: a Sozialdatenblatt as a plain dict (HTML now, PDF
   later);
 - :mod:`~geosozial.atlas.charts`, :mod:`~geosozial.atlas.tables`,

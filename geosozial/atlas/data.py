@@ -26,9 +26,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from geosozial.atlas.kreis import KreisRate, kreis_values
 from geosozial.atlas.model import (
     GEMEINDE,
+    KREIS,
     SOZIALRAUM,
     Area,
     AtlasModel,
@@ -323,9 +323,8 @@ def load_model(project_path: str | Path, out: str | Path, *, lang: str = "de",
         indicators.append(IndicatorInfo(
             ind.id, label, unit_text(ind.unit, lang), definition, dict(ind.numerator),
             tuple(ind.denominator), float(ind.scale), 1, tuple(links), ind.id in analysed))
-    rates = [KreisRate(i.id, i.numerator, i.denominator, i.scale) for i in indicators]
-    kreis = kreis_values(values, [a.key for a in gemeinden], counts, rates, years,
-                         protected=protected, min_count=min_count)
+    # the whole area as the run aggregated and protected it (core.sozialraum.total_row)
+    kreis = next((cells for (level, _), cells in values.items() if level == KREIS), {})
     stichtage = Counter(t for var in sources.values() for y, (_, t) in var.items()
                         if y == last and t)
     stand = stichtage.most_common(1)[0][0] if stichtage else ""

@@ -26,11 +26,13 @@ from typing import Any
 from geosozial.atlas.numbers import number_text
 from geosozial.core.symbols import CONFIDENTIAL_FLAGS, FLAG_NO_DATA, flag_text
 
-__all__ = ["GEMEINDE", "SOZIALRAUM", "Area", "AtlasModel", "Cell", "ClusterNote",
+__all__ = ["GEMEINDE", "KREIS", "SOZIALRAUM", "Area", "AtlasModel", "Cell", "ClusterNote",
            "IndicatorInfo", "MapLink", "Variable", "slug"]
 
 GEMEINDE = "Gemeinde"
 SOZIALRAUM = "Sozialraum"
+#: the level of the whole area in the store (:func:`geosozial.core.sozialraum.total_row`)
+KREIS = "Kreis"
 
 _UMLAUTS = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
 
@@ -345,7 +347,7 @@ class AtlasModel:
     values : dict
         ``(level, key) -> variable -> year -> Cell`` for every value of the store.
     kreis : dict
-        ``variable -> year -> Cell``: the Kreis values (see :mod:`geosozial.atlas.kreis`).
+        ``variable -> year -> Cell``: the Kreis values (the store's level ``Kreis``).
     land : dict
         ``indicator -> Cell`` of the Land (``[atlas] land``), with ``land_name``,
         ``land_year``, ``land_source``.

@@ -31,6 +31,7 @@ from geosozial.core.columns import Columns, as_text, flag_column, value_columns
 from geosozial.core.confidentiality import DEFAULT_RULE, ConfidentialityRule
 from geosozial.core.indicators import (
     FLAG_NOT_COMPUTABLE,
+    FLAG_SUPPRESSED,
     Indicator,
     add_indicator,
     check_counts,
@@ -305,7 +306,8 @@ class AggregateResult:
     """Municipalities and Sozialräume with protected counts, recomputed rates and notices.
 
     ``group_of`` gives each municipality row the position of its Sozialraum in
-    ``sozialraeume`` (the doors merge the geometries with it).
+    ``sozialraeume`` (the doors merge the geometries with it). ``kreis`` is one row: the
+    whole area (all municipalities, see :func:`total_row`).
     """
 
     municipalities: Columns
@@ -314,6 +316,96 @@ class AggregateResult:
     indicators: list[str]
     notices: list[Notice]
     group_of: np.ndarray
+    kreis: Columns = field(default_factory=Columns)
+
+
+#: the name of the whole area's row (level ``Kreis``)
+TOTAL_NAME = {"de": "Insgesamt", "en": "Total"}
+
+
+def total_key(keys: Sequence[str]) -> str:
+    """The key of the whole area: the Kreis (five digits) or Land (two digits) that all
+    AGS/ARS keys share, otherwise ``"gesamt"``.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        The municipality keys.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> total_key(["14522010", "14522020"]), total_key(["14522010", "14521000"])
+    ('14522', '14')
+    >>> total_key(["14522010", "09162000"]), total_key(["A", "B"])
+    ('gesamt', 'gesamt')
+    """
+    texts = [str(k) for k in keys]
+    if texts and all(len(k) in (8, 12) and k.isdigit() for k in texts):
+        for width in (5, 2):
+            if len({k[:width] for k in texts}) == 1:
+                return texts[0][:width]
+    return "gesamt"
+
+
+def _group_total(values: np.ndarray, flags: Sequence[str], idx: np.ndarray
+                 ) -> tuple[float, str, list[int]]:
+    """The sum of ``values[idx]`` with its flag, or NaN and the rows that lack a value
+    (a sum over a gap is never the sum of the rest)."""
+    lacking = [int(i) for i in idx if np.isnan(values[i])]
+    if lacking:
+        return float("nan"), FLAG_NOT_COMPUTABLE, lacking
+    total = float(values[idx].sum())
+    return total, combine_flags([flags[i] for i in idx]) if total != 0 else "-", []
+
+
+def total_row(members: Columns, counts: Sequence[str], protected: Sequence[str],
+              rule: ConfidentialityRule | None) -> Columns:
+    """The whole area as one row: every count summed over all municipalities.
+
+    The sum is taken over the unprotected values (call it before the protection): the
+    grand total is public in every protection problem
+    (:meth:`~geosozial.core.confidentiality.Protection.for_table`), so it reveals no
+    withheld cell. A municipality without a value (missing in the table) makes the total
+    ``nicht_berechenbar``; a protected total that is itself small (``rule.is_secret``)
+    is withheld.
+
+    Parameters
+    ----------
+    members : Columns
+        The municipalities with ``key`` and each count with its flag column.
+    counts : sequence of str
+    protected : sequence of str
+        The counts under the confidentiality rule.
+    rule : ConfidentialityRule or None
+
+    Returns
+    -------
+    Columns
+        One row: ``key`` (:func:`total_key`), ``name``, ``anzahl_gemeinden`` and the counts.
+
+    Examples
+    --------
+    >>> m = Columns({"key": ["14522010", "14522020"], "n": [2.0, 40.0], "n_flag": ["", ""],
+    ...              "k": [1.0, 0.0], "k_flag": ["", ""]})
+    >>> t = total_row(m, ["n", "k"], ["n", "k"], ConfidentialityRule())
+    >>> t["key"], t.numbers("n").tolist(), t["k_flag"]
+    (['14522'], [42.0], ['geheim'])
+    """
+    keys = members.texts("key")
+    row = Columns({"key": [total_key(keys)], "name": [TOTAL_NAME["de"]],
+                   "anzahl_gemeinden": [float(len(keys))]})
+    idx = np.arange(len(keys))
+    for c in counts:
+        total, flag, _ = _group_total(known_values(members, c), members.flags(c), idx)
+        if rule is not None and c in protected and rule.is_secret(total):
+            total, flag = float("nan"), FLAG_SUPPRESSED
+        row[c] = [total]
+        row[flag_column(c)] = [flag]
+    return row
 
 
 def aggregate(
@@ -356,32 +448,30 @@ def aggregate(
     })
     for c in counts:
         values = known_values(members, c)
+        all_flags = members.flags(c)
         sums = np.full(len(groups), np.nan)
         region_flags = [""] * len(groups)
         for j, group in enumerate(groups):
-            idx = np.flatnonzero(group_of == j)
-            lacking = [keys[i] for i in idx if np.isnan(values[i])]
+            sums[j], region_flags[j], lacking = _group_total(
+                values, all_flags, np.flatnonzero(group_of == j))
             if lacking:
-                region_flags[j] = FLAG_NOT_COMPUTABLE
                 notices.append(Notice("agg.not_computable", "warning", group=group, variable=c,
-                                      members=", ".join(f"{k} {names[k]}" for k in lacking)))
-            else:
-                sums[j] = values[idx].sum()
-                all_flags = members.flags(c)
-                member_flags = [all_flags[i] for i in idx]
-                region_flags[j] = combine_flags(member_flags) if sums[j] != 0 else "-"
+                                      members=", ".join(f"{keys[i]} {names[keys[i]]}"
+                                                        for i in lacking)))
         regions[c] = sums
         regions[flag_column(c)] = region_flags
+    protected = list(counts) if protect is None else [c for c in counts if c in protect]
+    total = total_row(members, counts, protected, rule)  # before the members are protected
     if rule is not None:
-        protected = list(counts) if protect is None else [c for c in counts if c in protect]
         others = [c for c in value_columns(members) if c not in counts]
         notices.extend(protect_frames(members, protected, group_of, rule, relations, regions,
                                       other_columns=others))
     for ind in indicators:
-        for frame, frame_keys in ((members, keys), (regions, groups)):
+        for frame, frame_keys in ((members, keys), (regions, groups),
+                                  (total, total.texts("key"))):
             notices.extend(add_indicator(frame, ind, frame_keys, source))
     return AggregateResult(members, regions, list(counts), [i.id for i in indicators], notices,
-                           group_of)
+                           group_of, total)
 
 
 def aggregate_joined(
@@ -476,6 +566,7 @@ def _add_sums(result: AggregateResult, joined: Columns, mapping: SozialraumMappi
             bad = next(i for i, v in enumerate(cells) if str(v).strip())
             raise GeosozialError("agg.sum_not_numeric", column=column, example=cells[bad],
                                  key=keys[bad])
+        result.kreis[column] = [float(values.sum())]  # NaN when a municipality lacks it
         totals = []
         for j, group in enumerate(groups):
             inside = result.group_of == j

@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -71,10 +71,7 @@ def from_columns(columns: Columns, geometry: Any, crs: Any) -> gpd.GeoDataFrame:
     >>> list(g.columns), g.crs.to_epsg()
     (['key', 'geometry'], 25833)
     """
-    data = {name: (columns[name] if columns.is_numeric(name) else
-                   pd.Series(columns[name], dtype=object))
-            for name in columns}
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(columns)))
+    frame = columns_frame(columns)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(list(geometry), crs=crs).array,
                             crs=crs)
 
@@ -158,11 +155,27 @@ class FrameAggregate:
     municipalities: gpd.GeoDataFrame
     sozialraeume: gpd.GeoDataFrame
     result: AggregateResult
+    #: the whole area as one row (:func:`geosozial.core.sozialraum.total_row`), no geometry
+    kreis: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def notices(self) -> list[Any]:
         """What the aggregation reported."""
         return self.result.notices
+
+
+
+def columns_frame(columns: Columns) -> pd.DataFrame:
+    """Core columns as a new DataFrame without geometry.
+
+    Examples
+    --------
+    >>> columns_frame(Columns({"key": ["1"], "n": [2.0]})).to_dict("list")
+    {'key': ['1'], 'n': [2.0]}
+    """
+    return pd.DataFrame({name: (columns[name] if columns.is_numeric(name) else
+                                pd.Series(columns[name], dtype=object)) for name in columns},
+                        index=pd.RangeIndex(len(columns)))
 
 
 def aggregate_frame(joined: gpd.GeoDataFrame, mapping: SozialraumMapping,
@@ -196,4 +209,5 @@ def aggregate_frame(joined: gpd.GeoDataFrame, mapping: SozialraumMapping,
               for j in range(len(result.sozialraeume))]
     regions = from_columns(result.sozialraeume, merged, frame.crs)
     regions.attrs.update(frame.attrs)  # dissolved from the same (e.g. BKG) geometries
-    return FrameAggregate(with_columns(frame, members, only=touched), regions, result)
+    return FrameAggregate(with_columns(frame, members, only=touched), regions, result,
+                          columns_frame(result.kreis))

@@ -102,7 +102,7 @@ META_KINDS: dict[str, str] = {"name": "text", "wert": "text", "typ": "text"}
 
 #: the levels (``ebene``) of the long table
 LEVELS = {"gemeinde": "Gemeinde", "gemeinden": "Gemeinde", "sozialraum": "Sozialraum",
-          "sozialraeume": "Sozialraum", "sozialräume": "Sozialraum"}
+          "sozialraeume": "Sozialraum", "sozialräume": "Sozialraum", "kreis": "Kreis"}
 
 #: flags of values brought onto the Gebietsstand through a crosswalk
 CONVERTED_FLAGS = frozenset({FLAG_RECODED, FLAG_ESTIMATED})
@@ -162,8 +162,8 @@ define("store.layer_name",
        en="time-series store: the layer name {name!r} is not a plain name (lower-case "
        "letters, digits, _; starting with a letter).")
 define("store.level",
-       de="Unbekannte Ebene {level!r}; möglich sind Gemeinde und Sozialraum.",
-       en="unknown level {level!r}; use Gemeinde or Sozialraum.")
+       de="Unbekannte Ebene {level!r}; möglich sind Gemeinde, Sozialraum und Kreis.",
+       en="unknown level {level!r}; use Gemeinde, Sozialraum or Kreis.")
 define("store.frame_columns",
        de="Jahr {jahr}: der Tabelle fehlen die Spalten {missing} (erwartet: key, name, "
        "die Variablen und ihre _flag-Spalten).",
@@ -433,7 +433,7 @@ def _level(level: str) -> str:
 
 def long_table(frames: Mapping[int, gpd.GeoDataFrame], variables: Sequence[str], *,
                level: str, sources: Mapping[int, Mapping[str, str]] | None = None,
-               stichtage: Mapping[int, str] | None = None,
+               stichtage: Mapping[int, str | Mapping[str, str]] | None = None,
                gebietsstand: str = "") -> pd.DataFrame:
     """The long rows of wide per-year frames: one row per key, year and variable.
 
@@ -446,11 +446,13 @@ def long_table(frames: Mapping[int, gpd.GeoDataFrame], variables: Sequence[str],
     variables : sequence of str
         The variables to store.
     level : str
-        ``"Gemeinde"`` or ``"Sozialraum"`` (case-insensitive; plural forms accepted).
+        ``"Gemeinde"``, ``"Sozialraum"`` or ``"Kreis"`` (the whole area; case-insensitive,
+        plural forms accepted).
     sources : mapping of int to (mapping of str to str), optional
         Per year the source file of each variable (``quelle``; empty when unknown).
-    stichtage : mapping of int to str, optional
-        Per year the Stichtag of the tables (``stichtag``, e.g. ``"31.12.2023"``).
+    stichtage : mapping of int to (str or mapping of str to str), optional
+        Per year the Stichtag of the tables (``stichtag``, e.g. ``"31.12.2023"``), or
+        per year and variable (a variable not named gets ``""``).
     gebietsstand : str, optional
         The target Gebietsstand of all years (``gebietsstand``).
 
@@ -517,8 +519,10 @@ def long_table(frames: Mapping[int, gpd.GeoDataFrame], variables: Sequence[str],
         parts["kennzeichen"].append(flat_flags)
         parts["quelle"].append(np.repeat(np.array(
             [str(year_sources.get(v, "") or "") for v in present], dtype=object), n))
-        parts["stichtag"].append(np.full(n * width, str(stichtage.get(jahr, "") or ""),
-                                         dtype=object))
+        dates = stichtage.get(jahr, "") or ""
+        parts["stichtag"].append(np.repeat(np.array(
+            [str(dates.get(v, "") or "") if isinstance(dates, Mapping) else str(dates)
+             for v in present], dtype=object), n))
         parts["umgerechnet"].append(flag_series.isin(CONVERTED_FLAGS).to_numpy())
     total = sum(len(p) for p in parts["jahr"])
     columns: dict[str, Any] = {}
@@ -563,7 +567,7 @@ def _normalise_long(long: pd.DataFrame) -> pd.DataFrame:
 #: one year are one range of ``fid``
 _FID_LEVEL = 10**12
 _FID_YEAR = 10**7
-LEVEL_CODES = {"Gemeinde": 1, "Sozialraum": 2}
+LEVEL_CODES = {"Gemeinde": 1, "Sozialraum": 2, "Kreis": 3}
 
 
 def _fids(long: pd.DataFrame) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -513,17 +513,20 @@ def _write_store(project: Project, out: Path, joined: dict[int, JoinedYear],
 
     years = sorted(results)
     sources = {y: joined[y].sources for y in years}
-    stichtage = {y: next((v for v in joined[y].stichtage.values() if v), "") for y in years}
+    stichtage = {y: variable_stichtage(joined[y].stichtage, project.indicators)
+                 for y in years}
     rows = []
     layers: dict[str, dict[int, Any]] = {"gemeinden": {}, "sozialraeume": {}}
     for level, attr, layer in (("Gemeinde", "municipalities", "gemeinden"),
-                               ("Sozialraum", "sozialraeume", "sozialraeume")):
+                               ("Sozialraum", "sozialraeume", "sozialraeume"),
+                               ("Kreis", "kreis", None)):
         frames = {y: getattr(results[y], attr) for y in years}
         variables = [c for c in frames[years[-1]].columns
                      if f"{c}_flag" in frames[years[-1]].columns]
         rows.append(long_table(frames, variables, level=level, sources=sources,
                                stichtage=stichtage, gebietsstand=project.gebietsstand))
-        layers[layer] = frames
+        if layer:
+            layers[layer] = frames
     long = pd.concat(rows, ignore_index=True)
     meta = {"projekt": project.name, "gebietsstand": project.gebietsstand,
             "geheimhaltung": project.rule.describe() if project.rule else "keine",
@@ -531,6 +534,40 @@ def _write_store(project: Project, out: Path, joined: dict[int, JoinedYear],
     reports = [write_store(target, long, layers, years=years, meta=meta)
                for target in store_targets(project, out)]
     return reports
+
+
+def variable_stichtage(tables: Mapping[str, str], indicators: Sequence[Indicator]
+                       ) -> dict[str, str]:
+    """The Stichtag of every stored variable: a table variable's own (its table's), an
+    indicator's that of its counts (several, when they come from tables of different
+    Stichtage).
+
+    Parameters
+    ----------
+    tables : mapping of str to str
+        Count variable -> the Stichtag of the table it comes from (``""`` if unknown).
+    indicators : sequence of Indicator
+
+    Returns
+    -------
+    dict of str to str
+
+    Examples
+    --------
+    >>> from geosozial.core.indicators import CATALOGUE
+    >>> variable_stichtage({"sgb2_rlb": "31.12.2023", "bev_u65": "31.12.2023"},
+    ...                    [CATALOGUE["sgb2_quote"]])["sgb2_quote"]
+    '31.12.2023'
+    >>> variable_stichtage({"sgb2_rlb": "30.06.2023", "bev_u65": "31.12.2023"},
+    ...                    [CATALOGUE["sgb2_quote"]])["sgb2_quote"]
+    '30.06.2023, 31.12.2023'
+    """
+    out = {v: str(t or "") for v, t in tables.items()}
+    for ind in indicators:
+        dates = sorted({out.get(v, "") for v in ind.variables} - {""},
+                       key=lambda d: d.split(".")[::-1])
+        out[ind.id] = ", ".join(dates)
+    return out
 
 
 def _crosswalks(project: Project) -> dict[int, Any]:
@@ -570,7 +607,7 @@ def _run_years(project: Project, out: Path, stem: str, lang: str | None) -> RunS
     update = moved + update_notices(key_counts)
     dynamic_labels: dict[str, tuple[str, str]] = {}
     if project.dynamics:
-        for level in ("municipalities", "sozialraeume"):
+        for level in ("municipalities", "sozialraeume", "kreis"):
             dynamic_labels = add_dynamics(
                 {y: getattr(results[y], level) for y in results}, project.dynamics,
                 project.indicators, str(project.source),
