@@ -42,7 +42,9 @@ EXTERNAL: dict[str, frozenset[str]] = {
 #: imports that QGIS-safe layers may make only inside a function (optional features
 #: outside QGIS: the Moran scatter plot needs matplotlib, conversion to libpysal needs it)
 LAZY_ONLY: dict[str, frozenset[str]] = {"maps": frozenset({"matplotlib"}),
-                                         "kernel": frozenset({"libpysal"})}
+                                         "kernel": frozenset({"libpysal"}),
+                                         # TOML before Python 3.11 (pure Python)
+                                         "core": frozenset({"tomli"})}
 
 #: layers that run inside QGIS and go into the plugin zip
 QGIS_SAFE = ("root", "kernel", "core", "maps")

@@ -611,15 +611,7 @@ def test_english_site_and_build_date(demo: Demo, tmp_path: Path,
     assert "Key figures of the district" in index and "SGB II rate" in index
 
 
-def test_atlas_section_handlungsfelder_and_land(demo: Demo, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from geosozial.pipeline import schema
-
-    # the project schema does not know [atlas] yet: accept it here as the atlas reads it
-    monkeypatch.setitem(schema.SCHEMA, "atlas", {
-        "title": (lambda v: isinstance(v, str), False, "Text"),
-        "handlungsfelder": (lambda v: isinstance(v, list), False, "Liste"),
-        "land": (lambda v: isinstance(v, dict), False, "Tabelle")})
+def test_atlas_section_handlungsfelder_and_land(demo: Demo, tmp_path: Path) -> None:
     project_dir = tmp_path / "projekt"
     shutil.copytree(DEMO, project_dir)
     project = project_dir / "projekt.toml"

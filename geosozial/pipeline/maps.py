@@ -24,7 +24,6 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ import geopandas as gpd
 
 from geosozial.core.indicators import Indicator
 from geosozial.core.messages import GeosozialError, Notice, define
+from geosozial.core.project import STATISTIC_FILES, MapSettings
 from geosozial.geo.analysis import local_analysis
 from geosozial.geo.maps import analysis_map, indicator_map
 from geosozial.geo.png import map_png
@@ -49,46 +49,6 @@ define("project.maps.unknown_indicator",
        "Vorhanden: {known}",
        en="{file}: [maps] analyse names {indicator}, which is not under [indicators]. "
        "Known: {known}")
-
-
-@dataclass
-class MapSettings:
-    """The ``[maps]`` section of a project file.
-
-    Example:
-        >>> MapSettings.from_dict({"scheme": "natural_breaks"}).k
-        5
-    """
-
-    scheme: str = "quantiles"
-    k: int = 5
-    palette: str = "YlOrRd"
-    analyse: list[str] | None = None
-    weights: str = "queen"
-    permutations: int | str = "auto"
-    seed: int = 12345
-    correction: str = "fdr"
-    alpha: float = 0.05
-    statistics: list[str] = field(default_factory=lambda: ["lisa", "hotspots"])
-    quantiles: int = 5
-    quantile: int | None = None
-    snap: float = 0.0
-    breaks: dict[str, list[float]] = field(default_factory=dict)
-    common_breaks: bool = True
-    emerging: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, spec: dict[str, Any]) -> MapSettings:
-        """Settings from the TOML table (unknown keys are kept in ``extra``)."""
-        known = {k: v for k, v in spec.items() if k in cls.__dataclass_fields__}
-        extra = {k: v for k, v in spec.items() if k not in cls.__dataclass_fields__}
-        return cls(**known, extra=extra)
-
-
-#: ``[maps] statistics`` entry -> (statistic of the core, file stem)
-STATISTIC_FILES = {"lisa": ("moran", "lisa"), "hotspots": ("gi", "hotspots"),
-                   "geary": ("geary", "geary"), "quantile": ("quantile", "quantil_lisa")}
 
 
 def map_file_names(indicator_ids: list[str], analyse: list[str] | None, year: int,

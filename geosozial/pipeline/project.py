@@ -1,9 +1,8 @@
-"""Project files (TOML): which areas, tables, Sozialräume and indicators make a report.
+"""Project runs: a project file (:mod:`geosozial.core.project`) turned into outputs.
 
-A project names the municipality geometries, the indicator tables per year (with the
-variables each table provides), the Sozialraum mapping, the indicators and the
-confidentiality rule. :func:`run_project` turns it into joined and aggregated
-GeoPackages plus the join reports, one set per year.
+:func:`run_project` reads the project (:func:`~geosozial.core.project.load_project`,
+re-exported here) and turns it into joined and aggregated GeoPackages, the join
+reports, the maps and the time-series store, one set per year.
 
 Example:
     >>> project = load_project("geodata/musterkreis/projekt.toml")  # doctest: +SKIP
@@ -13,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,273 +21,40 @@ import geopandas as gpd
 
 from geosozial import __version__
 from geosozial.core.columns import Columns, flag_column
-from geosozial.core.confidentiality import ConfidentialityRule
 from geosozial.core.crosswalk import mapping_on_new_keys
-from geosozial.core.indicators import (
-    Indicator,
-    get_indicator,
-    indicator_from_dict,
-    indicator_from_text,
-)
+from geosozial.core.indicators import Indicator
 from geosozial.core.join import JoinReport
 from geosozial.core.messages import GeosozialError, Notice, define, get_language
 from geosozial.core.outputs import Output, OutputSet, atomic_write_text, check_outputs
+from geosozial.core.project import (  # noqa: F401  (parsing lives in core; re-exported)
+    Project,
+    TableSpec,
+    load_project,
+    project_inputs,
+)
 from geosozial.core.sozialraum import read_mapping
 from geosozial.core.tables.read import read_table
 from geosozial.core.variables import derive_variables
-from geosozial.core.years import check_table_year, gebietsstand_year
+from geosozial.core.years import check_table_year
 from geosozial.geo.areas import Areas, read_areas
 from geosozial.geo.frames import to_columns, with_columns
 from geosozial.geo.gpkg import write_geopackage
 from geosozial.pipeline.maps import (
-    MapSettings,
     common_classes,
     map_file_names,
     series_file_names,
     write_series_maps,
     write_year_maps,
 )
-from geosozial.pipeline.schema import check_project, project_path
 from geosozial.pipeline.steps import aggregate_step, join_step
 from geosozial.pipeline.timeline import (
-    CrosswalkSpec,
-    DynamicsSpec,
     add_dynamics,
     converted_table,
-    crosswalk_specs,
-    dynamics_specs,
     mark_converted,
     municipal_keys,
     read_crosswalk_file,
     update_notices,
 )
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-define("project.missing", de="Projektdatei {file} nicht gefunden.",
-       en="project file {file} not found.")
-define("project.syntax", de="Projektdatei {file} ist kein gültiges TOML: {error}",
-       en="project file {file} is not valid TOML: {error}")
-define("project.field", de="Projektdatei {file}: Eintrag {field} fehlt oder ist falsch ({hint}).",
-       en="project file {file}: entry {field} is missing or wrong ({hint}).")
-define("project.encoding",
-       de="Projektdatei {file} ist nicht in UTF-8 gespeichert; bitte als UTF-8 speichern.",
-       en="project file {file} is not saved as UTF-8; please save it as UTF-8.")
-define("project.min_count",
-       de="Projektdatei {file}: [confidentiality] min_count muss eine ganze Zahl ab 1 sein "
-       "(angegeben: {value!r}); eine schwächere Regel als auf der Kommandozeile ist nicht "
-       "möglich. Geheimhaltung abschalten nur ausdrücklich mit enabled = false.",
-       en="project file {file}: [confidentiality] min_count must be a whole number of at "
-       "least 1 (given: {value!r}); a weaker rule than on the command line is not "
-       "possible. Switch confidentiality off only explicitly with enabled = false.")
-define("project.variable_twice",
-       de="Projektdatei {file}: Variable {variable} wird von zwei Tabellen geliefert "
-       "({first} und {second}).",
-       en="project file {file}: variable {variable} comes from two tables ({first} and "
-       "{second}).")
-
-
-@dataclass
-class TableSpec:
-    """One indicator table: a file pattern (``{year}`` is replaced) and its variables."""
-
-    file: str
-    variables: dict[str, list[str]]
-    key_column: str | None = None
-    sheet: str | None = None
-
-
-@dataclass
-class Project:
-    """A parsed project file; paths are relative to :attr:`root`."""
-
-    root: Path
-    source: Path
-    name: str
-    areas: str
-    key: str
-    sozialraeume: str
-    years: list[int]
-    tables: list[TableSpec]
-    indicators: list[Indicator]
-    rule: ConfidentialityRule | None
-    protect: list[str] | None
-    relations: list[tuple[str, list[str]]]
-    layer: str | None = None
-    attribution: str = ""
-    kreis: str = ""
-    maps: MapSettings = field(default_factory=MapSettings)
-    sums: list[str] = field(default_factory=list)
-    gebietsstand: str = ""
-    crosswalks: list[CrosswalkSpec] = field(default_factory=list)
-    dynamics: list[DynamicsSpec] = field(default_factory=list)
-    database_url: str = ""
-    database_file: str = "sozialdatenbank.gpkg"
-    database: bool = True
-
-
-def _need(spec: Mapping[str, Any], name: str, kind: type, file: str, hint: str) -> Any:
-    value = spec.get(name.split(".")[-1])
-    if not isinstance(value, kind):
-        raise GeosozialError("project.field", file=file, field=name, hint=hint)
-    return value
-
-
-def _names(value: Any, file: str, where: str) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise GeosozialError("project.field", file=file, field=where,
-                         hint="Spaltenname oder Liste von Spaltennamen")
-
-
-def load_project(path: str | Path) -> Project:
-    """Read and check a project file.
-
-    Example:
-        >>> p = load_project("geodata/musterkreis/projekt.toml")  # doctest: +SKIP
-        >>> p.years  # doctest: +SKIP
-        [2021, 2022, 2023]
-    """
-    path = Path(path)
-    file = str(path)
-    if not path.exists():
-        raise GeosozialError("project.missing", file=file)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise GeosozialError("project.syntax", file=file, error=str(exc)) from exc
-    except UnicodeDecodeError:
-        raise GeosozialError("project.encoding", file=file) from None
-    check_project(data, file)
-    proj = _need(data, "project", dict, file, "Abschnitt [project]")
-    outside = bool(proj.get("allow_outside", False))
-    project_path(path.parent, proj["areas"], "project.areas", file, outside)
-    project_path(path.parent, proj["sozialraeume"], "project.sozialraeume", file, outside)
-    for i, t in enumerate(data["tables"]):
-        for year in proj["years"]:
-            project_path(path.parent, t["file"].replace("{year}", str(year)),
-                         f"tables[{i}].file", file, outside)
-    for i, c in enumerate(data.get("crosswalks", [])):
-        project_path(path.parent, c["file"], f"crosswalks[{i}].file", file, outside)
-    tables = []
-    seen: dict[str, str] = {}
-    for i, t in enumerate(_need(data, "tables", list, file, "Liste [[tables]]")):
-        where = f"tables[{i}]"
-        pattern = _need(t, f"{where}.file", str, file, "Dateiname, {year} für das Jahr")
-        variables = {str(k): _names(v, file, f"{where}.variables.{k}")
-                     for k, v in _need(t, f"{where}.variables", dict, file,
-                                       "Tabelle variable = Spalte").items()}
-        for v in variables:
-            if v in seen:
-                raise GeosozialError("project.variable_twice", file=file, variable=v,
-                                     first=seen[v], second=pattern)
-            seen[v] = pattern
-        tables.append(TableSpec(pattern, variables, t.get("key_column"), t.get("sheet")))
-    ind_section = data.get("indicators", {})
-    custom = {k: _custom_indicator(k, v, file)
-              for k, v in ind_section.get("custom", {}).items()}
-    indicators = [get_indicator(i, custom) for i in ind_section.get("use", [])]
-    indicators += [i for k, i in custom.items() if k not in ind_section.get("use", [])]
-    conf = data.get("confidentiality", {})
-    rule, relations = _confidentiality(conf, file)
-    if proj.get("gebietsstand"):  # checked now, used for the credit of every map
-        try:
-            gebietsstand_year(proj["gebietsstand"])
-        except GeosozialError as exc:
-            raise GeosozialError("project.field", file=file, field="project.gebietsstand",
-                                 hint="Datum TT.MM.JJJJ, z. B. 01.01.2021") from exc
-    database = data.get("database", {})
-    return Project(
-        crosswalks=crosswalk_specs(data.get("crosswalks"), proj["years"], file),
-        dynamics=dynamics_specs(ind_section.get("dynamics")),
-        database_url=str(database.get("url", "")),
-        database_file=str(database.get("file", "sozialdatenbank.gpkg")),
-        database=bool(database.get("enabled", True)),
-        root=path.parent, source=path, name=_need(proj, "project.name", str, file, "Text"),
-        areas=_need(proj, "project.areas", str, file, "Geometriedatei"),
-        key=str(proj.get("key", "AGS")),
-        sozialraeume=_need(proj, "project.sozialraeume", str, file, "Zuordnungstabelle"),
-        years=[int(y) for y in _need(proj, "project.years", list, file, "Liste von Jahren")],
-        tables=tables, indicators=indicators, rule=rule,
-        protect=conf.get("variables"), relations=relations, layer=proj.get("layer"),
-        attribution=str(proj.get("attribution", "")), kreis=str(proj.get("kreis", "")),
-        maps=_map_settings(data.get("maps", {}), file), sums=list(proj.get("sum", [])),
-        gebietsstand=str(proj.get("gebietsstand", "")))
-
-
-def _confidentiality(conf: Any, file: str
-                     ) -> tuple[ConfidentialityRule | None, list[tuple[str, list[str]]]]:
-    """The ``[confidentiality]`` section: never a weaker rule than the CLI allows."""
-    if not isinstance(conf, dict):
-        raise GeosozialError("project.field", file=file, field="confidentiality",
-                             hint="Abschnitt [confidentiality]")
-    enabled = conf.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise GeosozialError("project.field", file=file, field="confidentiality.enabled",
-                             hint="true oder false")
-    min_count = conf.get("min_count", 3)
-    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-        raise GeosozialError("project.min_count", file=file, value=min_count)
-    relations = conf.get("relations", [])
-    if not isinstance(relations, list) or not all(
-            isinstance(r, list) and len(r) >= 3 and all(isinstance(x, str) for x in r)
-            for r in relations):
-        raise GeosozialError("project.field", file=file, field="confidentiality.relations",
-                             hint='Liste von Listen [Summe, Teil, Teil, ...], z. B. '
-                             '[["bev_u18", "bev_u15", "bev_15_18"]]')
-    variables = conf.get("variables")
-    if variables is not None and not (isinstance(variables, list)
-                                      and all(isinstance(v, str) for v in variables)):
-        raise GeosozialError("project.field", file=file, field="confidentiality.variables",
-                             hint="Liste von Variablennamen")
-    rule = ConfidentialityRule(min_count=min_count) if enabled else None
-    return rule, [(r[0], list(r[1:])) for r in relations]
-
-
-def _custom_indicator(ident: str, spec: Any, file: str) -> Indicator:
-    """``id = "num/den*100"`` or ``id = {formula = "...", label = "...", unit = "..."}``
-    (or the long form with numerator/denominator/scale)."""
-    if isinstance(spec, str):
-        return indicator_from_text(f"{ident}={spec}")
-    if isinstance(spec, dict) and "formula" in spec:
-        if not isinstance(spec["formula"], str):
-            raise GeosozialError("project.field", file=file, field=f"indicators.custom.{ident}",
-                                 hint='formula = "zaehler/nenner*100"')
-        return indicator_from_text(f"{ident}={spec['formula']}",
-                                   label=_optional_text(spec, "label", ident, file),
-                                   unit=_optional_text(spec, "unit", ident, file))
-    if isinstance(spec, dict):
-        return indicator_from_dict(ident, spec)
-    raise GeosozialError("project.field", file=file, field=f"indicators.custom.{ident}",
-                         hint='"zaehler/nenner*100" oder Tabelle mit formula, label, unit')
-
-
-def _optional_text(spec: dict[str, Any], name: str, ident: str, file: str) -> str | None:
-    value = spec.get(name)
-    if value is not None and not isinstance(value, str):
-        raise GeosozialError("project.field", file=file,
-                             field=f"indicators.custom.{ident}.{name}", hint="Text")
-    return value
-
-
-def _map_settings(spec: Any, file: str) -> MapSettings:
-    if not isinstance(spec, dict):
-        raise GeosozialError("project.field", file=file, field="maps", hint="Abschnitt [maps]")
-    settings = MapSettings.from_dict(spec)
-    if settings.extra:
-        raise GeosozialError("project.field", file=file,
-                             field="maps." + ", maps.".join(sorted(settings.extra)),
-                             hint="scheme, k, palette, analyse, weights, permutations, seed, "
-                             "correction, alpha, statistics, quantiles, quantile, snap")
-    if settings.quantile is not None and settings.quantile > settings.quantiles:
-        raise GeosozialError("project.field", file=file, field="maps.quantile",
-                             hint=f"Klasse von 1 bis quantiles = {settings.quantiles}")
-    return settings
 
 
 @dataclass
@@ -393,37 +158,6 @@ def _join_year(project: Project, areas: Areas, year: int, crosswalk: Any = None,
         out.reports.append(result.report)
     out.frame = with_columns(areas.frame, combined)
     return out
-
-
-def project_inputs(project: Project) -> list[tuple[str, Path]]:
-    """Every input file of a project run (no output may replace one).
-
-    Parameters
-    ----------
-    project : Project
-
-    Returns
-    -------
-    list of (str, Path)
-        The project file, the areas, the Sozialraum mapping and each year's tables,
-        each named by its entry in the project file.
-
-    Examples
-    --------
-    >>> from geosozial.pipeline.demo import demo_project
-    >>> [name for name, _ in project_inputs(load_project(demo_project()))][:3]
-    ['PROJEKT', 'project.areas', 'project.sozialraeume']
-    """
-    inputs = [("PROJEKT" if get_language() == "de" else "PROJECT", Path(project.source)),
-              ("project.areas", project.root / project.areas),
-              ("project.sozialraeume", project.root / project.sozialraeume)]
-    for i, spec in enumerate(project.tables):
-        for year in project.years:
-            inputs.append((f"tables[{i}].file ({year})",
-                           project.root / spec.file.format(year=year)))
-    for i, cw in enumerate(project.crosswalks):
-        inputs.append((f"crosswalks[{i}].file", project.root / cw.file))
-    return inputs
 
 
 def _planned_outputs(project: Project, out: Path, stem: str, parameter: str) -> list[Output]:

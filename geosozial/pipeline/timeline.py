@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,73 +39,16 @@ from geosozial.core.dynamics import (
     trend,
     trend_unit,
 )
-from geosozial.core.messages import GeosozialError, Notice, define
+from geosozial.core.messages import GeosozialError, Notice
+from geosozial.core.project import (  # noqa: F401  (parsed in core; re-exported)
+    CrosswalkSpec,
+    DynamicsSpec,
+    crosswalk_specs,
+    dynamics_specs,
+)
 from geosozial.core.symbols import FLAG_ESTIMATED, FLAG_RECODED
 from geosozial.core.tables.table import Table
 from geosozial.core.years import fewer_keys
-
-define("project.crosswalk_twice",
-       de="Projektdatei {file}: das Jahr {year} steht in zwei [[crosswalks]]-Einträgen.",
-       en="project file {file}: the year {year} is in two [[crosswalks]] entries.")
-define("project.dynamics",
-       de="Projektdatei {file}: indicators.dynamics nennt {id}, das weder Indikator noch "
-       "Variable des Projekts ist. Vorhanden: {known}",
-       en="project file {file}: indicators.dynamics names {id}, which is neither an "
-       "indicator nor a variable of the project. Known: {known}")
-define("project.dynamics_years",
-       de="Projektdatei {file}: Veränderung von {id} über {k} Jahre braucht Jahre im Abstand "
-       "{k}; das Projekt hat {years}.",
-       en="project file {file}: the change of {id} over {k} years needs years {k} apart; "
-       "the project has {years}.")
-
-
-@dataclass(frozen=True)
-class CrosswalkSpec:
-    """One ``[[crosswalks]]`` entry: the file and the years whose tables it converts."""
-
-    file: str
-    years: tuple[int, ...]
-    sheet: str | None = None
-    share: str | None = None
-
-
-@dataclass(frozen=True)
-class DynamicsSpec:
-    """One ``[indicators] dynamics`` entry: a field and the span of its change."""
-
-    id: str
-    years: int = 1
-
-
-def crosswalk_specs(entries: Any, years: Sequence[int], file: str) -> list[CrosswalkSpec]:
-    """The ``[[crosswalks]]`` entries; years the project does not run are left out (a
-    project cut down to one year keeps its crosswalks), a year in two entries is an error.
-
-    Examples
-    --------
-    >>> crosswalk_specs([{"file": "u.csv", "years": [2020, 2021]}], [2021, 2022], "p.toml")[0].years
-    (2021,)
-    """
-    specs, seen = [], set()
-    for entry in entries or []:
-        for year in entry["years"]:
-            if year in seen:
-                raise GeosozialError("project.crosswalk_twice", file=file, year=year)
-            seen.add(year)
-        used = tuple(int(y) for y in entry["years"] if y in years)
-        specs.append(CrosswalkSpec(entry["file"], used, entry.get("sheet"), entry.get("share")))
-    return specs
-
-
-def dynamics_specs(entries: Any) -> list[DynamicsSpec]:
-    """The ``[indicators] dynamics`` entries (checked by the schema).
-
-    Examples
-    --------
-    >>> dynamics_specs([{"id": "sgb2_quote", "years": 2}])
-    [DynamicsSpec(id='sgb2_quote', years=2)]
-    """
-    return [DynamicsSpec(str(e["id"]), int(e.get("years", 1))) for e in entries or []]
 
 
 def read_crosswalk_file(path: Path, spec: CrosswalkSpec) -> Crosswalk:
