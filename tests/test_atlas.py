@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from datasets import true_values
 
@@ -315,6 +316,67 @@ def test_kreis_has_values_where_a_municipality_is_withheld(store: Any) -> None:
             assert kreis.loc[var, "stichtag"] == str(table.meta.get("Stichtag", "")), var
             dated += bool(table.meta.get("Stichtag"))
     assert dated >= 2
+
+
+def test_the_store_reader_without_gdal_reads_what_the_geo_door_reads(demo: Demo,
+                                                                     store: Any) -> None:
+    """The atlas (and the QGIS plugin) read the store with sqlite3 alone: the same long
+    table, layers and geometries as geopandas/pyogrio give."""
+    from geosozial.core.store_file import read_store_file
+    from geosozial.core.wkb import gpkg_polygons
+    from geosozial.geo.weights import ring_arrays as shapely_rings
+
+    plain = read_store_file(demo.out / "sozialdatenbank.gpkg")
+    long = store.long
+    for column in ("schluessel", "ebene", "variable", "kennzeichen", "stichtag"):
+        assert plain.long[column] == long[column].tolist(), column
+    assert plain.long["jahr"] == long["jahr"].tolist()
+    assert [x == y or (x != x and y != y) for x, y in zip(
+        plain.long["wert"], long["wert"].tolist(), strict=True)] == [True] * len(long)
+    assert plain.meta == store.meta
+    for name, frame in store.layers.items():
+        layer = plain.layers[name]
+        assert [str(k) for k in layer.columns["key"]] == frame["key"].tolist()
+        assert layer.columns["jahr"] == frame["jahr"].tolist()
+        from geosozial.core.wkb import ring_arrays
+
+        ours = ring_arrays([gpkg_polygons(b) for b in layer.geometry])
+        theirs = shapely_rings(frame.geometry)
+        assert all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True))
+
+
+def test_cluster_notes_are_the_maps_local_statistics(demo: Demo, store: Any) -> None:
+    """The sheets' LISA and hot-spot words come from the same computation as the run's
+    maps (geo door, same settings and seed), although the atlas builds weights and
+    statistics from the store alone."""
+    from geosozial.atlas.data import load_model
+    from geosozial.geo.analysis import local_analysis
+    from geosozial.pipeline.project import load_project
+
+    project = load_project(PROJECT)
+    model = load_model(PROJECT, demo.out)
+    frame = store.layers["gemeinden"]
+    frame = frame[frame["jahr"] == model.last_year].reset_index(drop=True)
+    settings = project.maps
+    ident = project.indicators[0].id
+    checked = 0
+    for statistic, kind in (("moran", "lisa"), ("gi", "gi")):
+        analysis = local_analysis(frame, ident, statistic=statistic, weights=settings.weights,
+                                  permutations=settings.permutations, seed=settings.seed,
+                                  correction=settings.correction, alpha=settings.alpha,
+                                  dropna=True, snap=settings.snap)
+        result = analysis.frame
+        for row in result.itertuples(index=False):
+            note = next(n for n in model.clusters[str(row.key)]
+                        if n.indicator == ident and n.statistic == kind)
+            expected = str(row.lisa_cluster) if kind == "lisa" else str(int(row.gi_bin))
+            q = row.lisa_q if kind == "lisa" else row.gi_q
+            assert note.category == expected
+            assert note.q is None if q != q else note.q == pytest.approx(q, abs=1e-15)
+            checked += 1
+        assert (result["lisa_cluster"] != "ns").any() if kind == "lisa" else \
+            (result["gi_bin"] != 0).any()
+    assert checked == 2 * len(frame)
 
 
 # --- confidentiality -------------------------------------------------------------------

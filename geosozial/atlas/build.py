@@ -219,7 +219,7 @@ def _input_hashes(project: Path) -> dict[str, str]:
     """The run's input files (tables, geometries, mapping, crosswalks) by their entry in
     the project file, with their SHA-256: a table changed after the run makes the atlas
     out of date (``report --check``)."""
-    from geosozial.pipeline.project import load_project, project_inputs
+    from geosozial.core.project import load_project, project_inputs
 
     try:
         inputs = project_inputs(load_project(project))
@@ -235,7 +235,7 @@ def _input_hashes(project: Path) -> dict[str, str]:
 
 
 def _store_hash(path: Path) -> str:
-    from geosozial.geo.store import content_hash
+    from geosozial.core.store_file import content_hash
 
     return content_hash(path) if path.is_file() else ""
 

@@ -7,7 +7,9 @@ file``; the names of the maps) and the project file (indicators, confidentiality
 The local statistics of the last year (LISA, Gi*) are computed again with the project's
 ``[maps]`` settings and seed, so they are the ones the run's maps show.
 
-This is the geopandas side of the atlas; everything after it reads only the model.
+It reads the store with :mod:`sqlite3` alone (:func:`geosozial.core.store_file.
+read_store_file`) and needs neither GDAL nor pandas, so the QGIS plugin builds the
+same model; everything after it reads only the model.
 
 Examples
 --------
@@ -25,6 +27,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from geosozial.atlas.model import (
     GEMEINDE,
@@ -155,8 +159,8 @@ def _values(long: Any) -> tuple[dict[tuple[str, str], dict[str, dict[int, Cell]]
     Stichtag of each variable per year (municipal rows)."""
     values: dict[tuple[str, str], dict[str, dict[int, Cell]]] = {}
     sources: dict[str, dict[int, tuple[str, str]]] = {}
-    columns = [long[c].tolist() for c in ("ebene", "schluessel", "variable", "jahr", "wert",
-                                          "kennzeichen", "umgerechnet", "quelle", "stichtag")]
+    columns = [long[c] for c in ("ebene", "schluessel", "variable", "jahr", "wert",
+                                 "kennzeichen", "umgerechnet", "quelle", "stichtag")]
     for level, key, var, year, wert, flag, conv, quelle, stichtag in zip(*columns,
                                                                          strict=True):
         year = int(year)
@@ -169,31 +173,34 @@ def _values(long: Any) -> tuple[dict[tuple[str, str], dict[str, dict[int, Cell]]
     return values, sources
 
 
+def _text_of(columns: dict[str, list[Any]], name: str, i: int, default: str = "") -> str:
+    values = columns.get(name)
+    return _text(values[i]) if values is not None else default
+
+
 def _areas(layers: dict[str, Any], year: int) -> list[Area]:
     gem = layers["gemeinden"]
-    gem = gem[gem["jahr"] == year]
     areas = []
-    for row in gem.itertuples(index=False):
-        key = str(row.key)
-        areas.append(Area(key, _text(getattr(row, "name", key)) or key, GEMEINDE,
+    for i in gem.rows_of_year(year):
+        key = _text_of(gem.columns, "key", i)
+        areas.append(Area(key, _text_of(gem.columns, "name", i) or key, GEMEINDE,
                           f"gemeinden/{slug(key)}.html",
-                          sozialraum=_text(getattr(row, "sozialraum", "")),
-                          kind=_text(getattr(row, "BEZ", ""))))
+                          sozialraum=_text_of(gem.columns, "sozialraum", i),
+                          kind=_text_of(gem.columns, "BEZ", i)))
     regions = layers.get("sozialraeume")
     if regions is not None:
-        regions = regions[regions["jahr"] == year]
         used: set[str] = set()
-        for row in regions.itertuples(index=False):
-            key = str(row.key)
+        for i in regions.rows_of_year(year):
+            key = _text_of(regions.columns, "key", i)
             stem = slug(key)
             while stem in used:  # two names with the same slug
                 stem += "-2"
             used.add(stem)
-            members = tuple(k.strip() for k in _text(getattr(row, "gemeinden", "")).split(",")
-                            if k.strip())
+            members = tuple(k.strip() for k in _text_of(regions.columns, "gemeinden", i)
+                            .split(",") if k.strip())
             if not members:
                 members = tuple(a.key for a in areas if a.sozialraum == key)
-            areas.append(Area(key, _text(getattr(row, "name", key)) or key, SOZIALRAUM,
+            areas.append(Area(key, _text_of(regions.columns, "name", i) or key, SOZIALRAUM,
                               f"sozialraeume/{stem}.html", members=members))
     return areas
 
@@ -215,42 +222,76 @@ def _method_note(method: dict[str, Any], lang: str) -> str:
             f"alpha = {alpha}")
 
 
-def _clusters(project: Any, frame: Any, analysed: list[str], year: int, out: Path,
-              lang: str) -> tuple[dict[str, list[ClusterNote]], dict[str, str]]:
-    """LISA and Gi* of the last year for the analysed indicators, per municipality."""
-    from geosozial.geo.analysis import local_analysis
+def _local(project: Any, keys: list[str], names: list[str], cells: list[Any],
+           features: list[Any], statistic: str, ident: str, year: int) -> Any:
+    """One local statistic of the last year, as the run's maps computed it (the same
+    steps as :func:`geosozial.geo.analysis.local_analysis`, on the store's rows)."""
+    from geosozial.core.analysis import check_count, check_inference, check_weights
+    from geosozial.core.analysis import field_values as core_field_values
+    from geosozial.core.local_stats import run_local
+    from geosozial.core.results import result_columns
+    from geosozial.core.weights_spec import parse_weights_spec, weights_from_arrays
+    from geosozial.core.wkb import polygon_centroids, ring_arrays
 
     settings = project.maps
+    source = f"{project.name} {year}"
+    notices: list[Any] = []
+    keep, y = core_field_values(cells, keys, ident, source, True, notices)
+    keys = [keys[i] for i in keep]
+    chosen = [features[i] for i in keep]
+    check_count(len(y), ident, source, dropped=len(keep) < len(cells))
+    spec = parse_weights_spec(settings.weights)
+    if spec.measures_distance:
+        w = weights_from_arrays(spec, len(keys), ids=keys, points=polygon_centroids(chosen))
+    else:
+        w = weights_from_arrays(spec, len(keys), ids=keys, rings=ring_arrays(chosen),
+                                tolerance=settings.snap)
+    check_weights(w, keys, settings.weights, source, notices,
+                  names=[names[i] for i in keep], snap=settings.snap)
+    k_max = int(np.diff(w.sparse.indptr).max()) if w.n else 0
+    check_inference(permutations=settings.permutations, seed=settings.seed, n=w.n,
+                    k_max=k_max, local=True, source=source, alpha=settings.alpha)
+    res = run_local(statistic, y, w, fields=[ident], permutations=settings.permutations,
+                    seed=settings.seed, correction=settings.correction, alpha=settings.alpha)
+    if settings.snap:
+        res.method["snap"] = float(settings.snap)
+    return keys, result_columns("lisa" if statistic == "moran" else "gi", res), res.method
+
+
+def _clusters(project: Any, layer: Any, features: list[Any], analysed: list[str], year: int,
+              out: Path, lang: str) -> tuple[dict[str, list[ClusterNote]], dict[str, str]]:
+    """LISA and Gi* of the last year for the analysed indicators, per municipality."""
+    from geosozial.kernel.errors import KernelError
+
+    settings = project.maps
+    rows = layer.rows_of_year(year)
+    keys = [_text_of(layer.columns, "key", i) for i in rows]
+    names = [_text_of(layer.columns, "name", i) for i in rows]
     notes: dict[str, list[ClusterNote]] = {}
     methods: dict[str, str] = {}
     wanted = [("lisa", "moran", "lisa"), ("hotspots", "gi", "hotspots")]
     for ident in analysed:
         for name, statistic, stem in wanted:
-            if name not in settings.statistics or ident not in frame.columns:
+            if name not in settings.statistics or ident not in layer.columns:
                 continue
+            cells = [layer.columns[ident][i] for i in rows]
             try:
-                analysis = local_analysis(
-                    frame, ident, statistic=statistic, weights=settings.weights,
-                    permutations=settings.permutations, seed=settings.seed,
-                    correction=settings.correction, alpha=settings.alpha, dropna=True,
-                    source=f"{project.name} {year}", snap=settings.snap)
-            except GeosozialError:
+                used, columns, method = _local(project, keys, names, cells, features,
+                                               statistic, ident, year)
+            except (GeosozialError, KernelError):
                 continue  # the run skipped that map as well (and said why)
             file = f"{stem}_{ident}_{year}.html"
             file = file if (out / file).is_file() else ""
             methods[f"{ident}:{'lisa' if statistic == 'moran' else 'gi'}"] = _method_note(
-                analysis.method(), lang)
-            result = analysis.frame
-            for row in result.itertuples(index=False):
-                key = str(row.key)
+                method, lang)
+            for i, key in enumerate(used):
                 if statistic == "moran":
-                    category = str(row.lisa_cluster)
-                    q = _float(row.lisa_q)
+                    category = str(columns["lisa_cluster"][i])
+                    q = _float(columns["lisa_q"][i])
                     kind = "lisa"
                 else:
-                    bin_value = _float(row.gi_bin)
-                    category = str(int(bin_value)) if bin_value is not None else "0"
-                    q = _float(row.gi_q)
+                    category = str(int(columns["gi_bin"][i]))
+                    q = _float(columns["gi_q"][i])
                     kind = "gi"
                 notes.setdefault(key, []).append(ClusterNote(ident, kind, category, q, file))
     return notes, methods
@@ -285,8 +326,9 @@ def load_model(project_path: str | Path, out: str | Path, *, lang: str = "de",
     >>> load_model("geodata/musterkreis/projekt.toml", Path("demo_out"))  # doctest: +SKIP
     """
     from geosozial.atlas.outline import svg_paths
-    from geosozial.geo.store import read_store
-    from geosozial.pipeline.project import load_project
+    from geosozial.core.project import load_project
+    from geosozial.core.store_file import read_store_file
+    from geosozial.core.wkb import gpkg_polygons
 
     out = Path(out)
     project = load_project(project_path)
@@ -296,7 +338,7 @@ def load_model(project_path: str | Path, out: str | Path, *, lang: str = "de",
     if not store_file.is_file():
         raise GeosozialError("atlas.no_store", out=str(out), file=project.database_file,
                              project=str(project_path))
-    store = read_store(store_file)
+    store = read_store_file(store_file)
     if progress:
         progress("store")
     years = sorted(int(y) for y in store.meta.get("jahre", project.years))
@@ -349,18 +391,20 @@ def load_model(project_path: str | Path, out: str | Path, *, lang: str = "de",
         conv = sorted({y for cells in by_var.values() for y, c in cells.items() if c.converted})
         if conv:
             model.converted[key] = conv
-    frame = store.layers["gemeinden"]
-    frame = frame[frame["jahr"] == last].reset_index(drop=True)
-    model.clusters, model.analysis_method = _clusters(project, frame, analysed, last, out, lang)
+    layer = store.layers["gemeinden"]
+    rows = layer.rows_of_year(last)
+    features = [gpkg_polygons(layer.geometry[i]) for i in rows]
+    model.clusters, model.analysis_method = _clusters(project, layer, features, analysed,
+                                                      last, out, lang)
     if progress:
         progress("analysis")
     positions = {a.key: i for i, a in enumerate(gemeinden)}
-    frame_keys = [str(k) for k in frame["key"]]
-    by_key = dict(zip(frame_keys, frame.geometry, strict=True))
-    geoms = [by_key.get(a.key) for a in gemeinden]
+    by_key = {_text_of(layer.columns, "key", i): f for i, f in zip(rows, features,
+                                                                     strict=True)}
+    shapes = [by_key.get(a.key, []) for a in gemeinden]
     groups = {a.key: [positions[k] for k in a.members if k in positions]
               for a in areas if a.level == SOZIALRAUM}
-    paths, size, outlines = svg_paths(geoms, groups=groups)
+    paths, size, outlines = svg_paths(shapes, groups=groups)
     model.shapes = {a.key: p for a, p in zip(gemeinden, paths, strict=True)}
     model.region_shapes = outlines
     model.viewbox = size

@@ -218,7 +218,7 @@ def check_atlas(out: str | Path, project: str | Path | None = None) -> list[str]
     inputs = manifest.get("inputs", {})
     store = inputs.get("store", {})
     if isinstance(store, dict) and "path" in store and "content" in store:
-        from geosozial.geo.store import content_hash
+        from geosozial.core.store_file import content_hash
 
         if content_hash(out / store["path"]) != store["content"]:
             bad.add(str(store["path"]))
@@ -237,7 +237,7 @@ def check_atlas(out: str | Path, project: str | Path | None = None) -> list[str]
 def _changed_tables(project: Path, recorded: Any) -> set[str]:
     """The run's input files (by project entry) whose bytes differ from the manifest."""
     from geosozial.core.messages import GeosozialError
-    from geosozial.pipeline.project import load_project, project_inputs
+    from geosozial.core.project import load_project, project_inputs
 
     if not isinstance(recorded, dict):
         return set()

@@ -58,6 +58,22 @@ import shapely
 from geosozial.core.columns import FLAG_SUFFIX, flag_column
 from geosozial.core.messages import GeosozialError, define, render
 from geosozial.core.outputs import Output, atomic_path, check_outputs
+from geosozial.core.store_file import (  # noqa: F401  (the layout, one home)
+    CHANGES_TABLE,
+    DEFAULT_NAME,
+    LAYER_SUFFIX,
+    LONG_COLUMNS,
+    LONG_KINDS,
+    LONG_TABLE,
+    META_TABLE,
+    STORE_FORMAT,
+    content_hash,
+)
+from geosozial.core.store_file import layer_tables as _gpkg_layer_tables
+from geosozial.core.store_file import meta_dict as _meta_dict
+from geosozial.core.store_file import quoted as _q
+from geosozial.core.store_file import read_only as _read_only
+from geosozial.core.store_file import table_names as _tables
 from geosozial.core.symbols import (
     CONFIDENTIAL_FLAGS,
     FLAG_ESTIMATED,
@@ -72,24 +88,8 @@ from geosozial.geo.gpkg import GPKG_VERSION, no_side_files
 __all__ = ["CHANGE_COLUMNS", "DEFAULT_NAME", "DEFAULT_SCHEMA", "LONG_COLUMNS", "Store",
            "StoreReport", "long_table", "read_store", "stack_years", "write_store"]
 
-#: file name of the embedded store in a project's output folder
-DEFAULT_NAME = "sozialdatenbank.gpkg"
 #: PostgreSQL schema when the URL names none (``?schema=...``)
 DEFAULT_SCHEMA = "geosozial"
-#: layout version, stored in ``metadaten`` as ``format``
-STORE_FORMAT = "1"
-
-LONG_TABLE = "zeitreihe"
-CHANGES_TABLE = "aenderungen"
-META_TABLE = "metadaten"
-LAYER_SUFFIX = "_jahre"
-
-#: columns of the long table, in this order, and their kinds
-LONG_KINDS: dict[str, str] = {
-    "schluessel": "text", "name": "text", "ebene": "text", "jahr": "int",
-    "variable": "text", "wert": "float", "kennzeichen": "text", "quelle": "text",
-    "stichtag": "text", "gebietsstand": "text", "umgerechnet": "bool"}
-LONG_COLUMNS = tuple(LONG_KINDS)
 
 #: columns of ``aenderungen`` (one row per year and level of a write)
 CHANGE_KINDS: dict[str, str] = {
@@ -196,11 +196,6 @@ define("store.crs_epsg",
 define("store.too_many",
        de="Die Zeitreihe hat {count} Zeilen in einem Jahr einer Ebene; möglich sind {limit}.",
        en="the long table has {count} rows in one year of one level; the limit is {limit}.")
-define("store.not_store",
-       de="{target} ist keine Sozialdatenbank von geosozial ({reason}); die Datei wird "
-       "nicht überschrieben. Bitte einen anderen Namen wählen oder die Datei entfernen.",
-       en="{target} is not a geosozial time-series store ({reason}); the file is not "
-       "overwritten. Choose another name or remove the file.")
 define("store.layout",
        de="Sozialdatenbank {target}: die Tabelle {table} hat die Spalten {found}, "
        "geschrieben würden {expected} (anders: {different}). Die Datenbank wird nicht "
@@ -214,9 +209,6 @@ define("store.layout_crs",
        "{found}, geschrieben würde {expected}. Die Datenbank wird nicht überschrieben.",
        en="time-series store {target}: the layer {table} has the coordinate system "
        "{found}, the write has {expected}. The store is not overwritten.")
-define("store.missing",
-       de="Sozialdatenbank {target} gibt es nicht.",
-       en="time-series store {target} does not exist.")
 define("store.no_psycopg",
        de="Für PostGIS ({target}) wird das Python-Paket psycopg gebraucht: "
        "pip install 'psycopg[binary]'.",
@@ -852,10 +844,6 @@ def _meta_rows(meta: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _meta_dict(rows: Iterable[tuple[str, str, str]]) -> dict[str, Any]:
-    return {n: (json.loads(w) if t == "json" else w) for n, w, t in rows}
-
-
 def _now() -> str:
     return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -1054,37 +1042,8 @@ def _parse_target(target: str | Path) -> tuple[str, Any]:
 # --- GeoPackage -------------------------------------------------------------------------
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-@contextmanager
-def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
-    try:
-        con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
-        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise GeosozialError("store.not_store", target=str(path), reason=str(exc)) from None
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-def _tables(con: sqlite3.Connection) -> set[str]:
-    return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-
-
 def _sqlite_columns(con: sqlite3.Connection, table: str) -> list[str]:
     return [r[1] for r in con.execute(f"PRAGMA table_info({_q(table)})") if r[1] != "fid"]
-
-
-def _gpkg_layer_tables(con: sqlite3.Connection) -> list[str]:
-    if "gpkg_contents" not in _tables(con):
-        return []
-    return [r[0] for r in con.execute(
-        "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY "
-        "table_name") if r[0].endswith(LAYER_SUFFIX)]
 
 
 _OGR_KINDS = {"OFTString": "text", "OFTInteger": "int", "OFTInteger64": "int",
@@ -1881,38 +1840,3 @@ def _read_pg(pg: _Pg) -> Store:
     return Store(long, layers, changes, meta)
 
 
-def content_hash(path: str | Path) -> str:
-    """SHA-256 of what a GeoPackage store holds, without its bookkeeping.
-
-    The time series, the year layers (attributes and geometry blobs), their styles and the
-    metadata, in a fixed order; not the change log ``aenderungen``, the write time
-    ``aktualisiert`` or GDAL's time stamps — a run that changed no value gives the same
-    hash although the file's bytes differ. "" if ``path`` is no readable store.
-
-    Examples
-    --------
-    >>> content_hash("/nonexistent.gpkg")
-    ''
-    """
-    import hashlib
-
-    digest = hashlib.sha256()
-    try:
-        with _read_only(Path(path)) as con:
-            tables = [r[0] for r in con.execute(
-                "SELECT table_name FROM gpkg_contents ORDER BY table_name")]
-            for table in tables:
-                if table == "aenderungen":
-                    continue
-                digest.update(table.encode("utf-8") + b"\0")
-                # not the row ids (a re-run inserts the rows again) nor a style's time
-                columns = [r[1] for r in con.execute(f"PRAGMA table_info({_q(table)})")
-                           if r[1] not in ("fid", "id", "update_time")]
-                where = " WHERE name <> 'aktualisiert'" if table == "metadaten" else ""
-                selected = ", ".join(_q(c) for c in columns)
-                for row in con.execute(f"SELECT {selected} FROM {_q(table)}{where} "
-                                       "ORDER BY rowid"):
-                    digest.update(repr(row).encode("utf-8"))
-    except (OSError, sqlite3.Error, GeosozialError):
-        return ""
-    return digest.hexdigest()
