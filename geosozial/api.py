@@ -667,7 +667,7 @@ def report(project: str | Path | None = None, out: str | Path = "geosozial_out",
     >>> summary = report(None, tempfile.mkdtemp())  # doctest: +SKIP
     >>> summary.atlas.text()  # doctest: +SKIP
     """
-    from geosozial.atlas.build import report as atlas_report
+    from geosozial.pipeline.report import report as atlas_report
 
     summary, atlas = atlas_report(Path(project) if project else demo_path("projekt.toml"),
                                   Path(out), lang=lang)

@@ -1,7 +1,7 @@
 """The layer rules of the package: which layer may import what (one home for them).
 
 Data flows one way: ``kernel`` <- ``core`` <- the doors (``geo`` for geopandas, the QGIS
-plugin) -> ``maps`` -> ``pipeline`` -> ``atlas`` -> ``cli``. The layers that run inside QGIS
+plugin) -> ``maps`` -> ``atlas`` -> ``pipeline`` -> ``cli``. The layers that run inside QGIS
 (:data:`QGIS_SAFE`) import only the standard library, numpy, scipy and each other; the
 plugin zip carries exactly them (``scripts/build_plugin.py``), and the import-contract
 test (``tests/test_layers.py``) checks every module against these rules.
@@ -22,9 +22,9 @@ INTERNAL: dict[str, frozenset[str]] = {
     "core": frozenset({"kernel", "root"}),
     "maps": frozenset({"kernel", "core", "root"}),
     "geo": frozenset({"kernel", "core", "maps", "root"}),
-    "pipeline": frozenset({"kernel", "core", "maps", "geo", "root"}),
-    # the static atlas, on top of the pipeline's outputs and the maps
-    "atlas": frozenset({"kernel", "core", "maps", "geo", "pipeline", "root"}),
+    # the static atlas, from a run's store and maps (no door: it runs inside QGIS too)
+    "atlas": frozenset({"kernel", "core", "maps", "root"}),
+    "pipeline": frozenset({"kernel", "core", "maps", "geo", "atlas", "root"}),
     "api": frozenset({"kernel", "core", "maps", "geo", "pipeline", "atlas", "root"}),
     "cli": frozenset({"kernel", "core", "maps", "geo", "pipeline", "atlas", "api", "root"}),
     "layers": frozenset(),
@@ -36,6 +36,7 @@ EXTERNAL: dict[str, frozenset[str]] = {
     "kernel": frozenset({"numpy", "scipy"}),
     "core": frozenset({"numpy", "scipy"}),
     "maps": frozenset({"numpy", "scipy", "folium", "branca", "jinja2", "markupsafe"}),
+    "atlas": frozenset({"numpy", "scipy"}),
     "layers": frozenset(),
 }
 
@@ -44,10 +45,12 @@ EXTERNAL: dict[str, frozenset[str]] = {
 LAZY_ONLY: dict[str, frozenset[str]] = {"maps": frozenset({"matplotlib"}),
                                          "kernel": frozenset({"libpysal"}),
                                          # TOML before Python 3.11 (pure Python)
-                                         "core": frozenset({"tomli"})}
+                                         "core": frozenset({"tomli"}),
+                                         # the PDF engine (a wheel: not inside QGIS)
+                                         "atlas": frozenset({"typst"})}
 
 #: layers that run inside QGIS and go into the plugin zip
-QGIS_SAFE = ("root", "kernel", "core", "maps")
+QGIS_SAFE = ("root", "kernel", "core", "maps", "atlas")
 
 #: what must never be imported inside QGIS (binary wheels that clash with QGIS' own
 #: GDAL/PROJ/GEOS, or packages QGIS does not ship)

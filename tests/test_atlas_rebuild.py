@@ -31,9 +31,10 @@ from typing import Any
 import pytest
 from datasets import true_values
 
-from geosozial.atlas.build import AtlasSummary, build_atlas, report
+from geosozial.atlas.build import AtlasSummary, build_atlas
 from geosozial.atlas.manifest import MANIFEST, SITE_FOLDERS, read_manifest
 from geosozial.core.number_format import number_text
+from geosozial.pipeline.report import report
 
 pytestmark = pytest.mark.slow
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import html as _html
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,11 +49,7 @@ from geosozial.atlas.manifest import (
 )
 from geosozial.atlas.texts import LANGUAGES, text
 from geosozial.core.messages import GeosozialError, define
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from geosozial.core.project import toml_parser
 
 __all__ = ["AtlasSummary", "atlas_inputs", "build_atlas", "site_files"]
 
@@ -190,7 +185,7 @@ def atlas_inputs(project_path: str | Path, out: str | Path, lang: str = "de") ->
     out = Path(out)
     project = Path(project_path)
     try:
-        data = tomllib.loads(project.read_text(encoding="utf-8"))
+        data = toml_parser().loads(project.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         data = {}
     database = data.get("database", {}) if isinstance(data.get("database"), dict) else {}
@@ -420,27 +415,3 @@ def _commit_files(out: Path, files: dict[str, bytes], protected: list[Path]) -> 
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def report(project_path: str | Path, out: str | Path, *, lang: str = "de",
-           database: str | None = None, out_parameter: str = "out",
-           progress: Progress | None = None) -> tuple[Any, AtlasSummary]:
-    """Run a project and build its atlas: what ``geosozial report`` and ``gs.report`` do.
-
-    :func:`~geosozial.pipeline.project.run_project` writes the GeoPackages, reports,
-    maps and the store into ``out`` (all together); then :func:`build_atlas` writes the
-    site beside them (only files whose bytes changed).
-
-    Returns
-    -------
-    tuple of (RunSummary, AtlasSummary)
-
-    Examples
-    --------
-    >>> run, atlas = report("geodata/musterkreis/projekt.toml", "demo_out")  # doctest: +SKIP
-    """
-    from geosozial.pipeline.project import run_project
-
-    summary = run_project(project_path, Path(out), lang=lang, out_parameter=out_parameter,
-                          database=database)
-    return summary, build_atlas(project_path, out, lang=lang, progress=progress)

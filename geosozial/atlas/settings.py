@@ -30,7 +30,6 @@ Examples
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,11 +37,7 @@ from typing import Any
 
 from geosozial.atlas.texts import text
 from geosozial.core.messages import GeosozialError, define
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from geosozial.core.project import toml_parser
 
 __all__ = ["AtlasSettings", "atlas_settings", "read_atlas_settings"]
 
@@ -220,5 +215,5 @@ def read_atlas_settings(project_file: str | Path, indicators: Sequence[str],
     >>> read_atlas_settings(p, ["a"]).title
     'Atlas'
     """
-    data = tomllib.loads(Path(project_file).read_text(encoding="utf-8"))
+    data = toml_parser().loads(Path(project_file).read_text(encoding="utf-8"))
     return atlas_settings(data, list(indicators), str(project_file), lang)

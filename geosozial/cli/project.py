@@ -79,7 +79,7 @@ def _progress(lang: str) -> Any:
 def cmd_report(args: argparse.Namespace) -> int:
     """``geosozial report``: run a project file and build its atlas (``--check``:
     only compare a built atlas with its inputs)."""
-    from geosozial.atlas.build import report
+    from geosozial.pipeline.report import report
 
     project = Path(args.project)
     out = Path(args.out) if args.out else project.parent / "ausgabe"
@@ -102,8 +102,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """``geosozial demo``: ``report`` on the bundled Musterkreis project."""
-    from geosozial.atlas.build import report
     from geosozial.pipeline.demo import demo_project
+    from geosozial.pipeline.report import report
 
     run, atlas = report(demo_project(), Path(args.out), lang=args.lang,
                         out_parameter="--out", progress=_progress(args.lang))

@@ -33,8 +33,14 @@ from geosozial.core.project_schema import check_project, project_path
 from geosozial.core.years import gebietsstand_year
 
 
-def _toml() -> Any:
-    """The TOML parser: the standard library's, or pure-Python ``tomli`` before 3.11."""
+def toml_parser() -> Any:
+    """The TOML parser: the standard library's, or pure-Python ``tomli`` before 3.11.
+
+    Examples
+    --------
+    >>> toml_parser().loads("a = 1")
+    {'a': 1}
+    """
     if sys.version_info >= (3, 11):
         import tomllib
 
@@ -44,7 +50,8 @@ def _toml() -> Any:
     return tomli  # pragma: no cover
 
 __all__ = ["CrosswalkSpec", "DynamicsSpec", "MapSettings", "Project", "TableSpec",
-           "crosswalk_specs", "dynamics_specs", "load_project", "project_inputs"]
+           "crosswalk_specs", "dynamics_specs", "load_project", "project_inputs",
+           "toml_parser"]
 
 define("project.missing", de="Projektdatei {file} nicht gefunden.",
        en="project file {file} not found.")
@@ -241,7 +248,7 @@ def load_project(path: str | Path) -> Project:
     if not path.exists():
         raise GeosozialError("project.missing", file=file)
     try:
-        toml = _toml()
+        toml = toml_parser()
         data = toml.loads(path.read_text(encoding="utf-8"))
     except toml.TOMLDecodeError as exc:
         raise GeosozialError("project.syntax", file=file, error=str(exc)) from exc

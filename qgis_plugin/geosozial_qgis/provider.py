@@ -10,7 +10,7 @@ from . import add_bundled_packages
 class GeosozialProvider(QgsProcessingProvider):
     """Sozialraumanalyse: join, aggregate, weights, Moran, LISA, hot spots, local Geary,
     quantile LISA, local join counts, HTML map; crosswalks (apply, derive), emerging
-    hot spots and change and trend over several years."""
+    hot spots and change and trend over several years; the social atlas."""
 
     def id(self) -> str:
         return "geosozial"
@@ -35,6 +35,7 @@ class GeosozialProvider(QgsProcessingProvider):
         add_bundled_packages()
         from .alg_join import AggregateAlgorithm, JoinAlgorithm
         from .alg_map import HtmlMapAlgorithm
+        from .alg_report import ReportAlgorithm
         from .alg_stats import (
             HotspotsAlgorithm,
             JoinCountAlgorithm,
@@ -56,5 +57,5 @@ class GeosozialProvider(QgsProcessingProvider):
                           LocalGearyAlgorithm(), QuantileLisaAlgorithm(),
                           JoinCountAlgorithm(), HtmlMapAlgorithm(), CrosswalkApplyAlgorithm(),
                           CrosswalkDeriveAlgorithm(), EmergingHotspotsAlgorithm(),
-                          DynamicsAlgorithm()):
+                          DynamicsAlgorithm(), ReportAlgorithm()):
             self.addAlgorithm(algorithm)

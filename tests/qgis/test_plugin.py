@@ -16,7 +16,7 @@ DEMO_LAYER = f"{DEMO / 'gemeinden.gpkg'}|layername=gemeinden"
 MITTELSACHSEN = str(EXPECTED / "mittelsachsen.gpkg")
 IDS = ["join", "aggregate", "weights", "moran", "lisa", "hotspots", "localgeary",
        "quantilelisa", "joincount", "htmlmap", "crosswalkapply", "crosswalkderive",
-       "emerginghotspots", "dynamics"]
+       "emerginghotspots", "dynamics", "report"]
 STANDARD_PARAMETERS = {"source", "field", "enum", "number", "sink", "fileDestination",
                        "string", "boolean", "file", "multilayer"}
 
