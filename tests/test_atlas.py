@@ -733,6 +733,40 @@ def test_without_store_the_message_names_the_command(tmp_path: Path) -> None:
     assert info.value.code == "atlas.no_store" and "geosozial report" in info.value.text()
 
 
+def test_a_table_changed_after_the_run_is_refused(tmp_path: Path) -> None:
+    """The run records the hashes of its inputs in the store: building the atlas (e.g.
+    in QGIS, which does not run the project) after a table changed would show old
+    numbers, so it is refused, naming the table's entry and the command; nothing is
+    written."""
+    from geosozial.core.messages import GeosozialError
+    from geosozial.core.store_file import read_meta
+    from geosozial.pipeline.project import run_project
+
+    project_dir = tmp_path / "projekt"
+    shutil.copytree(DEMO, project_dir)
+    project = project_dir / "projekt.toml"
+    out = tmp_path / "lauf"
+    run_project(project, out)
+    from geosozial.core.project import load_project, project_inputs
+
+    table = project_dir / "arbeitslose_2023.csv"
+    entry = next(name for name, path in project_inputs(load_project(project))
+                 if path == table)
+    recorded = read_meta(out / "sozialdatenbank.gpkg")["eingaben"]
+    assert len(recorded[entry]) == 64 and len(recorded) > 6
+    table.write_bytes(table.read_bytes() + b"\n")
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(GeosozialError) as info:
+        build_atlas(project, out)
+    text = info.value.text()
+    assert info.value.code == "atlas.store_outdated"
+    assert entry in text and entry.startswith("tables[")
+    assert f"geosozial report {project} --out {out}" in text
+    assert sorted(p.name for p in out.iterdir()) == before
+    run_project(project, out)  # after the run the atlas is built
+    assert build_atlas(project, out).pages_written > 100
+
+
 def test_chart_colours_have_contrast() -> None:
     from geosozial.atlas.charts import LINE_COLOURS, MARKS
 

@@ -496,3 +496,45 @@ def test_vertex_labels_exact_when_the_sort_key_collides():
     assert len(unique) == 3
     assert labels[0] == labels[2] and labels[1] == labels[3]
     assert len({labels[0], labels[1], labels[4]}) == 3
+
+
+def test_exact_contiguity_falls_back_when_hashed_keys_collide():
+    """The one-sort queen and rook hash vertices (and edges): two different points with
+    the same key must not make neighbours of areas that touch neither."""
+    from geosozial.kernel.contiguity import _queen_exact, contiguity_weights
+
+    mult = np.int64(-7046029254386353131)
+    a = np.array([1.5, 2.5]).view(np.int64)
+    x2 = np.array([3.25]).view(np.int64)[0]
+    with np.errstate(over="ignore"):
+        y2 = (a[0] * mult) ^ a[1] ^ (x2 * mult)
+    other = np.array([x2, y2], dtype=np.int64).view(np.float64)
+    assert np.isfinite(other).all()
+    # area 0 has the vertex (1.5, 2.5), area 1 the colliding vertex: no shared point
+    tri0 = np.array([[1.5, 2.5], [0.0, 0.0], [1.0, 0.0]])
+    tri1 = np.vstack([other, other + np.array([1.0, 0.0]), other + np.array([0.0, 1.0])])
+    coords = np.vstack([tri0, tri1])
+    ring = np.repeat([0, 1], 3)
+    assert _queen_exact(coords, ring, 2) is None  # the collision is seen
+    w = contiguity_weights(coords, ring, n=2)
+    assert w.cardinalities.tolist() == [0, 0]
+    # and the same point in both areas still makes them queen neighbours
+    coords2 = np.vstack([tri0, np.array([[1.5, 2.5], [5.0, 5.0], [6.0, 5.0]])])
+    assert contiguity_weights(coords2, ring, n=2).cardinalities.tolist() == [1, 1]
+
+
+def test_one_sort_contiguity_equals_the_labelled_way(vg5000):
+    """The exact queen/rook of one sort give the same matrix as the vertex labels."""
+    from geosozial.geo.weights import ring_arrays, vertex_arrays
+    from geosozial.kernel import contiguity as c
+
+    coords, ring, area_of_ring = ring_arrays(vg5000.geometry)
+    area = area_of_ring[ring]
+    n = len(vg5000)
+    labels, unique = c.vertex_labels(coords)
+    queen = c._queen_matrix(labels, area, n, len(unique), None)
+    rook = c._rook_matrix(labels, ring, area, n, len(unique), None)
+    assert (c._queen_exact(coords, area, n) != queen).nnz == 0
+    assert (c._rook_exact(coords, ring, area, n) != rook).nnz == 0
+    vc, va, _ = vertex_arrays(vg5000.geometry)
+    assert (c._queen_exact(vc, va, n) != queen).nnz == 0

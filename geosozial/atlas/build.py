@@ -214,19 +214,12 @@ def _input_hashes(project: Path) -> dict[str, str]:
     """The run's input files (tables, geometries, mapping, crosswalks) by their entry in
     the project file, with their SHA-256: a table changed after the run makes the atlas
     out of date (``report --check``)."""
-    from geosozial.core.project import load_project, project_inputs
+    from geosozial.core.project import input_hashes, load_project
 
     try:
-        inputs = project_inputs(load_project(project))
+        return input_hashes(load_project(project))
     except GeosozialError:
         return {}
-    out = {}
-    for name, path in inputs[1:]:  # the project file itself is recorded under "project"
-        try:
-            out[name] = sha256_file(path)
-        except OSError:
-            out[name] = ""
-    return out
 
 
 def _store_hash(path: Path) -> str:
@@ -362,6 +355,7 @@ def build_atlas(project_path: str | Path, out: str | Path, *, lang: str = "de",
         raise GeosozialError("atlas.lang", lang=lang)
     out = Path(out)
     inputs = atlas_inputs(project_path, out, lang)
+    _check_store_current(project_path, out, inputs)
     current = up_to_date(out, inputs)
     if current is not None:
         for i, _ in enumerate(current, 1):
@@ -398,6 +392,31 @@ def build_atlas(project_path: str | Path, out: str | Path, *, lang: str = "de",
     hashes = {name: _sha(data) for name, data in files.items()}
     write_manifest(out, inputs, hashes)
     return AtlasSummary(out, written, unchanged, removed, _reasons(previous, inputs))
+
+
+define("atlas.store_outdated",
+       de="Die Sozialdatenbank {store} stammt aus einem Lauf vor der letzten Änderung von "
+       "{inputs}; der Atlas zeigte alte Zahlen. Bitte zuerst geosozial report {project} "
+       "--out {out} ausführen.",
+       en="the time-series store {store} comes from a run before the last change of "
+       "{inputs}; the atlas would show old numbers. Run geosozial report {project} --out "
+       "{out} first.")
+
+
+def _check_store_current(project_path: str | Path, out: Path, inputs: dict[str, Any]) -> None:
+    """Refuse a store whose run read other input files than the project has now (the
+    hashes the run recorded in ``eingaben``)."""
+    from geosozial.core.store_file import read_meta
+
+    store = out / inputs["store"]["path"]
+    recorded = read_meta(store).get("eingaben") if store.is_file() else None
+    if not isinstance(recorded, dict):
+        return  # a store of an older version records none
+    changed = [name for name, digest in inputs["tables"].items()
+               if recorded.get(name) != digest]
+    if changed:
+        raise GeosozialError("atlas.store_outdated", store=str(store),
+                             inputs=", ".join(changed), project=str(project_path), out=str(out))
 
 
 def _commit_files(out: Path, files: dict[str, bytes], protected: list[Path]) -> None:

@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from geosozial.core.outputs import sha256_file
+
 __all__ = ["MANIFEST", "SITE_FOLDERS", "check_atlas", "code_hash", "read_manifest",
            "sha256_file", "up_to_date", "write_manifest"]
 
@@ -42,23 +44,6 @@ SITE_FOLDERS = ("assets", "indikatoren", "gemeinden", "sozialraeume", "downloads
 
 _HERE = Path(__file__).resolve().parent
 
-
-def sha256_file(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (hex).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> p = Path(tempfile.mkdtemp()) / "x"
-    >>> _ = p.write_bytes(b"")
-    >>> sha256_file(p)[:12]
-    'e3b0c44298fc'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def code_hash() -> str:

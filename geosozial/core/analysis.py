@@ -349,7 +349,7 @@ def check_count(n: int, field: str, source: str, *, dropped: bool = False) -> No
         >>> try:
         ...     check_count(1, "quote", "t.gpkg", dropped=True)
         ... except GeosozialError as exc:
-        ...     print(exc.text()[:40])
+        ...     print(exc.text()[:39])
         t.gpkg: Feld quote hat nur 1 Gebiet mit
     """
     if n < 3:

@@ -41,6 +41,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import shutil
@@ -934,3 +935,21 @@ class OutputSet:
         outer._created += self._created
         outer.planned += self.planned
         self.written += [target for _, target in pairs]
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (hex).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "x"
+    >>> _ = p.write_bytes(b"")
+    >>> sha256_file(p)[:12]
+    'e3b0c44298fc'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

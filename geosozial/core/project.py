@@ -29,6 +29,7 @@ from geosozial.core.indicators import (
     indicator_from_text,
 )
 from geosozial.core.messages import GeosozialError, define, get_language
+from geosozial.core.outputs import sha256_file
 from geosozial.core.project_schema import check_project, project_path
 from geosozial.core.years import gebietsstand_year
 
@@ -50,8 +51,8 @@ def toml_parser() -> Any:
     return tomli  # pragma: no cover
 
 __all__ = ["CrosswalkSpec", "DynamicsSpec", "MapSettings", "Project", "TableSpec",
-           "crosswalk_specs", "dynamics_specs", "load_project", "project_inputs",
-           "toml_parser"]
+           "crosswalk_specs", "dynamics_specs", "input_hashes", "load_project",
+           "project_inputs", "toml_parser"]
 
 define("project.missing", de="Projektdatei {file} nicht gefunden.",
        en="project file {file} not found.")
@@ -412,3 +413,34 @@ def project_inputs(project: Project) -> list[tuple[str, Path]]:
     return inputs
 
 
+
+
+def input_hashes(project: Project) -> dict[str, str]:
+    """SHA-256 of every input file of a run but the project file, by its project entry.
+
+    The run records them in its store (``metadaten`` ``eingaben``); the atlas compares
+    them with the files as they are now, so a table changed after the run is noticed.
+    A file that cannot be read gives ``""``.
+
+    Parameters
+    ----------
+    project : Project
+
+    Returns
+    -------
+    dict of str to str
+
+    Examples
+    --------
+    >>> from geosozial.pipeline.demo import demo_project
+    >>> hashes = input_hashes(load_project(demo_project()))
+    >>> list(hashes)[:2], len(hashes["project.areas"])
+    (['project.areas', 'project.sozialraeume'], 64)
+    """
+    out = {}
+    for name, path in project_inputs(project)[1:]:  # the project file itself: not here
+        try:
+            out[name] = sha256_file(path)
+        except OSError:
+            out[name] = ""
+    return out

@@ -31,7 +31,7 @@ from typing import Any
 from geosozial.core.messages import GeosozialError, define
 
 __all__ = ["DEFAULT_NAME", "LONG_COLUMNS", "LONG_KINDS", "StoreFile", "StoreLayer",
-           "content_hash", "read_store_file"]
+           "content_hash", "read_meta", "read_store_file"]
 
 #: file name of the embedded store in a project's output folder
 DEFAULT_NAME = "sozialdatenbank.gpkg"
@@ -105,6 +105,24 @@ def meta_dict(rows: Iterable[tuple[str, str, str]]) -> dict[str, Any]:
     {'jahre': [2022, 2023], 'projekt': 'X'}
     """
     return {n: (json.loads(w) if t == "json" else w) for n, w, t in rows}
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """The ``metadaten`` of a store GeoPackage; ``{}`` when it has none or is no store.
+
+    Examples
+    --------
+    >>> read_meta("/nonexistent.gpkg")
+    {}
+    """
+    try:
+        with read_only(Path(path)) as con:
+            if META_TABLE not in table_names(con):
+                return {}
+            return meta_dict(con.execute(f"SELECT name, wert, typ FROM {META_TABLE}"
+                                         " ORDER BY name").fetchall())
+    except (OSError, sqlite3.Error, GeosozialError, ValueError):
+        return {}
 
 
 def layer_tables(con: sqlite3.Connection) -> list[str]:

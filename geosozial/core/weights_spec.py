@@ -141,7 +141,7 @@ def weights_from_arrays(
     n: int,
     *,
     ids: Sequence[str] | None = None,
-    rings: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    rings: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None,
     points: np.ndarray | None = None,
     tolerance: float = 0.0,
     symmetric: bool = False,

@@ -108,6 +108,28 @@ def ring_arrays(geometries: np.ndarray | gpd.GeoSeries) -> tuple[np.ndarray, np.
     return coords, ring_index.astype(np.int64), owner[part_of_ring].astype(np.int64)
 
 
+def vertex_arrays(geometries: np.ndarray | gpd.GeoSeries
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """What queen contiguity needs: every vertex with its area (``area_of_ring`` None).
+
+    One call to ``shapely.get_coordinates`` when all geometries are (Multi)Polygons or
+    missing; otherwise (collections, lines) :func:`ring_arrays`, which keeps only the
+    polygon parts.
+
+    Example:
+        >>> from shapely.geometry import box
+        >>> coords, area, none = vertex_arrays(np.array([box(0, 0, 1, 1), None, box(1, 0, 2, 1)]))
+        >>> coords.shape, sorted(set(area.tolist())), none is None
+        ((10, 2), [0, 2], True)
+    """
+    geoms = np.asarray(getattr(geometries, "array", geometries), dtype=object)
+    types = shapely.get_type_id(geoms)
+    if np.isin(types, (-1, 3, 6)).all():
+        coords, area = shapely.get_coordinates(geoms, return_index=True)
+        return coords, area.astype(np.int64), None
+    return ring_arrays(geoms)
+
+
 def weights_for(
     frame: gpd.GeoDataFrame,
     spec: str | WeightsSpec = "queen",
@@ -146,8 +168,8 @@ def weights_for(
         return weights_from_arrays(parsed, len(geoms), ids=ids, symmetric=symmetric,
                                    points=_points(geoms, ids, points, str(parsed)))
     _check_polygonal(geoms, ids, str(parsed))
-    return weights_from_arrays(parsed, len(geoms), ids=ids, rings=ring_arrays(geoms),
-                               tolerance=tolerance)
+    rings = vertex_arrays(geoms) if parsed.method == "queen" else ring_arrays(geoms)
+    return weights_from_arrays(parsed, len(geoms), ids=ids, rings=rings, tolerance=tolerance)
 
 
 def _ids(frame: gpd.GeoDataFrame, column: str | None) -> tuple[str, ...]:

@@ -151,12 +151,16 @@ def contiguity_weights(
         raise WeightsError(f"tolerance must be >= 0, got {tolerance}")
     if ids is not None:
         ids = tuple(map(str, ids))
-    labels, unique = vertex_labels(coords)
-    near = _near_matrix(unique, tolerance) if tolerance > 0 else None
-    if rook:
-        m = _rook_matrix(labels, ring, area, n, len(unique), near)
-    else:
-        m = _queen_matrix(labels, area, n, len(unique), near)
+    m = None
+    if tolerance == 0:  # exact rule: one sort of hashed vertices or edges, checked exactly
+        m = _rook_exact(coords, ring, area, n) if rook else _queen_exact(coords, area, n)
+    if m is None:
+        labels, unique = vertex_labels(coords)
+        near = _near_matrix(unique, tolerance) if tolerance > 0 else None
+        if rook:
+            m = _rook_matrix(labels, ring, area, n, len(unique), near)
+        else:
+            m = _queen_matrix(labels, area, n, len(unique), near)
     meta = {"tolerance": f"{tolerance:g}"} if tolerance > 0 else {}
     return Weights(m, kind="rook" if rook else "queen", transform="B", ids=ids, meta=meta)
 
@@ -207,6 +211,70 @@ def _validate(coords: np.ndarray, ring_index: np.ndarray, area_of_ring: np.ndarr
             raise WeightsError(f"ring indices must lie in 0..{len(area_of_ring) - 1}")
         area = area_of_ring[ring]
     return coords, ring, area
+
+
+_MIX = np.int64(-7046029254386353131)
+
+
+def _bits(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The bit patterns of x and y (``-0.0`` as ``0.0``) and one 64-bit key mixed from
+    both (as :func:`vertex_labels`)."""
+    c = np.ascontiguousarray(coords, dtype=np.float64) + 0.0
+    bits = c.view(np.int64)
+    bx, by = np.ascontiguousarray(bits[:, 0]), np.ascontiguousarray(bits[:, 1])
+    with np.errstate(over="ignore"):
+        key = (bx * _MIX) ^ by
+    return bx, by, key
+
+
+def _queen_exact(coords: np.ndarray, area: np.ndarray, n: int) -> sparse.csr_array | None:
+    """Queen with ``t = 0`` from one sort of the vertices by their mixed key: areas whose
+    vertices share a key pair up. Equal keys of different coordinates (a collision) give
+    None, and the caller takes the lexicographic way of :func:`vertex_labels`."""
+    if len(coords) == 0:
+        return sparse.csr_array((n, n))
+    bx, by, key = _bits(coords)
+    order = np.argsort(key)
+    sk = key[order]
+    same = sk[1:] == sk[:-1]
+    if (same & ((bx[order][1:] != bx[order][:-1]) | (by[order][1:] != by[order][:-1]))).any():
+        return None
+    group = np.cumsum(np.r_[True, ~same])
+    return _group_pairs(group, area[order], n)
+
+
+def _rook_exact(coords: np.ndarray, ring: np.ndarray, area: np.ndarray, n: int
+                ) -> sparse.csr_array | None:
+    """Rook with ``t = 0`` from one sort of the edges by a key mixed from the keys of both
+    ends (either direction); the ends of edges with equal keys are compared exactly, and
+    a collision gives None (the caller takes the labelled way)."""
+    m = len(coords)
+    if m == 0:
+        return sparse.csr_array((n, n))
+    bx, by, key = _bits(coords)
+    inner = np.flatnonzero(ring[1:] == ring[:-1])
+    starts = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    ends = np.r_[starts[1:], m] - 1
+    a = np.concatenate([inner, ends])
+    b = np.concatenate([inner + 1, starts])  # the closing edge, last -> first
+    ka, kb = key[a], key[b]
+    distinct = (bx[a] != bx[b]) | (by[a] != by[b])  # repeated vertices make no edge
+    a, b, ka, kb = a[distinct], b[distinct], ka[distinct], kb[distinct]
+    swap = ka > kb
+    lo, hi = np.where(swap, b, a), np.where(swap, a, b)
+    klo, khi = np.minimum(ka, kb), np.maximum(ka, kb)
+    with np.errstate(over="ignore"):
+        edge = (klo * _MIX) ^ (khi + (khi >> 17))
+    order = np.argsort(edge)
+    se = edge[order]
+    same = se[1:] == se[:-1]
+    lo, hi = lo[order], hi[order]
+    differs = ((bx[lo][1:] != bx[lo][:-1]) | (by[lo][1:] != by[lo][:-1])
+               | (bx[hi][1:] != bx[hi][:-1]) | (by[hi][1:] != by[hi][:-1]))
+    if (same & differs).any():
+        return None
+    group = np.cumsum(np.r_[True, ~same])
+    return _group_pairs(group, area[lo], n)
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -262,24 +330,26 @@ def _group_pairs(group: np.ndarray, member: np.ndarray, n: int) -> sparse.csr_ar
     """
     if not len(group):
         return sparse.csr_array((n, n))
-    firsts, seconds = [], []
+    pairs = []
     d = 1
     while d < len(group):
         same = group[d:] == group[:-d]
         if not same.any():
             break
         a, b = member[:-d][same], member[d:][same]
-        firsts += [a, b]
-        seconds += [b, a]
+        keep = a != b
+        a, b = a[keep], b[keep]
+        pairs.append(np.minimum(a, b) * n + np.maximum(a, b))  # one direction
         d += 1
-    if not firsts:
+    if not pairs:
         return sparse.csr_array((n, n))
-    i, j = np.concatenate(firsts), np.concatenate(seconds)
-    pair = i * n + j
-    pair = _sorted_unique(pair[i != j])
-    i, j = pair // n, pair % n
-    indptr = np.r_[0, np.cumsum(np.bincount(i, minlength=n))]
-    return sparse.csr_array((np.ones(len(j)), j, indptr), shape=(n, n))
+    pair = _sorted_unique(np.concatenate(pairs))
+    lo, hi = pair // n, pair % n
+    indptr = np.r_[0, np.cumsum(np.bincount(lo, minlength=n))]
+    upper = sparse.csr_array((np.ones(len(hi)), hi, indptr), shape=(n, n))
+    both = upper + sparse.csr_array(upper.T)  # disjoint: every entry stays 1
+    both.sort_indices()
+    return both
 
 
 def _queen_matrix(labels: np.ndarray, area: np.ndarray, n: int, u: int,

@@ -29,6 +29,7 @@ from geosozial.core.outputs import Output, OutputSet, atomic_write_text, check_o
 from geosozial.core.project import (  # noqa: F401  (parsing lives in core; re-exported)
     Project,
     TableSpec,
+    input_hashes,
     load_project,
     project_inputs,
 )
@@ -264,7 +265,9 @@ def _write_store(project: Project, out: Path, joined: dict[int, JoinedYear],
     long = pd.concat(rows, ignore_index=True)
     meta = {"projekt": project.name, "gebietsstand": project.gebietsstand,
             "geheimhaltung": project.rule.describe() if project.rule else "keine",
-            "quelle": project.attribution, "geosozial_version": __version__}
+            "quelle": project.attribution, "geosozial_version": __version__,
+            # the files this run read: the atlas notices a table changed since
+            "eingaben": input_hashes(project)}
     reports = [write_store(target, long, layers, years=years, meta=meta)
                for target in store_targets(project, out)]
     return reports
