@@ -477,16 +477,22 @@ def test_kernel_imports_only_numpy_and_scipy():
     assert out.stdout.strip() == ""
 
 
-def test_vertex_labels_exact_when_the_sort_key_collides():
-    """Two different coordinates with the same mixed 64-bit key still get two labels."""
-    from geosozial.kernel.contiguity import vertex_labels
-
+def _colliding_point() -> np.ndarray:
+    """A point other than (1.5, 2.5) with the same mixed 64-bit key (x = 3.25)."""
     mult = np.int64(-7046029254386353131)
     a = np.array([1.5, 2.5]).view(np.int64)
     x2 = np.array([3.25]).view(np.int64)[0]
     with np.errstate(over="ignore"):
         y2 = (a[0] * mult) ^ a[1] ^ (x2 * mult)
-    other = np.array([x2, y2], dtype=np.int64).view(np.float64)
+    return np.array([x2, y2], dtype=np.int64).view(np.float64)
+
+
+def test_vertex_labels_exact_when_the_sort_key_collides():
+    """Two different coordinates with the same mixed 64-bit key still get two labels."""
+    from geosozial.kernel.contiguity import vertex_labels
+
+    mult = np.int64(-7046029254386353131)
+    other = _colliding_point()
     with np.errstate(over="ignore"):
         keys = [(np.array(p).view(np.int64)[0] * mult) ^ np.array(p).view(np.int64)[1]
                 for p in ([1.5, 2.5], other)]
@@ -503,12 +509,7 @@ def test_exact_contiguity_falls_back_when_hashed_keys_collide():
     the same key must not make neighbours of areas that touch neither."""
     from geosozial.kernel.contiguity import _queen_exact, contiguity_weights
 
-    mult = np.int64(-7046029254386353131)
-    a = np.array([1.5, 2.5]).view(np.int64)
-    x2 = np.array([3.25]).view(np.int64)[0]
-    with np.errstate(over="ignore"):
-        y2 = (a[0] * mult) ^ a[1] ^ (x2 * mult)
-    other = np.array([x2, y2], dtype=np.int64).view(np.float64)
+    other = _colliding_point()
     assert np.isfinite(other).all()
     # area 0 has the vertex (1.5, 2.5), area 1 the colliding vertex: no shared point
     tri0 = np.array([[1.5, 2.5], [0.0, 0.0], [1.0, 0.0]])
