@@ -236,11 +236,13 @@ def _queen_exact(coords: np.ndarray, area: np.ndarray, n: int) -> sparse.csr_arr
     bx, by, key = _bits(coords)
     order = np.argsort(key)
     sk = key[order]
-    same = sk[1:] == sk[:-1]
-    if (same & ((bx[order][1:] != bx[order][:-1]) | (by[order][1:] != by[order][:-1]))).any():
+    same = np.flatnonzero(sk[1:] == sk[:-1])  # the second of two equal keys: i + 1
+    first, second = order[same], order[same + 1]
+    if ((bx[first] != bx[second]) | (by[first] != by[second])).any():
         return None
-    group = np.cumsum(np.r_[True, ~same])
-    return _group_pairs(group, area[order], n)
+    new = np.ones(len(sk), dtype=bool)
+    new[same + 1] = False
+    return _group_pairs(np.cumsum(new), area[order], n)
 
 
 def _rook_exact(coords: np.ndarray, ring: np.ndarray, area: np.ndarray, n: int
@@ -261,20 +263,24 @@ def _rook_exact(coords: np.ndarray, ring: np.ndarray, area: np.ndarray, n: int
     distinct = (bx[a] != bx[b]) | (by[a] != by[b])  # repeated vertices make no edge
     a, b, ka, kb = a[distinct], b[distinct], ka[distinct], kb[distinct]
     swap = ka > kb
-    lo, hi = np.where(swap, b, a), np.where(swap, a, b)
-    klo, khi = np.minimum(ka, kb), np.maximum(ka, kb)
+    lo = np.where(swap, b, a)
+    klo, khi = np.where(swap, kb, ka), np.where(swap, ka, kb)
+    hi = a + b - lo
     with np.errstate(over="ignore"):
         edge = (klo * _MIX) ^ (khi + (khi >> 17))
     order = np.argsort(edge)
     se = edge[order]
-    same = se[1:] == se[:-1]
+    same = np.flatnonzero(se[1:] == se[:-1])  # the second of two equal keys: i + 1
     lo, hi = lo[order], hi[order]
-    differs = ((bx[lo][1:] != bx[lo][:-1]) | (by[lo][1:] != by[lo][:-1])
-               | (bx[hi][1:] != bx[hi][:-1]) | (by[hi][1:] != by[hi][:-1]))
-    if (same & differs).any():
+    first, second = lo[same], lo[same + 1]
+    if ((bx[first] != bx[second]) | (by[first] != by[second])).any():
         return None
-    group = np.cumsum(np.r_[True, ~same])
-    return _group_pairs(group, area[lo], n)
+    first, second = hi[same], hi[same + 1]
+    if ((bx[first] != bx[second]) | (by[first] != by[second])).any():
+        return None
+    new = np.ones(len(se), dtype=bool)
+    new[same + 1] = False
+    return _group_pairs(np.cumsum(new), area[lo], n)
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
