@@ -3,8 +3,8 @@
     python scripts/build_plugin.py [--out dist]
 
 The zip holds ``geosozial_qgis/`` (the plugin), and in ``geosozial_qgis/ext/`` the
-geosozial layers that run inside QGIS plus folium, branca and xyzservices (taken from
-this Python's installed packages, licence files kept).
+geosozial layers that run inside QGIS plus folium, branca, xyzservices and tomli (taken
+from this Python's installed packages, licence files kept).
 
 Which library files go in is not a hand-written list: it follows from the layer rules in
 :mod:`geosozial.layers`. Every file of the layers in :data:`~geosozial.layers.QGIS_SAFE`
@@ -51,7 +51,8 @@ from geosozial.layers import (  # noqa: E402
 #: the layer-rules module itself travels with the QGIS-safe layers
 BUNDLED_LAYERS = (*QGIS_SAFE, "layers")
 #: Third-party pure-Python packages carried in ext/ (name, distribution).
-BUNDLED = [("folium", "folium"), ("branca", "branca"), ("xyzservices", "xyzservices")]
+BUNDLED = [("folium", "folium"), ("branca", "branca"), ("xyzservices", "xyzservices"),
+           ("tomli", "tomli")]  # project files in QGIS builds with Python < 3.11
 #: Imports allowed in the plugin and bundled third-party code besides the standard library
 #: and bundled packages.
 PROVIDED_BY_QGIS = {"numpy", "scipy", "qgis", "jinja2", "markupsafe", "requests", "PyQt5",
@@ -120,7 +121,10 @@ def collect() -> dict[str, bytes]:
             raise SystemExit(f"{module} is not installed in this Python (pip install {dist})")
         base = Path(next(iter(spec.submodule_search_locations)))
         for path in sorted(base.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc" \
+            # compiled speed-ups of pure-Python packages (tomli's mypyc build) stay out:
+            # their .py sources beside them are what QGIS imports
+            if path.is_file() and "__pycache__" not in path.parts \
+                    and path.suffix not in (".pyc", ".so", ".pyd", ".dylib") \
                     and "tests" not in path.relative_to(base).parts:
                 files[f"{NAME}/ext/{module}/{path.relative_to(base).as_posix()}"] = \
                     path.read_bytes()

@@ -58,6 +58,9 @@ def test_plugin_zip_is_reproducible_and_carries_only_pure_python(tmp_path: Path)
     assert "geosozial_qgis/ext/LICENSES/leaflet-LICENSE" in names
     assert any(n.startswith("geosozial_qgis/ext/LICENSES/folium") for n in names)
     assert any(n.startswith("geosozial_qgis/ext/LICENSES/branca") for n in names)
+    # project files in QGIS builds with Python < 3.11: tomli's sources, not its mypyc build
+    assert {"geosozial_qgis/ext/tomli/_parser.py", "geosozial_qgis/ext/LICENSES/tomli-LICENSE"} \
+        <= set(names)
     assert not [n for n in names if n.endswith((".so", ".pyd", ".dll", ".pyc"))]
     library = {n.split("/ext/geosozial/", 1)[1] for n in names if "/ext/geosozial/" in n}
     # the core travels with the plugin (no re-implementation in it) ...
