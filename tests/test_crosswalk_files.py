@@ -449,3 +449,32 @@ def test_cli_derive_with_weights_and_changes(tmp_path, capsys):
     gv_new.write_text("kein Verzeichnis\n", encoding="utf-8")
     assert main(["crosswalk", "changes", str(gv_old), str(gv_new)]) == 2
     assert "Zeile 1" in capsys.readouterr().err
+
+
+def test_cli_join_with_a_bbsr_workbook_takes_sheet_and_share(tmp_path, workbook, capsys):
+    """``join --crosswalk`` with a BBSR workbook: --crosswalk-sheet/--crosswalk-share as
+    ``crosswalk apply --sheet/--share``; a missing sheet names this command's option."""
+    from datasets import VG5000
+
+    from geosozial.cli import main
+
+    vg = gpd.read_file(VG5000)
+    areas = tmp_path / "erzgebirge.gpkg"
+    vg[vg["AGS"].str.startswith("14521")].to_file(areas)
+    table = count_table(tmp_path / "bev2015.csv")
+    table.write_text(table.read_text(encoding="utf-8") + "14521010;Adorf/Erzgeb.;5000\n",
+                     encoding="utf-8")  # a key that did not change
+    out = tmp_path / "verknuepft.gpkg"
+    code = main(["join", str(areas), str(table), "--out", str(out), "--no-confidentiality",
+                 "--crosswalk", str(workbook)])
+    err = capsys.readouterr().err
+    assert code == 2 and "--crosswalk-sheet" in err and "2015-2020" in err
+    assert not out.exists()
+    assert main(["join", str(areas), str(table), "--out", str(out), "--no-confidentiality",
+                 "--crosswalk", str(workbook), "--crosswalk-sheet", "2015",
+                 "--crosswalk-share", "flaeche"]) == 0
+    told = capsys.readouterr().out
+    assert "gehört jetzt zu 14521035" in told
+    code = main(["join", str(areas), str(table), "--out", str(out), "--no-confidentiality",
+                 "--crosswalk-sheet", "2015"])
+    assert code == 2 and "--crosswalk" in capsys.readouterr().err
