@@ -460,10 +460,19 @@ def kernel_messages(source: str, field: str, keys, base_field: str | None = None
 
 
 def log_notices(feedback, notices) -> None:
-    """Core notices in the log, one line each (``[severity] text``, German)."""
+    """Core notices in the log, one line each (``[severity] text``, German); warnings as
+    warnings (orange in the dialog, ``WARNING`` under qgis_process), not as errors."""
     for notice in notices:
         line = f"[{notice.severity}] {notice.text('de')}"
         if notice.severity == "warning":
-            feedback.reportError(line, False)
+            push_warning(feedback, line)
         else:
             feedback.pushInfo(line)
+
+
+def push_warning(feedback, line: str) -> None:
+    """A warning in the log: ``pushWarning`` (QGIS 3.16+), else a non-fatal error."""
+    if hasattr(feedback, "pushWarning"):
+        feedback.pushWarning(line)
+    else:  # pragma: no cover - QGIS before 3.16
+        feedback.reportError(line, False)

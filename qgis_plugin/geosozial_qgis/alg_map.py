@@ -29,7 +29,7 @@ from qgis.core import (
     QgsSpatialIndex,
 )
 
-from .alg_base import GeosozialAlgorithm, log_notices
+from .alg_base import GeosozialAlgorithm, log_notices, push_warning
 from .alg_stats import add_quantile_parameters, quantile_options
 from .compat import FIELD_NUMERIC
 from .qgis_arrays import field_text, polygons, read_areas
@@ -169,8 +169,7 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
         size = len(page.encode("utf-8"))
         feedback.pushInfo(f"Karte: {size} Bytes (Budget {budget}), Toleranz {tolerance:.0f} m")
         if size > budget:
-            feedback.reportError(f"Die Karte ist größer als das Budget ({size} > {budget}).",
-                                 False)
+            push_warning(feedback, f"Die Karte ist größer als das Budget ({size} > {budget}).")
         return {"OUTPUT": path, "SIZE": size, "TOLERANCE": tolerance}
 
 

@@ -57,7 +57,7 @@ def run(qgis_app):
 
 def log_feedback():
     """A Processing feedback that keeps the lines of the log (``.lines``; warnings, which
-    go to ``reportError``, as well)."""
+    go to ``pushWarning``, and errors, as well)."""
     from qgis.core import QgsProcessingFeedback
 
     class Log(QgsProcessingFeedback):
@@ -70,5 +70,8 @@ def log_feedback():
 
         def reportError(self, error, fatalError=False):
             self.lines.append(error)
+
+        def pushWarning(self, warning):
+            self.lines.append(warning)
 
     return Log()
