@@ -23,6 +23,8 @@ import re
 import zipfile
 from collections.abc import Mapping, Sequence
 
+from geosozial.core.tables.xlsx import column_letters
+
 __all__ = ["sheet_name", "xlsx_bytes"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -59,14 +61,6 @@ def sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
-def _letters(column: int) -> str:
-    letters = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _sheet(rows: Sequence[Sequence[object]], digits: Sequence[Sequence[int]] | None,
            header_rows: int) -> str:
     body = []
@@ -78,7 +72,7 @@ def _sheet(rows: Sequence[Sequence[object]], digits: Sequence[Sequence[int]] | N
             if value is None or value == "":
                 continue
             width = max(width, c)
-            ref = f"{_letters(c)}{r}"
+            ref = f"{column_letters(c)}{r}"
             if isinstance(value, bool):
                 value = "ja" if value else "nein"
             if isinstance(value, (int, float)):
@@ -96,7 +90,7 @@ def _sheet(rows: Sequence[Sequence[object]], digits: Sequence[Sequence[int]] | N
                 cells.append(f'<c r="{ref}" t="inlineStr"{style}><is><t xml:space="preserve">'
                              f"{_esc(str(value))}</t></is></c>")
         body.append(f'<row r="{r}">{"".join(cells)}</row>')
-    dimension = f"A1:{_letters(width)}{len(rows)}" if width else "A1"
+    dimension = f"A1:{column_letters(width)}{len(rows)}" if width else "A1"
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<worksheet xmlns="{_MAIN}"><dimension ref="{dimension}"/>'
             f'<sheetData>{"".join(body)}</sheetData></worksheet>')

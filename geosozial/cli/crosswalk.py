@@ -23,8 +23,35 @@ from geosozial.cli.common import Texts, label, number, outputs_of, print_notices
 from geosozial.core.messages import GeosozialError
 from geosozial.core.outputs import atomic_write_text
 
-#: parameters of the core readers and the options that set them
-_OPTIONS = {"share": "--share", "sheet": "--sheet"}
+
+def add_workbook_options(parser: argparse.ArgumentParser, t: Texts, prefix: str = "") -> None:
+    """``--sheet`` and ``--share`` of a crosswalk file (``--crosswalk-sheet`` ... with
+    ``prefix="crosswalk-"``, where the command has a ``--sheet`` of its own)."""
+    see = " (wie 'crosswalk apply --sheet')" if prefix else ""
+    see_en = " (as 'crosswalk apply --sheet')" if prefix else ""
+    parser.add_argument(f"--{prefix}sheet", metavar=t("BLATT", "SHEET") if prefix else None,
+                        help=t("BBSR-XLSX: Tabellenblatt oder Jahr des alten Stands, z. B. 2015"
+                               + see, "BBSR XLSX: sheet or year of the old Gebietsstand, e.g. "
+                               "2015" + see_en))
+    parser.add_argument(f"--{prefix}share", metavar=t("ANTEIL", "SHARE") if prefix else None,
+                        help=t("BBSR-XLSX: flaeche, bevoelkerung (Standard) oder "
+                               "beschaeftigte; CSV: Name der Anteilsspalte",
+                               "BBSR XLSX: flaeche, bevoelkerung (default) or beschaeftigte "
+                               "(area, population, employment); CSV: name of the share column"))
+
+
+def read_crosswalk_options(path: Any, sheet: str | None, share: str | None, *,
+                           prefix: str = "", gebietsstand: str = "") -> Any:
+    """:func:`geosozial.core.crosswalk_files.read_crosswalk` with errors that name the
+    command's options (``--sheet`` or ``--crosswalk-sheet``), not the parameters."""
+    from geosozial.core.crosswalk_files import read_crosswalk
+
+    try:
+        return read_crosswalk(path, sheet=sheet, share=share, gebietsstand=gebietsstand)
+    except GeosozialError as exc:
+        if exc.params.get("param") in ("sheet", "share"):
+            exc.params["param"] = f"--{prefix}{exc.params['param']}"
+        raise
 
 
 def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
@@ -70,14 +97,7 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser) -> None:
     a.add_argument("--crosswalk", required=True,
                    help=t("Umsteigeschlüssel: CSV alt;neu;anteil oder BBSR-Umsteigeschlüssel "
                           "(XLSX)", "crosswalk: CSV alt;neu;anteil or BBSR crosswalk (XLSX)"))
-    a.add_argument("--sheet", help=t("BBSR-XLSX: Tabellenblatt oder Jahr des alten Stands, "
-                                     "z. B. 2015", "BBSR XLSX: sheet or year of the old "
-                                     "Gebietsstand, e.g. 2015"))
-    a.add_argument("--share", help=t("BBSR-XLSX: flaeche, bevoelkerung (Standard) oder "
-                                     "beschaeftigte; CSV: Name der Anteilsspalte",
-                                     "BBSR XLSX: flaeche, bevoelkerung (default) or "
-                                     "beschaeftigte (area, population, employment); CSV: "
-                                     "name of the share column"))
+    add_workbook_options(a, t)
     a.add_argument("--columns", nargs="+", metavar=t("SPALTE", "COLUMN"),
                    help=t("nur diese Zählwerte", "only these counts"))
     a.add_argument("--gebietsstand", default="", help=t("Ziel-Gebietsstand, z. B. 31.12.2021",
@@ -171,18 +191,12 @@ def cmd_derive(args: argparse.Namespace) -> int:
 def cmd_apply(args: argparse.Namespace) -> int:
     """``geosozial crosswalk apply``: counts onto the new Gebietsstand, as CSV."""
     from geosozial.core.crosswalk import apply_crosswalk
-    from geosozial.core.crosswalk_files import read_crosswalk
     from geosozial.core.tables.read import read_table
 
     outputs = outputs_of([(label(args, "TABELLE", "TABLE"), args.table),
                           ("--crosswalk", args.crosswalk)], [("--out", args.out, "csv")])
-    try:
-        cw = read_crosswalk(args.crosswalk, sheet=args.sheet, share=args.share,
-                            gebietsstand=args.gebietsstand)
-    except GeosozialError as exc:
-        if exc.params.get("param") in _OPTIONS:  # name the option, not the parameter
-            exc.params["param"] = _OPTIONS[exc.params["param"]]
-        raise
+    cw = read_crosswalk_options(args.crosswalk, args.sheet, args.share,
+                                gebietsstand=args.gebietsstand)
     table = read_table(args.table, columns=args.columns)
     converted = apply_crosswalk(table, cw, args.columns, gebietsstand=cw.gebietsstand)
     print_notices(cw.notices + converted.notices, args.lang)

@@ -21,6 +21,7 @@ from geosozial.cli.common import (
     print_written,
     rule,
 )
+from geosozial.cli.crosswalk import add_workbook_options, read_crosswalk_options
 from geosozial.core.indicators import indicators_from_specs
 from geosozial.core.messages import GeosozialError, define
 from geosozial.core.variables import parse_variables
@@ -78,16 +79,7 @@ def add_parsers(sub: Any, t: Texts, common: argparse.ArgumentParser,
                           "crosswalk from the table's Gebietsstand to the geometries' (CSV "
                           "alt;neu;anteil or BBSR workbook): the report names municipalities "
                           "whose territory changed and the successors of old keys"))
-    p.add_argument("--crosswalk-sheet", metavar=t("BLATT", "SHEET"),
-                   help=t("BBSR-XLSX des Umsteigeschlüssels: Tabellenblatt oder Jahr des "
-                          "alten Stands, z. B. 2015 (wie 'crosswalk apply --sheet')",
-                          "BBSR XLSX of the crosswalk: sheet or year of the old Gebietsstand, "
-                          "e.g. 2015 (as 'crosswalk apply --sheet')"))
-    p.add_argument("--crosswalk-share", metavar=t("ANTEIL", "SHARE"),
-                   help=t("BBSR-XLSX: flaeche, bevoelkerung (Standard) oder beschaeftigte; CSV: "
-                          "Name der Anteilsspalte (wie 'crosswalk apply --share')",
-                          "BBSR XLSX: flaeche, bevoelkerung (default) or beschaeftigte; CSV: "
-                          "name of the share column (as 'crosswalk apply --share')"))
+    add_workbook_options(p, t, prefix="crosswalk-")
     p.add_argument("--old-areas", metavar=t("ALTE_FLAECHEN", "OLD_AREAS"),
                    help=t("Geometrien des Gebietsstands der Tabelle: der Umsteigeschlüssel "
                           "wird durch Verschneidung abgeleitet (wie 'crosswalk derive')",
@@ -169,16 +161,8 @@ def cmd_join(args: argparse.Namespace) -> int:
 def _join_crosswalk(args: argparse.Namespace) -> object | None:
     """The crosswalk of ``--crosswalk`` (read) or ``--old-areas`` (derived by overlay)."""
     if args.crosswalk:
-        from geosozial.core.crosswalk_files import read_crosswalk
-
-        try:
-            return read_crosswalk(Path(args.crosswalk), sheet=args.crosswalk_sheet,
-                                  share=args.crosswalk_share)
-        except GeosozialError as exc:  # name this command's options, not the parameters
-            options = {"sheet": "--crosswalk-sheet", "share": "--crosswalk-share"}
-            if exc.params.get("param") in options:
-                exc.params["param"] = options[exc.params["param"]]
-            raise
+        return read_crosswalk_options(Path(args.crosswalk), args.crosswalk_sheet,
+                                      args.crosswalk_share, prefix="crosswalk-")
     if args.crosswalk_sheet or args.crosswalk_share:
         raise GeosozialError("cli.join.crosswalk_options")
     if args.old_areas:

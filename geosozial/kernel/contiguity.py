@@ -95,10 +95,7 @@ def vertex_labels(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     c = np.ascontiguousarray(coords, dtype=np.float64) + 0.0  # -0.0 becomes 0.0
     if len(c) == 0:
         return np.zeros(0, dtype=np.int64), c.reshape(0, 2)
-    bits = c.view(np.int64)
-    bx, by = np.ascontiguousarray(bits[:, 0]), np.ascontiguousarray(bits[:, 1])
-    with np.errstate(over="ignore"):
-        key = (bx * np.int64(-7046029254386353131)) ^ by
+    bx, by, key = _bits(c)
     order = np.argsort(key)
     new = np.empty(len(c), dtype=bool)
     new[0] = True

@@ -476,7 +476,7 @@ class _Book:
                 if not text:
                     if (uncached is not None and cell.find(value_tag) is None
                             and cell.find(formula_tag) is not None):
-                        uncached.append(ref or f"{_letters(column)}{number}")
+                        uncached.append(ref or f"{column_letters(column)}{number}")
                     continue
                 try:  # openpyxl: int unless written with "." or an exponent
                     value: object = (float(text) if "." in text or "E" in text or "e" in text
@@ -506,7 +506,7 @@ class _Book:
                 if not text:
                     if (uncached is not None and cell.find(value_tag) is None
                             and cell.find(formula_tag) is not None):
-                        uncached.append(ref or f"{_letters(column)}{number}")
+                        uncached.append(ref or f"{column_letters(column)}{number}")
                     continue
                 if kind == "b":
                     value = _boolean(text)
@@ -808,7 +808,14 @@ def _rels_xml(rels: Iterable[tuple[str, str, str]]) -> str:
             + "</Relationships>")
 
 
-def _letters(column: int) -> str:
+def column_letters(column: int) -> str:
+    """The spreadsheet letters of a 1-based column number.
+
+    Examples
+    --------
+    >>> column_letters(1), column_letters(27), column_letters(703)
+    ('A', 'AA', 'AAA')
+    """
     letters = ""
     while column:
         column, rest = divmod(column - 1, 26)
@@ -826,7 +833,7 @@ def _sheet_xml(rows: Sequence[Sequence[object]]) -> str:
             if value is None:
                 continue
             width = max(width, c)
-            ref = f"{_letters(c)}{r}"
+            ref = f"{column_letters(c)}{r}"
             if isinstance(value, bool):
                 cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, (int, float)):
@@ -843,7 +850,7 @@ def _sheet_xml(rows: Sequence[Sequence[object]]) -> str:
             else:
                 raise TypeError(f"cell {ref}: cannot write {type(value).__name__}")
         body.append(f'<row r="{r}">{"".join(cells)}</row>')
-    dimension = f"A1:{_letters(width)}{len(rows)}" if width else "A1"
+    dimension = f"A1:{column_letters(width)}{len(rows)}" if width else "A1"
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<worksheet xmlns="{_SPREADSHEET_NS}"><dimension ref="{dimension}"/>'
             f'<sheetData>{"".join(body)}</sheetData></worksheet>')
