@@ -25,6 +25,7 @@ from datasets import REPO
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Polygon, box
 
+from geosozial.core import store_write
 from geosozial.core.messages import GeosozialError
 from geosozial.core.outputs import OutputSet
 from geosozial.geo import store
@@ -283,14 +284,14 @@ def test_gpkg_rerun_with_other_keys_counts_added_and_removed(tmp_path: Path):
 
 
 @pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
-@pytest.mark.parametrize("where", ["_insert_long_sqlite", "_insert_layer_sqlite"])
+@pytest.mark.parametrize("where", ["_insert_long", "_insert_layer"])
 def test_gpkg_failure_mid_write_leaves_previous_file_byte_identical(tmp_path: Path, monkeypatch,
                                                                     error, where):
     long, layers = full_store()
     target = tmp_path / "sozialdatenbank.gpkg"
     write_store(target, long, layers, years=YEARS)
     previous = target.read_bytes()
-    original = getattr(store, where)
+    original = getattr(store_write, where)
     calls = []
 
     def fail_after_some_work(*args, **kwargs):
@@ -298,7 +299,7 @@ def test_gpkg_failure_mid_write_leaves_previous_file_byte_identical(tmp_path: Pa
         calls.append(1)
         raise error("simulated failure")
 
-    monkeypatch.setattr(store, where, fail_after_some_work)
+    monkeypatch.setattr(store_write, where, fail_after_some_work)
     new = year_frame(2023, bump={("01001000", "sgb2"): 1.0})
     with pytest.raises(error):
         write_store(target, long_for({2023: new}), {"gemeinden": {2023: new}}, years=[2023])

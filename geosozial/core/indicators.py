@@ -177,6 +177,21 @@ CATALOGUE: dict[str, Indicator] = {i.id: i for i in [
 ]}
 
 
+def field_label(field: str, lang: str = "de") -> tuple[str, str]:
+    """Label and unit of a field: from the indicator catalogue, else the field name.
+
+    Examples
+    --------
+    >>> field_label("sgb2_quote")[0], field_label("meine_zahl")
+    ('SGB II-Quote', ('meine_zahl', ''))
+    """
+    indicator = CATALOGUE.get(field)
+    if indicator is None:
+        return field, ""
+    label = indicator.label_en or indicator.label if lang == "en" else indicator.label
+    return label, indicator.unit
+
+
 def indicator_from_dict(id: str, spec: Mapping[str, Any]) -> Indicator:
     """Build a user indicator from a project-file entry.
 

@@ -25,14 +25,7 @@ import pyogrio
 import shapely
 
 from geosozial.core.analysis import utm_epsg_for
-from geosozial.core.keys import (
-    KEY_LENGTHS,
-    NAME_FIELDS,
-    ags_from_ars,
-    kreis_mask,
-    normalize_area_keys,
-    parse_kreise,
-)
+from geosozial.core.area_rows import area_rows
 from geosozial.core.messages import GeosozialError, Notice, define
 
 define("geo.missing", de="Geometriedatei {file} nicht gefunden.",
@@ -148,25 +141,15 @@ def read_areas(
         raise GeosozialError("geo.empty", file=file)
     stored = stored_attrs(path)  # else from the whole file, before any Kreis filter
     credit = stored.get(ATTRIBUTION) or geobasis_attribution(frame)
-    edition = stored.get(EDITION) or latest_wsk(frame)
-    frame = _filter_vg250_land(frame, file, notices)
-    key_values = _read_keys(frame, key, file, notices)
-    frame = frame.reset_index(drop=True)
-    kreise = parse_kreise(kreis)
-    if kreise:  # only these Kreise (keys starting with the Kreis key)
-        keep, kreis_notices = kreis_mask(key_values, kreise, file)
-        notices.extend(kreis_notices)
-        frame = frame[keep].reset_index(drop=True)
-        key_values = [k for k, inside in zip(key_values, keep, strict=True) if inside]
-    name_col = name_field or next((f for f in NAME_FIELDS if f in frame.columns), None)
-    if name_col:
-        names = pd.Series(frame[name_col].astype(object).where(frame[name_col].notna(), ""),
-                          dtype=object)
-    else:
-        names = pd.Series([""] * len(frame), dtype=object)
+    fields = [str(c) for c in frame.columns if c != frame.geometry.name]
+    rows = area_rows(fields, lambda c: frame[c].tolist(), key, file, name_field=name_field,
+                     kreis=kreis)
+    edition = stored.get(EDITION) or rows.edition
+    notices.extend(rows.notices)
+    frame = frame.iloc[rows.keep].reset_index(drop=True)
     frame = frame.drop(columns=[c for c in ("key", "name") if c in frame.columns])
-    frame.insert(0, "key", pd.Series(key_values, dtype=object))
-    frame.insert(1, "name", names.astype(str).to_numpy())
+    frame.insert(0, "key", pd.Series(rows.keys, dtype=object))
+    frame.insert(1, "name", pd.Series(rows.names, dtype=object))
     other_layers = next((n.params["others"] for n in notices if n.code == "geo.first_layer"),
                         "")
     try:
@@ -184,17 +167,6 @@ def read_areas(
     return Areas(frame=frame, key_field=key, source=file, notices=notices)
 
 
-def latest_wsk(frame: pd.DataFrame) -> str:
-    """The latest ``WSK`` (date of the Gebietsstand change) as ``YYYY-MM-DD``, or "".
-
-    Example:
-        >>> latest_wsk(pd.DataFrame({"WSK": ["2020-09-25", "2021-01-01", None]}))
-        '2021-01-01'
-    """
-    if "WSK" not in frame.columns:
-        return ""
-    dates = pd.to_datetime(frame["WSK"], errors="coerce").dropna()
-    return dates.max().strftime("%Y-%m-%d") if len(dates) else ""
 
 
 def stored_attrs(path: Any) -> dict[str, str]:
@@ -267,42 +239,8 @@ def credit_for(frame: pd.DataFrame, gebietsstand: str | None = None) -> str:
     return credit
 
 
-def _filter_vg250_land(frame: gpd.GeoDataFrame, file: str, notices: list[Notice]):
-    if "GF" not in frame.columns:
-        return frame
-    gf = pd.to_numeric(frame["GF"], errors="coerce")
-    if not (gf == 4).any():
-        return frame
-    dropped = frame[gf != 4]
-    if len(dropped):
-        values = sorted({int(v) for v in gf[gf != 4].dropna()})
-        notices.append(Notice("geo.gf_filter", "repair", file=file, n=len(dropped),
-                              values=values))
-    return frame[gf == 4]
 
 
-def _read_keys(frame: gpd.GeoDataFrame, key: str, file: str, notices: list[Notice]) -> list[str]:
-    fields = [c for c in frame.columns if c != "geometry"]
-    kind = key.upper() if key.upper() in KEY_LENGTHS else None
-    source_field = next((c for c in fields if c == key), None)
-    if source_field is None:
-        source_field = next((c for c in fields if c.upper() == key.upper()), None)
-    derive_from_ars = False
-    if source_field is None and kind == "ARS":
-        source_field = next((c for c in fields if c.upper() == "RS"), None)
-    if source_field is None and kind == "AGS":
-        source_field = next((c for c in fields if c.upper() in ("ARS", "RS")), None)
-        derive_from_ars = source_field is not None
-    if source_field is None:
-        raise GeosozialError("geo.nokey", file=file, key=key, fields=", ".join(fields))
-    keys, key_notices = normalize_area_keys(frame[source_field].tolist(),
-                                            "ARS" if derive_from_ars else kind,
-                                            source=file, field=source_field)
-    notices.extend(key_notices)
-    if derive_from_ars:
-        keys = [ags_from_ars(k) for k in keys]
-        notices.append(Notice("geo.key_from_ars", "repair", file=file, n=len(keys)))
-    return keys
 
 
 def _check_geometries(frame: gpd.GeoDataFrame, file: str, notices: list[Notice]):

@@ -196,11 +196,19 @@ def aggregate_frame(joined: gpd.GeoDataFrame, mapping: SozialraumMapping,
     >>> r.sozialraeume["n"].tolist(), r.sozialraeume.area.round(1).tolist()
     ([9.0], [2.0])
     """
-    import shapely
-
     frame = joined.reset_index(drop=True)
     kwargs.setdefault("edition", frame.attrs.get("wsk"))  # the edition of the areas' file
-    result = aggregate_joined(to_columns(frame), mapping, **kwargs)
+    return aggregate_frames(frame, aggregate_joined(to_columns(frame), mapping, **kwargs))
+
+
+def aggregate_frames(frame: gpd.GeoDataFrame, result: AggregateResult) -> FrameAggregate:
+    """The core's aggregation as frames: the municipalities (``frame`` with the columns the
+    aggregation added or changed), the Sozialräume (dissolved geometries) and the Kreis.
+
+    ``frame`` holds the joined municipalities in the order the core aggregated them.
+    """
+    import shapely
+
     members = result.municipalities
     changed = set(value_columns(members)) | {flag_column(c) for c in value_columns(members)}
     touched = [c for c in members.columns if c not in frame.columns or c in changed]

@@ -38,9 +38,7 @@ import datetime as _dt
 import gc
 import json
 import re
-import shutil
 import sqlite3
-import struct
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,12 +50,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import pyogrio.raw
 import shapely
 
 from geosozial.core.columns import FLAG_SUFFIX, flag_column
+from geosozial.core.gpkg_write import Srs
 from geosozial.core.messages import GeosozialError, define, render
-from geosozial.core.outputs import Output, atomic_path, check_outputs
 from geosozial.core.store_file import (  # noqa: F401  (the layout, one home)
     CHANGES_TABLE,
     DEFAULT_NAME,
@@ -74,16 +71,29 @@ from geosozial.core.store_file import meta_dict as _meta_dict
 from geosozial.core.store_file import quoted as _q
 from geosozial.core.store_file import read_only as _read_only
 from geosozial.core.store_file import table_names as _tables
-from geosozial.core.symbols import (
-    CONFIDENTIAL_FLAGS,
-    FLAG_ESTIMATED,
-    FLAG_NO_DATA,
-    FLAG_NOT_COMPUTABLE,
-    FLAG_RECODED,
-    FLAG_ZERO_DENOMINATOR,
-    MISSING_FLAGS,
+from geosozial.core.store_write import (  # noqa: F401  (the write, one home)
+    CHANGE_COLUMNS,
+    CHANGE_KINDS,
+    CONVERTED_FLAGS,
+    LEVEL_CODES,
+    META_KINDS,
+    STYLE_NAME,
+    TEMPORAL_QML,
+    WITHHELD_FLAGS,
+    LayerRows,
+    check_years,
+    compare_layer,
+    fid_ranges,
+    fids,
+    layout_error,
+    long_rows,
+    meta_rows,
+    now,
+    old_rows,
+    write_store_gpkg,
 )
-from geosozial.geo.gpkg import GPKG_VERSION, no_side_files
+from geosozial.core.store_write import changes as compute_changes
+from geosozial.geo.gpkg import no_side_files
 
 __all__ = ["CHANGE_COLUMNS", "DEFAULT_NAME", "DEFAULT_SCHEMA", "LONG_COLUMNS", "Store",
            "StoreReport", "long_table", "read_store", "stack_years", "write_store"]
@@ -92,26 +102,14 @@ __all__ = ["CHANGE_COLUMNS", "DEFAULT_NAME", "DEFAULT_SCHEMA", "LONG_COLUMNS", "
 DEFAULT_SCHEMA = "geosozial"
 
 #: columns of ``aenderungen`` (one row per year and level of a write)
-CHANGE_KINDS: dict[str, str] = {
-    "zeitpunkt": "text", "jahr": "int", "ebene": "text", "zeilen_vorher": "int",
-    "zeilen_nachher": "int", "geaendert": "int", "hinzugefuegt": "int", "entfernt": "int",
-    "variablen": "text"}
-CHANGE_COLUMNS = tuple(CHANGE_KINDS)
 
-META_KINDS: dict[str, str] = {"name": "text", "wert": "text", "typ": "text"}
 
 #: the levels (``ebene``) of the long table
 LEVELS = {"gemeinde": "Gemeinde", "gemeinden": "Gemeinde", "sozialraum": "Sozialraum",
           "sozialraeume": "Sozialraum", "sozialräume": "Sozialraum", "kreis": "Kreis"}
 
 #: flags of values brought onto the Gebietsstand through a crosswalk
-CONVERTED_FLAGS = frozenset({FLAG_RECODED, FLAG_ESTIMATED})
-#: flags of cells without a value: ``wert`` is NaN
-WITHHELD_FLAGS = frozenset(MISSING_FLAGS | CONFIDENTIAL_FLAGS
-                           | {FLAG_NO_DATA, FLAG_NOT_COMPUTABLE, FLAG_ZERO_DENOMINATOR})
-
 #: longest text of variable names in ``aenderungen.variablen``
-VARIABLES_TEXT_MAX = 200
 
 #: SQL types per kind: GeoPackage (SQLite) and PostgreSQL
 _GPKG_TYPES = {"text": "TEXT", "int": "INTEGER", "float": "REAL", "bool": "BOOLEAN",
@@ -129,22 +127,7 @@ _PG_COPY_TYPES = {"text": "text", "int": "int8", "float": "float8", "bool": "boo
 #: 365.25 days and the GeoPackage date comparison at the frame end is inclusive
 #: (checked in QGIS 3.22.16). ``startField``, ``durationUnit`` and ``fixedDuration`` are
 #: set as well (field ``datum``, one year), so that a switch to mode 1 is prefilled.
-TEMPORAL_QML = """<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis version="3.22.16-Białowieża" styleCategories="Temporal">
- <temporal enabled="1" mode="4" limitMode="0" accumulate="0" startField="datum" endField=""
-  durationField="" durationUnit="y" fixedDuration="1"
-  startExpression="to_datetime(&quot;datum&quot;)"
-  endExpression="make_datetime(year(&quot;datum&quot;) + 1, month(&quot;datum&quot;), \
-day(&quot;datum&quot;), 0, 0, 0)">
-  <fixedRange>
-   <start></start>
-   <end></end>
-  </fixedRange>
- </temporal>
-</qgis>
-"""
 #: name of the style geosozial writes (a style of the user's own is never replaced)
-STYLE_NAME = "geosozial Zeitreihe"
 
 define("store.target",
        de="Sozialdatenbank {target}: erwartet wird eine GeoPackage-Datei (.gpkg) oder eine "
@@ -161,28 +144,9 @@ define("store.layer_name",
        "Ziffern, _; am Anfang ein Buchstabe).",
        en="time-series store: the layer name {name!r} is not a plain name (lower-case "
        "letters, digits, _; starting with a letter).")
-define("store.level",
-       de="Unbekannte Ebene {level!r}; möglich sind Gemeinde, Sozialraum und Kreis.",
-       en="unknown level {level!r}; use Gemeinde, Sozialraum or Kreis.")
-define("store.frame_columns",
-       de="Jahr {jahr}: der Tabelle fehlen die Spalten {missing} (erwartet: key, name, "
-       "die Variablen und ihre _flag-Spalten).",
-       en="year {jahr}: the frame lacks the columns {missing} (expected: key, name, the "
-       "variables and their _flag columns).")
 define("store.long_columns",
        de="Die Zeitreihe hat nicht die Spalten der Sozialdatenbank: es fehlen {missing}.",
        en="the long table lacks the columns of the time-series store: {missing}.")
-define("store.years",
-       de="Sozialdatenbank {target}: {what} enthält die Jahre {extra}, geschrieben werden "
-       "sollen aber nur {years}; es wurde nichts geschrieben.",
-       en="time-series store {target}: {what} holds the years {extra}, but only {years} "
-       "are to be written; nothing was written.")
-define("store.duplicates",
-       de="Die Zeitreihe enthält {count} doppelte Zeilen (gleiche Ebene, gleiches Jahr, "
-       "gleicher Schlüssel, gleiche Variable), z. B. {example}; es wurde nichts "
-       "geschrieben.",
-       en="the long table holds {count} duplicate rows (same level, year, key and "
-       "variable), e.g. {example}; nothing was written.")
 define("store.crs",
        de="Layer {layer}: die Jahre haben verschiedene Koordinatensysteme ({crs}); alle "
        "Jahre eines Layers brauchen dasselbe.",
@@ -193,22 +157,6 @@ define("store.crs_epsg",
        "(gefunden: {crs}).",
        en="layer {layer}: PostGIS needs a coordinate system with an EPSG code (found: "
        "{crs}).")
-define("store.too_many",
-       de="Die Zeitreihe hat {count} Zeilen in einem Jahr einer Ebene; möglich sind {limit}.",
-       en="the long table has {count} rows in one year of one level; the limit is {limit}.")
-define("store.layout",
-       de="Sozialdatenbank {target}: die Tabelle {table} hat die Spalten {found}, "
-       "geschrieben würden {expected} (anders: {different}). Die Datenbank wird nicht "
-       "überschrieben; bitte eine neue anlegen (anderer Dateiname oder anderes Schema) "
-       "oder die Tabelle entfernen.",
-       en="time-series store {target}: the table {table} has the columns {found}, the "
-       "write has {expected} (different: {different}). The store is not overwritten; "
-       "create a new one (another file name or schema) or remove the table.")
-define("store.layout_crs",
-       de="Sozialdatenbank {target}: der Layer {table} hat das Koordinatensystem "
-       "{found}, geschrieben würde {expected}. Die Datenbank wird nicht überschrieben.",
-       en="time-series store {target}: the layer {table} has the coordinate system "
-       "{found}, the write has {expected}. The store is not overwritten.")
 define("store.no_psycopg",
        de="Für PostGIS ({target}) wird das Python-Paket psycopg gebraucht: "
        "pip install 'psycopg[binary]'.",
@@ -472,63 +420,17 @@ def long_table(frames: Mapping[int, gpd.GeoDataFrame], variables: Sequence[str],
     >>> t[["schluessel", "jahr", "wert", "kennzeichen", "umgerechnet"]].values.tolist()
     [['01001000', 2023, 100.0, '', False], ['01002000', 2023, nan, 'geheim', False]]
     """
-    ebene = _level(level)
-    names = sorted(dict.fromkeys(str(v) for v in variables))
-    sources = sources or {}
-    stichtage = stichtage or {}
-    parts: dict[str, list[np.ndarray]] = {c: [] for c in LONG_COLUMNS}
-    for jahr in sorted(frames):
-        frame = frames[jahr]
+    from geosozial.geo.frames import to_columns
+
+    for jahr, frame in frames.items():
         if "key" not in frame.columns:
             raise GeosozialError("store.frame_columns", jahr=jahr, missing="key")
-        keys = _text_values(frame["key"]).fillna("").to_numpy(dtype=object)
-        order = np.argsort(keys.astype(str), kind="stable")
-        keys = keys[order]
-        labels = (_text_values(frame["name"]).fillna("").to_numpy(dtype=object)[order]
-                  if "name" in frame.columns else np.full(len(keys), "", dtype=object))
-        present = [v for v in names if v in frame.columns]
-        if not present or not len(keys):
-            continue
-        n, width = len(keys), len(present)
-        values = np.empty((width, n), dtype="float64")
-        flags = np.empty((width, n), dtype=object)
-        for i, v in enumerate(present):
-            values[i] = pd.to_numeric(frame[v], errors="coerce").to_numpy(
-                dtype="float64", na_value=np.nan)[order]
-            fc = flag_column(v)
-            flags[i] = (_text_values(frame[fc]).fillna("").to_numpy(dtype=object)[order]
-                        if fc in frame.columns else "")
-        flat_flags = flags.ravel()
-        flat_values = values.ravel()
-        flag_series = pd.Series(flat_flags, dtype=object)
-        flat_values[flag_series.isin(WITHHELD_FLAGS).to_numpy()] = np.nan
-        year_sources = sources.get(jahr, {})
-        parts["schluessel"].append(np.tile(keys, width))
-        parts["name"].append(np.tile(labels, width))
-        parts["variable"].append(np.repeat(np.array(present, dtype=object), n))
-        parts["jahr"].append(np.full(n * width, int(jahr), dtype="int64"))
-        parts["wert"].append(flat_values)
-        parts["kennzeichen"].append(flat_flags)
-        parts["quelle"].append(np.repeat(np.array(
-            [str(year_sources.get(v, "") or "") for v in present], dtype=object), n))
-        dates = stichtage.get(jahr, "") or ""
-        parts["stichtag"].append(np.repeat(np.array(
-            [str(dates.get(v, "") or "") if isinstance(dates, Mapping) else str(dates)
-             for v in present], dtype=object), n))
-        parts["umgerechnet"].append(flag_series.isin(CONVERTED_FLAGS).to_numpy())
-    total = sum(len(p) for p in parts["jahr"])
-    columns: dict[str, Any] = {}
-    for c, kind in LONG_KINDS.items():
-        if c == "ebene":
-            columns[c] = np.full(total, ebene, dtype=object)
-        elif c == "gebietsstand":
-            columns[c] = np.full(total, str(gebietsstand or ""), dtype=object)
-        elif parts[c]:
-            columns[c] = np.concatenate(parts[c])
-        else:
-            columns[c] = np.array([], dtype={"int": "int64", "float": "float64",
-                                             "bool": bool}.get(kind, object))
-    return _frame(columns, LONG_KINDS)
+    wanted = {str(v) for v in variables} | {flag_column(str(v)) for v in variables}
+    columns = {jahr: to_columns(frame[[c for c in frame.columns
+                                       if c in wanted or c in ("key", "name")]])
+               for jahr, frame in frames.items()}
+    return _frame(long_rows(columns, variables, level=_level(level), sources=sources,
+                            stichtage=stichtage, gebietsstand=gebietsstand), LONG_KINDS)
 
 
 _DTYPES = {"int": "int64", "float": "float64", "bool": "bool"}
@@ -557,53 +459,14 @@ def _normalise_long(long: pd.DataFrame) -> pd.DataFrame:
 #: ``fid`` of the long table: level code x 10^12 + year x 10^7 + row number (from 1) in
 #: the order written; reading by ``fid`` gives level, year, then that order, and the rows of
 #: one year are one range of ``fid``
-_FID_LEVEL = 10**12
-_FID_YEAR = 10**7
-LEVEL_CODES = {"Gemeinde": 1, "Sozialraum": 2, "Kreis": 3}
 
 
-def _fids(long: pd.DataFrame) -> np.ndarray:
-    ebene = long["ebene"]
-    index, uniques = pd.factorize(ebene)
-    unknown = [u for u in uniques if u not in LEVEL_CODES]
-    if unknown:
-        raise GeosozialError("store.level", level=str(unknown[0]))
-    codes = np.array([LEVEL_CODES[u] for u in uniques], dtype="int64")[index]
-    group = codes * _FID_LEVEL + long["jahr"].to_numpy(dtype="int64") * _FID_YEAR
-    number = pd.Series(group).groupby(group, sort=False).cumcount().to_numpy() + 1
-    if len(number) and number.max() >= _FID_YEAR:
-        raise GeosozialError("store.too_many", count=int(number.max()), limit=_FID_YEAR - 1)
-    return group + number
 
 
-def _fid_ranges(years: Sequence[int]) -> str:
-    """SQL condition on ``fid`` for all rows of ``years`` (every level)."""
-    parts = [f"(fid >= {code * _FID_LEVEL + int(y) * _FID_YEAR} AND fid < "
-             f"{code * _FID_LEVEL + (int(y) + 1) * _FID_YEAR})"
-             for code in sorted(LEVEL_CODES.values()) for y in years]
-    return "(" + " OR ".join(parts) + ")" if parts else "(0)"
 
 
-def _blocks(long: pd.DataFrame) -> list[tuple[int, int]]:
-    """Runs of rows with the same level, year, variable, source, Stichtag and
-    Gebietsstand (start, end)."""
-    n = len(long)
-    if not n:
-        return []
-    change = np.zeros(n, dtype=bool)
-    change[0] = True
-    for c in ("ebene", "jahr", "variable", "quelle", "stichtag", "gebietsstand"):
-        a = long[c].to_numpy(dtype=object if LONG_KINDS[c] == "text" else None)
-        change[1:] |= a[1:] != a[:-1]
-    starts = np.flatnonzero(change)
-    ends = np.append(starts[1:], n)
-    return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
-def _literal(value: Any) -> str:
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 # --- layers -------------------------------------------------------------------------------
@@ -737,177 +600,23 @@ def _geometry_type(geoms: gpd.GeoSeries) -> str:
 # --- what changed -------------------------------------------------------------------------
 
 
-def _variables_text(names: Iterable[str]) -> str:
-    names = sorted(set(names))
-    text, shown = "", 0
-    for n in names:
-        candidate = f"{text}, {n}" if text else n
-        if len(candidate) > VARIABLES_TEXT_MAX:
-            return f"{text} … (+{len(names) - shown})"
-        text, shown = candidate, shown + 1
-    return text
 
 
 _KEYS = ["ebene", "jahr", "schluessel", "variable"]
 
 
-def _changes(old: pd.DataFrame | None, new: pd.DataFrame, fids: np.ndarray,
-             now: str) -> pd.DataFrame:
-    """One row per (year, level) of the years written: rows before and after, values
-    changed (value or flag differs; NaN equals NaN), added, removed, and the variables
-    whose values changed.
-
-    ``old``: the previous rows of these years (``fid``, ``schluessel``, ``variable``,
-    ``wert``, ``kennzeichen``, in ``fid`` order); ``new`` the rows written and ``fids``
-    their ``fid``. When both hold the same keys and variables in the same order (a re-run
-    with the same areas), the rows are compared position by position; otherwise they are
-    matched by level, year, key and variable.
-    """
-    g_new = fids // _FID_YEAR  # level code x 10^5 + year
-    if old is None:
-        old = _old_frame([])
-    g_old = old["fid"].to_numpy(dtype="int64") // _FID_YEAR
-    groups = np.union1d(g_new, g_old)
-    before = pd.Series(g_old).value_counts()
-    after = pd.Series(g_new).value_counts()
-    changed = pd.Series(0, index=groups, dtype="int64")
-    added = after.reindex(groups, fill_value=0) - 0
-    removed = pd.Series(0, index=groups, dtype="int64")
-    names: dict[int, str] = {}
-    if len(old):
-        order = np.argsort(fids, kind="stable")
-        keys_new = new["schluessel"].to_numpy(dtype=object)[order]
-        vars_new = new["variable"].to_numpy(dtype=object)[order]
-        keys_old = old["schluessel"].to_numpy(dtype=object)
-        vars_old = old["variable"].to_numpy(dtype=object)
-        aligned = (len(old) == len(new) and np.array_equal(g_old, g_new[order])
-                   and bool((keys_old == keys_new).all()) and bool((vars_old == vars_new).all()))
-        if aligned:
-            a = old["wert"].to_numpy(dtype="float64", na_value=np.nan)
-            b = new["wert"].to_numpy(dtype="float64", na_value=np.nan)[order]
-            flag_a = old["kennzeichen"].fillna("").to_numpy(dtype=object)
-            flag_b = new["kennzeichen"].fillna("").to_numpy(dtype=object)[order]
-            differs = ~((a == b) | (np.isnan(a) & np.isnan(b))) | (flag_a != flag_b)
-            row_groups, row_vars = g_old, vars_old
-            added = pd.Series(0, index=groups, dtype="int64")
-        else:
-            left = pd.DataFrame({"g": g_old, "schluessel": keys_old, "variable": vars_old,
-                                 "wert": old["wert"].to_numpy(dtype="float64",
-                                                              na_value=np.nan),
-                                 "kennzeichen": old["kennzeichen"].fillna("").to_numpy(
-                                     dtype=object)})
-            right = pd.DataFrame({"g": g_new, "schluessel": new["schluessel"].to_numpy(
-                dtype=object), "variable": new["variable"].to_numpy(dtype=object),
-                "wert": new["wert"].to_numpy(dtype="float64", na_value=np.nan),
-                "kennzeichen": new["kennzeichen"].fillna("").to_numpy(dtype=object)})
-            merged = left.merge(right, on=["g", "schluessel", "variable"], how="outer",
-                                suffixes=("_alt", "_neu"), indicator=True)
-            both = (merged["_merge"] == "both").to_numpy()
-            a = merged["wert_alt"].to_numpy(dtype="float64", na_value=np.nan)
-            b = merged["wert_neu"].to_numpy(dtype="float64", na_value=np.nan)
-            same = (a == b) | (np.isnan(a) & np.isnan(b))
-            differs = both & (~same | (merged["kennzeichen_alt"].to_numpy(dtype=object)
-                                       != merged["kennzeichen_neu"].to_numpy(dtype=object)))
-            row_groups = merged["g"].to_numpy(dtype="int64")
-            row_vars = merged["variable"].to_numpy(dtype=object)
-            kinds = merged["_merge"].to_numpy(dtype=object)
-            added = pd.Series(row_groups[kinds == "right_only"]).value_counts().reindex(
-                groups, fill_value=0)
-            removed = pd.Series(row_groups[kinds == "left_only"]).value_counts().reindex(
-                groups, fill_value=0)
-        changed = pd.Series(row_groups[differs]).value_counts().reindex(groups, fill_value=0)
-        if differs.any():
-            pairs = pd.DataFrame({"g": row_groups[differs], "v": row_vars[differs]})
-            names = pairs.groupby("g")["v"].agg(_variables_text).to_dict()
-    levels = {code: level for level, code in LEVEL_CODES.items()}
-    rows: dict[str, list[Any]] = {c: [] for c in CHANGE_COLUMNS}
-    for g in sorted(groups.tolist(), key=lambda g: (g % 10**5, g // 10**5)):
-        rows["zeitpunkt"].append(now)
-        rows["jahr"].append(int(g % 10**5))
-        rows["ebene"].append(levels[int(g // 10**5)])
-        rows["zeilen_vorher"].append(int(before.get(g, 0)))
-        rows["zeilen_nachher"].append(int(after.get(g, 0)))
-        rows["geaendert"].append(int(changed.get(g, 0)))
-        rows["hinzugefuegt"].append(int(added.get(g, 0)))
-        rows["entfernt"].append(int(removed.get(g, 0)))
-        rows["variablen"].append(names.get(g, ""))
-    return _frame(rows, CHANGE_KINDS)
 
 
-def _meta_rows(meta: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
-    rows = []
-    for k, v in (meta or {}).items():
-        if isinstance(v, str):
-            rows.append((str(k), v, "text"))
-        else:
-            rows.append((str(k), json.dumps(v, ensure_ascii=False, default=str), "json"))
-    return rows
 
 
-def _now() -> str:
-    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _check_years(target: str, long: pd.DataFrame, prepared: Mapping[str, Any],
-                 years: Sequence[int]) -> None:
-    wanted = set(years)
-    extra = sorted(set(long["jahr"].unique().tolist()) - wanted)
-    if extra:
-        raise GeosozialError("store.years", target=target, what="die Zeitreihe",
-                             extra=", ".join(map(str, extra)),
-                             years=", ".join(map(str, sorted(wanted))))
-    for name, (frame, _) in prepared.items():
-        extra = sorted(set(frame["jahr"].unique().tolist()) - wanted)
-        if extra:
-            raise GeosozialError("store.years", target=target, what=f"der Layer {name}",
-                                 extra=", ".join(map(str, extra)),
-                                 years=", ".join(map(str, sorted(wanted))))
-    duplicated = _duplicated(long)
-    if duplicated.any():
-        first = long.loc[int(np.argmax(duplicated)), _KEYS].tolist()
-        raise GeosozialError("store.duplicates", count=int(duplicated.sum()),
-                             example=" / ".join(map(str, first)))
 
 
-def _duplicated(long: pd.DataFrame) -> np.ndarray:
-    """Rows whose level, year, key and variable came before. Fast path: runs of one level,
-    year and variable that do not repeat, each with distinct keys."""
-    if not len(long):
-        return np.zeros(0, dtype=bool)
-    blocks = _blocks(long)
-    heads = [s for s, _ in blocks]
-    triples = list(zip(long["ebene"].to_numpy(dtype=object)[heads],
-                       long["jahr"].to_numpy()[heads],
-                       long["variable"].to_numpy(dtype=object)[heads], strict=True))
-    if len(set(triples)) == len(triples):
-        keys = long["schluessel"].to_numpy(dtype=object)
-        if all(len(set(keys[s:e].tolist())) == e - s for s, e in blocks):
-            return np.zeros(len(long), dtype=bool)
-    code = np.zeros(len(long), dtype="int64")
-    for c in _KEYS:
-        codes, uniques = pd.factorize(long[c])
-        code = code * (len(uniques) + 1) + codes
-    return pd.Series(code).duplicated().to_numpy()
 
 
-def _layout_error(target: str, table: str, found: Sequence[str], expected: Sequence[str]
-                  ) -> GeosozialError:
-    different = sorted(set(found) ^ set(expected)) or ["Typen/types"]
-    return GeosozialError("store.layout", target=target, table=table,
-                          found=", ".join(found), expected=", ".join(expected),
-                          different=", ".join(different))
 
 
-def _compare_layer(target: str, table: str, found: Mapping[str, str],
-                   wanted: Mapping[str, str]) -> None:
-    """The columns of an existing layer against those written (int may go into float)."""
-    if set(found) != set(wanted):
-        raise _layout_error(target, table, list(found), list(wanted))
-    for c, kind in wanted.items():
-        have = found[c]
-        if have != kind and not (have == "float" and kind == "int"):
-            raise _layout_error(target, table, [f"{n} ({k})" for n, k in found.items()],
-                                [f"{n} ({k})" for n, k in wanted.items()])
 
 
 # --- public entry points --------------------------------------------------------------------
@@ -963,14 +672,47 @@ def write_store(target: str | Path, long: pd.DataFrame,
     years = sorted({int(y) for y in years})
     rows = _normalise_long(long)
     prepared = _prepare_layers(layers)
-    _check_years(shown, rows, prepared, years)
-    fids = _fids(rows)
-    now = _now()
+    arrays = _long_arrays(rows)
+    check_years(shown, arrays, {name: frame["jahr"].to_numpy(dtype="int64")
+                                for name, (frame, _) in prepared.items()}, years)
     if kind == "gpkg":
-        changes = _write_gpkg(where, rows, fids, prepared, years, meta, now)
+        written = write_store_gpkg(where, arrays, {
+            name: _layer_rows(frame, kinds) for name, (frame, kinds) in prepared.items()},
+            years=years, meta=meta)
     else:
-        changes = _write_pg(where, rows, fids, prepared, years, meta, now)
-    return StoreReport(shown, tuple(years), changes)
+        written = _write_pg(where, rows, fids(arrays), prepared, years, meta, now())
+    return StoreReport(shown, tuple(years), _frame(written, CHANGE_KINDS))
+
+
+def _long_arrays(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The normalised long rows as the arrays of :mod:`geosozial.core.store_write`."""
+    return {c: rows[c].to_numpy(dtype=object) if kind == "text" else rows[c].to_numpy()
+            for c, kind in LONG_KINDS.items()}
+
+
+def _srs(crs: Any) -> Srs | None:
+    """A frame's CRS as a GeoPackage SRS row (EPSG code where there is one)."""
+    if crs is None:
+        return None
+    from pyproj import CRS
+
+    found = CRS(crs)
+    epsg = found.to_epsg()
+    definition = found.to_wkt("WKT1_GDAL") or found.to_wkt()
+    if epsg:
+        return Srs(int(epsg), "EPSG", int(epsg), found.name, definition)
+    return Srs(100000, "NONE", 100000, found.name, definition)
+
+
+def _layer_rows(frame: gpd.GeoDataFrame, kinds: Mapping[str, str]) -> LayerRows:
+    """A stacked layer (:func:`stack_years`) as SQL values, WKB and bounds."""
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    wkb = shapely.to_wkb(geoms, byte_order=1)
+    kind = _geometry_type(frame.geometry)
+    return LayerRows(dict(kinds), {c: _sqlite_values(frame[c], k) for c, k in kinds.items()},
+                     [None if w is None else bytes(w) for w in wkb],
+                     shapely.bounds(geoms), "GEOMETRY" if kind == "Unknown" else kind.upper(),
+                     _srs(frame.crs))
 
 
 def read_store(target: str | Path) -> Store:
@@ -1042,8 +784,6 @@ def _parse_target(target: str | Path) -> tuple[str, Any]:
 # --- GeoPackage -------------------------------------------------------------------------
 
 
-def _sqlite_columns(con: sqlite3.Connection, table: str) -> list[str]:
-    return [r[1] for r in con.execute(f"PRAGMA table_info({_q(table)})") if r[1] != "fid"]
 
 
 _OGR_KINDS = {"OFTString": "text", "OFTInteger": "int", "OFTInteger64": "int",
@@ -1059,121 +799,22 @@ def _gpkg_layer_kinds(path: Path, table: str) -> tuple[dict[str, str], Any]:
     return kinds, info["crs"]
 
 
-def _check_gpkg(path: Path, con: sqlite3.Connection,
-                prepared: Mapping[str, tuple[gpd.GeoDataFrame, dict[str, str]]]) -> None:
-    tables = _tables(con)
-    if "gpkg_contents" not in tables or LONG_TABLE not in tables:
-        raise GeosozialError("store.not_store", target=str(path),
-                             reason=f"Tabelle/table {LONG_TABLE} fehlt/missing")
-    for table, kinds in ((LONG_TABLE, LONG_KINDS), (CHANGES_TABLE, CHANGE_KINDS),
-                         (META_TABLE, META_KINDS)):
-        if table in tables:
-            found = _sqlite_columns(con, table)
-            if found != list(kinds):
-                raise _layout_error(str(path), table, found, list(kinds))
-    from pyproj import CRS
-
-    for name, (frame, kinds) in prepared.items():
-        table = name + LAYER_SUFFIX
-        if table not in tables:
-            continue
-        found, crs = _gpkg_layer_kinds(path, table)
-        _compare_layer(str(path), table, found, kinds)
-        if frame.crs is not None and crs and not CRS(crs).equals(frame.crs):
-            raise GeosozialError("store.layout_crs", target=str(path), table=table,
-                                 found=str(crs), expected=frame.crs.to_string())
 
 
-def _create_gpkg(path: Path) -> None:
-    """A new GeoPackage (version 1.2) with the empty table ``metadaten``."""
-    pyogrio.write_dataframe(
-        pd.DataFrame({c: pd.Series([], dtype=object) for c in META_KINDS}), path,
-        layer=META_TABLE, driver="GPKG", dataset_options={"VERSION": GPKG_VERSION},
-        layer_options={"DESCRIPTION": "Metadaten der Sozialdatenbank (geosozial)"})
 
 
-def _register(con: sqlite3.Connection, table: str, description: str) -> None:
-    con.execute(
-        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
-        "description, last_change, srs_id) VALUES (?, 'attributes', ?, ?, "
-        "strftime('%Y-%m-%dT%H:%M:%fZ','now'), 0)", (table, table, description))
 
 
-def _create_sqlite_tables(con: sqlite3.Connection) -> None:
-    tables = _tables(con)
-    if LONG_TABLE not in tables:
-        columns = ", ".join(f"{_q(c)} {_GPKG_TYPES[k]}" for c, k in LONG_KINDS.items())
-        con.execute(f"CREATE TABLE {LONG_TABLE} (fid INTEGER PRIMARY KEY NOT NULL, "
-                    f"{columns})")
-        _register(con, LONG_TABLE, "Zeitreihe (lang): ein Wert je Schlüssel, Jahr und "
-                  "Variable, auf einem Gebietsstand")
-    if CHANGES_TABLE not in tables:
-        columns = ", ".join(f"{_q(c)} {_GPKG_TYPES[k]}" for c, k in CHANGE_KINDS.items())
-        con.execute(f"CREATE TABLE {CHANGES_TABLE} (fid INTEGER PRIMARY KEY "
-                    f"AUTOINCREMENT NOT NULL, {columns})")
-        _register(con, CHANGES_TABLE, "Was jeder Lauf geändert hat (je Jahr und Ebene)")
-    if "layer_styles" not in tables:
-        con.execute(
-            'CREATE TABLE "layer_styles" ("id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, '
-            '"f_table_catalog" TEXT(256), "f_table_schema" TEXT(256), '
-            '"f_table_name" TEXT(256), "f_geometry_column" TEXT(256), "styleName" TEXT(30), '
-            '"styleQML" TEXT, "styleSLD" TEXT, "useAsDefault" BOOLEAN, "description" TEXT, '
-            '"owner" TEXT(30), "ui" TEXT(30), "update_time" DATETIME DEFAULT '
-            "(strftime('%Y-%m-%dT%H:%M:%fZ','now')))")
-        _register(con, "layer_styles", "QGIS-Stile (Zeitsteuerung der *_jahre-Layer)")
 
 
-def _count(con: sqlite3.Connection, table: str, change: int | None = None) -> None:
-    """Feature count and last change of ``table`` in the GeoPackage's tables of contents;
-    ``change``: rows added minus removed, applied to a known count (no full scan)."""
-    if "gpkg_ogr_contents" in _tables(con):
-        known = con.execute("SELECT feature_count FROM gpkg_ogr_contents WHERE "
-                            "table_name = ?", (table,)).fetchone()
-        if change is not None and known is not None and known[0] is not None:
-            con.execute("UPDATE gpkg_ogr_contents SET feature_count = ? WHERE table_name = ?",
-                        (int(known[0]) + change, table))
-        else:
-            con.execute("INSERT OR REPLACE INTO gpkg_ogr_contents (table_name, feature_count) "
-                        f"VALUES (?, (SELECT count(*) FROM {_q(table)}))", (table,))
-    con.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
-                "WHERE table_name = ?", (table,))
 
 
-def _present_years(con: sqlite3.Connection) -> list[int]:
-    """The years in the long table, found by ``fid`` ranges (a few index look-ups)."""
-    found: set[int] = set()
-    start = 0
-    while True:
-        row = con.execute(f"SELECT min(fid) FROM {LONG_TABLE} WHERE fid >= ?",
-                          (start,)).fetchone()
-        if row is None or row[0] is None:
-            return sorted(found)
-        fid = int(row[0])
-        year = fid % _FID_LEVEL // _FID_YEAR
-        found.add(year)
-        start = fid - fid % _FID_YEAR + _FID_YEAR
 
 
-def _in(years: Sequence[int]) -> str:
-    return "(" + ", ".join(str(int(y)) for y in years) + ")"
 
 
-def _old_rows_sqlite(con: sqlite3.Connection, years: Sequence[int]) -> pd.DataFrame:
-    cursor = con.execute(f"SELECT fid, schluessel, variable, wert, kennzeichen FROM "
-                         f"{LONG_TABLE} WHERE {_fid_ranges(years)} ORDER BY fid")
-    return _old_frame(cursor.fetchall())
 
 
-def _old_frame(rows: Sequence[tuple]) -> pd.DataFrame:
-    """The previous rows of the years written (``fid``, ``schluessel``, ``variable``,
-    ``wert``, ``kennzeichen``), for :func:`_changes`."""
-    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
-    return pd.DataFrame({
-        "fid": np.array(columns[0], dtype="int64"),
-        "schluessel": np.array(columns[1], dtype=object),
-        "variable": np.array(columns[2], dtype=object),
-        "wert": np.array(columns[3], dtype="float64"),
-        "kennzeichen": np.array(columns[4], dtype=object)})
 
 
 @contextmanager
@@ -1238,157 +879,16 @@ def _read_long_sqlite(con: sqlite3.Connection) -> pd.DataFrame:
     return _frame(data, LONG_KINDS)
 
 
-def _update_sqlite(path: Path, long: pd.DataFrame, fids: np.ndarray,
-                   prepared: Mapping[str, Any],
-                   years: Sequence[int], changes: pd.DataFrame,
-                   meta: Mapping[str, Any] | None, now: str) -> None:
-    con = sqlite3.connect(path, isolation_level=None)
-    try:
-        con.execute("PRAGMA journal_mode=OFF")  # a temporary copy: atomic by its rename
-        con.execute("PRAGMA synchronous=OFF")
-        con.execute("PRAGMA cache_size=-262144")  # 256 MB for the bulk insert
-        con.execute("BEGIN")
-        _create_sqlite_tables(con)
-        removed = con.execute(f"DELETE FROM {LONG_TABLE} WHERE {_fid_ranges(years)}"
-                              ).rowcount
-        _insert_long_sqlite(con, long, fids)
-        layer_tables = _gpkg_layer_tables(con)
-        for table in layer_tables:
-            if "jahr" in _sqlite_columns(con, table):
-                con.execute(f"DELETE FROM {_q(table)} WHERE jahr IN {_in(years)}")
-        _gpkg_functions(con)
-        for name, (frame, kinds) in prepared.items():
-            if name + LAYER_SUFFIX in layer_tables:
-                _insert_layer_sqlite(con, name + LAYER_SUFFIX, frame, kinds)
-        columns = ", ".join(_q(c) for c in CHANGE_COLUMNS)
-        marks = ", ".join("?" * len(CHANGE_COLUMNS))
-        con.executemany(f"INSERT INTO {CHANGES_TABLE} ({columns}) VALUES ({marks})",
-                        changes.astype(object).itertuples(index=False, name=None))
-        present = _present_years(con)
-        entries = [*_meta_rows(meta), ("format", STORE_FORMAT, "text"),
-                   ("jahre", json.dumps(present), "json"), ("aktualisiert", now, "text")]
-        con.executemany(f"DELETE FROM {META_TABLE} WHERE name = ?", [(n,) for n, _, _ in
-                                                                     entries])
-        con.executemany(f"INSERT INTO {META_TABLE} (name, wert, typ) VALUES (?, ?, ?)",
-                        entries)
-        for name in prepared:
-            table = name + LAYER_SUFFIX
-            if table not in layer_tables:
-                continue
-            exists = con.execute("SELECT 1 FROM layer_styles WHERE f_table_name = ?",
-                                 (table,)).fetchone()
-            if not exists:  # a style of the user's own stays the default
-                geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE "
-                                   "table_name = ?", (table,)).fetchone()[0]
-                con.execute(
-                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
-                    "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, "
-                    "description, owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '')",
-                    (table, geom, STYLE_NAME, TEMPORAL_QML,
-                     "Zeitsteuerung: ein Jahr je Bild (Feld datum)"))
-        _count(con, LONG_TABLE, len(long) - removed)
-        for table in (CHANGES_TABLE, META_TABLE, "layer_styles"):
-            _count(con, table)
-        con.execute("COMMIT")
-    finally:
-        con.close()
 
 
-def _insert_long_sqlite(con: sqlite3.Connection, long: pd.DataFrame,
-                        fids: np.ndarray) -> None:
-    """Insert the rows block by block: the values constant in a block (level, year,
-    variable, source, Stichtag, Gebietsstand) are literals of the statement, only fid,
-    key, name, value and flag are bound (binding is most of the cost); ``umgerechnet``
-    is computed from the flag where it follows the rule (else bound as well)."""
-    fid = fids.tolist()
-    flags = long["kennzeichen"]
-    rule = bool((long["umgerechnet"].to_numpy() == flags.isin(CONVERTED_FLAGS).to_numpy())
-                .all())
-    bound = {c: (long[c].to_numpy(dtype=object).tolist() if LONG_KINDS[c] == "text"
-                 else long[c].tolist()) for c in ("schluessel", "name", "wert", "kennzeichen")}
-    if not rule:
-        bound["umgerechnet"] = long["umgerechnet"].tolist()
-    converted = ("?5 IN (" + ", ".join(_literal(f) for f in sorted(CONVERTED_FLAGS)) + ")"
-                 if rule else "?5")
-    constants = {c: long[c].to_numpy(dtype=object) for c in
-                 ("ebene", "jahr", "variable", "quelle", "stichtag", "gebietsstand")}
-    names = ", ".join(["fid", *LONG_COLUMNS])
-    for start, end in _blocks(long):
-        values = {c: _literal(constants[c][start]) for c in constants}
-        row = ", ".join(["?1", "?2", "?3", values["ebene"], values["jahr"],
-                         values["variable"], "?4", "?5", values["quelle"],
-                         values["stichtag"], values["gebietsstand"], converted])
-        if not rule:
-            row = row.replace("?5 IN", "?6 IN").removesuffix("?5") + "?6"
-        con.executemany(f"INSERT INTO {LONG_TABLE} ({names}) VALUES ({row})",
-                        zip(fid[start:end], *(bound[c][start:end] for c in bound),
-                            strict=True))
 
 
-def _layer_fields(frame: gpd.GeoDataFrame, kinds: Mapping[str, str]
-                  ) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
-    values, masks = [], []
-    for c, kind in kinds.items():
-        s = frame[c]
-        mask = s.isna().to_numpy() if kind in ("int", "bool") and s.isna().any() else None
-        if kind == "text":
-            array = s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
-        elif kind == "int":
-            array = s.fillna(0).to_numpy(dtype="int64") if mask is not None else \
-                s.to_numpy(dtype="int64")
-        elif kind == "bool":
-            array = s.fillna(False).to_numpy(dtype=bool)
-        elif kind == "float":
-            array = s.to_numpy(dtype="float64", na_value=np.nan)
-        elif kind == "date":
-            array = s.to_numpy().astype("datetime64[D]")
-        else:
-            array = s.to_numpy().astype("datetime64[ms]")
-        values.append(array)
-        masks.append(mask)
-    return values, masks
 
 
-def _gpkg_blobs(geoms: np.ndarray, srs_id: int) -> list[bytes | None]:
-    """GeoPackage geometry blobs: header with envelope (little endian) and WKB."""
-    n = len(geoms)
-    missing = pd.isna(geoms)
-    empty = shapely.is_empty(geoms) & ~missing
-    wkb = shapely.to_wkb(geoms, byte_order=1)
-    header = np.zeros(n, dtype=[("magic", "S2"), ("version", "u1"), ("flags", "u1"),
-                                ("srs", "<i4"), ("env", "<f8", (4,))])
-    header["magic"] = b"GP"
-    header["flags"] = np.where(empty, 0x11, 0x03)  # little endian; envelope xy or empty
-    header["srs"] = srs_id
-    bounds = shapely.bounds(geoms)
-    header["env"] = bounds[:, [0, 2, 1, 3]]  # minx, maxx, miny, maxy
-    raw = header.tobytes()
-    size = header.dtype.itemsize
-    return [None if missing[i] else
-            (raw[i * size:i * size + 8] + wkb[i] if empty[i] else
-             raw[i * size:(i + 1) * size] + wkb[i]) for i in range(n)]
 
 
-def _envelope(blob: bytes | None, which: int) -> float | None:
-    """One value of a blob's envelope (minx, maxx, miny, maxy), as the GeoPackage SQL
-    functions ST_MinX ... of the spatial index triggers."""
-    if blob is None or blob[3] & 0x10:
-        return None
-    if (blob[3] >> 1) & 0x07:
-        return struct.unpack_from("<d" if blob[3] & 1 else ">d", blob, 8 + 8 * which)[0]
-    flags = blob[3]
-    offset = 8 + {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}.get((flags >> 1) & 0x07, 0)
-    minx, miny, maxx, maxy = shapely.from_wkb(bytes(blob[offset:])).bounds
-    return (minx, maxx, miny, maxy)[which]
 
 
-def _gpkg_functions(con: sqlite3.Connection) -> None:
-    """The SQL functions the GeoPackage spatial-index triggers call (GDAL has them, plain
-    SQLite does not)."""
-    con.create_function("ST_IsEmpty", 1, lambda b: None if b is None else
-                        int(bool(b[3] & 0x10)), deterministic=True)
-    for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
-        con.create_function(name, 1, lambda b, i=i: _envelope(b, i), deterministic=True)
 
 
 def _sqlite_values(series: pd.Series, kind: str) -> list[Any]:
@@ -1413,106 +913,12 @@ def _sqlite_values(series: pd.Series, kind: str) -> list[Any]:
     return values.tolist()
 
 
-def _create_layer_gpkg(path: Path, table: str, frame: gpd.GeoDataFrame,
-                       kinds: Mapping[str, str]) -> None:
-    """The empty layer, made by GDAL (table, spatial index, triggers, registration)."""
-    empty = frame.iloc[:0]
-    values, _ = _layer_fields(empty, kinds)
-    crs = frame.crs.to_wkt() if frame.crs is not None else None
-    pyogrio.raw.write(path, np.array([], dtype=object), values, list(kinds), layer=table,
-                      driver="GPKG", geometry_type=_geometry_type(frame.geometry), crs=crs,
-                      encoding="UTF-8", promote_to_multi=False, layer_options={
-                          "DESCRIPTION": "Ergebnisse je Jahr (geosozial); Zeitsteuerung über "
-                          "datum"})
 
 
-@contextmanager
-def _bulk_triggers_off(con: sqlite3.Connection, table: str) -> Iterator[None]:
-    """GDAL's per-row insert triggers of ``table`` (spatial index, feature count) dropped
-    for a bulk insert that fills both itself, and re-created verbatim afterwards (as GDAL
-    does in its own bulk writes)."""
-    triggers = con.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND "
-        "(name LIKE 'rtree%insert' OR name LIKE 'trigger_insert_feature_count%')",
-        (table,)).fetchall()
-    for name, _ in triggers:
-        con.execute(f"DROP TRIGGER {_q(name)}")
-    yield
-    for _, sql_text in triggers:
-        con.execute(sql_text)
 
 
-def _insert_layer_sqlite(con: sqlite3.Connection, table: str, frame: gpd.GeoDataFrame,
-                         kinds: Mapping[str, str]) -> None:
-    """Append the features with plain SQL: the rows, their entries in the spatial index
-    (``rtree_<table>_<geom>``), the feature count and the extent in gpkg_contents."""
-    if not len(frame):
-        return
-    geom, srs_id = con.execute("SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE "
-                               "table_name = ?", (table,)).fetchone()
-    columns = [c for c in _sqlite_columns(con, table) if c != geom]
-    data = [_sqlite_values(frame[c], kinds[c]) for c in columns]
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    blobs = _gpkg_blobs(geoms, int(srs_id))
-    first = con.execute(f"SELECT max(coalesce((SELECT max(fid) FROM {_q(table)}), 0), "
-                        "coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0))",
-                        (table,)).fetchone()[0] + 1
-    fids = np.arange(first, first + len(frame), dtype="int64")
-    names = ", ".join(_q(c) for c in ["fid", *columns, geom])
-    marks = ", ".join("?" * (len(columns) + 2))
-    rtree = f"rtree_{table}_{geom}"
-    has_rtree = con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (rtree,)).fetchone()
-    with _bulk_triggers_off(con, table):
-        con.executemany(f"INSERT INTO {_q(table)} ({names}) VALUES ({marks})",
-                        zip(fids.tolist(), *data, blobs, strict=True))
-        if has_rtree:
-            bounds = shapely.bounds(geoms)
-            keep = ~np.isnan(bounds).any(axis=1)
-            con.executemany(f"INSERT OR REPLACE INTO {_q(rtree)} VALUES (?, ?, ?, ?, ?)",
-                            zip(fids[keep].tolist(), bounds[keep, 0].tolist(),
-                                bounds[keep, 2].tolist(), bounds[keep, 1].tolist(),
-                                bounds[keep, 3].tolist(), strict=True))
-        _count(con, table, len(frame))
-    minx, miny, maxx, maxy = (float(v) for v in frame.geometry.total_bounds)
-    if all(v == v for v in (minx, miny, maxx, maxy)):
-        con.execute("UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), "
-                    "min_y = min(coalesce(min_y, ?2), ?2), max_x = max(coalesce(max_x, ?3), "
-                    "?3), max_y = max(coalesce(max_y, ?4), ?4), last_change = "
-                    "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?5",
-                    (minx, miny, maxx, maxy, table))
 
 
-def _write_gpkg(path: Path, long: pd.DataFrame, fids: np.ndarray, prepared: Mapping[str, Any],
-                years: Sequence[int], meta: Mapping[str, Any] | None, now: str
-                ) -> pd.DataFrame:
-    check_outputs([Output("database", path, "gpkg")])
-    existing = path.exists()
-    old = None
-    with no_side_files():
-        if existing:
-            with _read_only(path) as con:
-                _check_gpkg(path, con, prepared)
-                old = _old_rows_sqlite(con, years)
-                layer_tables = set(_gpkg_layer_tables(con))
-        else:
-            layer_tables = set()
-        changes = _changes(old, long, fids, now)
-        options = {"OGR_SQLITE_JOURNAL": "OFF", "OGR_SQLITE_SYNCHRONOUS": "OFF"}
-        with atomic_path(path) as tmp:
-            pyogrio.set_gdal_config_options(options)
-            try:
-                if existing:
-                    shutil.copyfile(path, tmp)
-                else:
-                    _create_gpkg(tmp)
-                for name, (frame, kinds) in prepared.items():
-                    table = name + LAYER_SUFFIX
-                    if table not in layer_tables and len(frame):
-                        _create_layer_gpkg(tmp, table, frame, kinds)
-                _update_sqlite(tmp, long, fids, prepared, years, changes, meta, now)
-            finally:
-                pyogrio.set_gdal_config_options({k: None for k in options})
-    return changes
 
 
 def _read_gpkg(path: Path) -> Store:
@@ -1644,12 +1050,12 @@ def _check_pg(pg: _Pg, columns: Mapping[str, Mapping[str, str]],
         if table in columns:
             found = [c for c in columns[table] if c != "fid"]
             if found != list(kinds):
-                raise _layout_error(pg.shown, f"{pg.schema}.{table}", found, list(kinds))
+                raise layout_error(pg.shown, f"{pg.schema}.{table}", found, list(kinds))
     for name, (frame, kinds) in prepared.items():
         table = name + LAYER_SUFFIX
         if table not in columns:
             continue
-        _compare_layer(pg.shown, f"{pg.schema}.{table}", _pg_layer_kinds(columns[table]),
+        compare_layer(pg.shown, f"{pg.schema}.{table}", _pg_layer_kinds(columns[table]),
                        kinds)
         srid = geometry.get(table, ("geom", 0))[1]
         if frame.crs is not None and srid != (frame.crs.to_epsg() or -1):
@@ -1733,11 +1139,11 @@ def _write_pg(pg: _Pg, long: pd.DataFrame, fids: np.ndarray, prepared: Mapping[s
                                     "typ text)").format(ident(META_TABLE)))
             cur.execute(sql.SQL("SELECT fid, schluessel, variable, wert, kennzeichen FROM {} "
                                 "WHERE {} ORDER BY fid").format(
-                ident(LONG_TABLE), sql.SQL(_fid_ranges(years))))
-            old = _old_frame(cur.fetchall())
-            changes = _changes(old, long, fids, now)
+                ident(LONG_TABLE), sql.SQL(fid_ranges(years))))
+            old = old_rows(cur.fetchall())
+            changes = _frame(compute_changes(old, long, fids, now), CHANGE_KINDS)
             cur.execute(sql.SQL("DELETE FROM {} WHERE {}").format(
-                ident(LONG_TABLE), sql.SQL(_fid_ranges(years))))
+                ident(LONG_TABLE), sql.SQL(fid_ranges(years))))
             _copy_rows(cur, sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
                 ident(LONG_TABLE), sql.SQL(", ").join(map(sql.Identifier,
                                                           ["fid", *LONG_COLUMNS]))),
@@ -1758,7 +1164,7 @@ def _write_pg(pg: _Pg, long: pd.DataFrame, fids: np.ndarray, prepared: Mapping[s
             cur.execute(sql.SQL("SELECT DISTINCT jahr FROM {} ORDER BY jahr").format(
                 ident(LONG_TABLE)))
             present = [int(r[0]) for r in cur.fetchall()]
-            entries = [*_meta_rows(meta), ("format", STORE_FORMAT, "text"),
+            entries = [*meta_rows(meta), ("format", STORE_FORMAT, "text"),
                        ("jahre", json.dumps(present), "json"), ("aktualisiert", now, "text")]
             cur.executemany(sql.SQL(
                 "INSERT INTO {} (name, wert, typ) VALUES (%s, %s, %s) ON CONFLICT (name) DO "

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from geosozial.core.indicators import field_label  # noqa: F401  (one home; re-exported)
 from geosozial.core.results import RESULT_COLUMNS, ROLES, adjusted_p
 from geosozial.maps.html import MapLayer
 from geosozial.maps.layers import (
@@ -49,22 +50,6 @@ KIND_TEXT = {
            "geary_title": "Local Geary", "joincount_title": "Local join counts",
            "quantile_title": "Quantile LISA"},
 }
-
-
-def field_label(field: str, lang: str = "de") -> tuple[str, str]:
-    """Label and unit of a field: from the indicator catalogue, else the field name.
-
-    Example:
-        >>> field_label("sgb2_quote")[0], field_label("meine_zahl")
-        ('SGB II-Quote', ('meine_zahl', ''))
-    """
-    from geosozial.core.indicators import CATALOGUE
-
-    indicator = CATALOGUE.get(field)
-    if indicator is None:
-        return field, ""
-    label = indicator.label_en or indicator.label if lang == "en" else indicator.label
-    return label, indicator.unit
 
 
 def _list(values: Any) -> list[Any]:

@@ -17,11 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-
 from geosozial import __version__
-from geosozial.core.columns import Columns, flag_column
-from geosozial.core.crosswalk import mapping_on_new_keys
 from geosozial.core.indicators import Indicator
 from geosozial.core.join import JoinReport
 from geosozial.core.messages import GeosozialError, Notice, define, get_language
@@ -33,12 +29,9 @@ from geosozial.core.project import (  # noqa: F401  (parsing lives in core; re-e
     load_project,
     project_inputs,
 )
-from geosozial.core.sozialraum import read_mapping
-from geosozial.core.tables.read import read_table
-from geosozial.core.variables import derive_variables
-from geosozial.core.years import check_table_year
+from geosozial.core.run import AreaColumns, ProjectRun, compute_years, dynamics_labels
 from geosozial.geo.areas import Areas, read_areas
-from geosozial.geo.frames import to_columns, with_columns
+from geosozial.geo.frames import aggregate_frames, to_columns, with_columns
 from geosozial.geo.gpkg import write_geopackage
 from geosozial.pipeline.maps import (
     common_classes,
@@ -46,15 +39,6 @@ from geosozial.pipeline.maps import (
     series_file_names,
     write_series_maps,
     write_year_maps,
-)
-from geosozial.pipeline.steps import aggregate_step, join_step
-from geosozial.pipeline.timeline import (
-    add_dynamics,
-    converted_table,
-    mark_converted,
-    municipal_keys,
-    read_crosswalk_file,
-    update_notices,
 )
 
 
@@ -109,56 +93,6 @@ class RunSummary:
         lines.append("Geschrieben:" if de else "Written:")
         lines += [f"  {f}" for f in self.files]
         return "\n".join(lines)
-
-
-@dataclass
-class JoinedYear:
-    """One year's tables joined to the areas (before aggregation and protection)."""
-
-    frame: gpd.GeoDataFrame
-    reports: list[JoinReport]
-    variables: list[str]
-    converted: set[str] = field(default_factory=set)
-    notices: list[Notice] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)
-    stichtage: dict[str, str] = field(default_factory=dict)
-
-
-def _join_year(project: Project, areas: Areas, year: int, crosswalk: Any = None,
-               key_counts: dict[str, dict[int, tuple[int, str]]] | None = None) -> JoinedYear:
-    """Join every table of ``year`` (unprotected: the aggregation protects both levels).
-
-    With a ``crosswalk`` (the year is under ``[[crosswalks]]``) each table's counts are
-    brought onto the geometries' Gebietsstand first; ``key_counts`` collects the number
-    of municipality keys per table and year for the update check.
-    """
-    combined = Columns(n=len(areas.frame))
-    out = JoinedYear(areas.frame, [], [])
-    stand = project.gebietsstand or (crosswalk.gebietsstand if crosswalk is not None else "")
-    for spec in project.tables:
-        table_path = project.root / spec.file.format(year=year)
-        table = read_table(table_path, key_column=spec.key_column, sheet=spec.sheet)
-        check_table_year(table.meta, year, str(table_path))
-        if key_counts is not None:
-            key_counts.setdefault(spec.file, {})[year] = (municipal_keys(table), str(table_path))
-        columns = list(dict.fromkeys(c for cols in spec.variables.values() for c in cols))
-        if crosswalk is not None:
-            table, keys = converted_table(table, crosswalk, columns, stand)
-            out.converted |= keys
-            out.notices += [n for n in table.notices if n.code.startswith("cw.")]
-        result = join_step(areas, table, columns, rule=None)
-        renamed = dict(zip(columns, result.value_columns, strict=True))
-        derived = derive_variables(to_columns(result.frame), {
-            v: [renamed[c] for c in cols] for v, cols in spec.variables.items()})
-        for v in spec.variables:
-            combined[v] = derived[v]
-            combined[flag_column(v)] = derived[flag_column(v)]
-            out.variables.append(v)
-            out.sources[v] = table_path.name
-            out.stichtage[v] = str(table.meta.get("Stichtag", ""))
-        out.reports.append(result.report)
-    out.frame = with_columns(areas.frame, combined)
-    return out
 
 
 def _planned_outputs(project: Project, out: Path, stem: str, parameter: str) -> list[Output]:
@@ -239,7 +173,7 @@ def store_targets(project: Project, out: Path) -> list[str | Path]:
     return targets
 
 
-def _write_store(project: Project, out: Path, joined: dict[int, JoinedYear],
+def _write_store(project: Project, out: Path, run: ProjectRun,
                  results: dict[int, Any]) -> list[Any]:
     """Every year's counts, indicators and dynamics into the time-series store(s)."""
     import pandas as pd
@@ -247,8 +181,8 @@ def _write_store(project: Project, out: Path, joined: dict[int, JoinedYear],
     from geosozial.geo.store import long_table, write_store
 
     years = sorted(results)
-    sources = {y: joined[y].sources for y in years}
-    stichtage = {y: variable_stichtage(joined[y].stichtage, project.indicators)
+    sources = {y: run.years[y].sources for y in years}
+    stichtage = {y: variable_stichtage(run.years[y].stichtage, project.indicators)
                  for y in years}
     rows = []
     layers: dict[str, dict[int, Any]] = {"gemeinden": {}, "sozialraeume": {}}
@@ -307,48 +241,27 @@ def variable_stichtage(tables: Mapping[str, str], indicators: Sequence[Indicator
     return out
 
 
-def _crosswalks(project: Project) -> dict[int, Any]:
-    """Year -> the crosswalk that converts its tables (from ``[[crosswalks]]``)."""
-    by_year = {}
-    for spec in project.crosswalks:
-        cw = read_crosswalk_file(project.root / spec.file, spec)
-        for year in spec.years:
-            by_year[year] = cw
-    return by_year
+def area_columns(areas: Areas) -> AreaColumns:
+    """Areas read by geopandas as the core's :class:`~geosozial.core.run.AreaColumns`."""
+    from geosozial.geo.areas import EDITION
+
+    return AreaColumns(to_columns(areas.frame), areas.key_field, areas.source,
+                       str(areas.frame.attrs.get(EDITION) or ""), list(areas.notices),
+                       areas.frame.geometry.name)
 
 
 def _run_years(project: Project, out: Path, stem: str, lang: str | None) -> RunSummary:
     areas = read_areas(project.root / project.areas, key=project.key, layer=project.layer,
                        kreis=project.kreis or None)
-    mapping = read_mapping(project.root / project.sozialraeume)
-    crosswalks = _crosswalks(project)
-    key_counts: dict[str, dict[int, tuple[int, str]]] = {}
-    moved: list[Notice] = []
-    for cw in {id(c): c for c in crosswalks.values()}.values():  # a mapping of an old stand
-        mapping.assignment, notices = mapping_on_new_keys(
-            mapping.assignment, mapping.lines, cw, areas.frame["key"].astype(str),
-            mapping.source)
-        moved += notices
-    joined_years: dict[int, JoinedYear] = {}
+    run = compute_years(project, area_columns(areas))
+    mapping, update = run.mapping, run.update
+    frame = areas.frame.reset_index(drop=True)
     results = {}
-    for year in project.years:
-        joined = _join_year(project, areas, year, crosswalks.get(year), key_counts)
-        result = aggregate_step(joined.frame, mapping, indicators=project.indicators,
-                                rule=project.rule, relations=project.relations,
-                                counts=joined.variables, protect=project.protect,
-                                source=f"{project.source} ({year})", sums=project.sums)
-        fields = joined.variables + [i.id for i in project.indicators]
-        mark_converted(result.municipalities, fields, joined.converted)
-        joined_years[year] = joined
-        results[year] = result
-    update = moved + update_notices(key_counts)
-    dynamic_labels: dict[str, tuple[str, str]] = {}
-    if project.dynamics:
-        for level in ("municipalities", "sozialraeume", "kreis"):
-            dynamic_labels = add_dynamics(
-                {y: getattr(results[y], level) for y in results}, project.dynamics,
-                project.indicators, str(project.source),
-                notices=update if level == "municipalities" else [])
+    for year, year_run in run.years.items():
+        joined = with_columns(frame, year_run.joined, only=[
+            c for c in year_run.joined.columns if c not in frame.columns])
+        results[year] = aggregate_frames(joined, year_run.result)
+    dynamic_labels = dynamics_labels(run.dynamics)
     shown_lang = lang or get_language()
     classes = (common_classes(project, {y: results[y].municipalities for y in results},
                               project.maps, shown_lang),
@@ -356,7 +269,7 @@ def _run_years(project: Project, out: Path, stem: str, lang: str | None) -> RunS
                               project.maps, shown_lang))
     years, files = [], []
     for year in project.years:
-        joined, result = joined_years[year], results[year]
+        joined, result = run.years[year], results[year]
         reports = joined.reports
         gpkg = out / f"{stem}_{year}.gpkg"
         write_geopackage(gpkg, {"gemeinden": result.municipalities,
@@ -386,7 +299,7 @@ def _run_years(project: Project, out: Path, stem: str, lang: str | None) -> RunS
             project.maps, lang=lang or get_language(), classes=classes)
         files += map_files
         years.append(YearResult(year, gpkg, reports, notices + map_notices))
-    store_reports = _write_store(project, out, joined_years, results) \
+    store_reports = _write_store(project, out, run, results) \
         if project.database else []
     files += [out / project.database_file] if store_reports else []
     series_files, series_notices = write_series_maps(

@@ -63,7 +63,7 @@ def join_step(areas: Areas, table: Table, columns: Sequence[str] | None = None, 
 
 def stand_hint(table: Table, areas: Areas) -> list[Notice]:
     """The hint of :func:`geosozial.core.years.stand_hint` for areas read by geopandas
-    (their edition from ``WSK``, :func:`geosozial.geo.areas.latest_wsk`)."""
+    (their edition: the latest ``WSK``, :func:`geosozial.core.area_rows.area_rows`)."""
     from geosozial.core.years import stand_hint as core_stand_hint
     from geosozial.geo.areas import EDITION
 

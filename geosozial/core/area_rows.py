@@ -1,0 +1,169 @@
+"""Which rows of an areas file are municipalities, and their keys and names.
+
+The rule of every door that reads municipality polygons (geopandas in
+:func:`geosozial.geo.areas.read_areas`, QGIS in the plugin's project run): VG250 rows
+that are no land area (``GF`` other than 4: water, coast) are left out (reported); the
+key comes from the key field (any case), an ``AGS`` from ``ARS``/``RS`` when the file has
+no AGS (reported), each normalised by :func:`~geosozial.core.keys.normalize_area_keys`;
+``kreis`` keeps only the municipalities of these Kreise; the name from the name field or
+the first of :data:`~geosozial.core.keys.NAME_FIELDS`; the edition is the latest ``WSK``
+of the whole file. Geometry stays with the door.
+
+Examples
+--------
+>>> cells = {"AGS": ["14522010", "14522020", "14522020"], "GEN": ["A", "B", "B See"],
+...          "GF": [4, 4, 2], "WSK": ["2020-01-01", "2021-01-01", None]}
+>>> rows = area_rows(list(cells), cells.__getitem__, "AGS", "vg250.gpkg")
+>>> rows.keep, rows.keys, rows.names, rows.edition, [n.code for n in rows.notices]
+([0, 1], ['14522010', '14522020'], ['A', 'B'], '2021-01-01', ['geo.gf_filter'])
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from geosozial.core.keys import (
+    KEY_LENGTHS,
+    NAME_FIELDS,
+    ags_from_ars,
+    kreis_mask,
+    normalize_area_keys,
+    parse_kreise,
+)
+from geosozial.core.messages import GeosozialError, Notice
+
+__all__ = ["AreaRows", "area_rows", "wsk_date"]
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+@dataclass
+class AreaRows:
+    """The municipalities of an areas file: rows kept, keys, names, what was reported."""
+
+    #: positions of the file's rows that are kept, in file order
+    keep: list[int]
+    keys: list[str]
+    names: list[str]
+    notices: list[Notice] = field(default_factory=list)
+    #: the latest ``WSK`` of the whole file (``YYYY-MM-DD``), "" without one
+    edition: str = ""
+    #: the years of every ``WSK`` of the whole file (for the BKG credit)
+    wsk_years: list[int] = field(default_factory=list)
+
+
+def wsk_date(value: Any) -> str:
+    """A ``WSK`` cell as ``YYYY-MM-DD`` ("" when it is none).
+
+    Examples
+    --------
+    >>> wsk_date("2021-01-01"), wsk_date(_dt.date(2020, 9, 25)), wsk_date(None)
+    ('2021-01-01', '2020-09-25', '')
+    """
+    if value is None or value != value:  # NaN, NaT
+        return ""
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.strftime("%Y-%m-%d")
+    found = _DATE.match(str(value).strip())
+    return found.group(0) if found else ""
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _land_rows(cells: Sequence[Any], file: str, notices: list[Notice]) -> list[int]:
+    numbers = []
+    for v in cells:
+        try:
+            numbers.append(float(v))
+        except (TypeError, ValueError):
+            numbers.append(math.nan)
+    if 4.0 not in numbers:
+        return list(range(len(cells)))
+    dropped = [v for v in numbers if v != 4.0]
+    if dropped:
+        notices.append(Notice("geo.gf_filter", "repair", file=file, n=len(dropped),
+                              values=sorted({int(v) for v in dropped if v == v})))
+    return [i for i, v in enumerate(numbers) if v == 4.0]
+
+
+def _keys(fields: Sequence[str], cells: Callable[[str], Sequence[Any]], rows: list[int],
+          key: str, file: str, notices: list[Notice]) -> list[str]:
+    kind = key.upper() if key.upper() in KEY_LENGTHS else None
+    source_field = next((c for c in fields if c == key), None)
+    if source_field is None:
+        source_field = next((c for c in fields if c.upper() == key.upper()), None)
+    derive_from_ars = False
+    if source_field is None and kind == "ARS":
+        source_field = next((c for c in fields if c.upper() == "RS"), None)
+    if source_field is None and kind == "AGS":
+        source_field = next((c for c in fields if c.upper() in ("ARS", "RS")), None)
+        derive_from_ars = source_field is not None
+    if source_field is None:
+        raise GeosozialError("geo.nokey", file=file, key=key, fields=", ".join(fields))
+    column = cells(source_field)
+    keys, key_notices = normalize_area_keys([column[i] for i in rows],
+                                            "ARS" if derive_from_ars else kind,
+                                            source=file, field=source_field)
+    notices.extend(key_notices)
+    if derive_from_ars:
+        keys = [ags_from_ars(k) for k in keys]
+        notices.append(Notice("geo.key_from_ars", "repair", file=file, n=len(keys)))
+    return keys
+
+
+def area_rows(fields: Sequence[str], cells: Callable[[str], Sequence[Any]], key: str,
+              file: str, *, name_field: str | None = None,
+              kreis: str | Sequence[str] | None = None) -> AreaRows:
+    """The municipalities of an areas file (the rule of every door).
+
+    Parameters
+    ----------
+    fields : sequence of str
+        The attribute fields of the file (not the geometry), in file order.
+    cells : callable
+        ``cells(field)`` -> the field's values, one per row of the file.
+    key : str
+        The key field (``AGS``, ``ARS`` or any field name).
+    file : str
+        The file (for messages).
+    name_field : str, optional
+        The name field (default: the first of :data:`NAME_FIELDS` the file has).
+    kreis : str or sequence of str, optional
+        Only the municipalities of these Kreise (reported).
+
+    Returns
+    -------
+    AreaRows
+
+    Raises
+    ------
+    GeosozialError
+        No key field (``geo.nokey``, naming the fields), a key that cannot be repaired.
+    """
+    notices: list[Notice] = []
+    dates = [wsk_date(v) for v in cells("WSK")] if "WSK" in fields else []
+    dates = [d for d in dates if d]
+    rows = _land_rows(cells("GF"), file, notices) if "GF" in fields else \
+        list(range(len(cells(fields[0])) if fields else 0))
+    keys = _keys(fields, cells, rows, key, file, notices)
+    kreise = parse_kreise(kreis)
+    if kreise:  # only these Kreise (keys starting with the Kreis key)
+        inside, kreis_notices = kreis_mask(keys, kreise, file)
+        notices.extend(kreis_notices)
+        rows = [r for r, keep in zip(rows, inside, strict=True) if keep]
+        keys = [k for k, keep in zip(keys, inside, strict=True) if keep]
+    name_col = name_field or next((f for f in NAME_FIELDS if f in fields), None)
+    if name_col:
+        column = cells(name_col)
+        names = ["" if _is_missing(column[r]) else str(column[r]) for r in rows]
+    else:
+        names = [""] * len(rows)
+    return AreaRows(rows, keys, names, notices, max(dates, default=""),
+                    [int(d[:4]) for d in dates])
