@@ -35,7 +35,49 @@ from geosozial.core.keys import (
     normalize_area_keys,
     parse_kreise,
 )
-from geosozial.core.messages import GeosozialError, Notice
+from geosozial.core.messages import GeosozialError, Notice, define
+
+define("geo.missing", de="Geometriedatei {file} nicht gefunden.",
+       en="geometry file {file} not found.")
+define("geo.unreadable", de="Geometriedatei {file} kann nicht gelesen werden: {error}",
+       en="cannot read geometry file {file}: {error}")
+define("geo.first_layer",
+       de="{file} hat mehrere Layer; verwendet wird der erste ({layer}), weitere: {others}. "
+       "Mit --layer einen anderen wählen.",
+       en="{file} has several layers; the first ({layer}) is used, others: {others}. "
+       "Choose another with --layer.")
+define("geo.empty", de="Geometriedatei {file} enthält keine Objekte.",
+       en="geometry file {file} contains no features.")
+define("geo.nokey",
+       de="Geometriedatei {file} hat kein Schlüsselfeld {key}. Vorhandene Felder: {fields}. "
+       "Mit --key das richtige Feld wählen.",
+       en="geometry file {file} has no key field {key}. Fields found: {fields}. "
+       "Choose the right field with --key.")
+define("geo.key_from_ars",
+       de="{file}: kein Feld AGS, der AGS wurde aus dem Feld ARS abgeleitet ({n} Objekte).",
+       en="{file}: no AGS field; AGS derived from the ARS field ({n} features).")
+define("geo.gf_filter",
+       de="{file}: VG250-Schema erkannt, nur Landflächen (GF = 4) behalten; {n} Objekte mit "
+       "anderem GF ausgelassen (GF-Werte {values}).",
+       en="{file}: VG250 schema found, land areas (GF = 4) kept; {n} features with another GF "
+       "left out (GF values {values}).")
+define("geo.null_geometry",
+       de="{file}: {n} Objekte ohne Geometrie: {keys}. Sie bleiben erhalten, können aber "
+       "nicht kartiert werden.",
+       en="{file}: {n} features without geometry: {keys}. They are kept but cannot be mapped.")
+define("geo.no_crs",
+       de="{file} hat kein Koordinatenbezugssystem (CRS). Bitte die .prj-Datei ergänzen oder "
+       "die Daten in QGIS mit CRS (z. B. EPSG:25832) neu speichern.",
+       en="{file} has no coordinate reference system. Add the .prj file or save the data "
+       "again with a CRS (e.g. EPSG:25832) in QGIS.")
+define("geo.not_polygon_layer",
+       de="{problem} Gelesen wurde der erste Layer {layer}; die Datei hat auch {others}: "
+       "mit --layer NAME den Layer mit den Gemeindeflächen wählen.",
+       en="{problem} The first layer {layer} was read; the file also has {others}: choose "
+       "the layer with the municipality polygons with --layer NAME.")
+define("geo.not_polygon",
+       de="{file}: Objekt {row} ({key}) ist keine Fläche, sondern {geom_type}.",
+       en="{file}: feature {row} ({key}) is not a polygon but {geom_type}.")
 
 __all__ = ["AreaRows", "area_rows", "wsk_date"]
 

@@ -22,15 +22,19 @@ from __future__ import annotations
 
 import sqlite3
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from geosozial.core.store_file import quoted
+from geosozial.core.store_file import table_names as _tables
 
-__all__ = ["SQL_TYPES", "Srs", "add_srs", "create_attributes_table", "create_feature_table",
-           "create_geopackage", "envelope_functions", "gpkg_blobs", "table_kinds"]
+__all__ = ["SQL_TYPES", "Srs", "add_srs", "count_rows", "create_attributes_table",
+           "create_feature_table", "create_geopackage", "envelope_functions", "gpkg_blobs",
+           "insert_features", "read_dataset_metadata", "table_kinds", "write_geopackage_file"]
 
 #: SQL types per column kind (as GDAL declares them)
 SQL_TYPES = {"text": "TEXT", "int": "INTEGER", "float": "REAL", "bool": "BOOLEAN",
@@ -295,3 +299,188 @@ def envelope_functions(con: sqlite3.Connection) -> None:
                         int(bool(b[3] & 0x10)), deterministic=True)
     for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
         con.create_function(name, 1, lambda b, i=i: _envelope(b, i), deterministic=True)
+
+
+def count_rows(con: sqlite3.Connection, table: str, change: int | None = None) -> None:
+    """Feature count and last change of ``table`` in the GeoPackage's tables of contents;
+    ``change``: rows added minus removed, applied to a known count (no full scan)."""
+    if "gpkg_ogr_contents" in _tables(con):
+        known = con.execute("SELECT feature_count FROM gpkg_ogr_contents WHERE "
+                            "table_name = ?", (table,)).fetchone()
+        if change is not None and known is not None and known[0] is not None:
+            con.execute("UPDATE gpkg_ogr_contents SET feature_count = ? WHERE table_name = ?",
+                        (int(known[0]) + change, table))
+        else:
+            con.execute("INSERT OR REPLACE INTO gpkg_ogr_contents (table_name, feature_count) "
+                        f"VALUES (?, (SELECT count(*) FROM {quoted(table)}))", (table,))
+    con.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+                "WHERE table_name = ?", (table,))
+
+
+@contextmanager
+def _bulk_triggers_off(con: sqlite3.Connection, table: str) -> Iterator[None]:
+    """The per-row insert triggers of ``table`` (spatial index, feature count) dropped for
+    a bulk insert that fills both itself, and re-created verbatim afterwards (as GDAL
+    does in its own bulk writes)."""
+    triggers = con.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND "
+        "(name LIKE 'rtree%insert' OR name LIKE 'trigger_insert_feature_count%')",
+        (table,)).fetchall()
+    for name, _ in triggers:
+        con.execute(f"DROP TRIGGER {quoted(name)}")
+    yield
+    for _, sql_text in triggers:
+        con.execute(sql_text)
+
+
+def insert_features(con: sqlite3.Connection, table: str, layer: Any) -> None:
+    """Append the features with plain SQL: the rows, their entries in the spatial index
+    (``rtree_<table>_<geom>``), the feature count and the extent in gpkg_contents."""
+    if not len(layer):
+        return
+    geom, srs_id = con.execute("SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE "
+                               "table_name = ?", (table,)).fetchone()
+    columns = [r[1] for r in con.execute(f"PRAGMA table_info({quoted(table)})")
+               if r[1] not in ("fid", geom)]
+    data = [layer.values[c] for c in columns]
+    bounds = np.asarray(layer.bounds, dtype="float64")
+    blobs = gpkg_blobs(layer.wkb, bounds, int(srs_id))
+    first = con.execute(f"SELECT max(coalesce((SELECT max(fid) FROM {quoted(table)}), 0), "
+                        "coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0))",
+                        (table,)).fetchone()[0] + 1
+    numbers = np.arange(first, first + len(layer), dtype="int64")
+    names = ", ".join(quoted(c) for c in ["fid", *columns, geom])
+    marks = ", ".join("?" * (len(columns) + 2))
+    rtree = f"rtree_{table}_{geom}"
+    has_rtree = con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (rtree,)).fetchone()
+    with _bulk_triggers_off(con, table):
+        con.executemany(f"INSERT INTO {quoted(table)} ({names}) VALUES ({marks})",
+                        zip(numbers.tolist(), *data, blobs, strict=True))
+        if has_rtree:
+            keep = ~np.isnan(bounds).any(axis=1)
+            con.executemany(f"INSERT OR REPLACE INTO {quoted(rtree)} VALUES (?, ?, ?, ?, ?)",
+                            zip(numbers[keep].tolist(), bounds[keep, 0].tolist(),
+                                bounds[keep, 2].tolist(), bounds[keep, 1].tolist(),
+                                bounds[keep, 3].tolist(), strict=True))
+        count_rows(con, table, len(layer))
+    keep = ~np.isnan(bounds).any(axis=1)
+    if keep.any():
+        minx, miny = (float(v) for v in bounds[keep, :2].min(axis=0))
+        maxx, maxy = (float(v) for v in bounds[keep, 2:].max(axis=0))
+        con.execute("UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), "
+                    "min_y = min(coalesce(min_y, ?2), ?2), max_x = max(coalesce(max_x, ?3), "
+                    "?3), max_y = max(coalesce(max_y, ?4), ?4), last_change = "
+                    "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?5",
+                    (minx, miny, maxx, maxy, table))
+
+
+_METADATA_TABLES = [
+    "CREATE TABLE gpkg_metadata (id INTEGER CONSTRAINT m_pk PRIMARY KEY ASC NOT NULL,"
+    "md_scope TEXT NOT NULL DEFAULT 'dataset',md_standard_uri TEXT NOT NULL,mime_type TEXT "
+    "NOT NULL DEFAULT 'text/xml',metadata TEXT NOT NULL DEFAULT '')",
+    "CREATE TABLE gpkg_metadata_reference (reference_scope TEXT NOT NULL,table_name TEXT,"
+    "column_name TEXT,row_id_value INTEGER,timestamp DATETIME NOT NULL DEFAULT "
+    f"({_NOW}),md_file_id INTEGER NOT NULL,md_parent_id INTEGER,CONSTRAINT crmr_mfi_fk "
+    "FOREIGN KEY (md_file_id) REFERENCES gpkg_metadata(id),CONSTRAINT crmr_mpi_fk FOREIGN "
+    "KEY (md_parent_id) REFERENCES gpkg_metadata(id))",
+]
+#: the time stamp of the metadata reference (fixed: the same inputs, the same file)
+METADATA_DATE = "2000-01-01T00:00:00Z"
+
+
+def _xml(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def write_dataset_metadata(con: sqlite3.Connection, meta: Mapping[str, str]) -> None:
+    """Dataset metadata (key/value) as GDAL stores it: one ``gpkg_metadata`` row of
+    ``GDALMultiDomainMetadata`` XML, referenced for the whole GeoPackage."""
+    if not meta:
+        return
+    for statement in _METADATA_TABLES:
+        con.execute(statement)
+    for table in ("gpkg_metadata", "gpkg_metadata_reference"):
+        con.execute("INSERT INTO gpkg_extensions VALUES (?, NULL, 'gpkg_metadata', "
+                    "'http://www.geopackage.org/spec120/#extension_metadata', 'read-write')",
+                    (table,))
+    items = "".join(f'    <MDI key="{_xml(str(k))}">{_xml(str(v))}</MDI>\n'
+                    for k, v in sorted(meta.items()))
+    xml = f"<GDALMultiDomainMetadata>\n  <Metadata>\n{items}  </Metadata>\n" \
+          "</GDALMultiDomainMetadata>\n"
+    con.execute("INSERT INTO gpkg_metadata VALUES (1, 'dataset', 'http://gdal.org', "
+                "'text/xml', ?)", (xml,))
+    con.execute("INSERT INTO gpkg_metadata_reference VALUES ('geopackage', NULL, NULL, NULL, "
+                "?, 1, NULL)", (METADATA_DATE,))
+
+
+def read_dataset_metadata(path: Any) -> dict[str, str]:
+    """The dataset metadata (key/value) of a GeoPackage, as GDAL wrote it; {} without.
+
+    Examples
+    --------
+    >>> read_dataset_metadata("/nonexistent.gpkg")
+    {}
+    """
+    import re
+    from html import unescape
+    from pathlib import Path
+
+    from geosozial.core.store_file import read_only
+
+    if not str(path).lower().endswith(".gpkg") or not Path(path).is_file():
+        return {}
+    try:
+        with read_only(Path(path)) as con:
+            if "gpkg_metadata" not in _tables(con):
+                return {}
+            rows = con.execute("SELECT m.metadata FROM gpkg_metadata m JOIN "
+                               "gpkg_metadata_reference r ON r.md_file_id = m.id WHERE "
+                               "r.reference_scope = 'geopackage' AND m.md_standard_uri = "
+                               "'http://gdal.org' ORDER BY m.id").fetchall()
+    except (OSError, sqlite3.Error, Exception):  # not a GeoPackage: no metadata
+        return {}
+    out: dict[str, str] = {}
+    for (xml,) in rows:
+        domain = re.search(r"<Metadata>(.*?)</Metadata>", str(xml), re.S)
+        for key, value in re.findall(r'<MDI key="([^"]*)">(.*?)</MDI>',
+                                     domain.group(1) if domain else "", re.S):
+            out[unescape(key)] = unescape(value)
+    return out
+
+
+def write_geopackage_file(path: Any, layers: Mapping[str, Any],
+                          meta: Mapping[str, str] | None = None,
+                          description: str = "") -> None:
+    """A new GeoPackage with feature ``layers`` (name -> :class:`~geosozial.core.
+    store_write.LayerRows`) and dataset metadata, replacing ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.gpkg`` file (checked by the caller).
+    layers : mapping of str to LayerRows
+    meta : mapping of str to str, optional
+    description : str, optional
+        The layers' description in ``gpkg_contents``.
+    """
+    from pathlib import Path
+
+    from geosozial.core.outputs import atomic_path
+
+    with atomic_path(Path(path)) as tmp:
+        con = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode=OFF")
+            con.execute("BEGIN")
+            create_geopackage(con)
+            envelope_functions(con)
+            for name, layer in layers.items():
+                create_feature_table(con, name, layer.kinds, geometry_type=layer.geometry_type,
+                                     srs=layer.srs, description=description)
+                insert_features(con, name, layer)
+            write_dataset_metadata(con, dict(meta or {}))
+            con.execute("UPDATE gpkg_contents SET last_change = ?", (METADATA_DATE,))
+            con.execute("COMMIT")
+        finally:
+            con.close()

@@ -27,6 +27,7 @@ import numpy as np
 from geosozial.core.columns import Columns, flag_column
 from geosozial.core.crosswalk import Crosswalk, apply_crosswalk, mapping_on_new_keys
 from geosozial.core.dynamics import change, change_kind, dynamics_columns, trend, trend_unit
+from geosozial.core.indicators import Indicator
 from geosozial.core.join import JoinReport, join_protected
 from geosozial.core.messages import GeosozialError, Notice, define
 from geosozial.core.project import CrosswalkSpec, DynamicsSpec, Project
@@ -42,7 +43,9 @@ define("run.merged_areas",
        en="{file}: areas share a key; merge them first.")
 
 __all__ = ["AreaColumns", "ProjectRun", "YearRun", "add_dynamics", "compute_years",
-           "converted_table", "mark_converted", "municipal_keys", "update_notices"]
+           "converted_table", "mark_converted", "municipal_keys", "report_texts", "run_text",
+           "store_long", "store_meta", "update_notices", "variable_stichtage",
+           "year_metadata", "year_notices"]
 
 
 @dataclass
@@ -399,3 +402,177 @@ def dynamics_labels(columns: Mapping[str, tuple[str, int, str]], lang: str = "de
         else:
             out[column] = (f"{label}: Trend je Jahr", unit)
     return out
+
+
+def variable_stichtage(tables: Mapping[str, str], indicators: Sequence[Indicator]
+                       ) -> dict[str, str]:
+    """The Stichtag of every stored variable: a table variable's own (its table's), an
+    indicator's that of its counts (several, when they come from tables of different
+    Stichtage).
+
+    Parameters
+    ----------
+    tables : mapping of str to str
+        Count variable -> the Stichtag of the table it comes from (``""`` if unknown).
+    indicators : sequence of Indicator
+
+    Returns
+    -------
+    dict of str to str
+
+    Examples
+    --------
+    >>> from geosozial.core.indicators import CATALOGUE
+    >>> variable_stichtage({"sgb2_rlb": "31.12.2023", "bev_u65": "31.12.2023"},
+    ...                    [CATALOGUE["sgb2_quote"]])["sgb2_quote"]
+    '31.12.2023'
+    >>> variable_stichtage({"sgb2_rlb": "30.06.2023", "bev_u65": "31.12.2023"},
+    ...                    [CATALOGUE["sgb2_quote"]])["sgb2_quote"]
+    '30.06.2023, 31.12.2023'
+    """
+    out = {v: str(t or "") for v, t in tables.items()}
+    for ind in indicators:
+        dates = sorted({out.get(v, "") for v in ind.variables} - {""},
+                       key=lambda d: d.split(".")[::-1])
+        out[ind.id] = ", ".join(dates)
+    return out
+
+
+#: the levels of the store: level name, the attribute of :class:`YearRun`, its layer
+STORE_LEVELS = (("Gemeinde", "municipalities", "gemeinden"),
+                ("Sozialraum", "sozialraeume", "sozialraeume"),
+                ("Kreis", "kreis", None))
+
+
+def store_long(project: Project, run: ProjectRun) -> dict[str, np.ndarray]:
+    """The long rows of a run for the store: every level, year and variable (value
+    columns with a flag column: counts, indicators, dynamics), with source, Stichtag and
+    Gebietsstand.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        :func:`geosozial.core.store_write.long_rows` of the three levels, one after the
+        other.
+    """
+    from geosozial.core.store_write import long_rows
+
+    years = sorted(run.years)
+    sources = {y: run.years[y].sources for y in years}
+    stichtage = {y: variable_stichtage(run.years[y].stichtage, project.indicators)
+                 for y in years}
+    parts = []
+    for level, attr, _ in STORE_LEVELS:
+        frames = {y: getattr(run.years[y], attr) for y in years}
+        last = frames[years[-1]]
+        variables = [c for c in last.columns if flag_column(c) in last]
+        parts.append(long_rows(frames, variables, level=level, sources=sources,
+                               stichtage=stichtage, gebietsstand=project.gebietsstand))
+    return {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
+
+
+def store_meta(project: Project) -> dict[str, Any]:
+    """The ``metadaten`` a project run writes into its store."""
+    from geosozial import __version__
+    from geosozial.core.project import input_hashes
+
+    return {"projekt": project.name, "gebietsstand": project.gebietsstand,
+            "geheimhaltung": project.rule.describe() if project.rule else "keine",
+            "quelle": project.attribution, "geosozial_version": __version__,
+            # the files this run read: the atlas notices a table changed since
+            "eingaben": input_hashes(project)}
+
+
+def year_metadata(project: Project, year: YearRun) -> dict[str, Any]:
+    """The dataset metadata of a year's result GeoPackage (``<projekt>_<jahr>.gpkg``)."""
+    from geosozial import __version__
+
+    return {
+        "geosozial_version": __version__,
+        "projekt": project.name,
+        "jahr": year.year,
+        "gebietsstand": project.gebietsstand,
+        "umgerechnet": sorted(year.converted),
+        "geheimhaltung": project.rule.describe() if project.rule else "keine",
+        "indikatoren": {i.id: i.as_dict() for i in project.indicators},
+        "verknuepfungsberichte": [r.as_dict() for r in year.reports],
+        "quelle": project.attribution,
+    }
+
+
+def year_notices(project: Project, run: ProjectRun, year: int) -> list[Notice]:
+    """What a year reported: the join, the aggregation, and the update checks of it."""
+    last = project.years[-1]
+    done = run.years[year]
+    return done.notices + done.result.notices + [
+        n for n in run.update if n.params.get("year", last) == year]
+
+
+def report_texts(year: YearRun, notices: Sequence[Notice], lang: str | None = None
+                 ) -> tuple[str, str]:
+    """The join report of a year as text and as JSON (``verknuepfungsbericht_<jahr>``).
+
+    Returns
+    -------
+    tuple of (str, str)
+        The text (the reports, then the join's own notices) and the JSON (``jahr``,
+        ``berichte``, ``hinweise``: all ``notices`` of the year).
+    """
+    import json
+
+    text = "\n\n".join([r.text(lang) for r in year.reports]
+                        + [n.text(lang) for n in year.notices]) + "\n"
+    data = json.dumps({"jahr": year.year, "berichte": [r.as_dict(lang) for r in year.reports],
+                       "hinweise": [n.as_dict(lang) for n in notices]},
+                      ensure_ascii=False, indent=2) + "\n"
+    return text, data
+
+
+def run_text(name: str, years: Sequence[tuple[int, Sequence[JoinReport], Sequence[Notice]]],
+             stores: Sequence[tuple[str, str]], files: Sequence[Any],
+             lang: str | None = None) -> str:
+    """The summary of a project run (every door prints it): per year what was matched,
+    table rows without geometry, areas without data, the warnings (each once, at most
+    10); what the store got; the files written.
+
+    Examples
+    --------
+    >>> print(run_text("Musterkreis", [], [("db.gpkg", "2023 (Gemeinde): 5 Werte neu")],
+    ...                ["out/a.gpkg"]))
+    Musterkreis
+    Sozialdatenbank db.gpkg
+      2023 (Gemeinde): 5 Werte neu
+    Geschrieben:
+      out/a.gpkg
+    """
+    from geosozial.core.messages import get_language
+
+    de = (lang or get_language()) == "de"
+    lines = [f"{name}"]
+    for year, reports, notices in years:
+        matched = ", ".join(f"{Path(r.table_source).name}: {r.matched}/{r.n_areas}"
+                            for r in reports)
+        lines.append(f"  {year}: " + ("verknüpft " if de else "matched ") + matched)
+        for r in reports:
+            for row in r.table_only:
+                if row["level"] == "Gemeinde":
+                    lines.append("    " + (f"ohne Geometrie: {row['key']} {row['name']}"
+                                           if de else
+                                           f"without geometry: {row['key']} {row['name']}"))
+            for row in r.areas_only:
+                lines.append("    " + (f"ohne Daten: {row['key']} {row['name']}"
+                                       if de else f"without data: {row['key']} {row['name']}"))
+        # the same warning from two analyses of a year (LISA and Gi*) is shown once
+        warnings = list(dict.fromkeys(n.text(lang) for n in notices
+                                      if n.severity == "warning"))
+        for text in warnings[:10]:
+            lines.append(f"    [warning] {text}")
+        if len(warnings) > 10:
+            lines.append("    " + (f"… und {len(warnings) - 10} weitere Warnungen" if de
+                                   else f"… and {len(warnings) - 10} more warnings"))
+    for target, text in stores:
+        lines.append(("Sozialdatenbank " if de else "time-series store ") + str(target))
+        lines += ["  " + line for line in text.splitlines()]
+    lines.append("Geschrieben:" if de else "Written:")
+    lines += [f"  {f}" for f in files]
+    return "\n".join(lines)

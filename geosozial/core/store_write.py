@@ -27,8 +27,7 @@ import datetime as _dt
 import json
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,14 +37,15 @@ import numpy as np
 from geosozial.core.columns import Columns, flag_column
 from geosozial.core.gpkg_write import (
     Srs,
+    count_rows,
     create_attributes_table,
     create_feature_table,
     create_geopackage,
     envelope_functions,
-    gpkg_blobs,
+    insert_features,
     table_kinds,
 )
-from geosozial.core.messages import GeosozialError, define
+from geosozial.core.messages import GeosozialError, define, render
 from geosozial.core.outputs import Output, atomic_path, check_outputs
 from geosozial.core.store_file import (
     CHANGES_TABLE,
@@ -71,7 +71,7 @@ from geosozial.core.symbols import (
 )
 
 __all__ = ["CHANGE_COLUMNS", "CHANGE_KINDS", "LEVEL_CODES", "LayerRows", "changes", "fids",
-           "long_rows", "write_store_gpkg"]
+           "long_rows", "stack_rows", "write_store_gpkg"]
 
 #: columns of ``aenderungen`` (one row per year and level of a write)
 CHANGE_KINDS: dict[str, str] = {
@@ -129,6 +129,18 @@ define("store.frame_columns",
        "die Variablen und ihre _flag-Spalten).",
        en="year {jahr}: the frame lacks the columns {missing} (expected: key, name, the "
        "variables and their _flag columns).")
+define("store.report_replaced",
+       de="{jahr} ({ebene}): {vorher} Werte ersetzt, davon {geaendert} geändert{namen}; "
+       "{neu} neu, {entfernt} entfallen",
+       en="{jahr} ({ebene}): {vorher} values replaced, {geaendert} of them changed"
+       "{namen}; {neu} new, {entfernt} dropped")
+define("store.report_new",
+       de="{jahr} ({ebene}): {neu} Werte neu",
+       en="{jahr} ({ebene}): {neu} new values")
+define("store.report_none",
+       de="{target}: keine Werte geschrieben",
+       en="{target}: no values written")
+
 define("store.years",
        de="Sozialdatenbank {target}: {what} enthält die Jahre {extra}, geschrieben werden "
        "sollen aber nur {years}; es wurde nichts geschrieben.",
@@ -283,6 +295,57 @@ def long_rows(frames: Mapping[int, Columns], variables: Sequence[str], *, level:
             out[c] = np.array([], dtype={"int": "int64", "float": "float64",
                                          "bool": bool}.get(kind, object))
     return out
+
+
+def stack_rows(years: Mapping[int, LayerRows]) -> LayerRows:
+    """All years of one result layer as the store keeps it (``<name>_jahre``).
+
+    ``jahr`` (int) and ``datum`` (the 31.12. of the year, DATE) come first, then the
+    columns of the years in the order they first appear (a column missing in a year is
+    NULL there; int and float of different years make float, other mixtures text), rows
+    by year. This is the rule of :func:`geosozial.geo.store.stack_years` for a door that
+    holds its layers as :class:`LayerRows`.
+
+    Examples
+    --------
+    >>> a = LayerRows({"key": "text"}, {"key": ["1"]}, [None], np.full((1, 4), np.nan))
+    >>> s = stack_rows({2023: a, 2022: a})
+    >>> list(s.kinds), s.values["datum"], s.values["key"]
+    (['jahr', 'datum', 'key'], ['2022-12-31', '2023-12-31'], ['1', '1'])
+    """
+    order = sorted(years)
+    found: dict[str, list[str]] = {}
+    for y in order:
+        for c, kind in years[y].kinds.items():
+            found.setdefault(c, []).append(kind)
+    kinds = {"jahr": "int", "datum": "date"}
+    for c, seen in found.items():
+        kinds[c] = seen[0] if len(set(seen)) == 1 else (
+            "float" if set(seen) <= {"int", "float"} else "text")
+    values: dict[str, list[Any]] = {c: [] for c in kinds}
+    wkb: list[bytes | None] = []
+    bounds = []
+    for y in order:
+        layer = years[y]
+        n = len(layer)
+        values["jahr"] += [int(y)] * n
+        values["datum"] += [f"{int(y):04d}-12-31"] * n
+        for c in found:
+            cells = layer.values.get(c)
+            if cells is None:
+                values[c] += [None] * n
+            elif kinds[c] == "text" and layer.kinds[c] != "text":
+                values[c] += [None if v is None else str(v) for v in cells]
+            else:
+                values[c] += list(cells)
+        wkb += list(layer.wkb)
+        bounds.append(np.asarray(layer.bounds, dtype="float64").reshape(n, 4))
+    types = {years[y].geometry_type for y in order if len(years[y])}
+    first = next((years[y] for y in order if years[y].srs is not None), None)
+    return LayerRows(kinds, values, wkb,
+                     np.concatenate(bounds) if bounds else np.zeros((0, 4)),
+                     types.pop() if len(types) == 1 else "GEOMETRY",
+                     first.srs if first is not None else None)
 
 
 def now() -> str:
@@ -533,6 +596,37 @@ def changes(old: Mapping[str, np.ndarray] | None, new: Mapping[str, np.ndarray],
     return rows
 
 
+def changes_text(target: str, rows: Mapping[str, Sequence[Any]], lang: str | None = None
+                 ) -> str:
+    """What a write changed, one line per year and level (German by default).
+
+    Examples
+    --------
+    >>> print(changes_text("x.gpkg", {"jahr": [2023], "ebene": ["Gemeinde"],
+    ...     "zeilen_vorher": [240], "geaendert": [12], "hinzugefuegt": [0],
+    ...     "entfernt": [0], "variablen": ["sgb2_quote"]}))
+    2023 (Gemeinde): 240 Werte ersetzt, davon 12 geändert (sgb2_quote); 0 neu, 0 entfallen
+    >>> changes_text("x.gpkg", {"jahr": []}, "en")
+    'x.gpkg: no values written'
+    """
+    if not len(rows.get("jahr", [])):
+        return render("store.report_none", {"target": target}, lang)
+    lines = []
+    for i in range(len(rows["jahr"])):
+        if rows["zeilen_vorher"][i] == 0:
+            lines.append(render("store.report_new", {
+                "jahr": rows["jahr"][i], "ebene": rows["ebene"][i],
+                "neu": rows["hinzugefuegt"][i]}, lang))
+            continue
+        names = rows["variablen"][i]
+        lines.append(render("store.report_replaced", {
+            "jahr": rows["jahr"][i], "ebene": rows["ebene"][i],
+            "vorher": rows["zeilen_vorher"][i], "geaendert": rows["geaendert"][i],
+            "neu": rows["hinzugefuegt"][i], "entfernt": rows["entfernt"][i],
+            "namen": f" ({names})" if names else ""}, lang))
+    return "\n".join(lines)
+
+
 def meta_rows(meta: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
     """``metadaten`` rows: text as it is, anything else as JSON.
 
@@ -663,22 +757,6 @@ def _create_sqlite_tables(con: sqlite3.Connection) -> None:
         _register(con, "layer_styles", "QGIS-Stile (Zeitsteuerung der *_jahre-Layer)")
 
 
-def _count(con: sqlite3.Connection, table: str, change: int | None = None) -> None:
-    """Feature count and last change of ``table`` in the GeoPackage's tables of contents;
-    ``change``: rows added minus removed, applied to a known count (no full scan)."""
-    if "gpkg_ogr_contents" in table_names(con):
-        known = con.execute("SELECT feature_count FROM gpkg_ogr_contents WHERE "
-                            "table_name = ?", (table,)).fetchone()
-        if change is not None and known is not None and known[0] is not None:
-            con.execute("UPDATE gpkg_ogr_contents SET feature_count = ? WHERE table_name = ?",
-                        (int(known[0]) + change, table))
-        else:
-            con.execute("INSERT OR REPLACE INTO gpkg_ogr_contents (table_name, feature_count) "
-                        f"VALUES (?, (SELECT count(*) FROM {quoted(table)}))", (table,))
-    con.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
-                "WHERE table_name = ?", (table,))
-
-
 def present_years(con: sqlite3.Connection) -> list[int]:
     """The years in the long table, found by ``fid`` ranges (a few index look-ups)."""
     found: set[int] = set()
@@ -728,60 +806,8 @@ def _insert_long(con: sqlite3.Connection, long: Mapping[str, np.ndarray],
                             strict=True))
 
 
-@contextmanager
-def _bulk_triggers_off(con: sqlite3.Connection, table: str) -> Iterator[None]:
-    """The per-row insert triggers of ``table`` (spatial index, feature count) dropped for
-    a bulk insert that fills both itself, and re-created verbatim afterwards (as GDAL
-    does in its own bulk writes)."""
-    triggers = con.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND "
-        "(name LIKE 'rtree%insert' OR name LIKE 'trigger_insert_feature_count%')",
-        (table,)).fetchall()
-    for name, _ in triggers:
-        con.execute(f"DROP TRIGGER {quoted(name)}")
-    yield
-    for _, sql_text in triggers:
-        con.execute(sql_text)
-
-
 def _insert_layer(con: sqlite3.Connection, table: str, layer: LayerRows) -> None:
-    """Append the features with plain SQL: the rows, their entries in the spatial index
-    (``rtree_<table>_<geom>``), the feature count and the extent in gpkg_contents."""
-    if not len(layer):
-        return
-    geom, srs_id = con.execute("SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE "
-                               "table_name = ?", (table,)).fetchone()
-    columns = [c for c in _sqlite_columns(con, table) if c != geom]
-    data = [layer.values[c] for c in columns]
-    bounds = np.asarray(layer.bounds, dtype="float64")
-    blobs = gpkg_blobs(layer.wkb, bounds, int(srs_id))
-    first = con.execute(f"SELECT max(coalesce((SELECT max(fid) FROM {quoted(table)}), 0), "
-                        "coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0))",
-                        (table,)).fetchone()[0] + 1
-    numbers = np.arange(first, first + len(layer), dtype="int64")
-    names = ", ".join(quoted(c) for c in ["fid", *columns, geom])
-    marks = ", ".join("?" * (len(columns) + 2))
-    rtree = f"rtree_{table}_{geom}"
-    has_rtree = con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (rtree,)).fetchone()
-    with _bulk_triggers_off(con, table):
-        con.executemany(f"INSERT INTO {quoted(table)} ({names}) VALUES ({marks})",
-                        zip(numbers.tolist(), *data, blobs, strict=True))
-        if has_rtree:
-            keep = ~np.isnan(bounds).any(axis=1)
-            con.executemany(f"INSERT OR REPLACE INTO {quoted(rtree)} VALUES (?, ?, ?, ?, ?)",
-                            zip(numbers[keep].tolist(), bounds[keep, 0].tolist(),
-                                bounds[keep, 2].tolist(), bounds[keep, 1].tolist(),
-                                bounds[keep, 3].tolist(), strict=True))
-        _count(con, table, len(layer))
-    keep = ~np.isnan(bounds).any(axis=1)
-    if keep.any():
-        minx, miny = (float(v) for v in bounds[keep, :2].min(axis=0))
-        maxx, maxy = (float(v) for v in bounds[keep, 2:].max(axis=0))
-        con.execute("UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), "
-                    "min_y = min(coalesce(min_y, ?2), ?2), max_x = max(coalesce(max_x, ?3), "
-                    "?3), max_y = max(coalesce(max_y, ?4), ?4), last_change = "
-                    "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?5",
-                    (minx, miny, maxx, maxy, table))
+    insert_features(con, table, layer)
 
 
 def _update(path: Path, long: Mapping[str, np.ndarray], fid: np.ndarray,
@@ -842,9 +868,9 @@ def _update(path: Path, long: Mapping[str, np.ndarray], fid: np.ndarray,
                     "description, owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '')",
                     (table, geom, STYLE_NAME, TEMPORAL_QML,
                      "Zeitsteuerung: ein Jahr je Bild (Feld datum)"))
-        _count(con, LONG_TABLE, len(fid) - removed)
+        count_rows(con, LONG_TABLE, len(fid) - removed)
         for table in (CHANGES_TABLE, META_TABLE, "layer_styles"):
-            _count(con, table)
+            count_rows(con, table)
         con.execute("COMMIT")
     finally:
         con.close()

@@ -54,7 +54,7 @@ import shapely
 
 from geosozial.core.columns import FLAG_SUFFIX, flag_column
 from geosozial.core.gpkg_write import Srs
-from geosozial.core.messages import GeosozialError, define, render
+from geosozial.core.messages import GeosozialError, define
 from geosozial.core.store_file import (  # noqa: F401  (the layout, one home)
     CHANGES_TABLE,
     DEFAULT_NAME,
@@ -81,6 +81,7 @@ from geosozial.core.store_write import (  # noqa: F401  (the write, one home)
     TEMPORAL_QML,
     WITHHELD_FLAGS,
     LayerRows,
+    changes_text,
     check_years,
     compare_layer,
     fid_ranges,
@@ -179,18 +180,6 @@ define("store.pg_failed",
        "bleibt erhalten.",
        en="writing to the database {target} failed: {reason}. The previous state is "
        "kept.")
-define("store.report_replaced",
-       de="{jahr} ({ebene}): {vorher} Werte ersetzt, davon {geaendert} geändert{namen}; "
-       "{neu} neu, {entfernt} entfallen",
-       en="{jahr} ({ebene}): {vorher} values replaced, {geaendert} of them changed"
-       "{namen}; {neu} new, {entfernt} dropped")
-define("store.report_new",
-       de="{jahr} ({ebene}): {neu} Werte neu",
-       en="{jahr} ({ebene}): {neu} new values")
-define("store.report_none",
-       de="{target}: keine Werte geschrieben",
-       en="{target}: no values written")
-
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _PANDAS_3 = int(pd.__version__.split(".")[0]) >= 3
 _SCHEMA = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -234,19 +223,8 @@ class StoreReport:
         >>> StoreReport("x.gpkg", (), pd.DataFrame(columns=CHANGE_COLUMNS)).text("en")
         'x.gpkg: no values written'
         """
-        if self.changes.empty:
-            return render("store.report_none", {"target": self.target}, lang)
-        lines = []
-        for row in self.changes.itertuples(index=False):
-            if row.zeilen_vorher == 0:
-                lines.append(render("store.report_new", {"jahr": row.jahr, "ebene": row.ebene,
-                                                         "neu": row.hinzugefuegt}, lang))
-                continue
-            lines.append(render("store.report_replaced", {
-                "jahr": row.jahr, "ebene": row.ebene, "vorher": row.zeilen_vorher,
-                "geaendert": row.geaendert, "neu": row.hinzugefuegt, "entfernt": row.entfernt,
-                "namen": f" ({row.variablen})" if row.variablen else ""}, lang))
-        return "\n".join(lines)
+        return changes_text(self.target, {c: self.changes[c].tolist()
+                                          for c in CHANGE_COLUMNS}, lang)
 
 
 @dataclass

@@ -11,14 +11,10 @@ Example:
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geosozial import __version__
-from geosozial.core.indicators import Indicator
 from geosozial.core.join import JoinReport
 from geosozial.core.messages import GeosozialError, Notice, define, get_language
 from geosozial.core.outputs import Output, OutputSet, atomic_write_text, check_outputs
@@ -29,7 +25,20 @@ from geosozial.core.project import (  # noqa: F401  (parsing lives in core; re-e
     load_project,
     project_inputs,
 )
-from geosozial.core.run import AreaColumns, ProjectRun, compute_years, dynamics_labels
+from geosozial.core.run import (  # noqa: F401  (variable_stichtage re-exported)
+    STORE_LEVELS,
+    AreaColumns,
+    ProjectRun,
+    compute_years,
+    dynamics_labels,
+    report_texts,
+    run_text,
+    store_long,
+    store_meta,
+    variable_stichtage,
+    year_metadata,
+    year_notices,
+)
 from geosozial.geo.areas import Areas, read_areas
 from geosozial.geo.frames import aggregate_frames, to_columns, with_columns
 from geosozial.geo.gpkg import write_geopackage
@@ -64,35 +73,9 @@ class RunSummary:
 
     def text(self, lang: str | None = None) -> str:
         """A short summary in German (default) or English."""
-        de = (lang or get_language()) == "de"
-        lines = [f"{self.project.name}"]
-        for y in self.years:
-            matched = ", ".join(f"{Path(r.table_source).name}: {r.matched}/{r.n_areas}"
-                                for r in y.reports)
-            lines.append(f"  {y.year}: " + ("verknüpft " if de else "matched ") + matched)
-            for r in y.reports:
-                for row in r.table_only:
-                    if row["level"] == "Gemeinde":
-                        lines.append("    " + (f"ohne Geometrie: {row['key']} {row['name']}"
-                                               if de else
-                                               f"without geometry: {row['key']} {row['name']}"))
-                for row in r.areas_only:
-                    lines.append("    " + (f"ohne Daten: {row['key']} {row['name']}"
-                                           if de else f"without data: {row['key']} {row['name']}"))
-            # the same warning from two analyses of a year (LISA and Gi*) is shown once
-            warnings = list(dict.fromkeys(n.text(lang) for n in y.notices
-                                          if n.severity == "warning"))
-            for text in warnings[:10]:
-                lines.append(f"    [warning] {text}")
-            if len(warnings) > 10:
-                lines.append("    " + (f"… und {len(warnings) - 10} weitere Warnungen" if de
-                                       else f"… and {len(warnings) - 10} more warnings"))
-        for store in self.stores:
-            lines.append(("Sozialdatenbank " if de else "time-series store ") + store.target)
-            lines += ["  " + line for line in store.text(lang).splitlines()]
-        lines.append("Geschrieben:" if de else "Written:")
-        lines += [f"  {f}" for f in self.files]
-        return "\n".join(lines)
+        return run_text(self.project.name, [(y.year, y.reports, y.notices) for y in self.years],
+                        [(store.target, store.text(lang)) for store in self.stores],
+                        self.files, lang)
 
 
 def _planned_outputs(project: Project, out: Path, stem: str, parameter: str) -> list[Output]:
@@ -178,69 +161,14 @@ def _write_store(project: Project, out: Path, run: ProjectRun,
     """Every year's counts, indicators and dynamics into the time-series store(s)."""
     import pandas as pd
 
-    from geosozial.geo.store import long_table, write_store
+    from geosozial.geo.store import write_store
 
     years = sorted(results)
-    sources = {y: run.years[y].sources for y in years}
-    stichtage = {y: variable_stichtage(run.years[y].stichtage, project.indicators)
-                 for y in years}
-    rows = []
-    layers: dict[str, dict[int, Any]] = {"gemeinden": {}, "sozialraeume": {}}
-    for level, attr, layer in (("Gemeinde", "municipalities", "gemeinden"),
-                               ("Sozialraum", "sozialraeume", "sozialraeume"),
-                               ("Kreis", "kreis", None)):
-        frames = {y: getattr(results[y], attr) for y in years}
-        variables = [c for c in frames[years[-1]].columns
-                     if f"{c}_flag" in frames[years[-1]].columns]
-        rows.append(long_table(frames, variables, level=level, sources=sources,
-                               stichtage=stichtage, gebietsstand=project.gebietsstand))
-        if layer:
-            layers[layer] = frames
-    long = pd.concat(rows, ignore_index=True)
-    meta = {"projekt": project.name, "gebietsstand": project.gebietsstand,
-            "geheimhaltung": project.rule.describe() if project.rule else "keine",
-            "quelle": project.attribution, "geosozial_version": __version__,
-            # the files this run read: the atlas notices a table changed since
-            "eingaben": input_hashes(project)}
-    reports = [write_store(target, long, layers, years=years, meta=meta)
-               for target in store_targets(project, out)]
-    return reports
-
-
-def variable_stichtage(tables: Mapping[str, str], indicators: Sequence[Indicator]
-                       ) -> dict[str, str]:
-    """The Stichtag of every stored variable: a table variable's own (its table's), an
-    indicator's that of its counts (several, when they come from tables of different
-    Stichtage).
-
-    Parameters
-    ----------
-    tables : mapping of str to str
-        Count variable -> the Stichtag of the table it comes from (``""`` if unknown).
-    indicators : sequence of Indicator
-
-    Returns
-    -------
-    dict of str to str
-
-    Examples
-    --------
-    >>> from geosozial.core.indicators import CATALOGUE
-    >>> variable_stichtage({"sgb2_rlb": "31.12.2023", "bev_u65": "31.12.2023"},
-    ...                    [CATALOGUE["sgb2_quote"]])["sgb2_quote"]
-    '31.12.2023'
-    >>> variable_stichtage({"sgb2_rlb": "30.06.2023", "bev_u65": "31.12.2023"},
-    ...                    [CATALOGUE["sgb2_quote"]])["sgb2_quote"]
-    '30.06.2023, 31.12.2023'
-    """
-    out = {v: str(t or "") for v, t in tables.items()}
-    for ind in indicators:
-        dates = sorted({out.get(v, "") for v in ind.variables} - {""},
-                       key=lambda d: d.split(".")[::-1])
-        out[ind.id] = ", ".join(dates)
-    return out
-
-
+    long = pd.DataFrame(store_long(project, run))
+    layers = {layer: {y: getattr(results[y], attr) for y in years}
+              for _, attr, layer in STORE_LEVELS if layer}
+    return [write_store(target, long, layers, years=years, meta=store_meta(project))
+            for target in store_targets(project, out)]
 def area_columns(areas: Areas) -> AreaColumns:
     """Areas read by geopandas as the core's :class:`~geosozial.core.run.AreaColumns`."""
     from geosozial.geo.areas import EDITION
@@ -254,7 +182,7 @@ def _run_years(project: Project, out: Path, stem: str, lang: str | None) -> RunS
     areas = read_areas(project.root / project.areas, key=project.key, layer=project.layer,
                        kreis=project.kreis or None)
     run = compute_years(project, area_columns(areas))
-    mapping, update = run.mapping, run.update
+    mapping = run.mapping
     frame = areas.frame.reset_index(drop=True)
     results = {}
     for year, year_run in run.years.items():
@@ -273,26 +201,12 @@ def _run_years(project: Project, out: Path, stem: str, lang: str | None) -> RunS
         reports = joined.reports
         gpkg = out / f"{stem}_{year}.gpkg"
         write_geopackage(gpkg, {"gemeinden": result.municipalities,
-                                "sozialraeume": result.sozialraeume}, {
-            "geosozial_version": __version__,
-            "projekt": project.name,
-            "jahr": year,
-            "gebietsstand": project.gebietsstand,
-            "umgerechnet": sorted(joined.converted),
-            "geheimhaltung": project.rule.describe() if project.rule else "keine",
-            "indikatoren": {i.id: i.as_dict() for i in project.indicators},
-            "verknuepfungsberichte": [r.as_dict() for r in reports],
-            "quelle": project.attribution,
-        })
-        last = project.years[-1]
-        notices = joined.notices + result.notices + [
-            n for n in update if n.params.get("year", last) == year]
-        report_txt = atomic_write_text(out / f"verknuepfungsbericht_{year}.txt", "\n\n".join(
-            [r.text(lang) for r in reports] + [n.text(lang) for n in joined.notices]) + "\n")
-        report_json = atomic_write_text(out / f"verknuepfungsbericht_{year}.json", json.dumps(
-            {"jahr": year, "berichte": [r.as_dict(lang) for r in reports],
-             "hinweise": [n.as_dict(lang) for n in notices]},
-            ensure_ascii=False, indent=2) + "\n")
+                                "sozialraeume": result.sozialraeume},
+                         year_metadata(project, joined))
+        notices = year_notices(project, run, year)
+        text, data = report_texts(joined, notices, lang)
+        report_txt = atomic_write_text(out / f"verknuepfungsbericht_{year}.txt", text)
+        report_json = atomic_write_text(out / f"verknuepfungsbericht_{year}.json", data)
         files += [gpkg, report_txt, report_json]
         map_files, map_notices = write_year_maps(
             project, result.municipalities, result.sozialraeume, mapping.assignment, year, out,

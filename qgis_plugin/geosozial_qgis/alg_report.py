@@ -1,10 +1,14 @@
-"""geosozial:report - the static social atlas of a project, built inside QGIS.
+"""geosozial:report - run a project and build its static social atlas, inside QGIS.
 
-The atlas (:mod:`geosozial.atlas`) reads the project file and the time-series store of a
-run with the standard library and numpy alone, so this algorithm writes the same pages,
-charts, downloads and search index as ``geosozial report`` (the same bytes). The PDF
-engine (Typst, a Python package with a compiled binary) is not part of QGIS: without it
-the sheets have no PDF, the log says so and names the command that adds them.
+With RUN (the default) the project is run first (:mod:`.project_run`): QGIS reads the
+areas, the core joins, aggregates, protects and writes the result GeoPackages, the join
+reports and the time-series store, with the values, flags and store content of
+``geosozial report``. The atlas (:mod:`geosozial.atlas`) then reads the project file and
+the store with the standard library and numpy alone, so it writes the pages, charts,
+downloads and search index of ``geosozial report``. Not written in QGIS (the log says so
+and names the command): the run's HTML and PNG maps, the PostGIS copy of the store, and
+the PDF sheets (the PDF engine Typst, a Python package with a compiled binary, is not
+part of QGIS). Without RUN the atlas is built from the folder of an earlier run.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
 )
 
-from .alg_base import GeosozialAlgorithm, log_notices
+from .alg_base import GeosozialAlgorithm, log_notices, push_warning
 
 LANGUAGES = ["de", "en"]
 LANGUAGE_LABELS = ["Deutsch", "English"]
@@ -45,14 +50,18 @@ def _define_messages() -> None:
 class ReportAlgorithm(GeosozialAlgorithm):
     """geosozial:report."""
 
-    HELP = ("Baut den statischen Sozialatlas eines Projekts wie 'geosozial report': "
-            "Startseite, eine Seite je Indikator, ein Sozialdatenblatt je Gemeinde und "
-            "Sozialraum, Vergleichsseite, Downloads (CSV, XLSX) und Suchindex, barrierefrei "
-            "(WCAG 2.1 AA) und ohne Inhalte aus dem Netz. Gelesen werden die Projektdatei "
-            "und die Sozialdatenbank (sozialdatenbank.gpkg) im Ordner des Laufs; der Atlas "
-            "kommt in denselben Ordner (index.html). Nur Dateien, deren Inhalt sich ändert, "
-            "werden neu geschrieben. PDF-Datenblätter braucht die PDF-Engine Typst, die "
-            "nicht zu QGIS gehört: ohne sie nennt das Protokoll den Befehl, der sie ergänzt.")
+    HELP = ("Führt ein Projekt aus und baut seinen statischen Sozialatlas wie 'geosozial "
+            "report': zuerst (Projekt ausführen) die Ergebnis-GeoPackages je Jahr, die "
+            "Verknüpfungsberichte und die Sozialdatenbank (sozialdatenbank.gpkg) mit "
+            "denselben Werten, Kennzeichen und Geheimhaltungen wie die Kommandozeile; dann "
+            "den Atlas: Startseite, eine Seite je Indikator, ein Sozialdatenblatt je "
+            "Gemeinde und Sozialraum, Vergleichsseite, Downloads (CSV, XLSX) und Suchindex, "
+            "barrierefrei (WCAG 2.1 AA) und ohne Inhalte aus dem Netz, in den Ordner "
+            "(index.html). Nur Dateien, deren Inhalt sich ändert, werden neu geschrieben. "
+            "Ohne 'Projekt ausführen' wird der Atlas aus dem Ordner eines früheren Laufs "
+            "gebaut. Die Karten des Laufs (HTML, PNG), eine PostGIS-Kopie und PDF-"
+            "Datenblätter (PDF-Engine Typst) schreibt nur die Kommandozeile: das Protokoll "
+            "nennt den Befehl.")
 
     def name(self) -> str:
         return "report"
@@ -64,8 +73,11 @@ class ReportAlgorithm(GeosozialAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             "PROJECT", "Projektdatei (TOML)", extension="toml"))
         self.addParameter(QgsProcessingParameterFile(
-            "FOLDER", "Ordner des Laufs (mit sozialdatenbank.gpkg); der Atlas kommt hinein",
+            "FOLDER", "Ausgabeordner (Ergebnisse des Laufs und Atlas)",
             behavior=QgsProcessingParameterFile.Folder))
+        self.addParameter(QgsProcessingParameterBoolean(
+            "RUN", "Projekt zuerst ausführen (sonst: Atlas aus einem früheren Lauf)",
+            defaultValue=True))
         self.addParameter(QgsProcessingParameterEnum(
             "LANGUAGE", "Sprache der Seiten", options=LANGUAGE_LABELS, defaultValue=0))
         self.addOutput(QgsProcessingOutputFile("INDEX", "Startseite des Atlas (index.html)"))
@@ -83,13 +95,26 @@ class ReportAlgorithm(GeosozialAlgorithm):
         project = self.parameterAsFile(parameters, "PROJECT", context)
         folder = self.parameterAsFile(parameters, "FOLDER", context)
         lang = LANGUAGES[self.parameterAsEnum(parameters, "LANGUAGE", context)]
-        if not folder or not Path(folder).is_dir():
+        run = self.parameterAsBoolean(parameters, "RUN", context)
+        if not folder or (not run and not Path(folder).is_dir()):
             raise GeosozialError("qgis.report_folder", folder=folder)
+        if run:
+            from .project_run import run_project_qgis
+
+            done = run_project_qgis(project, folder, lang, feedback)
+            log_notices(feedback, [n for n in done.notices if n.severity != "warning"])
+            for line in done.text.splitlines():
+                if "[warning]" in line:
+                    push_warning(feedback, line.strip())
+                else:
+                    feedback.pushInfo(line)
+
+        start = 30.0 if run else 0.0
 
         def progress(done: int, total: int) -> None:
             if feedback.isCanceled():
                 raise QgsProcessingException("abgebrochen")
-            feedback.setProgress(100.0 * done / max(total, 1))
+            feedback.setProgress(start + (100.0 - start) * done / max(total, 1))
 
         summary = build_atlas(project, folder, lang=lang, progress=progress)
         for line in summary.text("de").splitlines():

@@ -1,5 +1,10 @@
 """The social atlas in QGIS: geosozial:report against ``geosozial report``.
 
+With RUN (the default) QGIS runs the project itself: the store, the result GeoPackages
+and the join reports must hold what the command line's hold (the store's content hash,
+every long row, every layer value and geometry blob, the reports byte for byte) and the
+atlas must have the bytes of the command line's atlas on the same run without maps.
+
 tests/test_qgis_plugin.py ran ``geosozial report`` on a copy of the demo project with
 ``[atlas] pdf = false`` (folder ``cli``) and left the same run without its atlas in
 ``qgis`` (key ``atlas`` of ``expected/parity.json``). Here geosozial:report builds the
@@ -38,7 +43,7 @@ def test_report_writes_the_bytes_of_the_command_line(qgis_app):
     case = _case()
     cli, qgis = Path(case["cli"]), Path(case["qgis"])
     assert not (qgis / "index.html").exists()  # the atlas is QGIS's to write
-    result, lines = _report({"PROJECT": case["project"], "FOLDER": str(qgis)})
+    result, lines = _report({"PROJECT": case["project"], "FOLDER": str(qgis), "RUN": False})
     files = case["files"]
     assert len(files) > 100  # pages, sheets, downloads, assets, search index
     different = [name for name in [*files, case["manifest"]]
@@ -51,7 +56,7 @@ def test_report_writes_the_bytes_of_the_command_line(qgis_app):
     assert not any("PDF" in line for line in lines)
     # nothing changed: nothing is written again (bytes and modification times kept)
     stamps = {name: (qgis / name).stat().st_mtime_ns for name in files}
-    again, lines = _report({"PROJECT": case["project"], "FOLDER": str(qgis)})
+    again, lines = _report({"PROJECT": case["project"], "FOLDER": str(qgis), "RUN": False})
     assert again["WRITTEN"] == 0 and again["FILES"] == len(files)
     assert stamps == {name: (qgis / name).stat().st_mtime_ns for name in files}
 
@@ -59,7 +64,8 @@ def test_report_writes_the_bytes_of_the_command_line(qgis_app):
 def test_report_without_pdf_engine_names_the_command_that_adds_them(qgis_app):
     case = _case()
     folder = Path(case["pdf_folder"])
-    result, lines = _report({"PROJECT": case["pdf_project"], "FOLDER": str(folder)})
+    result, lines = _report({"PROJECT": case["pdf_project"], "FOLDER": str(folder),
+                             "RUN": False})
     assert (folder / "index.html").is_file() and result["WRITTEN"] > 100
     assert not (folder / "pdf").exists()
     warning = next(line for line in lines if "PDF" in line)
@@ -74,6 +80,74 @@ def test_report_without_store_names_the_run(qgis_app):
 
     case = _case()
     with pytest.raises(QgsProcessingException) as err:
-        _report({"PROJECT": case["pdf_project"], "FOLDER": case["empty"]})
+        _report({"PROJECT": case["pdf_project"], "FOLDER": case["empty"], "RUN": False})
     assert "sozialdatenbank.gpkg" in str(err.value)
     assert "geosozial report" in str(err.value)
+
+
+def _table(path: Path, table: str) -> list[tuple]:
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        names = [r[1] for r in con.execute(f'PRAGMA table_info("{table}")') if r[1] != "fid"]
+        selected = ", ".join(f'"{n}"' for n in names)
+        return [tuple(names), *con.execute(f'SELECT {selected} FROM "{table}" ORDER BY fid')]
+    finally:
+        con.close()
+
+
+def test_report_runs_the_project_as_the_command_line(qgis_app):
+    from geosozial.core.gpkg_write import read_dataset_metadata
+    from geosozial.core.store_file import content_hash, read_store_file
+
+    case = _case()
+    cli, ohne, folder = Path(case["cli"]), Path(case["without_maps"]), Path(case["run_folder"])
+    assert not folder.exists()
+    result, lines = _report({"PROJECT": case["project"], "FOLDER": str(folder)})
+    store = folder / "sozialdatenbank.gpkg"
+    # the store: the same content as the command line's (values, flags, layers, blobs)
+    assert content_hash(store) == content_hash(cli / "sozialdatenbank.gpkg") != ""
+    ours, theirs = read_store_file(store), read_store_file(cli / "sozialdatenbank.gpkg")
+    assert len(ours.long["wert"]) == len(theirs.long["wert"]) > 1000
+    assert {c: [repr(v) for v in ours.long[c]] for c in ours.long} == \
+        {c: [repr(v) for v in theirs.long[c]] for c in theirs.long}
+    assert sorted(ours.layers) == ["gemeinden", "sozialraeume"]
+    for name, layer in ours.layers.items():
+        assert layer.geometry == theirs.layers[name].geometry
+        assert layer.columns == theirs.layers[name].columns
+    # result GeoPackages (rows, columns, blobs, metadata) and join reports
+    for name in case["run_files"]:
+        if name.endswith(".gpkg") and name != "sozialdatenbank.gpkg":
+            for table in ("gemeinden", "sozialraeume"):
+                assert _table(folder / name, table) == _table(cli / name, table), name
+            assert read_dataset_metadata(folder / name) == read_dataset_metadata(cli / name)
+        elif not name.endswith(".gpkg"):
+            assert (folder / name).read_bytes() == (cli / name).read_bytes(), name
+    # the atlas: the bytes of the command line's on the same run without maps
+    atlas = sorted(p.relative_to(ohne).as_posix() for p in ohne.rglob("*") if p.is_file()
+                   and p.name not in case["run_files"])
+    assert len(atlas) > 100
+    assert [n for n in atlas if (folder / n).read_bytes() != (ohne / n).read_bytes()] == []
+    assert result["FILES"] == len(atlas) - 1  # the manifest is no page
+    # the run's maps are the command line's: the log says so and names the command
+    warning = next(line for line in lines if "Karten des Laufs" in line)
+    assert warning.startswith("[warning]")
+    assert f"geosozial report {case['project']} --out {folder}" in warning
+    assert not list(folder.glob("karte_*")) and not list(folder.glob("*.png"))
+    # run again: the same store content, so the atlas writes nothing
+    again, _ = _report({"PROJECT": case["project"], "FOLDER": str(folder)})
+    assert again["WRITTEN"] == 0
+    assert content_hash(store) == content_hash(cli / "sozialdatenbank.gpkg")
+
+
+def test_report_run_refuses_a_wrong_key_field_and_writes_nothing(qgis_app):
+    from qgis.core import QgsProcessingException
+
+    case = _case()
+    folder = Path(case["bad_folder"])
+    with pytest.raises(QgsProcessingException) as err:
+        _report({"PROJECT": case["bad_project"], "FOLDER": str(folder)})
+    message = str(err.value)
+    assert "gemeinden.gpkg" in message and "GKZ" in message and "AGS" in message
+    assert not folder.exists() or list(folder.iterdir()) == []
