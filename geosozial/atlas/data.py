@@ -28,8 +28,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from geosozial.atlas.model import (
     GEMEINDE,
     KREIS,
@@ -224,38 +222,17 @@ def _method_note(method: dict[str, Any], lang: str) -> str:
 
 def _local(project: Any, keys: list[str], names: list[str], cells: list[Any],
            features: list[Any], statistic: str, ident: str, year: int) -> Any:
-    """One local statistic of the last year, as the run's maps computed it (the same
-    steps as :func:`geosozial.geo.analysis.local_analysis`, on the store's rows)."""
-    from geosozial.core.analysis import check_count, check_inference, check_weights
-    from geosozial.core.analysis import field_values as core_field_values
-    from geosozial.core.local_stats import run_local
-    from geosozial.core.results import result_columns
-    from geosozial.core.weights_spec import parse_weights_spec, weights_from_arrays
-    from geosozial.core.wkb import polygon_centroids, ring_arrays
+    """One local statistic of the last year, as the run's maps computed it
+    (:func:`geosozial.core.local_features.local_statistic` on the store's rows)."""
+    from geosozial.core.local_features import local_statistic
 
     settings = project.maps
-    source = f"{project.name} {year}"
-    notices: list[Any] = []
-    keep, y = core_field_values(cells, keys, ident, source, True, notices)
-    keys = [keys[i] for i in keep]
-    chosen = [features[i] for i in keep]
-    check_count(len(y), ident, source, dropped=len(keep) < len(cells))
-    spec = parse_weights_spec(settings.weights)
-    if spec.measures_distance:
-        w = weights_from_arrays(spec, len(keys), ids=keys, points=polygon_centroids(chosen))
-    else:
-        w = weights_from_arrays(spec, len(keys), ids=keys, rings=ring_arrays(chosen),
-                                tolerance=settings.snap)
-    check_weights(w, keys, settings.weights, source, notices,
-                  names=[names[i] for i in keep], snap=settings.snap)
-    k_max = int(np.diff(w.sparse.indptr).max()) if w.n else 0
-    check_inference(permutations=settings.permutations, seed=settings.seed, n=w.n,
-                    k_max=k_max, local=True, source=source, alpha=settings.alpha)
-    res = run_local(statistic, y, w, fields=[ident], permutations=settings.permutations,
-                    seed=settings.seed, correction=settings.correction, alpha=settings.alpha)
-    if settings.snap:
-        res.method["snap"] = float(settings.snap)
-    return keys, result_columns("lisa" if statistic == "moran" else "gi", res), res.method
+    out = local_statistic(features, keys, names, cells, statistic, ident,
+                          weights=settings.weights, permutations=settings.permutations,
+                          seed=settings.seed, correction=settings.correction,
+                          alpha=settings.alpha, snap=settings.snap,
+                          source=f"{project.name} {year}")
+    return [keys[i] for i in out.used], out.columns, out.method
 
 
 def _clusters(project: Any, layer: Any, features: list[Any], analysed: list[str], year: int,

@@ -20,12 +20,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geosozial.core.analysis import check_inference, kernel_error
-from geosozial.core.emerging import check_year_keys, emerging_columns, emerging_notices
+from geosozial.core.emerging import check_year_keys, emerging_columns
 from geosozial.core.messages import GeosozialError, Notice
-from geosozial.geo.analysis import _k_max, _weights, area_keys
-from geosozial.kernel.errors import KernelError
-from geosozial.kernel.trends import EmergingResult, emerging_hotspots_years
+from geosozial.geo.analysis import area_keys
+from geosozial.kernel.trends import EmergingResult
 from geosozial.kernel.weights import Weights
 
 
@@ -99,30 +97,28 @@ def emerging_analysis(frames: Mapping[int, gpd.GeoDataFrame], field_name: str, *
     --------
     >>> a = emerging_analysis(frames, "sgb2_quote", permutations=999)  # doctest: +SKIP
     """
-    years, values = year_values(frames, field_name, source)
+    from geosozial.core.local_features import emerging_statistic
+    from geosozial.geo.frames import features_of, to_columns
+
+    years = check_year_keys({y: area_keys(f) for y, f in frames.items()}, source)
     last = frames[years[-1]]
-    notices: list[Notice] = []
-    w = _weights(last, weights, source, notices, snap)
-    check_inference(permutations=permutations, seed=seed, n=w.n, k_max=_k_max(w),
-                    local=True, source=source, alpha=alpha)
-    try:
-        res = emerging_hotspots_years(years, values, w, trend_alpha=trend_alpha,
-                                      permutations=permutations, seed=seed,
-                                      correction=correction, alpha=alpha)
-    except KernelError as exc:
-        year = exc.params.pop("year", None)
-        where = f"{source} ({year})" if year is not None else source
-        raise kernel_error(exc, where, field_name, area_keys(last)) from exc
-    if snap:
-        res.method["snap"] = float(snap)
-    notices += emerging_notices(res, source, field_name)
+    tables = {y: to_columns(frames[y]) for y in years}
+    for y, table in tables.items():
+        if "key" not in table:
+            table["key"] = area_keys(frames[y])
+    names = last["name"].astype(str).tolist() if "name" in last.columns else None
+    outcome = emerging_statistic(features_of(last), names, tables, field_name,
+                                 weights=weights, permutations=permutations, seed=seed,
+                                 correction=correction, alpha=alpha, trend_alpha=trend_alpha,
+                                 snap=snap, source=source)
     out = pd.DataFrame(last.drop(columns="geometry")).copy()
-    for name, column in emerging_columns(res).items():
+    for name, column in emerging_columns(outcome.result).items():
         out[name] = column
     out["geometry"] = last.geometry.to_numpy()
     frame = gpd.GeoDataFrame(out, geometry="geometry", crs=last.crs)
     frame.attrs.update(last.attrs)
-    return EmergingAnalysis(frame, res, w, field_name, notices)
+    return EmergingAnalysis(frame, outcome.result, outcome.weights, field_name,
+                            outcome.notices)
 
 
 def emerging_map(analysis: EmergingAnalysis, *, title: str = "", lang: str = "de",

@@ -219,3 +219,15 @@ def aggregate_frames(frame: gpd.GeoDataFrame, result: AggregateResult) -> FrameA
     regions.attrs.update(frame.attrs)  # dissolved from the same (e.g. BKG) geometries
     return FrameAggregate(with_columns(frame, members, only=touched), regions, result,
                           columns_frame(result.kreis))
+
+
+def features_of(frame: gpd.GeoDataFrame) -> list[Any]:
+    """The polygons of a frame as core features (:mod:`geosozial.core.wkb`), from the
+    same WKB a GeoPackage stores: the analyses of the maps see the rings every door
+    sees."""
+    import shapely
+
+    from geosozial.core.wkb import wkb_polygons
+
+    wkb = shapely.to_wkb(frame.geometry.to_numpy(), byte_order=1)
+    return [wkb_polygons(None if w is None else bytes(w)) for w in wkb]

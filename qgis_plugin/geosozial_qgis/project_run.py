@@ -8,8 +8,10 @@ confidentiality, converted flags, update checks and dynamics
 (:func:`geosozial.core.run.report_texts`), the result GeoPackages and the time-series
 store (:mod:`geosozial.core.gpkg_write`, :mod:`geosozial.core.store_write`) are the
 core's: the command line writes the same values, flags, reports and store content.
-Geometries are repaired and reprojected by QGIS (GEOS) as the command line does with
-shapely; the Sozialräume are dissolved by QGIS.
+The HTML maps are the core's too (:mod:`geosozial.maps.project_maps`: files, layers,
+classes, analyses); QGIS only draws them on its geometry (coverage simplification,
+transformation to WGS84). Geometries are repaired and reprojected by QGIS (GEOS) as the
+command line does with shapely; the Sozialräume are dissolved by QGIS.
 """
 
 from __future__ import annotations
@@ -44,11 +46,13 @@ def _define_messages() -> None:
     define("qgis.run_unreadable",
            de="{file}: QGIS kann die Gebietsdatei nicht öffnen ({error}).",
            en="{file}: QGIS cannot open the areas file ({error}).")
-    define("qgis.run_no_maps",
-           de="Karten des Laufs (HTML, PNG) schreibt QGIS noch nicht: geosozial report "
-           "{project} --out {folder} auf der Kommandozeile ergänzt sie (dieselben Zahlen).",
-           en="QGIS does not yet write the run's maps (HTML, PNG): geosozial report "
-           "{project} --out {folder} on the command line adds them (the same numbers).")
+    define("qgis.run_no_png",
+           de="Die PNG-Bilder der Karten (für Druck und Bericht) braucht matplotlib, das "
+           "nicht zu QGIS gehört: geosozial report {project} --out {folder} auf der "
+           "Kommandozeile ergänzt sie; die HTML-Karten hat QGIS geschrieben.",
+           en="the PNG images of the maps (for print and report) need matplotlib, which "
+           "is not part of QGIS: geosozial report {project} --out {folder} on the command "
+           "line adds them; QGIS wrote the HTML maps.")
     define("qgis.run_no_postgis",
            de="Die PostGIS-Datenbank {url} ([database] url) schreibt nur die Kommandozeile "
            "(geosozial report {project} --out {folder}); QGIS schreibt die "
@@ -291,22 +295,73 @@ def municipal_rows(areas: ProjectAreas, year):
     return LayerRows(kinds, values, wkb, bounds, "MULTIPOLYGON", _srs(areas.crs))
 
 
-def region_rows(areas: ProjectAreas, year):
-    """One year's Sozialräume (geometries dissolved by QGIS from their municipalities)."""
-    from geosozial.core.store_write import LayerRows
-
-    regions = year.sozialraeume
+def region_geometries(areas: ProjectAreas, year) -> list[QgsGeometry]:
+    """The Sozialräume of a year dissolved by QGIS from their municipalities."""
     group_of = np.asarray(year.result.group_of)
     geometries = []
-    for j in range(len(regions)):
+    for j in range(len(year.sozialraeume)):
         parts = [areas.geometries[i] for i in np.flatnonzero(group_of == j)
                  if not areas.geometries[i].isEmpty()]
         geometries.append(QgsGeometry.unaryUnion(parts) if len(parts) > 1 else
                           QgsGeometry(parts[0]) if parts else QgsGeometry())
+    return geometries
+
+
+def region_rows(areas: ProjectAreas, year, geometries: list[QgsGeometry]):
+    """One year's Sozialräume as the command line's result layer ``sozialraeume``."""
+    from geosozial.core.store_write import LayerRows
+
+    regions = year.sozialraeume
     kinds = {c: _column_kind(regions, c) for c in regions.columns}
     values = {c: _column_values(regions, c, k) for c, k in kinds.items()}
     wkb, bounds = _wkb(geometries)
     return LayerRows(kinds, values, wkb, bounds, "MULTIPOLYGON", _srs(areas.crs))
+
+
+def render_specs(specs, levels: dict, out: Path, lang: str, feedback=None) -> list[Path]:
+    """Write the map files of ``specs`` (:mod:`geosozial.maps.project_maps`) with QGIS's
+    geometry: the coverage simplified within the size budget, transformed to WGS84 by
+    QGIS (:func:`.alg_map.fit_geojson`). ``levels`` maps ``gemeinden``/``sozialraeume`` to
+    (geometries, CRS, keys, names). PNG maps are the command line's (matplotlib)."""
+    from types import SimpleNamespace
+
+    from geosozial.core.keys import kreis_outline_groups
+    from geosozial.core.outputs import atomic_write_bytes
+    from geosozial.maps.html import MapDocument, html_budget, render_map
+    from geosozial.maps.notes import map_date
+
+    from .alg_map import fit_geojson
+
+    files = []
+    for spec in specs:
+        if feedback is not None and feedback.isCanceled():
+            raise QgsProcessingException("abgebrochen")
+        geometries, crs, keys, names = levels[spec.level]
+        options = dict(spec.options)
+        doc = MapDocument(title=spec.title, geojson='{"type":"FeatureCollection",'
+                          '"features":[]}', names=list(names), keys=list(keys),
+                          layers=list(spec.layers), attribution=options.get("attribution", ""),
+                          source=options.get("source", ""),
+                          method_note=options.get("method_note", ""), date=map_date(lang),
+                          lang=lang)
+        budget = html_budget(len(keys))
+        fixed = len(render_map(doc).encode("utf-8"))
+        groups = spec.outline_groups if spec.outline_groups is not None else \
+            kreis_outline_groups(list(keys))
+        geojson, outlines, _ = fit_geojson(SimpleNamespace(geometries=geometries, crs=crs),
+                                           budget - fixed, feedback, groups)
+        doc.geojson, doc.outlines = geojson, outlines
+        path = out / spec.file
+        atomic_write_bytes(path, render_map(doc).encode("utf-8"))
+        files.append(path)
+    return files
+
+
+def _features(geometries: list[QgsGeometry]) -> list:
+    """QGIS geometries as core features (rings from their WKB, as the command line's)."""
+    from geosozial.core.wkb import wkb_polygons
+
+    return [wkb_polygons(None if g.isNull() else bytes(g.asWkb())) for g in geometries]
 
 
 @dataclass
@@ -319,20 +374,24 @@ class QgisRun:
     notices: list = field(default_factory=list)
 
 
+def geometry_credit(areas: ProjectAreas, project) -> str:
+    """The geometries' licence credit, as the command line finds it: the credit a
+    geosozial GeoPackage stores, else the BKG credit with the year of the latest WSK."""
+    from geosozial.core.gpkg_write import read_dataset_metadata
+    from geosozial.maps.notes import geobasis_text
+
+    stored = read_dataset_metadata(project.root / project.areas)
+    return stored.get("geometrie_quelle") or geobasis_text(areas.wsk_years)
+
+
 def _geopackage_meta(meta: dict, areas: ProjectAreas, project) -> dict[str, str]:
     """A year's metadata as the command line stores it (JSON for what is not text), with
     the geometries' credit and edition."""
     import json
 
-    from geosozial.maps.notes import geobasis_text
-
     out = {str(k): (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
            for k, v in meta.items()}
-    path = project.root / project.areas
-    from geosozial.core.gpkg_write import read_dataset_metadata
-
-    stored = read_dataset_metadata(path)
-    credit = stored.get("geometrie_quelle") or geobasis_text(areas.wsk_years)
+    credit = geometry_credit(areas, project)
     if credit:
         out.setdefault("geometrie_quelle", credit)
     if areas.columns.edition:
@@ -345,8 +404,9 @@ def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> Qgis
 
     Every output is checked before the first is computed (none may be an input) and all
     are committed together at the end (:class:`geosozial.core.outputs.OutputSet`); an
-    error leaves the previous outputs as they were. The maps of the run are not written
-    (a warning names the command that writes them).
+    error leaves the previous outputs as they were. The HTML maps are those of the
+    command line (:mod:`geosozial.maps.project_maps`) drawn on QGIS's geometry; the PNG
+    maps are not written (a warning names the command that writes them).
     """
     from geosozial.core.gpkg_write import write_geopackage_file
     from geosozial.core.messages import Notice
@@ -355,6 +415,7 @@ def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> Qgis
     from geosozial.core.run import (
         STORE_LEVELS,
         compute_years,
+        dynamics_labels,
         report_texts,
         run_text,
         store_long,
@@ -363,6 +424,13 @@ def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> Qgis
         year_notices,
     )
     from geosozial.core.store_write import changes_text, stack_rows, write_store_gpkg
+    from geosozial.maps.project_maps import (
+        common_classes,
+        map_file_names,
+        series_file_names,
+        series_maps,
+        year_maps,
+    )
 
     _define_messages()
     project = load_project(project_path)
@@ -375,7 +443,13 @@ def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> Qgis
                     Output("FOLDER", out / f"verknuepfungsbericht_{year}.json", "json")]
     if project.database:
         planned.append(Output("FOLDER", out / project.database_file, "gpkg"))
-    notices = [Notice("qgis.run_no_maps", "warning", project=str(project_path),
+    ids = [i.id for i in project.indicators]
+    for year in project.years:
+        planned += [Output("FOLDER", out / name, kind) for name, kind in map_file_names(
+            ids, project.maps.analyse, year, project.maps.statistics) if kind == "html"]
+    planned += [Output("FOLDER", out / name, kind) for name, kind in series_file_names(
+        ids, project.maps.analyse, project.years, project.maps, bool(project.dynamics))]
+    notices = [Notice("qgis.run_no_png", "warning", project=str(project_path),
                       folder=str(out))]
     if project.database_url:
         notices.append(Notice("qgis.run_no_postgis", "warning", url=project.database_url,
@@ -392,10 +466,20 @@ def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> Qgis
             feedback.setProgress(20)
         run = compute_years(project, areas.columns)
         layers: dict[str, dict[int, object]] = {"gemeinden": {}, "sozialraeume": {}}
+        settings, group_of = project.maps, run.mapping.assignment
+        credit = geometry_credit(areas, project)
+        features = _features(areas.geometries)
+        gem = {y: run.years[y].municipalities for y in project.years}
+        sr = {y: run.years[y].sozialraeume for y in project.years}
+        classes = (common_classes(project, gem, settings, lang),
+                   common_classes(project, sr, settings, lang))
+        keys, names = areas.columns.columns.texts("key"), areas.columns.columns.texts("name")
+        regions = None
         for year in project.years:
             done = run.years[year]
+            regions = region_geometries(areas, done)
             layers["gemeinden"][year] = municipal_rows(areas, done)
-            layers["sozialraeume"][year] = region_rows(areas, done)
+            layers["sozialraeume"][year] = region_rows(areas, done, regions)
             gpkg = out / f"{stem}_{year}.gpkg"
             write_geopackage_file(gpkg, {n: layers[n][year] for n in layers},
                                   _geopackage_meta(year_metadata(project, done), areas,
@@ -405,7 +489,14 @@ def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> Qgis
             files += [gpkg,
                       atomic_write_text(out / f"verknuepfungsbericht_{year}.txt", text),
                       atomic_write_text(out / f"verknuepfungsbericht_{year}.json", data)]
-            years_done.append((year, done.reports, year_list))
+            levels = {"gemeinden": (areas.geometries, areas.crs, keys, names),
+                      "sozialraeume": (regions, areas.crs, done.sozialraeume.texts("key"),
+                                       done.sozialraeume.texts("name"))}
+            specs, map_notices = year_maps(project, gem[year], sr[year], features, group_of,
+                                           year, settings, credit=credit, lang=lang,
+                                           classes=classes)
+            files += render_specs(specs, levels, out, lang, feedback)
+            years_done.append((year, done.reports, year_list + map_notices))
         if project.database:
             target = out / project.database_file
             changes = write_store_gpkg(
@@ -414,7 +505,12 @@ def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> Qgis
                 years=project.years, meta=store_meta(project))
             stores.append((str(target), changes_text(str(target), changes, lang)))
             files.append(target)
+        specs, series_notices = series_maps(project, gem, sr, features, group_of, settings,
+                                            credit=credit, lang=lang,
+                                            dynamic_labels=dynamics_labels(run.dynamics))
+        files += render_specs(specs, levels, out, lang, feedback)
     if years_done:
-        years_done[-1] = (*years_done[-1][:2], [*years_done[-1][2], *notices])
+        years_done[-1] = (*years_done[-1][:2], [*years_done[-1][2], *series_notices,
+                                                *notices])
     return QgisRun(project, files, run_text(project.name, years_done, stores, files, lang),
                    [n for _, _, year_list in years_done for n in year_list])
