@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qgis.core import (
+    QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
@@ -27,6 +28,9 @@ from qgis.core import (
 from .alg_base import GeosozialAlgorithm, log_notices, push_warning
 
 LANGUAGES = ["de", "en"]
+#: the store's layers a run adds to the project (the Temporal Controller steps the years)
+LOADED_LAYERS = (("gemeinden_jahre", "Gemeinden (alle Jahre)"),
+                 ("sozialraeume_jahre", "Sozialräume (alle Jahre)"))
 LANGUAGE_LABELS = ["Deutsch", "English"]
 
 
@@ -83,6 +87,7 @@ class ReportAlgorithm(GeosozialAlgorithm):
         self.addOutput(QgsProcessingOutputFile("INDEX", "Startseite des Atlas (index.html)"))
         self.addOutput(QgsProcessingOutputNumber("WRITTEN", "Neu geschriebene Dateien"))
         self.addOutput(QgsProcessingOutputNumber("FILES", "Dateien des Atlas"))
+        self.addOutput(QgsProcessingOutputFile("STORE", "Sozialdatenbank (GeoPackage)"))
 
     def compute(self, parameters, context, feedback):
         from geosozial.atlas.build import build_atlas
@@ -98,10 +103,13 @@ class ReportAlgorithm(GeosozialAlgorithm):
         run = self.parameterAsBoolean(parameters, "RUN", context)
         if not folder or (not run and not Path(folder).is_dir()):
             raise GeosozialError("qgis.report_folder", folder=folder)
+        store = ""
         if run:
             from .project_run import run_project_qgis
 
             done = run_project_qgis(project, folder, lang, feedback)
+            store = next((str(f) for f in done.files
+                          if f.name == load_project(project).database_file), "")
             log_notices(feedback, [n for n in done.notices if n.severity != "warning"])
             for line in done.text.splitlines():
                 if "[warning]" in line:
@@ -123,5 +131,14 @@ class ReportAlgorithm(GeosozialAlgorithm):
         if read_atlas_settings(project, ids, lang).pdf and pdf_engine() is None:
             log_notices(feedback, [Notice("qgis.report_no_pdf", "warning", project=project,
                                           folder=folder)])
+        if store:  # the years' layers into the project (their default style holds the time)
+            feedback.pushInfo("Die Layer " + ", ".join(label for _, label in LOADED_LAYERS)
+                              + " kommen ins Projekt; ihre Zeitsteuerung (ein Jahr je Bild) "
+                              "steht im Vorgabestil (Layereigenschaften > Stil > Vorgabe "
+                              "laden, falls QGIS 3.22 sie nicht gleich zeigt).")
+            for table, label in LOADED_LAYERS:
+                context.addLayerToLoadOnCompletion(
+                    f"{store}|layername={table}",
+                    QgsProcessingContext.LayerDetails(label, context.project(), table))
         return {"INDEX": str(Path(folder) / "index.html"), "WRITTEN": len(summary.written),
-                "FILES": len(summary.written) + len(summary.unchanged)}
+                "FILES": len(summary.written) + len(summary.unchanged), "STORE": store}

@@ -29,12 +29,13 @@ def _case() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))["atlas"]
 
 
-def _report(params: dict):
+def _report(params: dict, context=None):
     import processing
     from qgis.core import QgsProcessingContext, QgsProject
 
-    context = QgsProcessingContext()
-    context.setProject(QgsProject.instance())
+    if context is None:
+        context = QgsProcessingContext()
+        context.setProject(QgsProject.instance())
     log = log_feedback()
     return processing.run("geosozial:report", params, context=context, feedback=log), log.lines
 
@@ -106,14 +107,28 @@ def _without_geometry(page: str) -> str:
 
 
 def test_report_runs_the_project_as_the_command_line(qgis_app):
+    from qgis.core import QgsProcessingContext, QgsProject, QgsVectorLayer
+
     from geosozial.core.gpkg_write import read_dataset_metadata
     from geosozial.core.store_file import content_hash, read_store_file
 
     case = _case()
     cli, folder = Path(case["cli"]), Path(case["run_folder"])
     assert not folder.exists()
-    result, lines = _report({"PROJECT": case["project"], "FOLDER": str(folder)})
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    result, lines = _report({"PROJECT": case["project"], "FOLDER": str(folder)}, context)
     store = folder / "sozialdatenbank.gpkg"
+    assert result["STORE"] == str(store)
+    # the years' layers go into the project, time-enabled by the store's default style
+    loading = context.layersToLoadOnCompletion()
+    uris = sorted(loading)
+    assert uris == [f"{store}|layername=gemeinden_jahre", f"{store}|layername=sozialraeume_jahre"]
+    assert loading[uris[0]].name == "Gemeinden (alle Jahre)"
+    layer = QgsVectorLayer(uris[0], "g", "ogr")
+    assert layer.isValid() and layer.featureCount() == 3 * 50
+    layer.loadDefaultStyle()  # as QGIS does when it adds a layer (PyQGIS 3.22 needs it)
+    assert layer.temporalProperties().isActive()
     # the store: the same content as the command line's (values, flags, layers, blobs)
     assert content_hash(store) == content_hash(cli / "sozialdatenbank.gpkg") != ""
     ours, theirs = read_store_file(store), read_store_file(cli / "sozialdatenbank.gpkg")
