@@ -567,6 +567,7 @@ def write_parity_cases(expected: Path, kreis: gpd.GeoDataFrame) -> None:
     cases["local"] = write_local_cases(folder, areas, demo)
     cases["years"] = write_years_cases(folder)
     cases["atlas"] = write_atlas_cases(folder)
+    cases["saxony_run"] = write_saxony_run_case(folder)
     (expected / "parity.json").write_text(json.dumps(cases, ensure_ascii=False, indent=1),
                                           encoding="utf-8")
 
@@ -616,6 +617,22 @@ def write_atlas_cases(folder: Path) -> dict:
             "run_files": run_files,
             "run_folder": str(base / "qgis_lauf"), "bad_project": str(bad),
             "bad_folder": str(base / "qgis_fehler")}
+
+
+def write_saxony_run_case(folder: Path) -> dict:
+    """Real boundaries through both doors' project runs: two Saxon Kreise of VG5000
+    (Erzgebirgskreis, Mittelsachsen; geometries as stored, repaired by each door) with
+    synthetic counts, run by the command line into ``cli/``; QGIS runs it into
+    ``qgis/``."""
+    from saxony_project import write_saxony_project
+
+    from geosozial.pipeline.project import run_project
+
+    base = folder / "sachsen_lauf"
+    saxony = write_saxony_project(base / "projekt", kreise=["14521", "14522"])
+    run_project(saxony.project, base / "cli")
+    return {"project": str(saxony.project), "cli": str(base / "cli"),
+            "qgis": str(base / "qgis"), "n": len(saxony.names)}
 
 
 def _parity_tables(folder: Path, keys: list[str], names: list[str]) -> dict[str, str]:

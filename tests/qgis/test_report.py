@@ -182,3 +182,23 @@ def test_report_run_refuses_a_wrong_key_field_and_writes_nothing(qgis_app):
     message = str(err.value)
     assert "gemeinden.gpkg" in message and "GKZ" in message and "AGS" in message
     assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_report_run_on_real_boundaries_stores_what_the_command_line_stores(qgis_app):
+    """Two Saxon Kreise of VG5000 (real boundaries, read and repaired by QGIS): the store
+    has the command line's content (values, flags, every geometry blob, the dissolved
+    Sozialräume), the reports its bytes."""
+    from geosozial.core.store_file import content_hash, read_store_file
+
+    path = EXPECTED / "parity.json"
+    case = json.loads(path.read_text(encoding="utf-8"))["saxony_run"]
+    cli, folder = Path(case["cli"]), Path(case["qgis"])
+    _report({"PROJECT": case["project"], "FOLDER": str(folder)})
+    ours = read_store_file(folder / "sozialdatenbank.gpkg")
+    assert len(ours.layers["gemeinden"].geometry) == 3 * case["n"] > 300
+    assert content_hash(folder / "sozialdatenbank.gpkg") == \
+        content_hash(cli / "sozialdatenbank.gpkg") != ""
+    for year in (2021, 2022, 2023):
+        for suffix in ("txt", "json"):
+            name = f"verknuepfungsbericht_{year}.{suffix}"
+            assert (folder / name).read_bytes() == (cli / name).read_bytes(), name
