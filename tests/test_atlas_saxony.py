@@ -275,3 +275,25 @@ def test_pack_pdf_keeps_every_object(saxony: Saxony, tmp_path: Path) -> None:
     stem = areas["smallest"].stem
     assert (saxony.out / "pdf" / f"{stem}.pdf").read_bytes() == pack_pdf(
         sheet_pdf(saxony.sheets[stem]))
+
+
+def test_several_kreise_make_the_whole_area_the_land(saxony: Saxony) -> None:
+    """Kreise of one Land: the whole-area row is the Land (key ``14``), and every page,
+    download and PDF text says Land (Landeswert, des Landes), never Kreis."""
+    import re
+
+    assert saxony.model.total == "land"
+    index = (saxony.out / "index.html").read_text(encoding="utf-8")
+    assert "Kennzahlen des Landes" in index and "Kennzahlen des Kreises" not in index
+    pattern = re.compile(r"des Kreises|Kreiswert|vom Kreis\b|im Kreis\b|Zeitreihe Kreis"
+                         r"|und Kreis\b|>Kreis<")
+    folders = ("gemeinden", "sozialraeume", "indikatoren", "downloads", "assets")
+    texts = [p for p in saxony.out.rglob("*")
+             if (p.suffix in (".html", ".csv", ".js", ".json") and p.parent.name in folders)
+             or p.name in ("index.html", "vergleich.html")]
+    assert len(texts) > 100
+    found = {str(p.relative_to(saxony.out)): pattern.findall(p.read_text(encoding="utf-8"))
+             for p in texts}
+    assert {k: v for k, v in found.items() if v} == {}
+    sheet = next((saxony.out / "gemeinden").glob("*.html")).read_text(encoding="utf-8")
+    assert "Landeswert" in sheet or "Abweichung vom Land" in sheet

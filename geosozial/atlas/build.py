@@ -247,6 +247,13 @@ def site_files(model: Any) -> dict[str, bytes]:
     >>> [name for name in files][:2], "index.html" in files
     (['assets/atlas.css', 'assets/atlas.js'], True)
     """
+    from geosozial.atlas.texts import whole_area
+
+    with whole_area(model.total):  # Kreis, Land or Gesamtgebiet in every text
+        return _site_files(model)
+
+
+def _site_files(model: Any) -> dict[str, bytes]:
     from geosozial.atlas.downloads import csv_bytes, xlsx_download
     from geosozial.atlas.pages import (
         LOCATION_BASE,

@@ -274,6 +274,23 @@ def _clusters(project: Any, layer: Any, features: list[Any], analysed: list[str]
     return notes, methods
 
 
+def whole_area_kind(key: str) -> str:
+    """What the store's whole-area row is, by its key
+    (:func:`geosozial.core.sozialraum.total_key`): a Kreis (five digits), a Land (two) or
+    anything else.
+
+    Examples
+    --------
+    >>> whole_area_kind("14522"), whole_area_kind("14"), whole_area_kind("gesamt")
+    ('kreis', 'land', 'gesamt')
+    """
+    if len(key) == 5 and key.isdigit():
+        return "kreis"
+    if len(key) == 2 and key.isdigit():
+        return "land"
+    return "gesamt"
+
+
 def load_model(project_path: str | Path, out: str | Path, *, lang: str = "de",
                progress: Callable[[str], None] | None = None) -> AtlasModel:
     """Build the atlas model from a project file and the outputs of its run in ``out``.
@@ -356,7 +373,8 @@ def load_model(project_path: str | Path, out: str | Path, *, lang: str = "de",
         quelle=str(meta.get("quelle") or project.attribution), stand=stand,
         created=source_date(lang), areas=areas, indicators=indicators, variables=variables,
         values=values, kreis=kreis, handlungsfelder=settings.handlungsfelder,
-        min_count=min_count, pdf=settings.pdf and pdf_engine() is not None)
+        min_count=min_count, pdf=settings.pdf and pdf_engine() is not None,
+        total=whole_area_kind(next((key for level, key in values if level == KREIS), "")))
     if settings.land_values:
         model.land = {k: Cell(v) for k, v in settings.land_values.items()}
         model.land_name, model.land_year = settings.land_name, settings.land_year

@@ -369,6 +369,10 @@ class AtlasModel:
     pdf : bool
         The site has a PDF per Sozialdatenblatt and one combined PDF (``pdf/``); False
         where the PDF engine is missing (inside QGIS).
+    total : str
+        What the whole area is (:func:`geosozial.atlas.texts.whole_area`): ``kreis``,
+        ``land`` (all municipalities of one Land, several Kreise) or ``gesamt`` (several
+        Länder).
 
     Examples
     --------
@@ -407,6 +411,7 @@ class AtlasModel:
     maps: list[MapLink] = field(default_factory=list)
     converted: dict[str, list[int]] = field(default_factory=dict)
     min_count: int = 0
+    total: str = "kreis"
 
     @property
     def last_year(self) -> int:

@@ -351,7 +351,16 @@ def _compiler() -> Any:
 
 
 def _words(lang: str) -> dict[str, Any]:
-    return _WORDS["en" if lang == "en" else "de"]
+    from geosozial.atlas.texts import for_total
+
+    def total(value: Any) -> Any:
+        if isinstance(value, str):
+            return for_total(value, lang)
+        if isinstance(value, dict):
+            return {k: total(v) for k, v in value.items()}
+        return value
+
+    return total(_WORDS["en" if lang == "en" else "de"])
 
 
 def _number(value: Any, digits: int, lang: str) -> str | None:
@@ -606,6 +615,26 @@ def _document(views: list[dict[str, Any]], *, title: str, author: str, lang: str
 
 
 def sheet_pdf(sheet: Mapping[str, Any], *, lang: str = "de") -> bytes:
+    """One Sozialdatenblatt as a tagged A4 PDF (:func:`_sheet_pdf`), in the words of the
+    sheet's whole area (``total``: Kreis, Land or Gesamtgebiet)."""
+    from geosozial.atlas.texts import whole_area
+
+    with whole_area(str(sheet.get("total") or "kreis")):
+        return _sheet_pdf(sheet, lang=lang)
+
+
+def sheets_pdf(sheets: Sequence[Mapping[str, Any]], *, title: str, lang: str = "de"
+               ) -> bytes:
+    """Many Sozialdatenblätter in one PDF (:func:`_sheets_pdf`), in the words of their
+    whole area."""
+    from geosozial.atlas.texts import whole_area
+
+    total = next((str(s.get("total")) for s in sheets if s.get("total")), "kreis")
+    with whole_area(total):
+        return _sheets_pdf(sheets, title=title, lang=lang)
+
+
+def _sheet_pdf(sheet: Mapping[str, Any], *, lang: str = "de") -> bytes:
     """One Sozialdatenblatt as a tagged A4 PDF (PDF/UA-1, PDF/A-2a).
 
     Parameters
@@ -653,7 +682,7 @@ def sheet_pdf(sheet: Mapping[str, Any], *, lang: str = "de") -> bytes:
     return _compile(document, [sheet], title)
 
 
-def sheets_pdf(sheets: Sequence[Mapping[str, Any]], *, title: str, lang: str = "de"
+def _sheets_pdf(sheets: Sequence[Mapping[str, Any]], *, title: str, lang: str = "de"
                ) -> bytes:
     """Many Sozialdatenblätter in one PDF with a table of contents and bookmarks.
 

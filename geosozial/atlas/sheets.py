@@ -311,6 +311,14 @@ def sozialdatenblatt(model: AtlasModel, area: Area, *,
     >>> sozialdatenblatt(m, m.areas[0])["title"]
     'Data sheet Adorf'
     """
+    from geosozial.atlas.texts import whole_area
+
+    with whole_area(model.total):  # Kreis, Land or Gesamtgebiet in the sheet's words
+        return dict(_sheet(model, area, ranges), total=model.total)
+
+
+def _sheet(model: AtlasModel, area: Area,
+           ranges: dict[str, dict[str, float] | None] | None) -> dict[str, Any]:
     lang = model.lang
     year = model.last_year
     region = model.area(SOZIALRAUM, area.sozialraum) if area.level == GEMEINDE else None

@@ -12,9 +12,13 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["LANGUAGES", "TEXTS", "UNITS_EN", "text", "unit_text", "variable_label"]
+__all__ = ["LANGUAGES", "TEXTS", "TOTAL_WORDS", "UNITS_EN", "for_total", "text", "unit_text",
+           "variable_label", "whole_area"]
 
 LANGUAGES = ("de", "en")
 
@@ -435,6 +439,77 @@ def unit_text(unit: str, lang: str = "de") -> str:
     return UNITS_EN.get(unit, unit) if lang == "en" else unit
 
 
+#: the whole area's words where it is no Kreis (a project over a Land, or over Kreise of
+#: several Länder): whole texts first, then phrases, in this order (the texts above say
+#: "Kreis"; "(Kreis)" of the spine chart is the circle and stays)
+TOTAL_WORDS: dict[str, dict[str, tuple[dict[str, str], list[tuple[str, str]]]]] = {
+    "land": {
+        "de": ({"Kreis": "Land"},
+               [("des Kreises", "des Landes"), ("Kreiswert", "Landeswert"),
+                ("vom Kreis", "vom Land"), ("zum Kreis", "zum Land"),
+                ("im Kreis", "im Land"), ("im {kreis}", "in {kreis}"),
+                ("Zeitreihe Kreis", "Zeitreihe Land"), ("und Kreis", "und Land")]),
+        "en": ({"District": "State", "District value": "State value"},
+               [("district value", "state value"), ("the district", "the state"),
+                ("from district", "from state"), ("to district", "to state"),
+                ("district and", "state and"), ("and district", "and state")])},
+    "gesamt": {
+        "de": ({"Kreis": "Gesamtgebiet"},
+               [("des Kreises", "des Gesamtgebiets"), ("Kreiswert", "Gesamtwert"),
+                ("vom Kreis", "vom Gesamtgebiet"), ("zum Kreis", "zum Gesamtgebiet"),
+                ("im Kreis", "im Gesamtgebiet"), ("im {kreis}", "in {kreis}"),
+                ("Zeitreihe Kreis", "Zeitreihe Gesamtgebiet"),
+                ("und Kreis", "und Gesamtgebiet")]),
+        "en": ({"District": "Whole area", "District value": "Value of the whole area"},
+               [("district value", "value of the whole area"),
+                ("the district", "the whole area"), ("from district", "from the whole area"),
+                ("to district", "to the whole area"), ("district and", "whole area and"),
+                ("and district", "and the whole area")])},
+}
+
+_TOTAL: ContextVar[str] = ContextVar("atlas_total", default="kreis")
+
+
+@contextmanager
+def whole_area(kind: str) -> Iterator[None]:
+    """Inside the block every text names the whole area as ``kind`` says: ``kreis``
+    (the default), ``land`` or ``gesamt`` (:data:`TOTAL_WORDS`).
+
+    Examples
+    --------
+    >>> with whole_area("land"):
+    ...     text("de", "key_figures"), text("de", "kreis"), text("en", "kreis_value")
+    ('Kennzahlen des Landes', 'Land', 'State value')
+    >>> text("de", "key_figures")
+    'Kennzahlen des Kreises'
+    """
+    token = _TOTAL.set(kind)
+    try:
+        yield
+    finally:
+        _TOTAL.reset(token)
+
+
+def for_total(template: str, lang: str) -> str:
+    """``template`` with the whole area's words of the current :func:`whole_area`.
+
+    Examples
+    --------
+    >>> with whole_area("gesamt"):
+    ...     for_total("Abw. zum Kreis", "de")
+    'Abw. zum Gesamtgebiet'
+    """
+    words = TOTAL_WORDS.get(_TOTAL.get(), {}).get("en" if lang == "en" else "de")
+    if not words:
+        return template
+    whole, phrases = words
+    if template in whole:
+        return whole[template]
+    for old, new in phrases:
+        template = template.replace(old, new)
+    return template
+
+
 def text(lang: str, key: str, **params: Any) -> str:
     """A fixed text of the atlas in ``lang`` (``de`` or ``en``), formatted with ``params``.
 
@@ -455,7 +530,7 @@ def text(lang: str, key: str, **params: Any) -> str:
     'since 2021'
     """
     table = TEXTS.get(lang, TEXTS["de"])
-    template = table.get(key, TEXTS["de"][key])
+    template = for_total(table.get(key, TEXTS["de"][key]), lang)
     return template.format(**params) if params else template
 
 
