@@ -277,14 +277,15 @@ def test_pack_pdf_keeps_every_object(saxony: Saxony, tmp_path: Path) -> None:
         sheet_pdf(saxony.sheets[stem]))
 
 
-def test_several_kreise_make_the_whole_area_the_land(saxony: Saxony) -> None:
-    """Kreise of one Land: the whole-area row is the Land (key ``14``), and every page,
-    download and PDF text says Land (Landeswert, des Landes), never Kreis."""
+def test_several_kreise_make_the_whole_area_the_gesamtgebiet(saxony: Saxony) -> None:
+    """Several Kreise: every page, download and sheet names the whole area
+    "Gesamtgebiet" (Gesamtwert, des Gesamtgebiets), never Kreis; not "Land" either (a
+    part of Saxony is not the Land, whose value has its own column)."""
     import re
 
-    assert saxony.model.total == "land"
+    assert saxony.model.total == "gesamt"
     index = (saxony.out / "index.html").read_text(encoding="utf-8")
-    assert "Kennzahlen des Landes" in index and "Kennzahlen des Kreises" not in index
+    assert "Kennzahlen des Gesamtgebiets" in index and "Kennzahlen des Kreises" not in index
     pattern = re.compile(r"des Kreises|Kreiswert|vom Kreis\b|im Kreis\b|Zeitreihe Kreis"
                          r"|und Kreis\b|>Kreis<")
     folders = ("gemeinden", "sozialraeume", "indikatoren", "downloads", "assets")
@@ -296,4 +297,5 @@ def test_several_kreise_make_the_whole_area_the_land(saxony: Saxony) -> None:
              for p in texts}
     assert {k: v for k, v in found.items() if v} == {}
     sheet = next((saxony.out / "gemeinden").glob("*.html")).read_text(encoding="utf-8")
-    assert "Landeswert" in sheet or "Abweichung vom Land" in sheet
+    assert "Gesamtwert" in sheet or "Abweichung vom Gesamtgebiet" in sheet
+    assert "Landeswert" not in sheet

@@ -38,3 +38,18 @@ def test_trend_is_the_least_squares_slope():
     expected = np.polyfit([2019, 2020, 2021, 2022], [1.0, 2.0, 2.5, 4.0], 1)[0]
     assert t.values[0] == pytest.approx(expected) and t.values[1] == pytest.approx(0.0)
     assert trend({2021: [1.0], 2022: [2.0]}).flags == ["nicht_berechenbar"]
+
+
+def test_dynamics_replace_older_change_columns_of_a_frame():
+    """Frames that already carry a change column (result files of an earlier run) get it
+    recomputed, not kept."""
+    import pandas as pd
+
+    from geosozial.pipeline.timeline import DynamicsSpec, add_dynamics
+
+    frames = {2021: pd.DataFrame({"key": ["a"], "q": [100.0]}),
+              2022: pd.DataFrame({"key": ["a"], "q": [110.0], "q_diff1": [99.0],
+                                  "q_diff1_flag": ["alt"]})}
+    add_dynamics(frames, [DynamicsSpec("q", 1)], [], "p.toml")
+    assert frames[2022]["q_diff1"].tolist() == [10.0]
+    assert frames[2022]["q_diff1_flag"].tolist() == [""]

@@ -664,3 +664,18 @@ def test_ci_runs_the_readme_test_command_with_a_postgis_server():
     assert test_command in ci.splitlines()
     setup = (REPO / "scripts" / "setup.sh").read_text(encoding="utf-8")
     assert "postgresql-15-postgis-3" in setup
+
+
+def test_stacked_layer_keeps_its_own_year_columns_once():
+    """An area field named like the store's own columns (``jahr``, ``datum``) is not
+    stacked a second time (as stack_years leaves it out): one value per row."""
+    from geosozial.core.store_write import LayerRows, stack_rows
+
+    layer = LayerRows({"jahr": "int", "key": "text"}, {"jahr": [1999, 1999],
+                                                       "key": ["1", "2"]},
+                      [None, None], np.full((2, 4), np.nan))
+    stacked = stack_rows({2022: layer, 2023: layer})
+    assert list(stacked.kinds) == ["jahr", "datum", "key"]
+    assert stacked.values["jahr"] == [2022, 2022, 2023, 2023]
+    assert all(len(v) == 4 for v in stacked.values.values())
+

@@ -274,21 +274,23 @@ def _clusters(project: Any, layer: Any, features: list[Any], analysed: list[str]
     return notes, methods
 
 
-def whole_area_kind(key: str) -> str:
-    """What the store's whole-area row is, by its key
-    (:func:`geosozial.core.sozialraum.total_key`): a Kreis (five digits), a Land (two) or
-    anything else.
+def whole_area_kind(keys: list[str]) -> str:
+    """What the whole area of an atlas is: ``kreis`` unless the municipality keys
+    (AGS/ARS) lie in more than one Kreis, then ``gesamt`` (several Kreise, be it a whole
+    Land or a part of one: "Landeswert" would claim the whole Land, and the Land has its
+    own column, ``[atlas] land``).
 
     Examples
     --------
-    >>> whole_area_kind("14522"), whole_area_kind("14"), whole_area_kind("gesamt")
-    ('kreis', 'land', 'gesamt')
+    >>> whole_area_kind(["14522010", "14522020"]), whole_area_kind(["14522010", "14521010"])
+    ('kreis', 'gesamt')
+    >>> whole_area_kind(["A", "B"]), whole_area_kind([])
+    ('kreis', 'kreis')
     """
-    if len(key) == 5 and key.isdigit():
-        return "kreis"
-    if len(key) == 2 and key.isdigit():
-        return "land"
-    return "gesamt"
+    if keys and all(len(k) in (8, 12) and k.isdigit() for k in keys) and \
+            len({k[:5] for k in keys}) > 1:
+        return "gesamt"
+    return "kreis"
 
 
 def load_model(project_path: str | Path, out: str | Path, *, lang: str = "de",
@@ -374,7 +376,7 @@ def load_model(project_path: str | Path, out: str | Path, *, lang: str = "de",
         created=source_date(lang), areas=areas, indicators=indicators, variables=variables,
         values=values, kreis=kreis, handlungsfelder=settings.handlungsfelder,
         min_count=min_count, pdf=settings.pdf and pdf_engine() is not None,
-        total=whole_area_kind(next((key for level, key in values if level == KREIS), "")))
+        total=whole_area_kind([a.key for a in areas if a.level == GEMEINDE]))
     if settings.land_values:
         model.land = {k: Cell(v) for k, v in settings.land_values.items()}
         model.land_name, model.land_year = settings.land_name, settings.land_year

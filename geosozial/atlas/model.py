@@ -370,9 +370,8 @@ class AtlasModel:
         The site has a PDF per Sozialdatenblatt and one combined PDF (``pdf/``); False
         where the PDF engine is missing (inside QGIS).
     total : str
-        What the whole area is (:func:`geosozial.atlas.texts.whole_area`): ``kreis``,
-        ``land`` (all municipalities of one Land, several Kreise) or ``gesamt`` (several
-        Länder).
+        What the whole area is (:func:`geosozial.atlas.texts.whole_area`): ``kreis`` or
+        ``gesamt`` (municipalities of several Kreise).
 
     Examples
     --------

@@ -439,20 +439,10 @@ def unit_text(unit: str, lang: str = "de") -> str:
     return UNITS_EN.get(unit, unit) if lang == "en" else unit
 
 
-#: the whole area's words where it is no Kreis (a project over a Land, or over Kreise of
-#: several Länder): whole texts first, then phrases, in this order (the texts above say
-#: "Kreis"; "(Kreis)" of the spine chart is the circle and stays)
+#: the whole area's words where it is no Kreis (a project over several Kreise): whole
+#: texts first, then phrases, in this order (the texts above say "Kreis"; "(Kreis)" of
+#: the spine chart is the circle and stays)
 TOTAL_WORDS: dict[str, dict[str, tuple[dict[str, str], list[tuple[str, str]]]]] = {
-    "land": {
-        "de": ({"Kreis": "Land"},
-               [("des Kreises", "des Landes"), ("Kreiswert", "Landeswert"),
-                ("vom Kreis", "vom Land"), ("zum Kreis", "zum Land"),
-                ("im Kreis", "im Land"), ("im {kreis}", "in {kreis}"),
-                ("Zeitreihe Kreis", "Zeitreihe Land"), ("und Kreis", "und Land")]),
-        "en": ({"District": "State", "District value": "State value"},
-               [("district value", "state value"), ("the district", "the state"),
-                ("from district", "from state"), ("to district", "to state"),
-                ("district and", "state and"), ("and district", "and state")])},
     "gesamt": {
         "de": ({"Kreis": "Gesamtgebiet"},
                [("des Kreises", "des Gesamtgebiets"), ("Kreiswert", "Gesamtwert"),
@@ -473,13 +463,13 @@ _TOTAL: ContextVar[str] = ContextVar("atlas_total", default="kreis")
 @contextmanager
 def whole_area(kind: str) -> Iterator[None]:
     """Inside the block every text names the whole area as ``kind`` says: ``kreis``
-    (the default), ``land`` or ``gesamt`` (:data:`TOTAL_WORDS`).
+    (the default) or ``gesamt`` (:data:`TOTAL_WORDS`).
 
     Examples
     --------
-    >>> with whole_area("land"):
+    >>> with whole_area("gesamt"):
     ...     text("de", "key_figures"), text("de", "kreis"), text("en", "kreis_value")
-    ('Kennzahlen des Landes', 'Land', 'State value')
+    ('Kennzahlen des Gesamtgebiets', 'Gesamtgebiet', 'Value of the whole area')
     >>> text("de", "key_figures")
     'Kennzahlen des Kreises'
     """

@@ -81,7 +81,8 @@ define("geo.not_polygon",
 
 __all__ = ["AreaRows", "area_rows", "wsk_date"]
 
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+_DATE_DE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
 @dataclass
@@ -106,13 +107,23 @@ def wsk_date(value: Any) -> str:
     --------
     >>> wsk_date("2021-01-01"), wsk_date(_dt.date(2020, 9, 25)), wsk_date(None)
     ('2021-01-01', '2020-09-25', '')
+    >>> wsk_date("01.01.2021"), wsk_date("2020/1/5"), wsk_date("2019-01-01T00:00:00")
+    ('2021-01-01', '2020-01-05', '2019-01-01')
     """
     if value is None or value != value:  # NaN, NaT
         return ""
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.strftime("%Y-%m-%d")
-    found = _DATE.match(str(value).strip())
-    return found.group(0) if found else ""
+    text = str(value).strip()
+    found = _DATE.match(text)
+    if found:
+        year, month, day = found.groups()
+    else:
+        german = _DATE_DE.match(text)
+        if not german:
+            return ""
+        day, month, year = german.groups()
+    return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
 
 
 def _is_missing(value: Any) -> bool:

@@ -317,7 +317,8 @@ def stack_rows(years: Mapping[int, LayerRows]) -> LayerRows:
     found: dict[str, list[str]] = {}
     for y in order:
         for c, kind in years[y].kinds.items():
-            found.setdefault(c, []).append(kind)
+            if c not in ("jahr", "datum"):  # the store's own (as geo.store.stack_years)
+                found.setdefault(c, []).append(kind)
     kinds = {"jahr": "int", "datum": "date"}
     for c, seen in found.items():
         kinds[c] = seen[0] if len(set(seen)) == 1 else (
@@ -926,7 +927,7 @@ def write_store_gpkg(path: str | Path, long: Mapping[str, np.ndarray],
                 f"WHERE {fid_ranges(years)} ORDER BY fid").fetchall())
     changed = changes(old, long, fid, when)
     with atomic_path(path) as tmp:
-        if path.exists():
+        if path.exists():  # (a store open with a write-ahead log is refused above)
             shutil.copyfile(path, tmp)
         _update(Path(tmp), long, fid, layers, years, changed, meta, when)
     return changed

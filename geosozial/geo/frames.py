@@ -51,6 +51,8 @@ def to_columns(frame: pd.DataFrame) -> Columns:
             out[str(name)] = [str(v) for v in series]
         elif pd.api.types.is_numeric_dtype(series):
             out[str(name)] = series.to_numpy(dtype=float, na_value=np.nan)
+        elif pd.api.types.infer_dtype(series, skipna=False) == "string":
+            out[str(name)] = series.tolist()  # text only, nothing missing: as it is
         else:
             out[str(name)] = [_text(v) for v in series]
     return out

@@ -63,11 +63,11 @@ def add_dynamics(frames: Mapping[int, pd.DataFrame], specs: Sequence[DynamicsSpe
     from geosozial.geo.frames import to_columns
 
     columns = {y: to_columns(frames[y]) for y in frames}
-    before = {y: set(columns[y].columns) for y in columns}
     added = core_dynamics(columns, specs, indicators, file, kinds=kinds, notices=notices)
-    for y, frame in frames.items():
-        for name in columns[y].columns:
-            if name not in before[y]:
+    written = [name for column in added for name in (column, f"{column}_flag")]
+    for y, frame in frames.items():  # new or recomputed (a frame may carry older ones)
+        for name in written:
+            if name in columns[y]:
                 frame[name] = (columns[y][name] if columns[y].is_numeric(name)
                                else pd.Series(columns[y][name], index=frame.index,
                                               dtype=object))

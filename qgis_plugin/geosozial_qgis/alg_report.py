@@ -5,10 +5,11 @@ areas, the core joins, aggregates, protects and writes the result GeoPackages, t
 reports and the time-series store, with the values, flags and store content of
 ``geosozial report``. The atlas (:mod:`geosozial.atlas`) then reads the project file and
 the store with the standard library and numpy alone, so it writes the pages, charts,
-downloads and search index of ``geosozial report``. Not written in QGIS (the log says so
-and names the command): the run's HTML and PNG maps, the PostGIS copy of the store, and
-the PDF sheets (the PDF engine Typst, a Python package with a compiled binary, is not
-part of QGIS). Without RUN the atlas is built from the folder of an earlier run.
+downloads and search index of ``geosozial report``; the run's HTML maps are the command
+line's (drawn on QGIS's geometry). Not written in QGIS (the log says so and names the
+command): the PNG maps, the PostGIS copy of the store, and the PDF sheets (the PDF
+engine Typst, a Python package with a compiled binary, is not part of QGIS). Without RUN
+the atlas is built from the folder of an earlier run.
 """
 
 from __future__ import annotations
@@ -63,9 +64,9 @@ class ReportAlgorithm(GeosozialAlgorithm):
             "barrierefrei (WCAG 2.1 AA) und ohne Inhalte aus dem Netz, in den Ordner "
             "(index.html). Nur Dateien, deren Inhalt sich ändert, werden neu geschrieben. "
             "Ohne 'Projekt ausführen' wird der Atlas aus dem Ordner eines früheren Laufs "
-            "gebaut. Die Karten des Laufs (HTML, PNG), eine PostGIS-Kopie und PDF-"
-            "Datenblätter (PDF-Engine Typst) schreibt nur die Kommandozeile: das Protokoll "
-            "nennt den Befehl.")
+            "gebaut. Die HTML-Karten des Laufs schreibt QGIS mit; PNG-Bilder der Karten, "
+            "eine PostGIS-Kopie und PDF-Datenblätter (PDF-Engine Typst) schreibt nur die "
+            "Kommandozeile: das Protokoll nennt den Befehl.")
 
     def name(self) -> str:
         return "report"
@@ -116,6 +117,7 @@ class ReportAlgorithm(GeosozialAlgorithm):
                     push_warning(feedback, line.strip())
                 else:
                     feedback.pushInfo(line)
+            log_notices(feedback, done.door_notices)  # never cut off with the others
 
         start = 30.0 if run else 0.0
 

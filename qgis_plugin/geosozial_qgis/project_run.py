@@ -130,10 +130,24 @@ def _open(project) -> tuple[QgsVectorLayer, list]:
 
 
 def _attribute_fields(layer: QgsVectorLayer) -> list:
-    """The fields of the file (not the GeoPackage's ``fid``, which is no attribute)."""
+    """The fields of the file, not the row id OGR exposes as a field (a GeoPackage's
+    ``fid`` or ``OBJECTID``): GDAL's readers on the command line leave it out too."""
     keys = set(layer.primaryKeyAttributes())
-    return [f for i, f in enumerate(layer.fields())
-            if not (i in keys and f.name().lower() == "fid")]
+    return [f for i, f in enumerate(layer.fields()) if i not in keys]
+
+
+def _extent(geometries: list[QgsGeometry]):
+    """The extent of the geometries kept (the command line picks the UTM zone from them,
+    after the GF and Kreis filters), None without any."""
+    box = None
+    for geom in geometries:
+        if geom.isNull() or geom.isEmpty():
+            continue
+        if box is None:
+            box = geom.boundingBox()
+        else:
+            box.combineExtentWith(geom.boundingBox())
+    return box
 
 
 def read_project_areas(project, feedback=None) -> ProjectAreas:
@@ -196,7 +210,7 @@ def read_project_areas(project, feedback=None) -> ProjectAreas:
     crs = layer.crs()
     if not crs.isValid():
         raise GeosozialError("geo.no_crs", file=file)
-    target = metric_crs(crs, layer.extent())
+    target = metric_crs(crs, _extent(geometries) or layer.extent())
     if target != crs:
         transform = QgsCoordinateTransform(crs, target, QgsProject.instance())
         for geom in geometries:
@@ -205,6 +219,9 @@ def read_project_areas(project, feedback=None) -> ProjectAreas:
         notices.append(Notice("geo.reprojected", "repair", file=file, source=crs.authid(),
                               target=target.authid()))
     kinds = {f.name(): _kind(f) for f in qgis_fields if f.name() not in ("key", "name")}
+    for name, kind in kinds.items():  # an integer field with NULLs is a float one there
+        if kind == "int" and any(v is None for v in raw[name]):
+            kinds[name] = "float"
     columns = Columns(n=len(keys))
     columns["key"] = keys
     columns["name"] = rows.names
@@ -372,6 +389,8 @@ class QgisRun:
     files: list[Path]
     text: str
     notices: list = field(default_factory=list)
+    #: what this door does not write (PNG maps, PostGIS), for the log on their own
+    door_notices: list = field(default_factory=list)
 
 
 def geometry_credit(areas: ProjectAreas, project) -> str:
@@ -510,7 +529,6 @@ def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> Qgis
                                             dynamic_labels=dynamics_labels(run.dynamics))
         files += render_specs(specs, levels, out, lang, feedback)
     if years_done:
-        years_done[-1] = (*years_done[-1][:2], [*years_done[-1][2], *series_notices,
-                                                *notices])
+        years_done[-1] = (*years_done[-1][:2], [*years_done[-1][2], *series_notices])
     return QgisRun(project, files, run_text(project.name, years_done, stores, files, lang),
-                   [n for _, _, year_list in years_done for n in year_list])
+                   [n for _, _, year_list in years_done for n in year_list], notices)
