@@ -284,7 +284,7 @@ def test_gpkg_rerun_with_other_keys_counts_added_and_removed(tmp_path: Path):
 
 
 @pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
-@pytest.mark.parametrize("where", ["_insert_long", "_insert_layer"])
+@pytest.mark.parametrize("where", ["_insert_long", "insert_features"])
 def test_gpkg_failure_mid_write_leaves_previous_file_byte_identical(tmp_path: Path, monkeypatch,
                                                                     error, where):
     long, layers = full_store()

@@ -414,6 +414,32 @@ def write_dataset_metadata(con: sqlite3.Connection, meta: Mapping[str, str]) -> 
                 "?, 1, NULL)", (METADATA_DATE,))
 
 
+#: the dataset metadata keys of the geometries' licence credit and edition
+CREDIT_KEY = "geometrie_quelle"
+EDITION_KEY = "geometrie_stand"
+
+
+def dataset_meta(meta: Mapping[str, Any] | None, credit: str = "", edition: str = ""
+                 ) -> dict[str, str]:
+    """Dataset metadata as a result GeoPackage stores it: text as it is, anything else as
+    JSON, and the geometries' credit and edition (unless ``meta`` names them).
+
+    Examples
+    --------
+    >>> dataset_meta({"jahr": 2023, "projekt": "X"}, "© GeoBasis-DE / BKG (2021)")
+    {'jahr': '2023', 'projekt': 'X', 'geometrie_quelle': '© GeoBasis-DE / BKG (2021)'}
+    """
+    import json
+
+    out = {str(k): (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+           for k, v in (meta or {}).items()}
+    if credit:
+        out.setdefault(CREDIT_KEY, credit)
+    if edition:
+        out.setdefault(EDITION_KEY, edition)
+    return out
+
+
 def read_dataset_metadata(path: Any) -> dict[str, str]:
     """The dataset metadata (key/value) of a GeoPackage, as GDAL wrote it; {} without.
 

@@ -807,10 +807,6 @@ def _insert_long(con: sqlite3.Connection, long: Mapping[str, np.ndarray],
                             strict=True))
 
 
-def _insert_layer(con: sqlite3.Connection, table: str, layer: LayerRows) -> None:
-    insert_features(con, table, layer)
-
-
 def _update(path: Path, long: Mapping[str, np.ndarray], fid: np.ndarray,
             layers: Mapping[str, LayerRows], years: Sequence[int],
             changed: Mapping[str, list[Any]], meta: Mapping[str, Any] | None,
@@ -842,7 +838,7 @@ def _update(path: Path, long: Mapping[str, np.ndarray], fid: np.ndarray,
                 con.execute(f"DELETE FROM {quoted(table)} WHERE jahr IN {_in(years)}")
         for name, layer in layers.items():
             if name + LAYER_SUFFIX in tables:
-                _insert_layer(con, name + LAYER_SUFFIX, layer)
+                insert_features(con, name + LAYER_SUFFIX, layer)
         columns = ", ".join(quoted(c) for c in CHANGE_COLUMNS)
         marks = ", ".join("?" * len(CHANGE_COLUMNS))
         con.executemany(f"INSERT INTO {CHANGES_TABLE} ({columns}) VALUES ({marks})",

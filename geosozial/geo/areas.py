@@ -26,14 +26,15 @@ import shapely
 
 from geosozial.core.analysis import utm_epsg_for
 from geosozial.core.area_rows import area_rows
+from geosozial.core.gpkg_write import CREDIT_KEY as METADATA_KEY
+from geosozial.core.gpkg_write import EDITION_KEY
 from geosozial.core.messages import GeosozialError, Notice
 
-#: ``frame.attrs`` key and GeoPackage metadata key of the geometries' licence credit
+#: ``frame.attrs`` key of the geometries' licence credit (GeoPackage metadata:
+#: :data:`~geosozial.core.gpkg_write.CREDIT_KEY`)
 ATTRIBUTION = "attribution"
-METADATA_KEY = "geometrie_quelle"
-#: ``frame.attrs`` key and metadata key of the latest ``WSK`` of the whole file (edition)
+#: ``frame.attrs`` key of the latest ``WSK`` of the whole file (the edition)
 EDITION = "wsk"
-EDITION_KEY = "geometrie_stand"
 
 
 @dataclass

@@ -65,16 +65,13 @@ def write_geopackage(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame],
     """
     path = Path(path)
     check_outputs([Output("path", path, "gpkg")])
-    meta = {str(k): (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
-            for k, v in (metadata or {}).items()}
-    from geosozial.geo.areas import EDITION, EDITION_KEY, METADATA_KEY, geobasis_attribution
+    from geosozial.core.gpkg_write import dataset_meta
+    from geosozial.geo.areas import EDITION, geobasis_attribution
 
+    # maps made from this file keep the credit of its geometries and their edition
     credit = next((c for c in (geobasis_attribution(f) for f in layers.values()) if c), "")
-    if credit and METADATA_KEY not in meta:  # maps made from this file keep the credit
-        meta[METADATA_KEY] = credit
     edition = next((f.attrs[EDITION] for f in layers.values() if f.attrs.get(EDITION)), "")
-    if edition and EDITION_KEY not in meta:
-        meta[EDITION_KEY] = edition
+    meta = dataset_meta(metadata, credit, edition)
     options = {"OGR_CURRENT_DATE": GPKG_DATE, "OGR_SQLITE_JOURNAL": "DELETE"}
     with atomic_path(path) as tmp:
         pyogrio.set_gdal_config_options(options)

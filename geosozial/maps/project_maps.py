@@ -153,6 +153,44 @@ def series_file_names(indicator_ids: list[str], analyse: list[str] | None, years
     return names
 
 
+def run_outputs(project: Any, out: Any, parameter: str, *, png: bool = True) -> list[Any]:
+    """Every file a project run may write into ``out`` (result GeoPackages, join reports,
+    maps, the store), as :class:`geosozial.core.outputs.Output` for the check before the
+    first is written; ``png=False`` for a door without PNG maps (QGIS).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from geosozial.core.project import load_project
+    >>> from geosozial.pipeline.demo import demo_project
+    >>> names = [o.path.name for o in run_outputs(load_project(demo_project()), Path("o"),
+    ...                                          "out", png=False)]
+    >>> names[:2], any(n.endswith(".png") for n in names), names[-1]
+    (['musterkreis_2021.gpkg', 'verknuepfungsbericht_2021.txt'], False, 'sozialdatenbank.gpkg')
+    """
+    from pathlib import Path
+
+    from geosozial.core.outputs import Output
+
+    out = Path(out)
+    stem = Path(project.source).parent.name or "projekt"
+    ids = [i.id for i in project.indicators]
+    planned = []
+    for year in project.years:
+        planned += [Output(parameter, out / f"{stem}_{year}.gpkg", "gpkg"),
+                    Output(parameter, out / f"verknuepfungsbericht_{year}.txt", "txt"),
+                    Output(parameter, out / f"verknuepfungsbericht_{year}.json", "json")]
+        planned += [Output(parameter, out / name, kind)
+                    for name, kind in map_file_names(ids, project.maps.analyse, year,
+                                                      project.maps.statistics)
+                    if png or kind != "png"]
+    planned += [Output(parameter, out / name, kind) for name, kind in series_file_names(
+        ids, project.maps.analyse, project.years, project.maps, bool(project.dynamics))]
+    if project.database:
+        planned.append(Output(parameter, out / project.database_file, "gpkg"))
+    return planned
+
+
 def _all_missing(table: Columns, field_name: str) -> bool:
     return bool((table.numbers(field_name) != table.numbers(field_name)).all())
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from geosozial.core.join import JoinReport
 from geosozial.core.messages import GeosozialError, Notice, define, get_language
-from geosozial.core.outputs import Output, OutputSet, atomic_write_text, check_outputs
+from geosozial.core.outputs import OutputSet, atomic_write_text, check_outputs
 from geosozial.core.project import (  # noqa: F401  (parsing lives in core; re-exported)
     Project,
     TableSpec,
@@ -42,13 +42,8 @@ from geosozial.core.run import (  # noqa: F401  (variable_stichtage re-exported)
 from geosozial.geo.areas import Areas, read_areas
 from geosozial.geo.frames import aggregate_frames, to_columns, with_columns
 from geosozial.geo.gpkg import write_geopackage
-from geosozial.pipeline.maps import (
-    common_classes,
-    map_file_names,
-    series_file_names,
-    write_series_maps,
-    write_year_maps,
-)
+from geosozial.maps.project_maps import run_outputs
+from geosozial.pipeline.maps import common_classes, write_series_maps, write_year_maps
 
 
 @dataclass
@@ -78,24 +73,6 @@ class RunSummary:
                         self.files, lang)
 
 
-def _planned_outputs(project: Project, out: Path, stem: str, parameter: str) -> list[Output]:
-    """Every file a run may write into ``out``, checked before the first is written."""
-    ids = [i.id for i in project.indicators]
-    planned = []
-    for year in project.years:
-        planned += [Output(parameter, out / f"{stem}_{year}.gpkg", "gpkg"),
-                    Output(parameter, out / f"verknuepfungsbericht_{year}.txt", "txt"),
-                    Output(parameter, out / f"verknuepfungsbericht_{year}.json", "json")]
-        planned += [Output(parameter, out / name, kind)
-                    for name, kind in map_file_names(ids, project.maps.analyse, year,
-                                                      project.maps.statistics)]
-    planned += [Output(parameter, out / name, kind) for name, kind in series_file_names(
-        ids, project.maps.analyse, project.years, project.maps, bool(project.dynamics))]
-    if project.database:
-        planned.append(Output(parameter, out / project.database_file, "gpkg"))
-    return planned
-
-
 def run_project(path: str | Path, out: Path, lang: str | None = None, *,
                 out_parameter: str = "out", database: str | None = None) -> RunSummary:
     """Run every year of a project: join, aggregate, protect, write GeoPackages and reports.
@@ -118,7 +95,7 @@ def run_project(path: str | Path, out: Path, lang: str | None = None, *,
     out = Path(out)
     stem = Path(project.source).parent.name or "projekt"
     with OutputSet(project_inputs(project)) as outputs:
-        planned = _planned_outputs(project, out, stem, out_parameter)
+        planned = run_outputs(project, out, out_parameter)
         check_outputs(planned, outputs.inputs, place=False)  # before the folder is made
         outputs.folder(out_parameter, out)
         outputs.check(planned)

@@ -110,7 +110,7 @@ class ReportAlgorithm(GeosozialAlgorithm):
 
             done = run_project_qgis(project, folder, lang, feedback)
             store = next((str(f) for f in done.files
-                          if f.name == load_project(project).database_file), "")
+                          if f.name == done.project.database_file), "")
             log_notices(feedback, [n for n in done.notices if n.severity != "warning"])
             for line in done.text.splitlines():
                 if "[warning]" in line:

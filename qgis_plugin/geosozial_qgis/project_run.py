@@ -75,6 +75,9 @@ class ProjectAreas:
     cells: dict[str, list] = field(default_factory=dict)
     #: the years of every ``WSK`` of the whole file (the BKG credit)
     wsk_years: list[int] = field(default_factory=list)
+    #: the geometries' licence credit, as the command line finds it: the credit a
+    #: geosozial GeoPackage stores, else the BKG credit with the year of the latest WSK
+    credit: str = ""
 
 
 def _kind(qgis_field) -> str:
@@ -161,9 +164,10 @@ def read_project_areas(project, feedback=None) -> ProjectAreas:
     """
     from geosozial.core.area_rows import area_rows
     from geosozial.core.columns import Columns, as_text
-    from geosozial.core.gpkg_write import read_dataset_metadata
+    from geosozial.core.gpkg_write import CREDIT_KEY, EDITION_KEY, read_dataset_metadata
     from geosozial.core.messages import GeosozialError, Notice
     from geosozial.core.run import AreaColumns
+    from geosozial.maps.notes import geobasis_text
 
     _define_messages()
     layer, notices = _open(project)
@@ -236,9 +240,10 @@ def read_project_areas(project, feedback=None) -> ProjectAreas:
         else:
             columns[name] = [as_text(v) for v in kept]
     stored = read_dataset_metadata(path)
-    edition = stored.get("geometrie_stand") or rows.edition
+    edition = stored.get(EDITION_KEY) or rows.edition
+    credit = stored.get(CREDIT_KEY) or geobasis_text(rows.wsk_years)
     areas = AreaColumns(columns, project.key, file, edition, notices)
-    return ProjectAreas(areas, geometries, target, kinds, cells, rows.wsk_years)
+    return ProjectAreas(areas, geometries, target, kinds, cells, rows.wsk_years, credit)
 
 
 def _srs(crs: QgsCoordinateReferenceSystem):
@@ -281,10 +286,11 @@ def _column_values(columns, name: str, kind: str) -> list:
     return list(columns.texts(name))
 
 
-def municipal_rows(areas: ProjectAreas, year):
+def municipal_rows(areas: ProjectAreas, year, shapes: tuple[list, np.ndarray]):
     """One year's municipalities as the command line's result layer ``gemeinden``: key,
     name, the file's fields (their own types), the joined variables, then what the
-    aggregation added (indicators, ``sozialraum``, dynamics)."""
+    aggregation added (indicators, ``sozialraum``, dynamics). ``shapes``: the WKB and
+    bounds of the areas (:func:`_wkb`, the same every year)."""
     from geosozial.core.columns import value_columns
     from geosozial.core.store_write import LayerRows
 
@@ -308,8 +314,7 @@ def municipal_rows(areas: ProjectAreas, year):
         source = members if c in members else year.joined
         kinds[c] = _column_kind(source, c)
         values[c] = _column_values(source, c, kinds[c])
-    wkb, bounds = _wkb(areas.geometries)
-    return LayerRows(kinds, values, wkb, bounds, "MULTIPOLYGON", _srs(areas.crs))
+    return LayerRows(kinds, values, *shapes, "MULTIPOLYGON", _srs(areas.crs))
 
 
 def region_geometries(areas: ProjectAreas, year) -> list[QgsGeometry]:
@@ -324,15 +329,15 @@ def region_geometries(areas: ProjectAreas, year) -> list[QgsGeometry]:
     return geometries
 
 
-def region_rows(areas: ProjectAreas, year, geometries: list[QgsGeometry]):
-    """One year's Sozialräume as the command line's result layer ``sozialraeume``."""
+def region_rows(areas: ProjectAreas, year, shapes: tuple[list, np.ndarray]):
+    """One year's Sozialräume as the command line's result layer ``sozialraeume``
+    (``shapes``: WKB and bounds of :func:`region_geometries`)."""
     from geosozial.core.store_write import LayerRows
 
     regions = year.sozialraeume
     kinds = {c: _column_kind(regions, c) for c in regions.columns}
     values = {c: _column_values(regions, c, k) for c, k in kinds.items()}
-    wkb, bounds = _wkb(geometries)
-    return LayerRows(kinds, values, wkb, bounds, "MULTIPOLYGON", _srs(areas.crs))
+    return LayerRows(kinds, values, *shapes, "MULTIPOLYGON", _srs(areas.crs))
 
 
 def render_specs(specs, levels: dict, out: Path, lang: str, feedback=None) -> list[Path]:
@@ -393,31 +398,6 @@ class QgisRun:
     door_notices: list = field(default_factory=list)
 
 
-def geometry_credit(areas: ProjectAreas, project) -> str:
-    """The geometries' licence credit, as the command line finds it: the credit a
-    geosozial GeoPackage stores, else the BKG credit with the year of the latest WSK."""
-    from geosozial.core.gpkg_write import read_dataset_metadata
-    from geosozial.maps.notes import geobasis_text
-
-    stored = read_dataset_metadata(project.root / project.areas)
-    return stored.get("geometrie_quelle") or geobasis_text(areas.wsk_years)
-
-
-def _geopackage_meta(meta: dict, areas: ProjectAreas, project) -> dict[str, str]:
-    """A year's metadata as the command line stores it (JSON for what is not text), with
-    the geometries' credit and edition."""
-    import json
-
-    out = {str(k): (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
-           for k, v in meta.items()}
-    credit = geometry_credit(areas, project)
-    if credit:
-        out.setdefault("geometrie_quelle", credit)
-    if areas.columns.edition:
-        out.setdefault("geometrie_stand", areas.columns.edition)
-    return out
-
-
 def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> QgisRun:
     """Run a project file inside QGIS: result GeoPackages, join reports and the store.
 
@@ -427,9 +407,9 @@ def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> Qgis
     command line (:mod:`geosozial.maps.project_maps`) drawn on QGIS's geometry; the PNG
     maps are not written (a warning names the command that writes them).
     """
-    from geosozial.core.gpkg_write import write_geopackage_file
+    from geosozial.core.gpkg_write import dataset_meta, write_geopackage_file
     from geosozial.core.messages import Notice
-    from geosozial.core.outputs import Output, OutputSet, atomic_write_text, check_outputs
+    from geosozial.core.outputs import OutputSet, atomic_write_text, check_outputs
     from geosozial.core.project import load_project, project_inputs
     from geosozial.core.run import (
         STORE_LEVELS,
@@ -443,31 +423,13 @@ def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> Qgis
         year_notices,
     )
     from geosozial.core.store_write import changes_text, stack_rows, write_store_gpkg
-    from geosozial.maps.project_maps import (
-        common_classes,
-        map_file_names,
-        series_file_names,
-        series_maps,
-        year_maps,
-    )
+    from geosozial.maps.project_maps import common_classes, run_outputs, series_maps, year_maps
 
     _define_messages()
     project = load_project(project_path)
     out = Path(out)
     stem = Path(project.source).parent.name or "projekt"
-    planned = []
-    for year in project.years:
-        planned += [Output("FOLDER", out / f"{stem}_{year}.gpkg", "gpkg"),
-                    Output("FOLDER", out / f"verknuepfungsbericht_{year}.txt", "txt"),
-                    Output("FOLDER", out / f"verknuepfungsbericht_{year}.json", "json")]
-    if project.database:
-        planned.append(Output("FOLDER", out / project.database_file, "gpkg"))
-    ids = [i.id for i in project.indicators]
-    for year in project.years:
-        planned += [Output("FOLDER", out / name, kind) for name, kind in map_file_names(
-            ids, project.maps.analyse, year, project.maps.statistics) if kind == "html"]
-    planned += [Output("FOLDER", out / name, kind) for name, kind in series_file_names(
-        ids, project.maps.analyse, project.years, project.maps, bool(project.dynamics))]
+    planned = run_outputs(project, out, "FOLDER", png=False)
     notices = [Notice("qgis.run_no_png", "warning", project=str(project_path),
                       folder=str(out))]
     if project.database_url:
@@ -486,33 +448,34 @@ def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> Qgis
         run = compute_years(project, areas.columns)
         layers: dict[str, dict[int, object]] = {"gemeinden": {}, "sozialraeume": {}}
         settings, group_of = project.maps, run.mapping.assignment
-        credit = geometry_credit(areas, project)
         features = _features(areas.geometries)
         gem = {y: run.years[y].municipalities for y in project.years}
         sr = {y: run.years[y].sozialraeume for y in project.years}
         classes = (common_classes(project, gem, settings, lang),
                    common_classes(project, sr, settings, lang))
-        keys, names = areas.columns.columns.texts("key"), areas.columns.columns.texts("name")
-        regions = None
+        # one Gebietsstand, one mapping: the polygons are those of every year
+        first = run.years[project.years[0]]
+        regions = region_geometries(areas, first)
+        shapes = {"gemeinden": _wkb(areas.geometries), "sozialraeume": _wkb(regions)}
+        levels = {"gemeinden": (areas.geometries, areas.crs,
+                                areas.columns.columns.texts("key"),
+                                areas.columns.columns.texts("name")),
+                  "sozialraeume": (regions, areas.crs, first.sozialraeume.texts("key"),
+                                   first.sozialraeume.texts("name"))}
         for year in project.years:
             done = run.years[year]
-            regions = region_geometries(areas, done)
-            layers["gemeinden"][year] = municipal_rows(areas, done)
-            layers["sozialraeume"][year] = region_rows(areas, done, regions)
+            layers["gemeinden"][year] = municipal_rows(areas, done, shapes["gemeinden"])
+            layers["sozialraeume"][year] = region_rows(areas, done, shapes["sozialraeume"])
             gpkg = out / f"{stem}_{year}.gpkg"
-            write_geopackage_file(gpkg, {n: layers[n][year] for n in layers},
-                                  _geopackage_meta(year_metadata(project, done), areas,
-                                                   project))
+            write_geopackage_file(gpkg, {n: layers[n][year] for n in layers}, dataset_meta(
+                year_metadata(project, done), areas.credit, areas.columns.edition))
             year_list = year_notices(project, run, year)
             text, data = report_texts(done, year_list, lang)
             files += [gpkg,
                       atomic_write_text(out / f"verknuepfungsbericht_{year}.txt", text),
                       atomic_write_text(out / f"verknuepfungsbericht_{year}.json", data)]
-            levels = {"gemeinden": (areas.geometries, areas.crs, keys, names),
-                      "sozialraeume": (regions, areas.crs, done.sozialraeume.texts("key"),
-                                       done.sozialraeume.texts("name"))}
             specs, map_notices = year_maps(project, gem[year], sr[year], features, group_of,
-                                           year, settings, credit=credit, lang=lang,
+                                           year, settings, credit=areas.credit, lang=lang,
                                            classes=classes)
             files += render_specs(specs, levels, out, lang, feedback)
             years_done.append((year, done.reports, year_list + map_notices))
@@ -525,7 +488,7 @@ def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> Qgis
             stores.append((str(target), changes_text(str(target), changes, lang)))
             files.append(target)
         specs, series_notices = series_maps(project, gem, sr, features, group_of, settings,
-                                            credit=credit, lang=lang,
+                                            credit=areas.credit, lang=lang,
                                             dynamic_labels=dynamics_labels(run.dynamics))
         files += render_specs(specs, levels, out, lang, feedback)
     if years_done:
