@@ -20,12 +20,8 @@ from datasets import DEMO, RLP, VG5000
 from shapely.geometry import MultiPolygon, Point, Polygon, box, shape
 
 from geosozial.core.messages import GeosozialError
-from geosozial.geo.simplify import (
-    _fixed,
-    default_max_bytes,
-    precision_for,
-    prepare_geometry,
-)
+from geosozial.geo.simplify import default_max_bytes, precision_for, prepare_geometry
+from geosozial.maps.geometry import _fixed
 
 DATASETS = {  # name: (path, geometry budget in bytes)
     "musterkreis": (DEMO / "gemeinden.gpkg", 100_000),

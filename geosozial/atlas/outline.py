@@ -15,7 +15,7 @@ Examples
 >>> b = [[np.array([[1000, 0], [2000, 0], [2000, 1000], [1000, 1000]], dtype=float)]]
 >>> paths, size = svg_paths([a, b], width=200)
 >>> size, paths[0]
-((200.0, 100.0), 'M100 100L100 0L0 0L0 100Z')
+((200.0, 100.0), 'M0 100L100 100L100 0L0 0Z')
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from geosozial.kernel.contiguity import vertex_labels
-from geosozial.maps.arcs import simplify_coverage
+from geosozial.maps.arcs import join_edges, simplify_coverage
 
 __all__ = ["svg_paths"]
 
@@ -98,31 +98,9 @@ def _boundary(features: Sequence[Feature], frame: _Frame) -> str:
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     key = lo * len(unique) + hi
     values, counts = np.unique(key, return_counts=True)
-    single = set(values[counts == 1].tolist())
-    edges = [(int(x), int(y)) for x, y, k in zip(a, b, key, strict=True) if int(k) in single]
-    around: dict[int, list[int]] = {}
-    for e, (x, y) in enumerate(edges):
-        around.setdefault(x, []).append(e)
-        around.setdefault(y, []).append(e)
-    used = [False] * len(edges)
-    parts = []
-    # lines start at vertices where the boundary does not simply pass (odd or > 2 edges),
-    # then the remaining closed loops, each in the order the edges were found
-    starts = [v for v in around if len(around[v]) != 2] + [x for x, _ in edges]
-    for start in starts:
-        while any(not used[e] for e in around[start]):
-            vertex, line = start, [start]
-            while True:
-                nxt = next((e for e in around[vertex] if not used[e]), None)
-                if nxt is None:
-                    break
-                used[nxt] = True
-                x, y = edges[nxt]
-                vertex = y if x == vertex else x
-                line.append(vertex)
-                if vertex == start or len(around[vertex]) != 2:
-                    break
-            parts.append(_line(unique[line], frame, line[0] == line[-1]))
+    single_edge = np.isin(key, values[counts == 1])
+    parts = [_line(unique[line], frame, line[0] == line[-1])
+             for line in join_edges(a[single_edge], b[single_edge])]
     return "".join(parts)
 
 

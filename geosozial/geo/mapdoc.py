@@ -4,8 +4,8 @@
 so that the whole HTML file, Leaflet and data included, stays within ``max_bytes``
 (default :func:`html_budget`: under 300 kB for a Landkreis, 1 MB for Rheinland-Pfalz's 2,259
 municipalities, at most 3 MB for Germany's 10,997). Group outlines (districts,
-Sozialräume) are dissolved from the same simplified, rounded polygons, so they lie
-exactly on the area edges.
+Sozialräume) are made of the same simplified, rounded edges, so they lie exactly on the
+area edges. The geometry is :mod:`geosozial.maps.geometry`'s, which QGIS uses too.
 
 Example:
     >>> from shapely.geometry import box
@@ -20,40 +20,14 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import shapely
-
-from geosozial.core.messages import Notice, define
-from geosozial.geo.simplify import PreparedGeometry, prepare_geometry
-from geosozial.maps.html import (
-    MapDocument,
-    MapLayer,
-    html_budget,
-    render_map,
-)
-
-define("maps.doc.over_budget",
-       de="Die Karte ist {size} Bytes groß, das Budget {budget} Bytes; schon die Daten "
-       "und Leaflet brauchen {fixed} Bytes. Weniger Ebenen oder ein größeres Budget "
-       "(max_bytes) wählen.",
-       en="the map has {size} bytes, the budget {budget} bytes; data and Leaflet alone "
-       "need {fixed} bytes. Choose fewer layers or a larger budget (max_bytes).")
-define("maps.doc.size",
-       de="Karte: {size} Bytes (Budget {budget}), davon Geometrie {geometry}, Umrisse "
-       "{outlines}.",
-       en="map: {size} bytes (budget {budget}), geometry {geometry}, outlines {outlines}.")
-
-#: Smallest geometry budget tried before giving up on the total budget.
-MIN_GEOMETRY_BYTES = 20_000
-FIT_ROUNDS = 4
-
-_EMPTY = '{"type":"FeatureCollection","features":[]}'
+from geosozial.geo.simplify import PreparedGeometry, map_features, prepared
+from geosozial.maps.geometry import EMPTY_COLLECTION, fit_map
+from geosozial.maps.html import MapDocument, MapLayer, html_budget  # noqa: F401
 
 
 @dataclass
@@ -129,78 +103,15 @@ def build_map(
         >>> built.document.outlines.count('"Feature"')
         1
     """
-    n = len(names)
-    doc = MapDocument(title=title, geojson=_EMPTY, names=[str(v) for v in names],
+    features, epsg, door_notices = map_features(geoms, crs)
+    doc = MapDocument(title=title, geojson=EMPTY_COLLECTION, names=[str(v) for v in names],
                       keys=[str(v) for v in keys], layers=list(layers),
                       attribution=attribution, source=source, date=date,
                       method_note=method_note, summary=summary, lang=lang, basemap=basemap,
                       basemap_year=basemap_year, area_label=area_label)
-    fixed = len(render_map(doc).encode("utf-8"))
-    budget = html_budget(n) if max_bytes == "auto" else max_bytes
-    geometry_budget = None if budget is None else max(MIN_GEOMETRY_BYTES, int(budget) - fixed)
-    notices: list[dict[str, Any]] = []
-    for _ in range(FIT_ROUNDS):
-        prep = prepare_geometry(geoms, crs, tolerance=tolerance, max_bytes=geometry_budget)
-        outlines = group_outlines(prep.geojson, outline_groups) if outline_groups is not None \
-            else None
-        built = replace(doc, geojson=prep.geojson, outlines=outlines)
-        page = render_map(built)
-        size = len(page.encode("utf-8"))
-        if budget is None or size <= budget or tolerance is not None or \
-                geometry_budget is None or geometry_budget <= MIN_GEOMETRY_BYTES:
-            break
-        geometry_budget = max(MIN_GEOMETRY_BYTES, int(geometry_budget - 1.02 * (size - budget)))
-    notices += prep.notices
-    outline_size = len(outlines) if outlines else 0
-    notices.append(Notice("maps.doc.size", "info", size=size, budget=budget,
-                          geometry=prep.size, outlines=outline_size).as_dict())
-    if budget is not None and size > budget:
-        notices.append(Notice("maps.doc.over_budget", "warning", size=size, budget=budget,
-                              fixed=fixed).as_dict())
-    return BuiltMap(html=page, document=built, geometry=prep, budget=budget, notices=notices)
-
-
-def group_outlines(geojson: str, groups: Sequence[Any]) -> str | None:
-    """Outlines of groups of areas as a GeoJSON FeatureCollection of lines.
-
-    ``geojson`` is the areas' FeatureCollection (features with property ``i``);
-    ``groups`` one label per area (None: not part of a group). Each edge between two
-    groups appears once; the outer edge of the map is left out (the areas' own edges
-    show it). None when there is no edge between two groups.
-
-    Example:
-        >>> fc = ('{"type":"FeatureCollection","features":['
-        ...       '{"type":"Feature","properties":{"i":0},"geometry":{"type":"Polygon",'
-        ...       '"coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}},'
-        ...       '{"type":"Feature","properties":{"i":1},"geometry":{"type":"Polygon",'
-        ...       '"coordinates":[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}}]}')
-        >>> group_outlines(fc, ["a", "b"]).count("LineString")
-        1
-    """
-    features = json.loads(geojson)["features"]
-    labels = [None if g is None or (isinstance(g, float) and g != g) else str(g)
-              for g in groups]
-    by_group: dict[str, list[Any]] = {}
-    for feature in features:
-        label = labels[feature["properties"]["i"]]
-        if label is None or feature.get("geometry") is None:
-            continue
-        by_group.setdefault(label, []).append(
-            shapely.from_geojson(json.dumps(feature["geometry"])))
-    if len(by_group) < 2:
-        return None
-    dissolved = [shapely.coverage_union_all(np.array(parts, dtype=object))
-                 for _, parts in sorted(by_group.items())]
-    everything = shapely.coverage_union_all(np.array(dissolved, dtype=object))
-    inner = shapely.difference(shapely.union_all(shapely.boundary(np.array(dissolved))),
-                               shapely.boundary(everything))
-    merged = shapely.line_merge(inner)
-    lines = [g for g in shapely.get_parts(merged) if not g.is_empty]
-    out = []
-    for line in lines:
-        coords = shapely.get_coordinates(line).tolist()
-        out.append('{"type":"Feature","properties":{},"geometry":{"type":"LineString",'
-                   '"coordinates":' + json.dumps(coords, separators=(",", ":")) + "}}")
-    if not out:
-        return None
-    return '{"type":"FeatureCollection","features":[' + ",".join(out) + "]}"
+    fitted = fit_map(doc, features, epsg, groups=outline_groups, tolerance=tolerance,
+                     max_bytes=max_bytes)
+    geometry = prepared(fitted.geometry, epsg, door_notices)
+    notices = [n.as_dict() for n in [*door_notices, *fitted.notices]]
+    return BuiltMap(html=fitted.html, document=fitted.document, geometry=geometry,
+                    budget=fitted.budget, notices=notices)

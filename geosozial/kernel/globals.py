@@ -148,7 +148,7 @@ def moran(y: np.ndarray, w: Weights, *, permutations: int = DEFAULT_PERMUTATIONS
     value = n / s0 * (z @ (wmat @ z)) / z2ss
     expected = -1.0 / (n - 1)
     vn = (n * n * s1 - n * s2 + 3 * s0 * s0) / ((n - 1) * (n + 1) * s0 * s0) - expected**2
-    k = ((z**4).sum() / n) / (z2ss / n) ** 2
+    k = (((z * z) * (z * z)).sum() / n) / (z2ss / n) ** 2  # no pow: the same bits in QGIS
     a = n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s0 * s0)
     b = k * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0 * s0)
     vr = (a - b) / ((n - 1) * (n - 2) * (n - 3) * s0 * s0) - expected**2
@@ -239,7 +239,8 @@ def geary(y: np.ndarray, w: Weights, *, permutations: int = DEFAULT_PERMUTATIONS
         return (n - 1) * (weights * diff**2).sum(axis=-1) / den
 
     value = float(stat(y))
-    k = ((yd**4).sum() / n) / ((yd**2).sum() / n) ** 2
+    yd2 = yd * yd
+    k = ((yd2 * yd2).sum() / n) / (yd2.sum() / n) ** 2
     a = (n - 1) * s1 * (n * n - 3 * n + 3 - (n - 1) * k)
     b = 0.25 * ((n - 1) * s2 * (n * n + 3 * n - 6 - (n * n - n + 2) * k))
     c = s0 * s0 * (n * n - 3 - (n - 1) ** 2 * k)
@@ -275,9 +276,10 @@ def general_g(y: np.ndarray, w: Weights, *, permutations: int = DEFAULT_PERMUTAT
     b2 = -(2 * n * s1 - (n + 3) * s2 + 6 * s0 * s0)
     b3 = 4 * (n - 1) * s1 - 2 * (n + 1) * s2 + 8 * s0 * s0
     b4 = s1 - s2 + s0 * s0
-    y2, y3, y4 = y * y, y**3, y**4
-    eg2 = (b0 * y2.sum() ** 2 + b1 * y4.sum() + b2 * y.sum() ** 2 * y2.sum()
-           + b3 * y.sum() * y3.sum() + b4 * y.sum() ** 4)
+    y2 = y * y  # products, not pow: numpy versions differ in pow's last bit
+    y3, y4, total = y2 * y, y2 * y2, float(y.sum())
+    eg2 = (b0 * y2.sum() ** 2 + b1 * y4.sum() + b2 * total * total * y2.sum()
+           + b3 * total * y3.sum() + b4 * (total * total) * (total * total))
     eg2 /= (y.sum() ** 2 - y2.sum()) ** 2 * n * (n - 1) * (n - 2) * (n - 3)
     variance = eg2 - expected**2
     sims = None

@@ -244,7 +244,8 @@ def _local_moran_core(zx: np.ndarray, zy: np.ndarray, w: Weights, name: str,
     m2 = den / n
     wi = np.asarray(wmat.sum(axis=1)).ravel()
     wi2 = np.asarray(wmat.multiply(wmat).sum(axis=1)).ravel()
-    b2 = ((zx**4).sum() / n) / m2**2
+    zx2 = zx * zx  # products, not pow: numpy versions differ in pow's last bit
+    b2 = ((zx2 * zx2).sum() / n) / (m2 * m2)
     ei = -wi / (n - 1)
     vi = wi2 * (n - b2) / (n - 1) + (wi**2 - wi2) * (2 * b2 - n) / ((n - 1) * (n - 2))
     vi -= ei**2

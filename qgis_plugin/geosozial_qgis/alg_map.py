@@ -1,23 +1,20 @@
 """geosozial:htmlmap - the self-contained HTML map from a QGIS layer.
 
-Geometry: rings in ETRS89/UTM, coverage-preserving simplification of shared arcs
-(:mod:`geosozial.maps.arcs`, no shapely in QGIS), transformed to WGS84 with QGIS and
-rounded; the tolerance grows until the file meets the size budget. The page itself is
+Geometry: the command line's (:mod:`geosozial.maps.geometry`, numpy only, no shapely
+in QGIS): shared arcs simplified once, lon/lat computed by the core (not by QGIS's
+transformation), rounded; the tolerance grows until the file meets the size budget, so
+both doors write the same bytes. The page itself is
 written by :mod:`geosozial.maps.html` (folium map, Leaflet inlined, no request to any
 other host), with the layers of :mod:`geosozial.maps.layers`.
 """
 
 from __future__ import annotations
 
-import json
-import math
-
 import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsGeometry,
-    QgsPointXY,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterEnum,
@@ -26,13 +23,12 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsProject,
-    QgsSpatialIndex,
 )
 
 from .alg_base import GeosozialAlgorithm, log_notices, push_warning
 from .alg_stats import add_quantile_parameters, quantile_options
 from .compat import FIELD_NUMERIC
-from .qgis_arrays import field_text, polygons, read_areas
+from .qgis_arrays import field_text, read_areas
 
 KINDS = ["choropleth", "lisa", "gi", "geary", "quantile", "joincount"]
 KIND_LABELS = ["Klassen (Choroplethen)", "Lokale Cluster (LISA) mit Signifikanz",
@@ -47,8 +43,6 @@ BASEMAP_LABELS = ["keine (Standard: die Karte lädt nichts aus dem Netz)",
                   "basemap.de grau", "basemap.de farbig"]
 SCHEMES = ["quantiles", "natural_breaks", "equal_interval"]
 SCHEME_LABELS = ["Quantile", "Natürliche Klassen (Fisher-Jenks)", "Gleiche Abstände"]
-GROWTH = 1.6
-MAX_ROUNDS = 12
 
 
 class HtmlMapAlgorithm(GeosozialAlgorithm):
@@ -105,7 +99,7 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("TOLERANCE", "Vereinfachungstoleranz (m)"))
 
     def compute(self, parameters, context, feedback):
-        from geosozial.maps.html import MapDocument, html_budget, render_map
+        from geosozial.maps.html import MapDocument, html_budget
 
         source = self.source(parameters, context)
         key = self.parameterAsString(parameters, "KEY_FIELD", context)
@@ -151,23 +145,23 @@ class HtmlMapAlgorithm(GeosozialAlgorithm):
                           basemap=BASEMAPS[self.parameterAsEnum(parameters, "BASEMAP", context)])
         budget = self.parameterAsInt(parameters, "MAX_BYTES", context) or \
             html_budget(len(areas.keys))
-        fixed = len(render_map(doc).encode("utf-8"))
         feedback.setProgress(60)
         from geosozial.core.keys import kreis_outline_groups
 
         outline_field = self.parameterAsString(parameters, "OUTLINE_FIELD", context)
         groups = ([field_text(f[outline_field]) for f in areas.features] if outline_field
                   else kreis_outline_groups(areas.keys))
-        geojson, outlines, tolerance = fit_geojson(areas, budget - fixed, feedback, groups)
-        doc.geojson, doc.outlines = geojson, outlines
-        page = render_map(doc)
+        fitted = fit_page(doc, areas, budget, feedback, groups)
+        tolerance = fitted.geometry.tolerance
         path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         from geosozial.core.outputs import atomic_write_bytes, check_outputs
 
         check_outputs([("OUTPUT", path, "html")])
-        atomic_write_bytes(path, page.encode("utf-8"))
-        size = len(page.encode("utf-8"))
+        page = fitted.html.encode("utf-8")
+        atomic_write_bytes(path, page)
+        size = len(page)
         feedback.pushInfo(f"Karte: {size} Bytes (Budget {budget}), Toleranz {tolerance:.0f} m")
+        log_notices(feedback, [n for n in fitted.notices if n.severity != "info"])
         if size > budget:
             push_warning(feedback, f"Die Karte ist größer als das Budget ({size} > {budget}).")
         return {"OUTPUT": path, "SIZE": size, "TOLERANCE": tolerance}
@@ -209,153 +203,61 @@ def _choropleth(field: str, values: np.ndarray, scheme: str, k: int):
                             label=label, unit=unit, scheme=scheme, k=k)
 
 
-def fit_geojson(areas, budget: int, feedback=None, groups=None
-                ) -> tuple[str, str | None, float]:
-    """GeoJSON of the areas (simplified as a coverage) and of the group outlines (or
-    None), together within ``budget`` bytes; and the tolerance used."""
-    from geosozial.maps.arcs import precision_for, simplify_coverage
+def fit_page(doc, areas, budget: int | None, feedback=None, groups=None):
+    """``doc`` rendered with the areas' map geometry within ``budget`` bytes: the command
+    line's rule (:func:`geosozial.maps.geometry.fit_map`, numpy only), so both write the
+    same page. ``areas`` needs ``geometries`` and ``crs``."""
+    from geosozial.core.messages import GeosozialError
+    from geosozial.maps.geometry import fit_map
 
-    features = [polygons(g) for g in areas.geometries]
-    xs = [ring[:, 0] for f in features for p in f for ring in p]
-    ys = [ring[:, 1] for f in features for p in f for ring in p]
-    if not xs:
-        return '{"type":"FeatureCollection","features":[]}', None, 0.0
-    diagonal = math.hypot(np.ptp(np.concatenate(xs)), np.ptp(np.concatenate(ys)))
-    to_wgs84 = QgsCoordinateTransform(areas.crs, QgsCoordinateReferenceSystem("EPSG:4326"),
-                                      QgsProject.instance())
-    tolerance = diagonal / 2000
-    text, outlines = "", None
-    for _ in range(MAX_ROUNDS):
-        if feedback is not None and feedback.isCanceled():
-            raise QgsProcessingException("abgebrochen")
-        simplified = simplify_coverage(features, tolerance, is_valid=_valid,
-                                       find_conflicts=overlapping)
-        precision = precision_for(tolerance)
-        text = encode(simplified, to_wgs84, precision)
-        outlines = group_outlines(simplified, groups, to_wgs84, precision) if groups else None
-        if len(text) + len(outlines or "") <= budget:
-            break
-        tolerance *= GROWTH
-    return text, outlines, tolerance
+    features, epsg, note = map_features(areas.geometries, areas.crs)
+    if note and feedback is not None:
+        feedback.pushInfo(note)
+    try:
+        return fit_map(doc, features, epsg, groups=groups, max_bytes=budget)
+    except GeosozialError as error:
+        raise QgsProcessingException(error.text("de")) from None
 
 
-def group_outlines(features, groups, transform, precision: int) -> str | None:
-    """Lines between groups of the simplified areas (each edge once, outer edge left out)
-    as GeoJSON in WGS84, or None when there is only one group."""
-    by_group: dict[str, list[QgsGeometry]] = {}
-    for feature, group in zip(features, groups, strict=True):
-        if group and feature:
-            by_group.setdefault(group, []).append(_geometry(feature))
-    if len(by_group) < 2:
-        return None
-    dissolved = [_dissolve(parts) for _, parts in sorted(by_group.items())]
-    dissolved = [g for g in dissolved if g is not None]
-    outer = _dissolve(dissolved)
-    if outer is None or len(dissolved) < 2:
-        return None
-    boundaries = [QgsGeometry(g.constGet().boundary()) for g in dissolved]
-    inner = QgsGeometry.unaryUnion(boundaries).difference(QgsGeometry(outer.constGet().boundary()))
-    lines = inner.mergeLines()
-    parts = lines.asMultiPolyline() if lines.isMultipart() else [lines.asPolyline()]
-    out = []
-    for line in parts:
-        coords = []
-        for point in line:
-            p = transform.transform(point)
-            c = [round(p.x(), precision), round(p.y(), precision)]
-            if not coords or c != coords[-1]:
-                coords.append(c)
-        if len(coords) >= 2:
-            out.append({"type": "Feature", "properties": {},
-                        "geometry": {"type": "LineString", "coordinates": coords}})
-    if not out:
-        return None
-    return json.dumps({"type": "FeatureCollection", "features": out}, separators=(",", ":"))
+def map_features(geometries, crs) -> tuple[list, int, str]:
+    """The geometries as core features (rings from their WKB, as the command line reads
+    them) in a CRS :func:`geosozial.maps.geometry.map_epsg` converts itself; any other is
+    first transformed by QGIS to ETRS89/UTM (the zone of the extent). Returns features,
+    EPSG code and a note on the transformation (or "")."""
+    from geosozial.core.analysis import utm_epsg_for
+    from geosozial.core.wkb import wkb_polygons
+    from geosozial.maps.geometry import map_epsg
 
-
-def _dissolve(parts: list[QgsGeometry]) -> QgsGeometry | None:
-    """Union of polygons; a failed GEOS union is retried on buffer(0) copies."""
-    union = QgsGeometry.unaryUnion(parts)
-    if union.isNull() or union.constGet() is None:
-        union = QgsGeometry.unaryUnion([p.buffer(0, 1) for p in parts])
-    return None if union.isNull() or union.constGet() is None else union
-
-
-def _geometry(feature) -> QgsGeometry:
-    return QgsGeometry.fromMultiPolygonXY(
-        [[[QgsPointXY(x, y) for x, y in ring] for ring in polygon] for polygon in feature])
-
-
-def overlapping(features) -> list[int]:
-    """Features whose simplified polygon overlaps another one (area > 1 m²)."""
-    geoms = [_geometry(f) if f else QgsGeometry() for f in features]
-    index = QgsSpatialIndex()
-    for i, geom in enumerate(geoms):
-        if not geom.isEmpty():
-            index.addFeature(i, geom.boundingBox())
-    bad = set()
-    for i, geom in enumerate(geoms):
-        if geom.isEmpty():
-            continue
-        for j in index.intersects(geom.boundingBox()):
-            if j <= i or geoms[j].isEmpty():
+    authid = crs.authid() if crs is not None else ""
+    epsg = map_epsg(int(authid[5:])) if authid.startswith("EPSG:") and \
+        authid[5:].isdigit() else None
+    note = ""
+    if epsg is None:
+        present = [g for g in geometries if g is not None and not g.isNull()]
+        to_lonlat = QgsCoordinateTransform(crs, QgsCoordinateReferenceSystem("EPSG:4326"),
+                                           QgsProject.instance())
+        box = None
+        for geom in present:
+            if box is None:
+                box = geom.boundingBox()
+            else:
+                box.combineExtentWith(geom.boundingBox())
+        extent = to_lonlat.transformBoundingBox(box) if box is not None else None
+        epsg = utm_epsg_for((extent.xMinimum(), extent.yMinimum(), extent.xMaximum(),
+                             extent.yMaximum()) if extent is not None else (9, 50, 9, 50))
+        target = QgsCoordinateReferenceSystem(f"EPSG:{epsg}")
+        transform = QgsCoordinateTransform(crs, target, QgsProject.instance())
+        moved = []
+        for geom in geometries:
+            if geom is None or geom.isNull():
+                moved.append(geom)
                 continue
-            if geom.intersects(geoms[j]) and geom.intersection(geoms[j]).area() > 1.0:
-                bad.update((i, j))
-    return sorted(bad)
-
-
-def _valid(feature) -> bool:
-    return _geometry(feature).isGeosValid()
-
-
-MAX_DECIMALS = 7
-REFINE_ROUNDS = 3
-
-
-def encode(features, transform, precision: int) -> str:
-    """A compact FeatureCollection (property ``i``) in WGS84, rounded to ``precision``.
-
-    Rounding is a function of the coordinate, so neighbours' shared vertices stay
-    identical; where rounding makes a polygon invalid, the vertices of that polygon (and
-    so the neighbours' copies) get one decimal more, up to 7.
-    """
-    lonlat = [[[[(p.x(), p.y()) for p in (transform.transform(QgsPointXY(x, y))
-                                          for x, y in ring)] for ring in polygon]
-               for polygon in feature] for feature in features]
-    level: dict[tuple[float, float], int] = {}
-    for _ in range(REFINE_ROUNDS + 1):
-        geometries = [_rounded(feature, level, precision) for feature in lonlat]
-        invalid = [i for i, polys in enumerate(geometries)
-                   if polys and not _geometry(polys).isGeosValid()]
-        if not invalid:
-            break
-        for i in invalid:
-            for polygon in lonlat[i]:
-                for ring in polygon:
-                    for point in ring:
-                        level[point] = min(MAX_DECIMALS, level.get(point, precision) + 1)
-    out = []
-    for i, polys in enumerate(geometries):
-        geometry = ({"type": "MultiPolygon", "coordinates": polys} if len(polys) > 1 else
-                    {"type": "Polygon", "coordinates": polys[0]} if polys else None)
-        out.append({"type": "Feature", "properties": {"i": i}, "geometry": geometry})
-    return json.dumps({"type": "FeatureCollection", "features": out}, separators=(",", ":"))
-
-
-def _rounded(feature, level: dict, precision: int) -> list:
-    polys = []
-    for polygon in feature:
-        rings = []
-        for ring in polygon:
-            coords = []
-            for point in ring:
-                d = level.get(point, precision)
-                c = [round(point[0], d), round(point[1], d)]
-                if not coords or c != coords[-1]:
-                    coords.append(c)
-            if len(coords) >= 4:
-                rings.append(coords)
-        if rings:
-            polys.append(rings)
-    return polys
+            copy = QgsGeometry(geom)
+            copy.transform(transform)
+            moved.append(copy)
+        geometries = moved
+        note = (f"KBS {authid or crs.description()} für die Karte nach EPSG:{epsg} "
+                "umprojiziert; vereinfacht wird nie in Grad.")
+    features = [wkb_polygons(None if g is None or g.isNull() else bytes(g.asWkb()))
+                for g in geometries]
+    return features, epsg, note

@@ -592,11 +592,11 @@ class EmergingHotspotsAlgorithm(YearLayersAlgorithm):
         from geosozial.core.outputs import atomic_write_bytes, check_outputs
         from geosozial.maps.analysis import emerging_layer, field_label
         from geosozial.maps.classify import scheme_name
-        from geosozial.maps.html import MapDocument, html_budget, render_map
+        from geosozial.maps.html import MapDocument, html_budget
         from geosozial.maps.layers import choropleth_layer
         from geosozial.maps.notes import geobasis_text, map_date, method_line
 
-        from .alg_map import fit_geojson
+        from .alg_map import fit_page
 
         check_outputs([("HTML", path, "html")])
         label, unit = field_label(field)
@@ -616,14 +616,11 @@ class EmergingHotspotsAlgorithm(YearLayersAlgorithm):
                           attribution=geobasis_text([int(edition[:4])] if edition else []),
                           source=what, method_note=method_line(method), date=map_date("de"))
         budget = html_budget(len(areas.keys))
-        fixed = len(render_map(doc).encode("utf-8"))
-        geojson, outlines, tolerance = fit_geojson(areas, budget - fixed, feedback,
-                                                   kreis_outline_groups(areas.keys))
-        doc.geojson, doc.outlines = geojson, outlines
-        page = render_map(doc).encode("utf-8")
+        fitted = fit_page(doc, areas, budget, feedback, kreis_outline_groups(areas.keys))
+        page = fitted.html.encode("utf-8")
         atomic_write_bytes(path, page)
         feedback.pushInfo(f"Karte: {len(page)} Bytes (Budget {budget}), Toleranz "
-                          f"{tolerance:.0f} m")
+                          f"{fitted.geometry.tolerance:.0f} m")
         return path
 
     def postProcessAlgorithm(self, context, feedback):

@@ -342,17 +342,18 @@ def region_rows(areas: ProjectAreas, year, shapes: tuple[list, np.ndarray]):
 
 def render_specs(specs, levels: dict, out: Path, lang: str, feedback=None) -> list[Path]:
     """Write the map files of ``specs`` (:mod:`geosozial.maps.project_maps`) with QGIS's
-    geometry: the coverage simplified within the size budget, transformed to WGS84 by
-    QGIS (:func:`.alg_map.fit_geojson`). ``levels`` maps ``gemeinden``/``sozialraeume`` to
-    (geometries, CRS, keys, names). PNG maps are the command line's (matplotlib)."""
+    polygons: the command line's map geometry (:func:`.alg_map.fit_page`, numpy only), so
+    the files are the command line's byte for byte. ``levels`` maps
+    ``gemeinden``/``sozialraeume`` to (geometries, CRS, keys, names). PNG maps are the
+    command line's (matplotlib)."""
     from types import SimpleNamespace
 
     from geosozial.core.keys import kreis_outline_groups
     from geosozial.core.outputs import atomic_write_bytes
-    from geosozial.maps.html import MapDocument, html_budget, render_map
+    from geosozial.maps.html import MapDocument, html_budget
     from geosozial.maps.notes import map_date
 
-    from .alg_map import fit_geojson
+    from .alg_map import fit_page
 
     files = []
     for spec in specs:
@@ -366,15 +367,12 @@ def render_specs(specs, levels: dict, out: Path, lang: str, feedback=None) -> li
                           source=options.get("source", ""),
                           method_note=options.get("method_note", ""), date=map_date(lang),
                           lang=lang)
-        budget = html_budget(len(keys))
-        fixed = len(render_map(doc).encode("utf-8"))
         groups = spec.outline_groups if spec.outline_groups is not None else \
             kreis_outline_groups(list(keys))
-        geojson, outlines, _ = fit_geojson(SimpleNamespace(geometries=geometries, crs=crs),
-                                           budget - fixed, feedback, groups)
-        doc.geojson, doc.outlines = geojson, outlines
+        fitted = fit_page(doc, SimpleNamespace(geometries=geometries, crs=crs),
+                          html_budget(len(keys)), feedback, groups)
         path = out / spec.file
-        atomic_write_bytes(path, render_map(doc).encode("utf-8"))
+        atomic_write_bytes(path, fitted.html.encode("utf-8"))
         files.append(path)
     return files
 
