@@ -76,3 +76,27 @@ def true_values(project_path: Path) -> dict[tuple[str, int, str], float]:
                         true[(key, year, ind.id)] = ind.scale * sum(
                             c * by_var[v] for v, c in ind.numerator.items()) / den
     return true
+
+
+def to_features(geoms) -> list:
+    """Shapely polygons as core features (lists of polygons of ring arrays)."""
+    import numpy as np
+
+    out = []
+    for g in geoms:
+        polys = list(g.geoms) if g.geom_type == "MultiPolygon" else [g]
+        out.append([[np.asarray(p.exterior.coords)] + [np.asarray(r.coords) for r in p.interiors]
+                    for p in polys])
+    return out
+
+
+def to_shapely(features):
+    """Core features as an array of shapely polygons."""
+    import numpy as np
+    from shapely.geometry import MultiPolygon, Polygon
+
+    geoms = []
+    for feature in features:
+        polys = [Polygon(p[0], p[1:]) for p in feature]
+        geoms.append(polys[0] if len(polys) == 1 else MultiPolygon(polys))
+    return np.array(geoms, dtype=object)

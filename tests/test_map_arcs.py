@@ -8,27 +8,10 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from datasets import DEMO, VG5000
-from shapely.geometry import MultiPolygon, Polygon
+from datasets import DEMO, VG5000, to_features, to_shapely
+from shapely.geometry import Polygon
 
 from geosozial.maps.arcs import ArcCoverage, precision_for, simplify_coverage
-
-
-def to_features(geoms) -> list:
-    out = []
-    for g in geoms:
-        polys = list(g.geoms) if g.geom_type == "MultiPolygon" else [g]
-        out.append([[np.asarray(p.exterior.coords)] + [np.asarray(r.coords) for r in p.interiors]
-                    for p in polys])
-    return out
-
-
-def to_shapely(features) -> np.ndarray:
-    geoms = []
-    for feature in features:
-        polys = [Polygon(p[0], p[1:]) for p in feature]
-        geoms.append(polys[0] if len(polys) == 1 else MultiPolygon(polys))
-    return np.array(geoms, dtype=object)
 
 
 def vertices(features) -> int:

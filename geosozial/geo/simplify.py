@@ -25,7 +25,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ import shapely
 from geosozial.core.analysis import utm_epsg_for
 from geosozial.core.messages import GeosozialError, Notice, define
 from geosozial.maps.arcs import precision_for  # noqa: F401 (re-exported)
-from geosozial.maps.geometry import _positions, map_epsg, map_geometry
+from geosozial.maps.geometry import MapGeometry, _positions, map_epsg, map_geometry
 
 define("maps.geo.no_crs",
        de="Die Geometrien haben kein Koordinatenbezugssystem (CRS); bitte eines angeben "
@@ -56,44 +56,19 @@ define("maps.geo.repaired",
 
 
 @dataclass(frozen=True)
-class PreparedGeometry:
-    """Simplified map geometry as GeoJSON text plus what was done to it.
-
-    ``geojson`` is a FeatureCollection whose features carry only ``{"i": n}`` (the
-    position in the input); ``outlines`` the group outlines (or None); ``bounds`` is
-    ``(west, south, east, north)`` in degrees; ``tolerance`` is in metres of ``crs``;
-    ``simplified`` holds the simplified geometries in ``crs`` (before rounding),
-    ``notices`` plain dicts (code, severity, text, params).
+class PreparedGeometry(MapGeometry):
+    """:class:`~geosozial.maps.geometry.MapGeometry` for the geopandas door: ``crs`` the
+    CRS of ``simplified`` (here shapely polygons, for PNG maps), ``notices`` plain dicts
+    (code, severity, text, params), the door's repairs first.
 
     Example:
         >>> from shapely.geometry import box
         >>> prep = prepare_geometry([box(0, 0, 500, 500)], "EPSG:25832", tolerance=0)
-        >>> prep.n_features, prep.size == len(prep.geojson), prep.tolerance
-        (1, True, 0.0)
+        >>> prep.n_features, prep.size == len(prep.geojson), prep.tolerance, prep.crs
+        (1, True, 0.0, 'EPSG:25832')
     """
 
-    geojson: str
-    bounds: tuple[float, float, float, float]
-    tolerance: float
-    precision: int
-    vertices_before: int
-    vertices_after: int
-    n_features: int
-    crs: str
-    simplified: np.ndarray = field(repr=False, compare=False)
-    notices: list[dict[str, Any]] = field(default_factory=list)
-    outlines: str | None = None
-
-    @property
-    def size(self) -> int:
-        """Size of the GeoJSON text in bytes (UTF-8, i.e. ASCII here).
-
-        Example:
-            >>> from shapely.geometry import box
-            >>> prepare_geometry([box(0, 0, 9, 9)], "EPSG:25832").size > 0
-            True
-        """
-        return len(self.geojson)
+    crs: str = ""
 
 
 def default_max_bytes(n_features: int) -> int:

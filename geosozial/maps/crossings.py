@@ -51,9 +51,9 @@ results as long as the coordinate differences within a tested pair stay below 2*
 (near-degenerate configurations may go either way). Only elementwise IEEE operations,
 sequential sums and sorts whose order among equal keys does not matter are used, so the
 same input gives the same output on every machine. Candidate segment pairs come from a
-uniform grid over the segments' bounding boxes, fully vectorised: the 10,997 German
-municipalities of VG5000 (174,000 vertices) take about 0.45 s, 310,000 vertices about
-0.6 s.
+uniform grid over the segments' bounding boxes, fully vectorised (on a 2-core machine,
+the 10,997 German municipalities of VG5000: 174,000 vertices in 0.4 s, simplified by
+1 km 100,000 in 0.3 s; 320,000 vertices in 0.6 s).
 
 Example:
     >>> sq = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=float)
@@ -249,7 +249,7 @@ class _Segments:
         new[1:] = ukey[order[1:]] != ukey[order[:-1]]
         self.group = group = np.cumsum(new) - 1      # of each sorted occurrence
         self.counts = counts = np.bincount(group)
-        rep = order[new]                             # the first occurrence of each
+        rep = order[new]                             # one occurrence of each
         inv = np.empty(g.n, dtype=np.int64)
         inv[order] = group
         # a shared segment: the polygon on its other side (for the nesting test)
@@ -485,11 +485,12 @@ def _disconnected(g: _Coverage) -> np.ndarray:
     if len(at) == 0:
         return _EMPTY
     width = max(g.n_rings, 1)
-    triple = np.unique((g.lab[at] * g.n_polygons + g.vpoly[at]) * width + g.rv[at])
-    node, ring = triple // width, triple % width
-    starts = np.concatenate([[True], node[1:] != node[:-1]])
-    group = np.cumsum(starts) - 1
-    rings_at = np.bincount(group)[group]
+    key = np.unique(g.lab[at] * width + g.rv[at])    # (vertex, ring): a polygon's rings
+    lab, ring = key // width, key % width              # are consecutive
+    poly = g.ring_polygon[ring]
+    starts = np.concatenate([[True], (lab[1:] != lab[:-1]) | (poly[1:] != poly[:-1])])
+    node = np.cumsum(starts) - 1                       # a (vertex, polygon) touch
+    rings_at = np.bincount(node)[node]
     node, ring = node[rings_at >= 2], ring[rings_at >= 2]
     parent: dict[object, object] = {}
 
