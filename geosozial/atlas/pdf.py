@@ -228,7 +228,7 @@ _TEMPLATE = r"""
   head += (W.kreis, W.deviation, W.spine, W.series)
   let cols = (1fr, 21mm)
   if show-sr { cols.push(16mm) }
-  cols += (16mm, 14mm, 22mm, 22mm)
+  cols += (18mm, 14mm, 22mm, 22mm)  // 18 mm: "Gesamtgebiet" unbroken
   let al = (left + top, right + top)
   if show-sr { al.push(right + top) }
   al += (right + top, right + top, center + top, center + top)
@@ -246,7 +246,7 @@ _TEMPLATE = r"""
     columns: cols, align: al, stroke: none, inset: (x: 2.5pt, y: 2.6pt),
     fill: (_, y) => if y > 0 and calc.even(y) { c-zebra },
     table.header(repeat: true,
-      ..head.map(h => text(size: 7.5pt, weight: "bold", h))),
+      ..head.map(h => text(size: 7.5pt, weight: "bold", hyphenate: false, h))),
     table.hline(stroke: 0.5pt + luma(60)),
     ..cells,
     table.hline(stroke: 0.5pt + c-rule),
