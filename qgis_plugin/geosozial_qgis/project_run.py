@@ -9,8 +9,8 @@ confidentiality, converted flags, update checks and dynamics
 store (:mod:`geosozial.core.gpkg_write`, :mod:`geosozial.core.store_write`) are the
 core's: the command line writes the same values, flags, reports and store content.
 The HTML maps are the core's too (:mod:`geosozial.maps.project_maps`: files, layers,
-classes, analyses); QGIS only draws them on its geometry (coverage simplification,
-transformation to WGS84). Geometries are repaired and reprojected by QGIS (GEOS) as the
+classes, analyses) and so is their geometry (:mod:`geosozial.maps.geometry`: coverage
+simplification and lon/lat in numpy), so QGIS writes the command line's map files. Geometries are repaired and reprojected by QGIS (GEOS) as the
 command line does with shapely; the Sozialräume are dissolved by QGIS.
 """
 
