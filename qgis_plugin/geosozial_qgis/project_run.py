@@ -10,8 +10,9 @@ store (:mod:`geosozial.core.gpkg_write`, :mod:`geosozial.core.store_write`) are 
 core's: the command line writes the same values, flags, reports and store content.
 The HTML maps are the core's too (:mod:`geosozial.maps.project_maps`: files, layers,
 classes, analyses) and so is their geometry (:mod:`geosozial.maps.geometry`: coverage
-simplification and lon/lat in numpy), so QGIS writes the command line's map files. Geometries are repaired and reprojected by QGIS (GEOS) as the
-command line does with shapely; the Sozialräume are dissolved by QGIS.
+simplification and lon/lat in numpy), so QGIS writes the command line's map files.
+Geometries are repaired and reprojected by QGIS (GEOS) as the command line does with
+shapely; the Sozialräume are dissolved by QGIS.
 """
 
 from __future__ import annotations
