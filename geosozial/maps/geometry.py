@@ -220,6 +220,12 @@ def map_geometry(features: Sequence[Feature], epsg: int, *,
     >>> g.geojson.count('"i":'), g.tolerance, g.precision
     (1, 10.0, 4)
     """
+    _check_arguments(epsg, tolerance, precision, max_bytes)
+    return _geometry(_Work.of(features, int(epsg), groups), tolerance, precision, max_bytes)
+
+
+def _check_arguments(epsg: int, tolerance: float | None, precision: int | None,
+                     max_bytes: int | None) -> None:
     if map_epsg(epsg) is None:
         raise GeosozialError("maps.geo.unsupported_crs", epsg=epsg)
     if tolerance is not None and not (math.isfinite(tolerance) and tolerance >= 0):
@@ -231,8 +237,11 @@ def map_geometry(features: Sequence[Feature], epsg: int, *,
     if max_bytes is not None and int(max_bytes) <= 0:
         raise GeosozialError("maps.geo.bad_argument", name="max_bytes", value=max_bytes,
                              hint="None or bytes > 0")
-    features = [list(f or []) for f in features]
-    work = _Work.of(features, int(epsg), groups)
+
+
+def _geometry(work: _Work, tolerance: float | None, precision: int | None,
+              max_bytes: int | None) -> MapGeometry:
+    """:func:`map_geometry` on a coverage already ranked and checked."""
     notices: list[Notice] = []
     if len(work.broken_input):
         notices.append(Notice("maps.geo.coverage_invalid", "warning",
@@ -279,7 +288,7 @@ def map_geometry(features: Sequence[Feature], epsg: int, *,
         geojson=encoded.text, outlines=encoded.outlines, bounds=encoded.bounds,
         tolerance=float(probe.tolerance), precision=encoded.precision,
         vertices_before=work.vertices, vertices_after=encoded.vertices,
-        n_features=len(features), simplified=work.coverage.features(probe.keep),
+        n_features=work.n_geoms, simplified=work.coverage.features(probe.keep),
         notices=notices)
 
 
@@ -332,9 +341,10 @@ def fit_map(document: Any, features: Sequence[Feature], epsg: int, *,
         raise GeosozialError("maps.geo.bad_argument", name="max_bytes", value=max_bytes,
                              hint="'auto', None or bytes > 0")
     geometry_budget = None if budget is None else max(MIN_GEOMETRY_BYTES, int(budget) - fixed)
+    _check_arguments(epsg, tolerance, None, geometry_budget)
+    work = _Work.of(features, int(epsg), groups)  # arcs ranked, input checked once
     for _ in range(FIT_ROUNDS):
-        geometry = map_geometry(features, epsg, groups=groups, tolerance=tolerance,
-                                max_bytes=geometry_budget)
+        geometry = _geometry(work, tolerance, None, geometry_budget)
         built = replace(document, geojson=geometry.geojson, outlines=geometry.outlines)
         page = render_map(built)
         size = len(page.encode("utf-8"))
@@ -413,7 +423,9 @@ class _Work:
     vertices: int
 
     @classmethod
-    def of(cls, features: list[Feature], epsg: int, groups: Sequence[Any] | None) -> _Work:
+    def of(cls, features: Sequence[Feature], epsg: int, groups: Sequence[Any] | None
+           ) -> _Work:
+        features = [list(f or []) for f in features]
         coverage = ArcCoverage.from_features(features)
         owner = coverage.ring_owner
         exterior = owner[:, 2] == 0 if len(owner) else np.zeros(0, dtype=bool)

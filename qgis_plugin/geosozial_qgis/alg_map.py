@@ -28,7 +28,7 @@ from qgis.core import (
 from .alg_base import GeosozialAlgorithm, log_notices, push_warning
 from .alg_stats import add_quantile_parameters, quantile_options
 from .compat import FIELD_NUMERIC
-from .qgis_arrays import field_text, read_areas
+from .qgis_arrays import core_features, field_text, read_areas
 
 KINDS = ["choropleth", "lisa", "gi", "geary", "quantile", "joincount"]
 KIND_LABELS = ["Klassen (Choroplethen)", "Lokale Cluster (LISA) mit Signifikanz",
@@ -225,7 +225,6 @@ def map_features(geometries, crs) -> tuple[list, int, str]:
     first transformed by QGIS to ETRS89/UTM (the zone of the extent). Returns features,
     EPSG code and a note on the transformation (or "")."""
     from geosozial.core.analysis import utm_epsg_for
-    from geosozial.core.wkb import wkb_polygons
     from geosozial.maps.geometry import map_epsg
 
     authid = crs.authid() if crs is not None else ""
@@ -258,6 +257,4 @@ def map_features(geometries, crs) -> tuple[list, int, str]:
         geometries = moved
         note = (f"KBS {authid or crs.description()} für die Karte nach EPSG:{epsg} "
                 "umprojiziert; vereinfacht wird nie in Grad.")
-    features = [wkb_polygons(None if g is None or g.isNull() else bytes(g.asWkb()))
-                for g in geometries]
-    return features, epsg, note
+    return core_features(geometries), epsg, note

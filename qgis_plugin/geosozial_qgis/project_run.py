@@ -32,7 +32,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from .qgis_arrays import metric_crs, plain_value, polygonal
+from .qgis_arrays import core_features, metric_crs, plain_value, polygonal
 
 #: area fields QGIS types -> store kinds (as the command line stores the columns pandas
 #: reads: a DATE field comes back as a timestamp there, so it is stored as DATETIME)
@@ -378,13 +378,6 @@ def render_specs(specs, levels: dict, out: Path, lang: str, feedback=None) -> li
     return files
 
 
-def _features(geometries: list[QgsGeometry]) -> list:
-    """QGIS geometries as core features (rings from their WKB, as the command line's)."""
-    from geosozial.core.wkb import wkb_polygons
-
-    return [wkb_polygons(None if g.isNull() else bytes(g.asWkb())) for g in geometries]
-
-
 @dataclass
 class QgisRun:
     """What a project run inside QGIS wrote and reported."""
@@ -447,7 +440,7 @@ def run_project_qgis(project_path, out, lang: str = "de", feedback=None) -> Qgis
         run = compute_years(project, areas.columns)
         layers: dict[str, dict[int, object]] = {"gemeinden": {}, "sozialraeume": {}}
         settings, group_of = project.maps, run.mapping.assignment
-        features = _features(areas.geometries)
+        features = core_features(areas.geometries)
         gem = {y: run.years[y].municipalities for y in project.years}
         sr = {y: run.years[y].sozialraeume for y in project.years}
         classes = (common_classes(project, gem, settings, lang),

@@ -79,6 +79,15 @@ def polygons(geom: QgsGeometry | None) -> list[list[np.ndarray]]:
             for polygon in parts if polygon]
 
 
+def core_features(geometries) -> list:
+    """QGIS geometries as core features (rings from their WKB, as the command line reads
+    them); a missing or null geometry gives an empty feature."""
+    from geosozial.core.wkb import wkb_polygons
+
+    return [wkb_polygons(None if g is None or g.isNull() else bytes(g.asWkb()))
+            for g in geometries]
+
+
 def polygonal(geom: QgsGeometry) -> QgsGeometry:
     """The polygon parts of a geometry (makeValid may return a collection with lines)."""
     if geom.isEmpty() or QgsWkbTypes.geometryType(geom.wkbType()) == \
