@@ -109,14 +109,15 @@ def test_first_batch_are_the_fixed_draws(columbus, alternative):
 
 # --- exactness of the engine ---------------------------------------------------------------
 
-def reference(fields, w, coef, observed, alternative, seed, h, max_draws):
+def reference(fields, w, coef, observed, alternative, seed, h, max_draws, late=None):
     """Draw by draw, with the draws the engine made (recorded), the stopping rule by hand.
 
     The rule: the first batch (the fixed draws) is counted whole and decides every area
-    with ``h`` or more extreme draws; the others go on, batch by batch, grouped by
-    neighbourhood size (``ceil(log2(k + 1))``, one recorded block per group, in group
-    order), and stop at the ``h``-th extreme draw.
+    with ``h`` or more extreme draws; the others go on, batch by batch, all through the
+    same recorded block of draws, and stop at the first draw ``L`` with ``h(L)`` extreme
+    draws (``h`` before ``late[0]``, ``late[1]`` from then on).
     """
+    after, h_late = late if late else (max_draws + 1, h)
     recorded = []
     original = crand._more_draws
 
@@ -128,7 +129,7 @@ def reference(fields, w, coef, observed, alternative, seed, h, max_draws):
     crand._more_draws = record
     try:
         res = crand.sequential_extremes(fields, w, coef, observed, alternative, seed=seed,
-                                        h=h, max_draws=max_draws)
+                                        h=h, max_draws=max_draws, late=late)
     finally:
         crand._more_draws = original
     n = fields.shape[1]
@@ -163,32 +164,32 @@ def reference(fields, w, coef, observed, alternative, seed, h, max_draws):
         used[i] = first.shape[1]
         if g[i] < h:
             active.append(int(i))
-    blocks = iter(recorded)
-    group = {i: int(np.ceil(np.log2(card[i] + 1.0))) for i in range(n)}
-    while active:
-        chunk = None
+    for ids in recorded:
+        assert active and ids.shape[0] == card[active].max() + 1  # as wide as needed
         going = []
-        for grp in sorted({group[i] for i in active}):
-            ids = next(blocks, None)
-            if ids is None:
-                return res, g, used, stopped
-            chunk = ids.shape[1]
-            for i in [i for i in active if group[i] == grp]:
-                for p in range(ids.shape[1]):
-                    used[i] += 1
-                    g[i] += bool(extreme(i, ids[:, p]))
-                    if g[i] == h:
-                        stopped[i] = True
-                        break
-                if not stopped[i]:
-                    going.append(i)
-        assert chunk is not None
-        active = sorted(going)
+        for i in active:
+            for p in range(ids.shape[1]):
+                used[i] += 1
+                g[i] += bool(extreme(i, ids[:, p]))
+                if g[i] >= (h if used[i] < after else h_late):
+                    stopped[i] = True
+                    break
+            if not stopped[i]:
+                going.append(i)
+        active = going
     return res, g, used, stopped
 
 
+def boundary_p(g, used, stopped, h, late=None):
+    """``h(L - 1) / L`` where an area stopped at draw L, ``(g + 1) / (L + 1)`` otherwise."""
+    after, h_late = late if late else (np.inf, h)
+    level = np.where(used - 1 < after, h, h_late)
+    return np.where(stopped, level / np.maximum(used, 1), (g + 1) / (used + 1))
+
+
+@pytest.mark.parametrize("late", [None, (1998, 3)])
 @pytest.mark.parametrize("alternative", ["two-sided", "greater", "less", "folded"])
-def test_sequential_engine_equals_draw_by_draw_reference(alternative):
+def test_sequential_engine_equals_draw_by_draw_reference(alternative, late):
     rng = np.random.default_rng(8)
     n = 40
     pts = rng.uniform(0, 10, size=(n, 2))
@@ -199,20 +200,60 @@ def test_sequential_engine_equals_draw_by_draw_reference(alternative):
     x = rng.normal(size=n)
     x[3] = 0.0  # a zero coefficient: the statistic is 0 in every draw
     z[:6] += 2.5
+    late_stops = after_stops = 0
     for w in (w_bin, w_dist):
         one = (z[None, :], x[:, None], x * (w @ z))
         two = (np.vstack([z, z**2]), np.column_stack([-2 * z, np.ones(n)]),
                -2 * z * (w @ z) + w @ (z**2))
-        for fields, coef, observed in (one, two):
+        cases = (one, two)
+        if late:  # observed values scaled up: areas with 3 to 5 extremes at draw 1998
+            cases = tuple((one[0], one[1], a * one[2]) for a in (1.3, 1.6, 2.0))
+        for fields, coef, observed in cases:
             res, g, used, stopped = reference(fields, w, coef, observed, alternative,
-                                              seed=3, h=6, max_draws=5000)
+                                              seed=3, h=6, max_draws=5000, late=late)
             np.testing.assert_array_equal(res.extreme, g)
             np.testing.assert_array_equal(res.draws, used)
             np.testing.assert_array_equal(res.stopped, stopped)
             ok = ~np.isnan(res.p)
-            expected = np.where(stopped, 6 / np.maximum(used, 1), (g + 1) / (used + 1))
+            expected = boundary_p(g, used, stopped, 6, late)
             np.testing.assert_allclose(res.p[ok], expected[ok], rtol=0, atol=0)
+            if late:  # some stopped at the change and some after it, at 3 extremes
+                late_stops += int((stopped & (used == late[0])).sum())
+                after_stops += int((stopped & (used > late[0])).sum())
             assert np.isnan(res.p[-1]) and res.draws[-1] == 0  # the island
+    if late:
+        assert late_stops > 0 and after_stops > 0
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less", "folded"])
+def test_late_batches_count_like_the_general_step(alternative):
+    """``step_few`` (few candidates on S) gives the counts and stopping positions of
+    ``step``: small n so that draws often contain the row itself, integer values so that
+    null sums tie with the observed one, several rows of one size, zero coefficients."""
+    rng = np.random.default_rng(4)
+    compared = crossed = hits = 0
+    for n in (12, 30, 200):
+        for _ in range(6):
+            pts = rng.uniform(0, 10, size=(n, 2))
+            band = distance_band_weights(pts, 25 / np.sqrt(n), binary=False).sparse
+            w = Weights(sparse.csr_array((band > 0).astype(float))).row_standardised().sparse
+            z = rng.integers(-3, 4, size=n).astype(float)
+            coef = rng.choice([-1.0, 0.0, 1.0, 2.0], size=(n, 1))
+            eng = crand._Linear(z[None, :], w, coef, coef[:, 0] * (w @ z), alternative)
+            rows = eng.rows[rng.permutation(len(eng.rows))[:rng.integers(1, 12)]]
+            rows = np.sort(rows)
+            if not eng.few_on_s(rows):
+                continue
+            ids = crand._more_draws(rng, n, int(eng.card[rows].max()) + 1, 700)
+            need = rng.integers(1, 40, size=len(rows))
+            few = eng.step_few(rows, ids, need)
+            general = eng.step(rows, eng.block(ids), need)
+            np.testing.assert_array_equal(few[0], general[0])
+            np.testing.assert_array_equal(few[1], general[1])
+            compared += 1
+            crossed += int((few[1] >= 0).sum())
+            hits += int(np.isin(ids[:-1], rows).sum())
+    assert compared >= 12 and crossed > 0 and hits > 0
 
 
 def test_draws_depend_on_the_seed_only(columbus):
@@ -281,6 +322,68 @@ def test_uniformity_test_detects_a_wrong_rule(columbus):
     p, draws = runs[:, 0], runs[:, 1].astype(int)
     bad = np.where(draws < 4995, 10 / (draws + 10.0), p)
     assert stats.kstest(randomised(bad, draws, 10, 4995, rng), "uniform").pvalue < 0.001
+
+
+def boundary_rule(p_true, rng, h, late, max_draws, batch=999, wrong=False):
+    """The p-values of the sequential rule for Bernoulli(p_true) extreme draws, built from
+    the positions of the extreme draws (geometric gaps): the first batch decides areas
+    with ``h`` or more extremes by the fixed p, then the boundary ``h`` before
+    ``late[0]``, ``late[1]`` from then on, truncated at ``max_draws``. ``wrong`` gives
+    areas stopping at the change ``late[1] / L`` instead of ``h / L`` (anti-conservative).
+    """
+    after, h_late = late
+    gaps = rng.geometric(p_true[:, None], size=(len(p_true), h))
+    pos = np.cumsum(gaps, axis=1)  # draw of the 1st, 2nd, ... extreme
+    t_h, t_late = pos[:, h - 1], pos[:, h_late - 1]
+    p = np.empty(len(p_true))
+    first = t_h <= batch
+    g_first = h + rng.binomial(np.maximum(batch - t_h, 0), p_true)
+    p[first] = (g_first[first] + 1) / (batch + 1)
+    early = ~first & (t_h < after)
+    p[early] = h / t_h[early]
+    change = ~first & ~early & (t_late <= after)
+    p[change] = (h_late if wrong else h) / after
+    later = ~first & ~early & ~change & (t_late <= max_draws)
+    p[later] = h_late / t_late[later]
+    cut = ~first & ~early & ~change & ~later
+    g_max = (pos[cut] <= max_draws).sum(axis=1)
+    p[cut] = (g_max + 1) / (max_draws + 1)
+    return p, change.sum(), later.sum()
+
+
+def test_lower_stopping_count_late_keeps_p_valid():
+    """``p = h(L-1) / L`` with a stopping count that drops from 10 to 5 at draw 10,000:
+    over 400,000 areas with a uniform true p (the null, as Besag & Clifford average
+    over), ``P(p <= u) <= u`` at every reachable u tested, small ones included; the
+    wrong rule (5 / L at the change) breaks it, so the check can fail."""
+    rng = np.random.default_rng(2)
+    p_true = rng.uniform(size=400_000)
+    p, change, later = boundary_rule(p_true, rng, 10, (10_000, 5), 440_559)
+    assert change > 100 and later > 100  # both late kinds of stop occur
+    for u in (1e-3, 5e-4, 10 / 10_000, 9.99e-4, 2e-4, 1e-4, 5e-5, 5 / 20_000):
+        assert (p <= u).mean() <= u + 4 * np.sqrt(u / len(p)), u
+    bad, _, _ = boundary_rule(p_true, np.random.default_rng(2), 10, (10_000, 5), 440_559,
+                              wrong=True)
+    u = 5 / 10_000
+    assert (bad <= u).mean() > u + 4 * np.sqrt(u / len(p))
+
+
+def test_many_areas_stop_sooner_late_and_such_areas_cannot_pass():
+    """11,000 areas on a chain: the maximum is twice below alpha / n, so h halves from
+    draw 10,000 on; every area that stopped late has p above alpha / n (it could not
+    have passed with h = 10 either), and the method says so. 419 areas: no change."""
+    n = 11_000
+    w = Weights.from_pairs(n, np.arange(n - 1), np.arange(1, n), kind="chain")
+    y = np.random.default_rng(5).normal(size=n)
+    r = local_moran(y, w, seed=3)
+    assert r.method["late"] == [10_000, 5] and r.method["h"] == 10
+    late = r.draws > 10_000
+    stopped_late = late & (r.draws < r.method["max_permutations"])
+    assert stopped_late.any()
+    np.testing.assert_allclose(r.p[stopped_late], 5 / r.draws[stopped_late], rtol=1e-12)
+    assert (r.p[late] > 0.05 / n).all() and not r.significant.any()
+    small = Weights.from_pairs(419, np.arange(418), np.arange(1, 419), kind="chain")
+    assert local_moran(y[:419], small, seed=3).method["late"] is None
 
 
 @pytest.mark.parametrize("alternative", ["two-sided", "greater", "less", "folded"])
@@ -489,7 +592,15 @@ def test_auto_maximum_follows_the_correction(columbus, monkeypatch):
     assert none.method["max_permutations"] == 999
     bonf01 = local_moran(y, queen, correction="bonferroni", alpha=0.01)
     assert bonf01.method["max_permutations"] == 49950
-    assert inf.auto_permutations(10_997, 31) == (2_199_798, False)
+    # many areas: ten times below would take 2.2 million draws; twice below is the floor
+    assert inf.auto_permutations(10_997, 31) == (440_559, False)
+    assert 1 / (440_559 + 1) <= 0.05 / 10_997 / 2
+    # where ten times below takes more than RESOLUTION_DRAWS, at most that or twice below
+    for need in (0.05 / 419, 0.05 / 1000, 0.05 / 5000, 5 * 0.05 / 10_997, 0.05 / 10_997):
+        planned = inf.planned_draws(need)
+        ten, two = 10 / need - 1, 2 / need - 1
+        assert planned >= min(ten, max(two, inf.RESOLUTION_DRAWS)) and planned % 999 == 0
+        assert planned < min(ten, max(two, inf.RESOLUTION_DRAWS)) + 999
     # a time bound below the rule: capped, flagged, and the warning tells
     monkeypatch.setattr(inf, "OPERATIONS_BUDGET", 8 * 10 * 1500)
     capped = local_moran(y, queen, correction="bonferroni", alpha=0.01)

@@ -75,7 +75,7 @@ def test_defaults_find_the_planted_hot_spot_that_999_permutations_cannot(saxony,
     hh_in_block = int(((result["lisa_cluster"] == "HH") & block).sum())
     outside = int(((result["lisa_cluster"] != "ns") & ~block).sum())
     assert hh_in_block >= 5 and outside <= 2, (hh_in_block, outside)
-    assert "sequenziell, h = 20, höchstens 83.916 Permutationen" in printed
+    assert "sequenziell, h = 10, höchstens 83.916 Permutationen" in printed
     assert "Hoch-Hoch (HH):" in printed  # class counts in words
     # every significant area has q <= alpha; q >= p everywhere
     sig = result["lisa_cluster"] != "ns"

@@ -323,7 +323,7 @@ def test_png_prints_the_method_line_once():
 
     from geosozial.geo.png import footer_lines
 
-    note = ("sequenziell, h = 20, höchstens 10.989 Permutationen, Seed 1, "
+    note = ("sequenziell, h = 10, höchstens 10.989 Permutationen, Seed 1, "
             "Queen-Nachbarschaft, FDR 5 %")
     doc = SimpleNamespace(lang="de", method_note=note + ", zweiseitig", source="Test",
                           attribution="", date="01.12.2026")

@@ -268,16 +268,20 @@ _CELLS = 1 << 22
 _CHUNK = 1 << 17
 #: up to this many rows of one neighbourhood size are compared draw by draw, more sort
 _FEW = 8
+#: up to this many rows of a later batch are counted row by row (step_few), more sort
+_FEW_ROWS = 256
+#: the largest batch of a sequential run after the first (draws x width stay in cache)
+_LATE = 16_384
 
 
 @dataclass
 class Sequential:
     """Outcome of a sequential permutation run, one entry per observation.
 
-    ``extreme`` the extreme draws seen (``h`` for areas that stopped), ``draws`` the
-    draws made (0 for islands), ``stopped`` whether the area saw ``h`` extreme draws,
-    ``p`` = ``h / draws`` if stopped, ``(extreme + 1) / (draws + 1)`` otherwise (NaN for
-    islands), ``max_draws`` the maximum.
+    ``extreme`` the extreme draws seen, ``draws`` the draws made (0 for islands),
+    ``stopped`` whether the area reached the stopping count, ``p`` = ``h(L-1) / L`` if
+    it stopped at draw ``L`` (``h``, or ``h_late`` late), ``(extreme + 1) / (draws + 1)``
+    otherwise (NaN for islands), ``max_draws`` the maximum.
     """
 
     extreme: np.ndarray
@@ -371,6 +375,7 @@ class _Linear:
         tol = 1e-12 * (np.maximum(np.abs(observed), np.abs(self.center)) + 1.0)
         hi, lo = _thresholds(observed, self.center, tol, alternative)
         self.rows = np.flatnonzero(self.card > 0)
+        self.finite = bool(np.isfinite(self.fields).all())  # NaN marks rows in step_few
         self.sspace = self.uniform & (self.card > 0) & (m == 1)
         # rows on S: T = a S with a = coef * weight; divide the thresholds by a
         a = self.coef[:, 0] * self.weight if m == 1 else np.ones(n)
@@ -412,7 +417,8 @@ class _Linear:
         active = np.zeros(self.n, dtype=bool)
         active[rows] = True
         width = min(int(self.card[rows].max()), blk.ids.shape[0])
-        q, p = np.nonzero(np.take(active, blk.ids[:width]))
+        flat = np.flatnonzero(np.take(active, blk.ids[:width]))
+        q, p = np.divmod(flat, blk.ids.shape[1])
         obs = blk.ids[q, p]
         keep = q < self.card[obs]
         loc = np.full(self.n, -1, dtype=np.int64)
@@ -650,6 +656,64 @@ class _Linear:
         where[s_pos] = s_where
         return counts, where
 
+    def few_on_s(self, rows: np.ndarray) -> bool:
+        """Whether :meth:`step_few` serves ``rows``: few rows, all on S."""
+        return (len(rows) <= _FEW_ROWS and self.m == 1 and bool(self.sspace[rows].all())
+                and self.finite)
+
+    def step_few(self, rows: np.ndarray, ids: np.ndarray, need: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`step` for a few rows on S, straight from the draws (width x count).
+
+        The late batches of a sequential run, where only candidates still draw: one
+        gather (the rows' own values marked NaN there, which finds the draws that
+        contained a row itself), a prefix sum in place, each row counted against its
+        sums, and the draws that contained the row corrected (the row skips itself).
+        Same result as :meth:`step`.
+        """
+        size = ids.shape[1]
+        k = self.card[rows]
+        top = int(k.max())
+        values = self.fields[0]
+        marked = values.copy()
+        marked[rows] = np.nan
+        sums = np.take(marked, ids[:top + 1])
+        flat = np.flatnonzero(np.isnan(sums[:top]))
+        q, p = np.divmod(flat, size)
+        obs = ids[q, p]
+        sums[q, p] = values[obs]
+        last = np.flatnonzero(np.isnan(sums[top]))  # the value after the last neighbour
+        sums[top, last] = values[ids[top, last]]
+        for j in range(1, top + 1):
+            np.add(sums[j - 1], sums[j], out=sums[j])
+        keep = q < self.card[obs]
+        loc = np.full(self.n, -1, dtype=np.int64)
+        loc[rows] = np.arange(len(rows))
+        r, p = loc[obs[keep]], p[keep]
+        counts = np.zeros(len(rows), dtype=np.int64)
+        where = np.full(len(rows), -1, dtype=np.int64)
+        hi, lo = self.hi[rows], self.lo[rows]
+        old = sums[k[r] - 1, p]
+        new = sums[k[r], p] - values[rows[r]]  # the row skips itself: the next value
+        before = (old >= hi[r]) | (old <= lo[r])
+        after = (new >= hi[r]) | (new <= lo[r])
+        counts += np.bincount(r, weights=after.astype(float) - before,
+                              minlength=len(rows)).astype(np.int64)
+        disjoint = (lo < hi).tolist()  # the two tails do not overlap: count each
+        for i in range(len(rows)):
+            s_null = sums[k[i] - 1]
+            if disjoint[i]:
+                c = np.count_nonzero(s_null >= hi[i]) + np.count_nonzero(s_null <= lo[i])
+            else:
+                c = np.count_nonzero((s_null >= hi[i]) | (s_null <= lo[i]))
+            counts[i] += c
+            if counts[i] >= need[i]:
+                mine = np.flatnonzero(r == i)
+                mask = (s_null >= hi[i]) | (s_null <= lo[i])
+                mask[p[mine]] = after[mine]
+                where[i] = np.flatnonzero(mask)[need[i] - 1]
+        return counts, where
+
     @staticmethod
     def _compare(s_null: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
         """Extreme flags of a few rows against one shared row of sums."""
@@ -754,7 +818,8 @@ def sequential_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarra
                         observed: np.ndarray, alternative: str, *, seed: int | None,
                         h: int, max_draws: int, batch: int = 999,
                         center: np.ndarray | None = None,
-                        limit: Callable[[np.ndarray], int] | None = None) -> Sequential:
+                        limit: Callable[[np.ndarray], int] | None = None,
+                        late: tuple[int, int] | None = None) -> Sequential:
     """Sequential Monte Carlo p-values (Besag & Clifford 1991) by conditional permutation.
 
     Every observation draws until it has seen ``h`` draws at least as extreme as the
@@ -770,11 +835,12 @@ def sequential_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarra
     ``permutations=batch`` gives (valid: such p-values lie above ``h / batch``, where
     the sequential rule would have given ``h / L >= h / batch``; below that the two
     rules are the same). Only the others continue. Later batches grow (doubling, at
-    most 65,536 draws); the observations still drawing are grouped by neighbourhood
-    size (up to 1, 3, 7, 15, ... neighbours) and each group draws only as many indices
-    as its largest neighbourhood uses. Only the seed and the data decide the draws: no
-    clock, no threads. Statistic as in
-    :func:`linear_extremes`.
+    most 16,384 draws, which stay in cache) and are shared by all observations still
+    drawing: each draw has as many indices as the largest of their neighbourhoods uses
+    (one shared draw costs less than one per neighbourhood size). Once only a few
+    candidates are left, they are counted straight from the draws
+    (:meth:`_Linear.step_few`). Only the seed and the data decide the draws: no clock,
+    no threads. Statistic as in :func:`linear_extremes`.
 
     ``limit`` (optional) is asked after every batch with the provisional p-values
     (``h / L`` of the areas that stopped, ``(g + 1) / (L + 1)`` of the others, NaN for
@@ -782,6 +848,15 @@ def sequential_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarra
     Benjamini-Hochberg the level an area must reach rises with the number of
     discoveries (:func:`~geosozial.kernel.inference.adaptive_max`), so that areas far
     below it need not draw to a maximum made for a single discovery.
+
+    ``late = (after, h_late)`` (optional, ``h_late <= h``) lowers the stopping count
+    from draw ``after`` on: an observation stops at the first draw ``L`` where it has
+    seen ``h(L)`` extreme draws, ``h(L) = h`` before ``after`` and ``h_late`` from then
+    on; observations with ``h_late`` or more extremes at draw ``after`` stop there. The
+    boundary does not rise, so under the null ``P(not stopped before L) =
+    P(fewer than h(L-1) extremes in L-1 draws) = h(L-1) / L`` (averaged over the
+    exact test's uniform p, as in Besag & Clifford), and ``p = h(L-1) / L`` is valid;
+    at the maximum ``(g + 1) / (max + 1)`` as before.
 
     Parameters
     ----------
@@ -797,6 +872,8 @@ def sequential_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarra
         Size of the first batch.
     limit : callable, optional
         Provisional p-values -> maximum for the draws still to come.
+    late : tuple of (int, int), optional
+        ``(after, h_late)``: from draw ``after`` on, stop at ``h_late`` extreme draws.
 
     Returns
     -------
@@ -814,52 +891,64 @@ def sequential_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarra
     """
     if h < 1:
         raise KernelError("h", "h must be at least 1", h=h)
+    after, h_late = (max_draws + 1, h) if late is None else (int(late[0]), int(late[1]))
+    if not (1 <= h_late <= h and after >= batch):
+        raise KernelError("late", "late must be (after >= batch, 1 <= h_late <= h)",
+                          late=late, h=h, batch=batch)
     eng = _Linear(fields, w, coef, observed, alternative, center)
     n = eng.n
     extreme = np.zeros(n, dtype=np.int64)
     used = np.zeros(n, dtype=np.int64)
     stopped = np.zeros(n, dtype=bool)
+    level = np.full(n, h, dtype=np.int64)  # h(L - 1) of the draw L where an area stopped
     active = eng.rows.copy()
     rng = generator(seed)
     done, chunk, first = 0, int(batch), True
+    provisional = np.full(n, np.nan)
     while active.size and done < max_draws:
         size = min(chunk, max_draws - done)
+        if done < after:  # the boundary changes at a batch end
+            size = min(size, after - done)
+        touched = active
+        h_now = h if done < after else h_late
         if first:  # the fixed test: one pass; areas with h or more extremes are decided
             blk = eng.block(_draw_rows(rng, n, eng.k_max + 1, size).T)
             extreme[active] = eng.counts(active, blk)
             used[active] = size
             active = active[extreme[active] < h]
-        else:  # areas grouped by neighbourhood size: each group draws only what it uses
-            keep = np.ones(len(active), dtype=bool)
-            group = np.ceil(np.log2(eng.card[active] + 1.0)).astype(np.int64)
-            for g in np.unique(group):
-                pos = np.flatnonzero(group == g)
-                rows = active[pos]
-                width = int(eng.card[rows].max()) + 1
-                blk = eng.block(_more_draws(rng, n, width, size))
-                count, where = eng.step(rows, blk, h - extreme[rows])
-                cross = where >= 0
-                extreme[rows] += count
-                stop_rows = rows[cross]
-                extreme[stop_rows] = h
-                used[stop_rows] = done + where[cross] + 1
-                stopped[stop_rows] = True
-                keep[pos[cross]] = False
-            active = active[keep]
+        else:  # one shared stream, as wide as the largest neighbourhood still drawing
+            width = int(eng.card[active].max()) + 1
+            ids = _more_draws(rng, n, width, size)
+            if eng.few_on_s(active):
+                count, where = eng.step_few(active, ids, h_now - extreme[active])
+            else:
+                count, where = eng.step(active, eng.block(ids), h_now - extreme[active])
+            cross = where >= 0
+            extreme[active] += count
+            stop_rows = active[cross]
+            extreme[stop_rows] = h_now
+            used[stop_rows] = done + where[cross] + 1
+            stopped[stop_rows] = True
+            level[stop_rows] = np.where(used[stop_rows] - 1 < after, h, h_late)
+            active = active[~cross]
         done += size
         used[active] = done
+        if done == after and h_late < h and active.size:  # h_late reached: stop here
+            now = active[extreme[active] >= h_late]
+            stopped[now] = True
+            level[now] = h
+            active = active[extreme[active] < h_late]
         width = int(eng.card[active].max()) + 1 if active.size else 1
-        chunk = int(min(2 * chunk, max(batch, min(65_536, 8_000_000 // (width * (eng.m + 2))))))
+        chunk = int(min(2 * chunk, max(batch, min(_LATE, 8_000_000 // (width * (eng.m + 2))))))
         first = False
-        if limit is not None and active.size:
-            provisional = np.full(n, np.nan)
-            rows = eng.rows
-            provisional[rows] = np.where(stopped[rows], h / np.maximum(used[rows], 1),
-                                         (extreme[rows] + 1.0) / (used[rows] + 1.0))
+        if limit is not None and active.size:  # only the rows that drew have new values
+            provisional[touched] = np.where(stopped[touched],
+                                            level[touched] / np.maximum(used[touched], 1),
+                                            (extreme[touched] + 1.0) / (used[touched] + 1.0))
             max_draws = min(max_draws, max(done, int(limit(provisional))))
     used[active] = done
     p = np.full(n, np.nan)
     rows = eng.rows
-    p[rows] = np.where(stopped[rows], h / np.maximum(used[rows], 1),
+    p[rows] = np.where(stopped[rows], level[rows] / np.maximum(used[rows], 1),
                        (extreme[rows] + 1.0) / (used[rows] + 1.0))
     return Sequential(extreme, used, stopped, np.minimum(p, 1.0), int(h), int(max_draws))

@@ -36,11 +36,17 @@ DEFAULT_SEED = 12345
 #: the default of the local statistics: sequential p-values with an automatic maximum
 DEFAULT_LOCAL_PERMUTATIONS = "auto"
 #: sequential stopping: an area stops once it has seen this many extreme draws
-DEFAULT_H = 20
+DEFAULT_H = 10
+#: from this draw on, where an area that stops late could not pass anyway, h halves
+LATE_DRAWS = 10_000
 #: draws per batch; the first batch is exactly the draws of ``permutations=BATCH``
 BATCH = 999
 #: the smallest reachable p, 1 / (max + 1), lies this many times below the level needed
 AUTO_MARGIN = 10
+#: ... where that takes more than RESOLUTION_DRAWS draws: at least this many times below
+MIN_MARGIN = 2
+#: draws an area may make for resolution beyond MIN_MARGIN times what passing needs
+RESOLUTION_DRAWS = 100_000
 #: LISA significance levels (``level`` 1, 2, 3), each after the correction
 LEVELS = (0.05, 0.01, 0.001)
 #: fewer areas than this: a warning (``few_areas``)
@@ -267,14 +273,89 @@ def needed_p(n_tests: int, correction: str, alpha: float) -> float:
     return alpha if correction == "none" else alpha / max(int(n_tests), 1)
 
 
+def planned_draws(need: float, *, batch: int = BATCH, margin: float = AUTO_MARGIN) -> int:
+    """The maximum number of draws that resolves p-values around the level ``need``.
+
+    The smallest reachable p, ``1 / (max + 1)``, lies ``margin`` times below ``need``.
+    Where that takes more than :data:`RESOLUTION_DRAWS` draws (many areas, a strict
+    correction), the maximum is :data:`RESOLUTION_DRAWS`, but never less than
+    :data:`MIN_MARGIN` times what passing needs: an area with no extreme draw always
+    passes, and time goes into resolution only as far as it is cheap. Rounded up to a
+    multiple of ``batch`` (at least one batch).
+
+    Parameters
+    ----------
+    need : float
+        The p-value an area must reach.
+    batch : int
+        Draws per batch.
+    margin : float
+        How far below ``need`` the smallest reachable p lies where that is cheap.
+
+    Returns
+    -------
+    int
+        The maximum.
+
+    Examples
+    --------
+    >>> planned_draws(0.05 / 419), planned_draws(0.05 / 10_979)
+    (83916, 439560)
+    >>> planned_draws(5 * 0.05 / 10_979)
+    100899
+    """
+    target = int(np.ceil(margin / need - 1.0 - 1e-9))
+    if target > RESOLUTION_DRAWS:
+        least = int(np.ceil(min(margin, MIN_MARGIN) / need - 1.0 - 1e-9))
+        target = max(RESOLUTION_DRAWS, least)
+    return max(batch, int(np.ceil(target / batch)) * batch)
+
+
+def late_stop(h: int, max_draws: int, need: float) -> tuple[int, int] | None:
+    """``(LATE_DRAWS, ceil(h / 2))`` where areas still drawing late may stop sooner.
+
+    An area that stops at draw ``L`` after :data:`LATE_DRAWS` with ``h_late`` extreme
+    draws gets ``p = h_late / L >= h_late / max_draws``. Where that is above ``need``
+    (many areas, so that the maximum is only a few times ``1 / need``), such an area
+    could not pass the correction with ``h`` either, and drawing on to ``h`` extremes
+    would only sharpen a p that decides nothing. The boundary is fixed before drawing
+    and does not rise, so the p-values stay valid
+    (:func:`~geosozial.kernel.crand.sequential_extremes`). ``None`` elsewhere.
+
+    Parameters
+    ----------
+    h : int
+        The stopping count.
+    max_draws : int
+        The planned maximum.
+    need : float
+        The p-value one extreme area needs (:func:`needed_p`).
+
+    Returns
+    -------
+    tuple of (int, int) or None
+        From which draw on, and the stopping count from then.
+
+    Examples
+    --------
+    >>> late_stop(10, 440_559, 0.05 / 10_979), late_stop(10, 83_916, 0.05 / 419)
+    ((10000, 5), None)
+    """
+    h_late = (int(h) + 1) // 2
+    if h_late >= h or max_draws <= LATE_DRAWS or h_late / max_draws <= need:
+        return None
+    return LATE_DRAWS, h_late
+
+
 def auto_permutations(n_tests: int, k_max: int, correction: str = "fdr", alpha: float = 0.05,
                       *, batch: int = BATCH, margin: float = AUTO_MARGIN) -> tuple[int, bool]:
     """The maximum number of draws of ``permutations="auto"`` and whether a bound cut it.
 
-    The smallest reachable p, ``1 / (max + 1)``, must lie ``margin`` times below what
-    one extreme area needs (:func:`needed_p`): ``max + 1 >= margin / needed``, rounded
-    up to a multiple of ``batch`` (at least one batch), and bounded by
-    :func:`max_permutations` (``sequential=True``).
+    The smallest reachable p, ``1 / (max + 1)``, lies ``margin`` times below what one
+    extreme area needs (:func:`needed_p`), or where that takes more than
+    :data:`RESOLUTION_DRAWS` draws at least :data:`MIN_MARGIN` times
+    (:func:`planned_draws`), and the maximum is bounded by :func:`max_permutations`
+    (``sequential=True``).
 
     Parameters
     ----------
@@ -301,13 +382,11 @@ def auto_permutations(n_tests: int, k_max: int, correction: str = "fdr", alpha: 
     >>> auto_permutations(419, 18)
     (83916, False)
     >>> auto_permutations(10_997, 31)
-    (2199798, False)
+    (440559, False)
     >>> auto_permutations(53, 8, "none")
     (999, False)
     """
-    need = needed_p(n_tests, correction, alpha)
-    target = int(np.ceil(margin / need - 1.0 - 1e-9))
-    wanted = max(batch, int(np.ceil(target / batch)) * batch)
+    wanted = planned_draws(needed_p(n_tests, correction, alpha), batch=batch, margin=margin)
     bound = max_permutations(n_tests, k_max, local=True, sequential=True)
     if wanted > bound:
         return max(batch, (bound // batch) * batch), True
@@ -320,8 +399,8 @@ def adaptive_max(p: np.ndarray, correction: str, alpha: float, bound: int, *,
 
     Under Benjamini-Hochberg an area need not reach ``alpha / m``: with ``R``
     discoveries among the provisional p-values, one more area is discovered at
-    ``(R + 1) alpha / m``. The maximum shrinks to what that level needs (``margin``
-    times below it, rounded up to whole batches, never above ``bound``), so that a
+    ``(R + 1) alpha / m``. The maximum shrinks to what that level needs
+    (:func:`planned_draws`, never above ``bound``), so that a
     strongly clustered field with hundreds of significant areas does not draw millions
     of permutations for areas that are significant anyway. Bonferroni and no correction
     keep ``bound`` (their level does not depend on the other areas). Like choosing the
@@ -349,8 +428,8 @@ def adaptive_max(p: np.ndarray, correction: str, alpha: float, bound: int, *,
     >>> p = np.r_[np.full(2000, 0.001), np.full(9000, 0.5)]
     >>> adaptive_max(p, "fdr", 0.05, 2_195_802), adaptive_max(p, "bonferroni", 0.05, 99_900)
     (1998, 99900)
-    >>> adaptive_max(np.full(11000, 0.5), "fdr", 0.05, 2_195_802)
-    2195802
+    >>> adaptive_max(np.full(11000, 0.5), "fdr", 0.05, 440_559)
+    440559
     """
     if correction != "fdr":
         return int(bound)
@@ -359,13 +438,11 @@ def adaptive_max(p: np.ndarray, correction: str, alpha: float, bound: int, *,
     m = len(valid)
     if m == 0:
         return int(bound)
-    ordered = np.sort(valid)
-    passed = np.flatnonzero(ordered <= alpha * np.arange(1, m + 1) / m)
+    ordered = np.sort(valid[valid <= alpha])  # a p above alpha is never a discovery
+    passed = np.flatnonzero(ordered <= alpha * np.arange(1, len(ordered) + 1) / m)
     discoveries = int(passed[-1]) + 1 if len(passed) else 0
     need = min(alpha, (discoveries + 1) * alpha / m)
-    target = int(np.ceil(margin / need - 1.0 - 1e-9))
-    wanted = max(batch, int(np.ceil(target / batch)) * batch)
-    return int(min(bound, wanted))
+    return int(min(bound, planned_draws(need, batch=batch, margin=margin)))
 
 
 def q_values(p: np.ndarray) -> np.ndarray:

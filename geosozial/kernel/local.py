@@ -7,7 +7,7 @@ in their own class ``isolated`` and never significant.
 
 ``permutations="auto"`` (the default) gives sequential Monte Carlo p-values (Besag &
 Clifford 1991, "Sequential Monte Carlo p-values", Biometrika 78(2), 301-304): the first
-999 draws are the fixed test, and an area with ``h`` (default 20) or more extreme values
+999 draws are the fixed test, and an area with ``h`` (default 10) or more extreme values
 among them keeps its fixed pseudo p; every other area draws on until it has seen ``h``
 extreme values or reaches a maximum chosen so that the correction can be passed
 (:func:`~.inference.auto_permutations`, lowered with Benjamini-Hochberg to what the
@@ -53,6 +53,8 @@ from geosozial.kernel.inference import (
     check_permutations,
     correct,
     inference_warnings,
+    late_stop,
+    needed_p,
     normal_p,
     pseudo_p,
     q_values,
@@ -127,6 +129,7 @@ class _Plan:
     correction: str = "none"
     alpha: float = 0.05
     adaptive: bool = True
+    late: tuple[int, int] | None = None  # (from which draw, stopping count from then)
 
     def limit(self) -> Any:
         """The rule that shrinks the maximum once discoveries are known (FDR), or None."""
@@ -151,10 +154,12 @@ def _plan(permutations: Any, w: Weights, correction: str, alpha: float, h: int,
                 or not isinstance(max_permutations, (int, np.integer)) or max_permutations < 1):
             raise KernelError("max_permutations", "max_permutations must be a count >= 1",
                               max_permutations=max_permutations)
-        return _Plan("auto", True, int(max_permutations), int(h), correction=correction,
-                     alpha=alpha, adaptive=False)
-    draws, limited = auto_permutations(n_tests, k_max, correction, alpha)
-    return _Plan("auto", True, draws, int(h), limited, correction, alpha)
+        draws, limited, adaptive = int(max_permutations), False, False
+    else:
+        draws, limited = auto_permutations(n_tests, k_max, correction, alpha)
+        adaptive = True
+    late = late_stop(int(h), draws, needed_p(n_tests, correction, alpha))
+    return _Plan("auto", True, draws, int(h), limited, correction, alpha, adaptive, late)
 
 
 def _sequential_p(plan: _Plan, fields: np.ndarray, wmat: sparse.csr_array, coef: np.ndarray,
@@ -162,7 +167,7 @@ def _sequential_p(plan: _Plan, fields: np.ndarray, wmat: sparse.csr_array, coef:
                   ) -> tuple[np.ndarray, np.ndarray]:
     res = sequential_extremes(fields, wmat, coef, observed, alternative, seed=seed,
                               h=int(plan.h or DEFAULT_H), max_draws=plan.draws, batch=BATCH,
-                              limit=plan.limit())
+                              limit=plan.limit(), late=plan.late)
     return res.p, res.draws
 
 
@@ -183,6 +188,7 @@ def _finish(result: LocalResult, plan: _Plan, draws: np.ndarray | None, n: int,
     method["sequential"] = plan.sequential
     if plan.sequential:
         method.update({"permutations": "auto", "h": plan.h, "max_permutations": plan.draws,
+                       "late": list(plan.late) if plan.late else None,
                        "batch": BATCH, "limited": plan.limited,
                        "adaptive": plan.limit() is not None,
                        "draws_total": int(result.draws.sum()),
@@ -314,7 +320,7 @@ def local_moran(
     keep_simulations : bool
         Keep the n x P permuted statistics (fixed permutations only).
     h : int
-        Sequential: extreme draws after which an area stops (default 20).
+        Sequential: extreme draws after which an area stops (default 10).
     max_permutations : int, optional
         Sequential: the maximum number of draws instead of the automatic one.
 

@@ -140,7 +140,7 @@ def _p_values(plan: Any, fields: np.ndarray, wmat: sparse.csr_array, coef: np.nd
 
         res = sequential_extremes(fields, wmat, coef, observed, alternative, seed=seed,
                                   h=int(plan.h or DEFAULT_H), max_draws=plan.draws,
-                                  center=center, limit=plan.limit())
+                                  center=center, limit=plan.limit(), late=plan.late)
         return res.p, res.draws
     if plan.draws > 0:
         counts = linear_extremes(fields, wmat, coef, observed, alternative, plan.draws, seed,

@@ -23,10 +23,14 @@ def method_note(method: dict[str, Any], lang: str = "de") -> str:
         >>> method_note({"permutations": 999, "seed": 12345, "weights": "queen",
         ...              "correction": "fdr", "alpha": 0.05})
         '999 Permutationen, Seed 12345, Queen-Nachbarschaft, FDR 5 %'
-        >>> method_note({"permutations": "auto", "sequential": True, "h": 20, "seed": 1,
+        >>> method_note({"permutations": "auto", "sequential": True, "h": 10, "seed": 1,
         ...              "max_permutations": 83916, "weights": "queen",
         ...              "correction": "fdr", "alpha": 0.05})
-        'sequenziell, h = 20, höchstens 83.916 Permutationen, Seed 1, Queen-Nachbarschaft, FDR 5 %'
+        'sequenziell, h = 10, höchstens 83.916 Permutationen, Seed 1, Queen-Nachbarschaft, FDR 5 %'
+        >>> method_note({"permutations": "auto", "sequential": True, "h": 10,
+        ...              "late": [10000, 5], "max_permutations": 440559, "seed": 1,
+        ...              "weights": "queen"}).split(", Seed")[0]
+        'sequenziell, h = 10 (ab 10.000 Permutationen 5), höchstens 440.559 Permutationen'
     """
     weights = str(method.get("weights", ""))
     correction = method.get("correction")
@@ -62,14 +66,21 @@ def method_note(method: dict[str, Any], lang: str = "de") -> str:
 
 
 def _draws_text(method: dict[str, Any], lang: str) -> str:
-    """"999 Permutationen" or "sequenziell, h = 20, höchstens 83.916 Permutationen"."""
+    """"999 Permutationen" or "sequenziell, h = 10, höchstens 83.916 Permutationen"
+
+    (with "(ab 10.000 Permutationen 5)" after h where the stopping count halves late)."""
     from geosozial.core.number_format import number_text
 
     if method.get("sequential"):
         most = number_text(method.get("max_permutations"), 0, lang)
-        return (f"sequential, h = {method.get('h')}, at most {most} permutations"
-                if lang == "en" else
-                f"sequenziell, h = {method.get('h')}, höchstens {most} Permutationen")
+        h = str(method.get("h"))
+        late = method.get("late")
+        if late:
+            after = number_text(late[0], 0, lang)
+            h += (f" ({late[1]} from {after} permutations on)" if lang == "en"
+                  else f" (ab {after} Permutationen {late[1]})")
+        return (f"sequential, h = {h}, at most {most} permutations" if lang == "en" else
+                f"sequenziell, h = {h}, höchstens {most} Permutationen")
     count = method.get("permutations")
     if count == 0:
         return "normal approximation" if lang == "en" else "Normalverteilungsnäherung"

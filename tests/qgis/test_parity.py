@@ -393,7 +393,7 @@ def test_local_statistics_equal_the_command_line(qgis_app, tmp_path, case):
     for warning in case["warnings"]:
         assert warning in lines, (warning, lines)
     if "--permutations" not in case["cli"]:
-        assert "sequenziell, h = 20, höchstens " in case["method"]
+        assert "sequenziell, h = 10, höchstens " in case["method"]
     else:
         fixed = case["cli"][case["cli"].index("--permutations") + 1]
         assert f", {fixed} Permutationen, Seed 12345" in f", {case['method']}"

@@ -154,7 +154,7 @@ def test_local_statistics_equal_the_command_line(run, tmp_path, dataset, kind):
     out = str(tmp_path / f"{kind}.gpkg")
     result = run(f"geosozial:{kind}", {"INPUT": source, "KEY_FIELD": "AGS", "FIELD": field,
                                        "SEED": 12345, "OUTPUT": out})
-    assert result["METHOD"].startswith("sequenziell, h = 20, höchstens ")
+    assert result["METHOD"].startswith("sequenziell, h = 10, höchstens ")
     ours = by_key(out)
     expected = by_key(str(EXPECTED / f"{dataset}_{kind}.gpkg"), "AGS")
     assert sorted(ours) == sorted(expected)
@@ -794,7 +794,7 @@ def test_permutations_as_text_number_and_thousands_agree(run, tmp_path):
     assert thousands["METHOD"].startswith("1.999 Permutationen, Seed 3")
     auto = run("geosozial:hotspots", {**common, "PERMUTATIONS": "AUTO",
                                       "OUTPUT": str(tmp_path / "a.gpkg")})
-    assert auto["METHOD"].startswith("sequenziell, h = 20, höchstens ")
+    assert auto["METHOD"].startswith("sequenziell, h = 10, höchstens ")
     moran = run("geosozial:moran", {**common, "PERMUTATIONS": "auto"})
     assert json.loads(moran["JSON"])["statistics"][0]["permutations"] == 999
 
