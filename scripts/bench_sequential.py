@@ -2,10 +2,13 @@
 
 Data: Saxony's 419 municipalities and all 10,997 German municipalities (VG5000 2021,
 queen weights from ``geosozial.geo.weights.weights_for``). Fields: noise (the null),
-noise with a planted hot spot (12 contiguous municipalities shifted by +2), and a real
-geographic field (log area + perimeter / 100 km, strongly clustered). Prints the best
-wall time of a few runs, the ratio auto / fixed 999 (goal: at most 2), what auto reached
-(smallest p, areas drawing to the maximum) and, on Saxony, fixed 99,999.
+noise with a planted hot spot (12 contiguous municipalities shifted by +2), a small one
+on Germany (4 municipalities shifted by +3 or +4: few discoveries, so candidates must
+reach nearly alpha / n; +3 leaves them just short of it), and a real geographic field
+(log area + perimeter / 100 km, strongly clustered). Prints the best wall time of a few
+runs, the ratio auto / fixed 999 (goal: at most 2), what auto reached (smallest p, the
+level the next discovery needs, the most draws of an area), on Germany the ratios over
+permutation seeds 1-8 and, on Saxony, fixed 99,999.
 
     .venv/bin/python scripts/bench_sequential.py [--repeat 3]
 
@@ -61,7 +64,26 @@ def fields(frame, w) -> dict[str, np.ndarray]:
     centre = int(np.argmax(w.cardinalities == np.median(w.cardinalities)))
     planted[block(w, centre)] += 2.0
     geo = np.log(frame.geometry.area.to_numpy()) + frame.geometry.length.to_numpy() / 1e5
-    return {"noise": noise, "planted +2": planted, "log area": geo}
+    out = {"noise": noise, "planted +2": planted, "log area": geo}
+    for shift in (3.0, 4.0):  # one area and three neighbours: few discoveries
+        out[f"small +{shift:g}"] = noise.copy()
+        out[f"small +{shift:g}"][block(w, centre, 4)] += shift
+    return out
+
+
+def over_seeds(w, fields: dict[str, np.ndarray], repeat: int) -> None:
+    """Ratios summed over permutation seeds 1-8 (the draws, not the field, change)."""
+    from geosozial.kernel.local import local_moran
+
+    for name in ("noise", "planted +2", "small +3", "small +4"):
+        fixed = auto = 0.0
+        found = []
+        for seed in range(1, 9):
+            fixed += timed(repeat, local_moran, fields[name], w, permutations=999, seed=seed)[0]
+            t, r = timed(repeat, local_moran, fields[name], w, seed=seed)
+            auto += t
+            found.append(int(r.significant.sum()))
+        print(f"  seeds 1-8 {name:<11} ratio {auto / fixed:5.2f}  significant per seed {found}")
 
 
 def line(name: str, t_fixed: float, t_auto: float, fixed, auto) -> str:
@@ -96,6 +118,8 @@ def main() -> None:
         print(f"{label}: {w.n} municipalities, queen, k_max {int(w.cardinalities.max())}, "
               f"alpha/n = {0.05 / w.n:.2e}")
         for name, y in fields(frame, w).items():
+            if name.startswith("small") and label == "Sachsen":
+                continue
             t_fixed, fixed = timed(args.repeat, local_moran, y, w, permutations=999)
             t_auto, auto = timed(args.repeat, local_moran, y, w)
             print(line("LISA " + name, t_fixed, t_auto, fixed, auto))
@@ -104,6 +128,8 @@ def main() -> None:
         t_fixed, fixed = timed(args.repeat, local_g, y, w, permutations=999)
         t_auto, auto = timed(args.repeat, local_g, y, w)
         print(line("Gi* log area", t_fixed, t_auto, fixed, auto))
+        if label == "Deutschland":
+            over_seeds(w, fields(frame, w), args.repeat)
         if label == "Sachsen":
             y = fields(frame, w)["planted +2"]
             t_big, big = timed(1, local_moran, y, w, permutations=99_999)

@@ -351,36 +351,40 @@ def boundary_rule(p_true, rng, h, late, max_draws, batch=999, wrong=False):
     return p, change.sum(), later.sum()
 
 
-def test_lower_stopping_count_late_keeps_p_valid():
-    """``p = h(L-1) / L`` with a stopping count that drops from 10 to 5 at draw 10,000:
+@pytest.mark.parametrize("h_late", [5, 3])
+def test_lower_stopping_count_late_keeps_p_valid(h_late):
+    """``p = h(L-1) / L`` with a stopping count that drops from 10 at draw 10,000:
     over 400,000 areas with a uniform true p (the null, as Besag & Clifford average
     over), ``P(p <= u) <= u`` at every reachable u tested, small ones included; the
-    wrong rule (5 / L at the change) breaks it, so the check can fail."""
+    wrong rule (h_late / L at the change) breaks it, so the check can fail."""
     rng = np.random.default_rng(2)
     p_true = rng.uniform(size=400_000)
-    p, change, later = boundary_rule(p_true, rng, 10, (10_000, 5), 440_559)
+    late = (10_000, h_late)
+    p, change, later = boundary_rule(p_true, rng, 10, late, 440_559)
     assert change > 100 and later > 100  # both late kinds of stop occur
-    for u in (1e-3, 5e-4, 10 / 10_000, 9.99e-4, 2e-4, 1e-4, 5e-5, 5 / 20_000):
+    for u in (1e-3, 5e-4, 10 / 10_000, 9.99e-4, 2e-4, 1e-4, 5e-5, h_late / 20_000):
         assert (p <= u).mean() <= u + 4 * np.sqrt(u / len(p)), u
-    bad, _, _ = boundary_rule(p_true, np.random.default_rng(2), 10, (10_000, 5), 440_559,
+    bad, _, _ = boundary_rule(p_true, np.random.default_rng(2), 10, late, 440_559,
                               wrong=True)
-    u = 5 / 10_000
+    u = h_late / 10_000
     assert (bad <= u).mean() > u + 4 * np.sqrt(u / len(p))
 
 
 def test_many_areas_stop_sooner_late_and_such_areas_cannot_pass():
-    """11,000 areas on a chain: the maximum is twice below alpha / n, so h halves from
-    draw 10,000 on; every area that stopped late has p above alpha / n (it could not
-    have passed with h = 10 either), and the method says so. 419 areas: no change."""
+    """11,000 areas on a chain: the maximum is twice below alpha / n, so from draw 10,000
+    on an area stops at 3 extreme draws (3 / max > alpha / n); every area that stopped
+    late has p above alpha / n (it could not have passed with h = 10 either), and the
+    method says so. 419 areas: no change."""
     n = 11_000
     w = Weights.from_pairs(n, np.arange(n - 1), np.arange(1, n), kind="chain")
     y = np.random.default_rng(5).normal(size=n)
     r = local_moran(y, w, seed=3)
-    assert r.method["late"] == [10_000, 5] and r.method["h"] == 10
+    assert r.method["late"] == [10_000, 3] and r.method["h"] == 10
+    assert 3 / r.method["max_permutations"] > 0.05 / n > 2 / r.method["max_permutations"]
     late = r.draws > 10_000
     stopped_late = late & (r.draws < r.method["max_permutations"])
     assert stopped_late.any()
-    np.testing.assert_allclose(r.p[stopped_late], 5 / r.draws[stopped_late], rtol=1e-12)
+    np.testing.assert_allclose(r.p[stopped_late], 3 / r.draws[stopped_late], rtol=1e-12)
     assert (r.p[late] > 0.05 / n).all() and not r.significant.any()
     small = Weights.from_pairs(419, np.arange(418), np.arange(1, 419), kind="chain")
     assert local_moran(y[:419], small, seed=3).method["late"] is None

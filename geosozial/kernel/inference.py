@@ -37,7 +37,7 @@ DEFAULT_SEED = 12345
 DEFAULT_LOCAL_PERMUTATIONS = "auto"
 #: sequential stopping: an area stops once it has seen this many extreme draws
 DEFAULT_H = 10
-#: from this draw on, where an area that stops late could not pass anyway, h halves
+#: from this draw on, where the maximum allows it, areas stop once they cannot pass
 LATE_DRAWS = 10_000
 #: draws per batch; the first batch is exactly the draws of ``permutations=BATCH``
 BATCH = 999
@@ -312,14 +312,16 @@ def planned_draws(need: float, *, batch: int = BATCH, margin: float = AUTO_MARGI
 
 
 def late_stop(h: int, max_draws: int, need: float) -> tuple[int, int] | None:
-    """``(LATE_DRAWS, ceil(h / 2))`` where areas still drawing late may stop sooner.
+    """``(LATE_DRAWS, h_late)`` where areas still drawing late may stop sooner.
 
     An area that stops at draw ``L`` after :data:`LATE_DRAWS` with ``h_late`` extreme
-    draws gets ``p = h_late / L >= h_late / max_draws``. Where that is above ``need``
-    (many areas, so that the maximum is only a few times ``1 / need``), such an area
-    could not pass the correction with ``h`` either, and drawing on to ``h`` extremes
-    would only sharpen a p that decides nothing. The boundary is fixed before drawing
-    and does not rise, so the p-values stay valid
+    draws gets ``p = h_late / L >= h_late / max_draws``. ``h_late`` is the smallest count
+    for which that is above ``need`` (at most half of ``h``): such an area could not reach
+    the level of a first discovery whatever it drew next, so drawing on to ``h``
+    extremes would only sharpen a p that decides nothing. This applies where the maximum
+    is only a few times ``1 / need`` (many areas; for all German municipalities
+    ``h_late = 3``). The boundary is fixed before drawing and does not rise, so the
+    p-values stay valid
     (:func:`~geosozial.kernel.crand.sequential_extremes`). ``None`` elsewhere.
 
     Parameters
@@ -339,9 +341,11 @@ def late_stop(h: int, max_draws: int, need: float) -> tuple[int, int] | None:
     Examples
     --------
     >>> late_stop(10, 440_559, 0.05 / 10_979), late_stop(10, 83_916, 0.05 / 419)
-    ((10000, 5), None)
+    ((10000, 3), None)
+    >>> late_stop(10, 100_899, 5 * 0.05 / 10_979)
+    (10000, 3)
     """
-    h_late = (int(h) + 1) // 2
+    h_late = min((int(h) + 1) // 2, int(np.floor(need * max_draws)) + 1)
     if h_late >= h or max_draws <= LATE_DRAWS or h_late / max_draws <= need:
         return None
     return LATE_DRAWS, h_late

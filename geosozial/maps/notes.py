@@ -28,9 +28,9 @@ def method_note(method: dict[str, Any], lang: str = "de") -> str:
         ...              "correction": "fdr", "alpha": 0.05})
         'sequenziell, h = 10, höchstens 83.916 Permutationen, Seed 1, Queen-Nachbarschaft, FDR 5 %'
         >>> method_note({"permutations": "auto", "sequential": True, "h": 10,
-        ...              "late": [10000, 5], "max_permutations": 440559, "seed": 1,
+        ...              "late": [10000, 3], "max_permutations": 440559, "seed": 1,
         ...              "weights": "queen"}).split(", Seed")[0]
-        'sequenziell, h = 10 (ab 10.000 Permutationen 5), höchstens 440.559 Permutationen'
+        'sequenziell, h = 10 (ab 10.000 Permutationen 3), höchstens 440.559 Permutationen'
     """
     weights = str(method.get("weights", ""))
     correction = method.get("correction")
@@ -68,7 +68,7 @@ def method_note(method: dict[str, Any], lang: str = "de") -> str:
 def _draws_text(method: dict[str, Any], lang: str) -> str:
     """"999 Permutationen" or "sequenziell, h = 10, höchstens 83.916 Permutationen"
 
-    (with "(ab 10.000 Permutationen 5)" after h where the stopping count halves late)."""
+    (with "(ab 10.000 Permutationen 3)" after h where the stopping count drops late)."""
     from geosozial.core.number_format import number_text
 
     if method.get("sequential"):
