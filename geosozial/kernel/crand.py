@@ -900,8 +900,14 @@ def sequential_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarra
     extreme = np.zeros(n, dtype=np.int64)
     used = np.zeros(n, dtype=np.int64)
     stopped = np.zeros(n, dtype=bool)
-    level = np.full(n, h, dtype=np.int64)  # h(L - 1) of the draw L where an area stopped
     active = eng.rows.copy()
+
+    def current_p(rows: np.ndarray) -> np.ndarray:
+        """``h(L - 1) / L`` where a row stopped at draw L, ``(g + 1) / (L + 1)`` else."""
+        level = np.where(used[rows] - 1 < after, h, h_late)
+        return np.where(stopped[rows], level / np.maximum(used[rows], 1),
+                        (extreme[rows] + 1.0) / (used[rows] + 1.0))
+
     rng = generator(seed)
     done, chunk, first = 0, int(batch), True
     provisional = np.full(n, np.nan)
@@ -929,26 +935,19 @@ def sequential_extremes(fields: np.ndarray, w: sparse.csr_array, coef: np.ndarra
             extreme[stop_rows] = h_now
             used[stop_rows] = done + where[cross] + 1
             stopped[stop_rows] = True
-            level[stop_rows] = np.where(used[stop_rows] - 1 < after, h, h_late)
             active = active[~cross]
         done += size
         used[active] = done
         if done == after and h_late < h and active.size:  # h_late reached: stop here
-            now = active[extreme[active] >= h_late]
-            stopped[now] = True
-            level[now] = h
+            stopped[active[extreme[active] >= h_late]] = True  # at draw after: h / after
             active = active[extreme[active] < h_late]
         width = int(eng.card[active].max()) + 1 if active.size else 1
         chunk = int(min(2 * chunk, max(batch, min(_LATE, 8_000_000 // (width * (eng.m + 2))))))
         first = False
         if limit is not None and active.size:  # only the rows that drew have new values
-            provisional[touched] = np.where(stopped[touched],
-                                            level[touched] / np.maximum(used[touched], 1),
-                                            (extreme[touched] + 1.0) / (used[touched] + 1.0))
+            provisional[touched] = current_p(touched)
             max_draws = min(max_draws, max(done, int(limit(provisional))))
     used[active] = done
     p = np.full(n, np.nan)
-    rows = eng.rows
-    p[rows] = np.where(stopped[rows], level[rows] / np.maximum(used[rows], 1),
-                       (extreme[rows] + 1.0) / (used[rows] + 1.0))
+    p[eng.rows] = current_p(eng.rows)
     return Sequential(extreme, used, stopped, np.minimum(p, 1.0), int(h), int(max_draws))
